@@ -1,0 +1,24 @@
+# Production image: gunicorn serves portal.wsgi; the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/opt/venv \
+    PATH=/opt/venv/bin:$PATH DJANGO_SETTINGS_MODULE=portal.settings.production
+
+RUN apt-get update && apt-get install -y --no-install-recommends gettext libmagic1 \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip install --no-cache-dir uv \
+    && useradd --create-home --uid 1000 portal
+
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY . .
+RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost python manage.py compilemessages \
+        --ignore=/opt/venv -v0 \
+    && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost STATIC_ROOT=/app/staticfiles \
+        python manage.py collectstatic --no-input -v0 \
+    && mkdir -p /app/var/media && chown -R portal /app/var
+
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

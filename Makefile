@@ -1,0 +1,78 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PORT ?= 8000
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PYTEST_WORKERS ?= 2
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+
+.PHONY: help run test install messages lint typecheck check-migrations check-messages pytest \
+        test-deps services clean
+
+help:
+	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   install what the tests need and run every check and test"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced
+
+# Compiled catalogues for `make run` (pure Python, no gettext needed on a bare machine).
+messages: install
+	$(PY) scripts/compile_messages.py
+
+run: install messages
+	@mkdir -p var/media
+	$(MANAGE) migrate --no-input
+	$(MANAGE) demo_data
+	@echo "Portal on http://127.0.0.1:$(PORT)/ (log in with a demo login above)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# --- tests -----------------------------------------------------------------------------------
+
+# System packages the tests need: Debian's Chromium and gettext, installed when missing (root).
+test-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$(IS_ROOT)" = yes ]; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing system packages:$$missing (install them, or run as root)"; exit 1; fi; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy portal users dossiers connect
+
+check-migrations: install
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run
+
+# Compile with gettext's msgfmt (as production does), then fail on any untranslated or fuzzy
+# entry, and on any marked string missing from the catalogues.
+check-messages: install test-deps
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) compilemessages --ignore=.venv --ignore=.tools -v0
+	$(PY) scripts/check_translations.py
+
+pytest: install test-deps
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+test: install test-deps lint typecheck check-migrations check-messages pytest
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from dossiers.models import Cartouche, Dossier, Firm
+
+
+class CartoucheInline(admin.TabularInline):
+    model = Cartouche
+    extra = 0
+
+
+@admin.register(Firm)
+class FirmAdmin(admin.ModelAdmin):
+    list_display = ("name", "licence_kind", "created_at")
+    list_filter = ("licence_kind",)
+    search_fields = ("name",)
+    inlines = (CartoucheInline,)
+
+
+@admin.register(Dossier)
+class DossierAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "firm", "connect_enabled", "default_processing_mode")
+    list_filter = ("connect_enabled", "default_processing_mode")
+    search_fields = ("code", "name", "firm__name")
+    list_select_related = ("firm",)
+    autocomplete_fields = ("firm", "accountant")
+    readonly_fields = ("public_id", "inbound_email_token")

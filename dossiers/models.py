@@ -1,0 +1,172 @@
+"""Firms (the tenant: licence, cartouches, credits) and their dossiers."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from users.models import STAFF_LEVELS, DossierAccess, FirmMembership, Language, User
+
+
+class LicenceKind(models.TextChoices):
+    FULL = "full", _("Full")
+    LIGHT = "light", _("Light")
+
+
+class ProcessingMode(models.TextChoices):
+    TRANSPORT = "transport", _("Transport")
+    PREMIUM = "premium", _("Premium")
+    OPTIMUM = "optimum", _("Optimum")
+
+
+#: What a light licence may hold and use.
+LIGHT_MODES = (ProcessingMode.TRANSPORT,)
+
+
+class Firm(models.Model):
+    """An accounting firm (fiduciaire) and its licence."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    licence_kind = models.CharField(
+        _("licence kind"), max_length=10, choices=LicenceKind.choices, default=LicenceKind.FULL
+    )
+    accounting_url = models.URLField(_("Accounting link"), blank=True)
+    onweb_url = models.URLField(_("On Web link"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("firm")
+        verbose_name_plural = _("firms")
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(licence_kind__in=LicenceKind.values), name="firm_licence_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_light(self) -> bool:
+        return self.licence_kind == LicenceKind.LIGHT
+
+
+class Cartouche(models.Model):
+    """A processing mode the firm's licence holds, with its credit balance."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="cartouches")
+    mode = models.CharField(_("processing mode"), max_length=10, choices=ProcessingMode.choices)
+    credits = models.PositiveIntegerField(_("credits"), default=0)
+
+    class Meta:
+        verbose_name = _("cartouche")
+        verbose_name_plural = _("cartouches")
+        ordering = ("firm", "mode")
+        constraints = [
+            models.UniqueConstraint(fields=("firm", "mode"), name="cartouche_unique_firm_mode"),
+            models.CheckConstraint(
+                condition=Q(mode__in=ProcessingMode.values), name="cartouche_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.firm}: {self.mode} ({self.credits})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.firm_id and self.firm.is_light and self.mode not in LIGHT_MODES:
+            raise ValidationError(
+                {"mode": _("A light licence holds the Transport cartouche only.")}
+            )
+
+
+def inbound_email_token() -> str:
+    """The local part of a dossier's inbound address: 128 random bits, lower-case base32."""
+    return secrets.token_hex(16)
+
+
+class DossierQuerySet(models.QuerySet["Dossier"]):
+    def visible_to(self, user: User) -> "DossierQuerySet":
+        """Dossiers the user may see: every dossier of a firm where they are staff, and the
+        dossiers where they hold a role, in a firm they still belong to."""
+        if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+            return self.none()
+        memberships = FirmMembership.objects.filter(user=user)
+        staff_firms = memberships.filter(level__in=STAFF_LEVELS).values("firm_id")
+        member_firms = memberships.values("firm_id")
+        with_role = DossierAccess.objects.filter(user=user).values("dossier_id")
+        return self.filter(
+            Q(firm_id__in=staff_firms) | (Q(id__in=with_role) & Q(firm_id__in=member_firms))
+        )
+
+    def with_role(self, user: User, roles: tuple[str, ...]) -> "DossierQuerySet":
+        """Dossiers where the user holds one of ``roles`` (and still belongs to the firm)."""
+        if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+            return self.none()
+        member_firms = FirmMembership.objects.filter(user=user).values("firm_id")
+        dossier_ids = DossierAccess.objects.filter(user=user, role__in=roles).values("dossier_id")
+        return self.filter(id__in=dossier_ids, firm_id__in=member_firms)
+
+
+class Dossier(models.Model):
+    """One client company's accounting file, owned by one firm."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="dossiers")
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    enterprise_number = models.CharField(_("enterprise number"), max_length=10, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    connect_enabled = models.BooleanField(_("Connect enabled"), default=False)
+    accountant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dossiers_in_charge",
+        verbose_name=_("accountant"),
+    )
+    default_processing_mode = models.CharField(
+        _("default processing mode"),
+        max_length=10,
+        choices=ProcessingMode.choices,
+        default=ProcessingMode.TRANSPORT,
+    )
+    inbound_email_token = models.CharField(max_length=32, unique=True, default=inbound_email_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ("code",)
+        constraints = [
+            models.UniqueConstraint(fields=("firm", "code"), name="dossier_unique_firm_code"),
+            models.UniqueConstraint(
+                fields=("firm", "enterprise_number"),
+                condition=~Q(enterprise_number=""),
+                name="dossier_unique_firm_enterprise_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_processing_mode__in=ProcessingMode.values),
+                name="dossier_processing_mode_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def enterprise_number_display(self) -> str:
+        """The enterprise number as Belgians write it: 0403.170.701."""
+        n = self.enterprise_number
+        return f"{n[:4]}.{n[4:7]}.{n[7:]}" if n else ""

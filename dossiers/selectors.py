@@ -1,0 +1,92 @@
+"""Reads of firms and dossiers. Each takes the acting user; a foreign id is a 404."""
+
+import uuid
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from dossiers.models import Dossier, DossierQuerySet, Firm
+from users.models import CONNECT_ROLES, STAFF_LEVELS, VIEW_ROLES, User
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise Http404 from None
+
+
+def firm_list_for(*, actor: User) -> QuerySet[Firm]:
+    """Firms the actor belongs to."""
+    if not actor.is_authenticated or not actor.is_active:
+        return Firm.objects.none()
+    return Firm.objects.filter(memberships__user=actor).order_by("name")
+
+
+def firm_staff_list_for(*, actor: User) -> QuerySet[Firm]:
+    """Firms where the actor is staff (licence admin or power user)."""
+    if not actor.is_authenticated or not actor.is_active:
+        return Firm.objects.none()
+    return Firm.objects.filter(
+        memberships__user=actor, memberships__level__in=STAFF_LEVELS
+    ).order_by("name")
+
+
+def firm_staff_get_for(*, actor: User, public_id: object) -> Firm:
+    try:
+        return firm_staff_list_for(actor=actor).get(public_id=_as_uuid(public_id))
+    except Firm.DoesNotExist:
+        raise Http404 from None
+
+
+def dossier_list_for(*, actor: User) -> DossierQuerySet:
+    """Every dossier the actor may see (staff: their firms' dossiers; others: their roles)."""
+    return Dossier.objects.visible_to(actor).select_related("firm", "accountant")
+
+
+def dossier_get_for(*, actor: User, public_id: object) -> Dossier:
+    try:
+        return dossier_list_for(actor=actor).get(public_id=_as_uuid(public_id))
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+
+
+def dossier_staff_get_for(*, actor: User, public_id: object) -> Dossier:
+    """A dossier of a firm where the actor is staff (the Portal's dossier pages)."""
+    staff_firms = firm_staff_list_for(actor=actor).values("id")
+    try:
+        return (
+            Dossier.objects.filter(firm_id__in=staff_firms)
+            .select_related("firm", "accountant")
+            .get(public_id=_as_uuid(public_id))
+        )
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+
+
+def dossier_connect_list_for(*, actor: User) -> DossierQuerySet:
+    """Dossiers with Connect enabled where the actor holds a Connect role."""
+    return (
+        Dossier.objects.with_role(actor, CONNECT_ROLES)
+        .filter(connect_enabled=True)
+        .select_related("firm")
+    )
+
+
+def dossier_connect_get_for(*, actor: User, public_id: object) -> Dossier:
+    try:
+        return dossier_connect_list_for(actor=actor).get(public_id=_as_uuid(public_id))
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+
+
+def dossier_view_list_for(*, actor: User) -> DossierQuerySet:
+    """Dossiers where the actor holds a View role."""
+    return Dossier.objects.with_role(actor, VIEW_ROLES).select_related("firm")
+
+
+def dossier_view_get_for(*, actor: User, public_id: object) -> Dossier:
+    try:
+        return dossier_view_list_for(actor=actor).get(public_id=_as_uuid(public_id))
+    except Dossier.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,95 @@
+"""Reads for the portal shell: the tools hub."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from dossiers.selectors import dossier_connect_list_for, dossier_view_list_for
+from users.models import FirmMembership, User
+from users.selectors import memberships_for
+
+
+@dataclass(frozen=True)
+class Tool:
+    key: str
+    name: str | Promise
+    description: str | Promise
+    url: str
+    external: bool = False
+    firm_name: str = ""
+
+
+def request_memberships(request: HttpRequest) -> list[FirmMembership]:
+    """The user's memberships, read once per request (header and hub share them)."""
+    cached = getattr(request, "_portal_memberships", None)
+    if cached is None:
+        cached = memberships_for(actor=request.user)  # type: ignore[arg-type]
+        request._portal_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def tools_for(*, actor: User, memberships: list[FirmMembership] | None = None) -> list[Tool]:
+    """The digital tools the actor may open, in the hub's order."""
+    if not actor.is_authenticated or not actor.is_active:
+        return []
+    if memberships is None:
+        memberships = memberships_for(actor=actor)
+    several_firms = len(memberships) > 1
+    tools: list[Tool] = []
+    for membership in memberships:
+        firm = membership.firm
+        suffix = firm.name if several_firms else ""
+        if firm.accounting_url and membership.is_staff_level:
+            tools.append(
+                Tool(
+                    "accounting",
+                    pgettext_lazy("tool", "Accounting"),
+                    _("The firm's accounting software."),
+                    firm.accounting_url,
+                    external=True,
+                    firm_name=suffix,
+                )
+            )
+        if firm.onweb_url:
+            tools.append(
+                Tool(
+                    "onweb",
+                    pgettext_lazy("tool", "On Web"),
+                    _("Consult the accounts online."),
+                    firm.onweb_url,
+                    external=True,
+                    firm_name=suffix,
+                )
+            )
+    if dossier_connect_list_for(actor=actor).exists():
+        tools.append(
+            Tool(
+                "connect",
+                pgettext_lazy("tool", "Connect"),
+                _("Exchange invoices and documents between the company and the firm."),
+                reverse("connect:home"),
+            )
+        )
+    if any(m.is_staff_level for m in memberships):
+        tools.append(
+            Tool(
+                "portal",
+                pgettext_lazy("tool", "Portal"),
+                _("Users, dossiers, roles and the settings of the digital tools."),
+                reverse("portal:portal"),
+            )
+        )
+    if dossier_view_list_for(actor=actor).exists():
+        tools.append(
+            Tool(
+                "view",
+                pgettext_lazy("tool", "View"),
+                _("Dashboards drawn from the dossier's documents."),
+                reverse("portal:view"),
+            )
+        )
+    return tools

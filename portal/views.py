@@ -1,0 +1,170 @@
+"""The portal shell: tools hub, language switch, the Portal's dossier pages and View."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dossiers import services as dossier_services
+from dossiers.selectors import (
+    dossier_staff_get_for,
+    dossier_view_get_for,
+    dossier_view_list_for,
+    firm_staff_get_for,
+    firm_staff_list_for,
+)
+from portal.errors import ServiceError
+from portal.forms import DossierForm, DossierInformationForm, LanguageForm
+from portal.selectors import request_memberships, tools_for
+from portal.types import AuthedRequest
+from users.services import user_language_set
+
+DOSSIERS_PER_PAGE = 50
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portal:hub")
+    return redirect("account_login")
+
+
+@login_required
+def hub(request: AuthedRequest) -> HttpResponse:
+    tools = tools_for(actor=request.user, memberships=request_memberships(request))
+    return render(request, "portal/hub.html", {"tools": tools})
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the UI language; a logged-in user's choice is saved on their account."""
+    form = LanguageForm(request.POST)
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            user_language_set(user=request.user, language=language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+            httponly=True,
+        )
+        translation.activate(language)
+    return response
+
+
+# --- Portal: the firm's dossiers ------------------------------------------------------------
+
+
+@login_required
+def portal_home(request: AuthedRequest) -> HttpResponse:
+    firm = firm_staff_list_for(actor=request.user).first()
+    if firm is None:
+        raise Http404
+    return redirect("portal:firm", firm_id=firm.public_id)
+
+
+@login_required
+def portal_firm(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    query = request.GET.get("q", "").strip()[:100]
+    dossiers = firm.dossiers.select_related("accountant").order_by("code")
+    if query:
+        dossiers = dossiers.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    page = Paginator(dossiers, DOSSIERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/firm.html",
+        {
+            "firm": firm,
+            "staff_firms": firm_staff_list_for(actor=request.user),
+            "page": page,
+            "query": query,
+        },
+    )
+
+
+def _apply_service_error(form: DossierForm, error: ServiceError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error.message))
+
+
+@login_required
+def dossier_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    form = DossierForm(request.POST or None, initial={"language": firm_default_language()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier = dossier_services.dossier_create(
+                actor=request.user,
+                firm=firm,
+                **form.cleaned_data,
+            )
+        except ServiceError as error:
+            _apply_service_error(form, error)
+        else:
+            messages.success(
+                request, _("The dossier %(code)s was created.") % {"code": dossier.code}
+            )
+            return redirect("portal:dossier", dossier_id=dossier.public_id)
+    return render(request, "portal/dossier_form.html", {"firm": firm, "form": form})
+
+
+def firm_default_language() -> str:
+    return translation.get_language() or "fr"
+
+
+@login_required
+def dossier_detail(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    """Dossier information (Portal): staff of the dossier's firm only."""
+    dossier = dossier_staff_get_for(actor=request.user, public_id=dossier_id)
+    initial = {
+        "name": dossier.name,
+        "enterprise_number": dossier.enterprise_number_display,
+        "language": dossier.language,
+    }
+    form = DossierInformationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier_services.dossier_update(
+                actor=request.user,
+                dossier=dossier,
+                **form.cleaned_data,
+            )
+        except ServiceError as error:
+            _apply_service_error(form, error)
+        else:
+            messages.success(request, _("The dossier information was saved."))
+            return redirect("portal:dossier", dossier_id=dossier.public_id)
+    return render(request, "portal/dossier_detail.html", {"dossier": dossier, "form": form})
+
+
+# --- View -----------------------------------------------------------------------------------
+
+
+@login_required
+def view_home(request: AuthedRequest) -> HttpResponse:
+    dossiers = list(dossier_view_list_for(actor=request.user).order_by("firm__name", "code"))
+    if len(dossiers) == 1:
+        return redirect("portal:view_dossier", dossier_id=dossiers[0].public_id)
+    return render(request, "portal/view_home.html", {"dossiers": dossiers})
+
+
+@login_required
+def view_dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    dossier = dossier_view_get_for(actor=request.user, public_id=dossier_id)
+    return render(request, "portal/view_dossier.html", {"dossier": dossier})

@@ -1,0 +1,93 @@
+"""Fixtures shared by every test: two firms, their people and dossiers, logged-in clients."""
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from dossiers.models import Dossier, Firm
+from tests.factories import (
+    PASSWORD,
+    DossierFactory,
+    FirmFactory,
+    MembershipFactory,
+    UserFactory,
+    grant,
+)
+from users.models import FirmLevel, User
+
+pytest_plugins = ["tests.fixtures_services"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Rate-limit counters live in the (real, Redis) cache: each test starts clean."""
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def firm(db: None) -> Firm:
+    return FirmFactory(name="Fiduciaire Alpha")
+
+
+@pytest.fixture
+def other_firm(db: None) -> Firm:
+    return FirmFactory(name="Cabinet Beta")
+
+
+@pytest.fixture
+def licence_admin(firm: Firm) -> User:
+    return MembershipFactory(
+        firm=firm, level=FirmLevel.LICENCE_ADMIN, user__email="admin@alpha.be"
+    ).user
+
+
+@pytest.fixture
+def accountant(firm: Firm) -> User:
+    return MembershipFactory(
+        firm=firm, level=FirmLevel.POWER_USER, user__email="comptable@alpha.be"
+    ).user
+
+
+@pytest.fixture
+def dossier(firm: Firm, accountant: User) -> Dossier:
+    created = DossierFactory(firm=firm, code="ALPHA1", name="Alpha Un SRL", accountant=accountant)
+    grant(accountant, created, "connect.accountant", "view.admin")
+    return created
+
+
+@pytest.fixture
+def client_user(dossier: Dossier) -> User:
+    user = UserFactory(email="client@alpha-un.be")
+    grant(user, dossier, "connect.entrepreneur", "view.user")
+    return user
+
+
+@pytest.fixture
+def other_dossier(other_firm: Firm) -> Dossier:
+    return DossierFactory(firm=other_firm, code="BETA1", name="Beta Canary SRL")
+
+
+@pytest.fixture
+def other_staff(other_firm: Firm) -> User:
+    return MembershipFactory(
+        firm=other_firm, level=FirmLevel.LICENCE_ADMIN, user__email="admin@beta.be"
+    ).user
+
+
+@pytest.fixture
+def auth_client() -> Callable[[User], Client]:
+    """A Django test client logged in as the given user."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

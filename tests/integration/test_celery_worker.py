@@ -1,0 +1,44 @@
+"""A task sent through Redis to a real Celery worker process completes: the password-reset mail
+leaves the request, crosses the broker, and reaches a real SMTP server in the user's language."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import MembershipFactory
+from users.models import FirmLevel
+
+pytestmark = pytest.mark.integration
+
+
+def test_password_reset_mail_goes_through_the_worker_to_smtp(celery_worker, smtp) -> None:
+    user = MembershipFactory(
+        level=FirmLevel.USER, user__email="reset@example.be", user__language="de"
+    ).user
+    response = Client().post(reverse("account_reset_password"), {"email": "Reset@Example.be"})
+    assert response.status_code == 302
+
+    (message,) = smtp.wait_for(1)
+    assert message["To"] == user.email
+    with translation.override("de"):
+        german = translation.gettext("Password Reset Email")
+    with translation.override("fr"):
+        french = translation.gettext("Password Reset Email")
+    assert german != french
+    assert german in message["Subject"]
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "/accounts/password/reset/key/" in body
+
+
+def test_a_task_sent_to_the_worker_completes(celery_worker, smtp) -> None:
+    from django.core.mail import EmailMessage
+
+    from portal.mail import message_to_payload
+    from portal.tasks import email_send
+
+    email_send.delay(
+        message_to_payload(EmailMessage("Ping", "Pong", "portal@example.be", ["ops@example.be"]))
+    )
+    (message,) = smtp.wait_for(1)
+    assert message["Subject"] == "Ping"

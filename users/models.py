@@ -1,0 +1,170 @@
+"""Identities (the WinBooksID), firm memberships with their level, and dossier roles."""
+
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    FR = "fr", "Français"
+    NL = "nl", "Nederlands"
+    DE = "de", "Deutsch"
+    EN = "en", "English"
+
+
+class FirmLevel(models.TextChoices):
+    LICENCE_ADMIN = "licence_admin", _("Licence admin")
+    POWER_USER = "power_user", _("Power user")
+    USER = "user", _("User")
+
+
+#: Levels whose members are the firm's staff (they see every dossier of their firm).
+STAFF_LEVELS = (FirmLevel.LICENCE_ADMIN, FirmLevel.POWER_USER)
+
+
+class Role(models.TextChoices):
+    CONNECT_ENTREPRENEUR = "connect.entrepreneur", _("Connect: entrepreneur")
+    CONNECT_ACCOUNTANT = "connect.accountant", _("Connect: accountant")
+    VIEW_USER = "view.user", _("View: user")
+    VIEW_ADMIN = "view.admin", _("View: administrator")
+
+
+CONNECT_ROLES = (Role.CONNECT_ENTREPRENEUR, Role.CONNECT_ACCOUNTANT)
+VIEW_ROLES = (Role.VIEW_USER, Role.VIEW_ADMIN)
+
+
+def normalize_winbooks_id(email: str) -> str:
+    """A WinBooksID is an e-mail address, compared and stored in lower case."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email=normalize_winbooks_id(username or ""))
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        email = normalize_winbooks_id(email)
+        if not email:
+            raise ValueError("A WinBooksID (e-mail address) is required.")
+        user = self.model(email=email, **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra["is_superuser"] = True
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The login is the WinBooksID: an e-mail address, one per person across firms."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("WinBooksID"), max_length=254, unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ("email",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="user_email_lower_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_winbooks_id(self.email)
+
+    @property
+    def is_staff(self) -> bool:
+        """Django's admin is for the platform operator only (superusers)."""
+        return self.is_superuser
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class FirmMembership(models.Model):
+    """A user belongs to a firm at one level."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    firm = models.ForeignKey("dossiers.Firm", on_delete=models.PROTECT, related_name="memberships")
+    level = models.CharField(_("level"), max_length=20, choices=FirmLevel.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("firm membership")
+        verbose_name_plural = _("firm memberships")
+        constraints = [
+            models.UniqueConstraint(fields=("user", "firm"), name="membership_unique_user_firm"),
+            models.CheckConstraint(
+                condition=models.Q(level__in=FirmLevel.values), name="membership_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.firm} ({self.level})"
+
+    @property
+    def is_staff_level(self) -> bool:
+        return self.level in STAFF_LEVELS
+
+
+class DossierAccess(models.Model):
+    """One role of one user on one dossier (a user holds one row per role)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dossier_accesses")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="accesses"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier access")
+        verbose_name_plural = _("dossier accesses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("user", "dossier", "role"), name="access_unique_user_dossier_role"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="access_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} {self.dossier}"
