@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from dossiers.models import Cartouche, Dossier, Firm
 
@@ -14,6 +15,7 @@ class FirmAdmin(admin.ModelAdmin):
     list_filter = ("licence_kind",)
     search_fields = ("name",)
     inlines = (CartoucheInline,)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Dossier)
