@@ -2,21 +2,23 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from portal.types import AuthedRequest
+from portal.views import dossier_chooser
 from users.models import Role
 from users.selectors import roles_by_dossier_for
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    """A user with one Connect dossier lands in it; with several, chooses."""
-    dossiers = list(dossier_connect_list_for(actor=request.user).order_by("firm__name", "code"))
-    if len(dossiers) == 1:
-        return redirect("connect:dossier", dossier_id=dossiers[0].public_id)
-    return render(request, "connect/home.html", {"dossiers": dossiers})
+    return dossier_chooser(
+        request,
+        dossier_connect_list_for(actor=request.user),
+        url_name="connect:dossier",
+        template="connect/home.html",
+    )
 
 
 @login_required

@@ -1,18 +1,30 @@
 """Reads of firms and dossiers. Each takes the acting user; a foreign id is a 404."""
 
 import uuid
+from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from dossiers.models import Dossier, DossierQuerySet, Firm
 from users.models import CONNECT_ROLES, STAFF_LEVELS, VIEW_ROLES, User
+
+M = TypeVar("M", bound=Model)
 
 
 def _as_uuid(value: object) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except (TypeError, ValueError, AttributeError):
+        raise Http404 from None
+
+
+def _get_or_404(queryset: QuerySet[M], public_id: object) -> M:
+    """The row with this public id in ``queryset``; missing, foreign or malformed: 404."""
+    try:
+        return queryset.get(public_id=_as_uuid(public_id))
+    except ObjectDoesNotExist:
         raise Http404 from None
 
 
@@ -33,10 +45,7 @@ def firm_staff_list_for(*, actor: User) -> QuerySet[Firm]:
 
 
 def firm_staff_get_for(*, actor: User, public_id: object) -> Firm:
-    try:
-        return firm_staff_list_for(actor=actor).get(public_id=_as_uuid(public_id))
-    except Firm.DoesNotExist:
-        raise Http404 from None
+    return _get_or_404(firm_staff_list_for(actor=actor), public_id)
 
 
 def dossier_list_for(*, actor: User) -> DossierQuerySet:
@@ -45,23 +54,17 @@ def dossier_list_for(*, actor: User) -> DossierQuerySet:
 
 
 def dossier_get_for(*, actor: User, public_id: object) -> Dossier:
-    try:
-        return dossier_list_for(actor=actor).get(public_id=_as_uuid(public_id))
-    except Dossier.DoesNotExist:
-        raise Http404 from None
+    return _get_or_404(dossier_list_for(actor=actor), public_id)
+
+
+def dossier_staff_list_for(*, actor: User) -> DossierQuerySet:
+    """Dossiers of the firms where the actor is staff (the Portal's dossier pages)."""
+    staff_firms = firm_staff_list_for(actor=actor).values("id")
+    return Dossier.objects.filter(firm_id__in=staff_firms).select_related("firm", "accountant")
 
 
 def dossier_staff_get_for(*, actor: User, public_id: object) -> Dossier:
-    """A dossier of a firm where the actor is staff (the Portal's dossier pages)."""
-    staff_firms = firm_staff_list_for(actor=actor).values("id")
-    try:
-        return (
-            Dossier.objects.filter(firm_id__in=staff_firms)
-            .select_related("firm", "accountant")
-            .get(public_id=_as_uuid(public_id))
-        )
-    except Dossier.DoesNotExist:
-        raise Http404 from None
+    return _get_or_404(dossier_staff_list_for(actor=actor), public_id)
 
 
 def dossier_connect_list_for(*, actor: User) -> DossierQuerySet:
@@ -74,10 +77,7 @@ def dossier_connect_list_for(*, actor: User) -> DossierQuerySet:
 
 
 def dossier_connect_get_for(*, actor: User, public_id: object) -> Dossier:
-    try:
-        return dossier_connect_list_for(actor=actor).get(public_id=_as_uuid(public_id))
-    except Dossier.DoesNotExist:
-        raise Http404 from None
+    return _get_or_404(dossier_connect_list_for(actor=actor), public_id)
 
 
 def dossier_view_list_for(*, actor: User) -> DossierQuerySet:
@@ -86,7 +86,4 @@ def dossier_view_list_for(*, actor: User) -> DossierQuerySet:
 
 
 def dossier_view_get_for(*, actor: User, public_id: object) -> Dossier:
-    try:
-        return dossier_view_list_for(actor=actor).get(public_id=_as_uuid(public_id))
-    except Dossier.DoesNotExist:
-        raise Http404 from None
+    return _get_or_404(dossier_view_list_for(actor=actor), public_id)

@@ -10,6 +10,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from dossiers.models import LIGHT_MODES, Cartouche, Dossier, Firm, LicenceKind, ProcessingMode
 from portal.errors import ServiceError
 from users.models import STAFF_LEVELS, FirmMembership, Language, User
+from users.services import language_clean
 
 DOSSIER_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,19}$")
 
@@ -104,6 +105,28 @@ def _check_accountant(firm: Firm, accountant: User | None) -> None:
         )
 
 
+def _information_clean(
+    *, firm: Firm, name: str, enterprise_number: str, language: str, exclude: Dossier | None = None
+) -> tuple[str, str, str]:
+    """Name, enterprise number (valid, unused in the firm) and language of a dossier."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("The dossier needs a name."), code="name_required", field="name")
+    language = language_clean(language)
+    number = enterprise_number_clean(enterprise_number)
+    if number:
+        same_number = Dossier.objects.filter(firm=firm, enterprise_number=number)
+        if exclude is not None:
+            same_number = same_number.exclude(pk=exclude.pk)
+        if same_number.exists():
+            raise ServiceError(
+                _("The firm already has a dossier with this enterprise number."),
+                code="enterprise_number_taken",
+                field="enterprise_number",
+            )
+    return name, number, language
+
+
 def dossier_create(
     *,
     actor: User | None,
@@ -121,12 +144,9 @@ def dossier_create(
     if actor is not None and not actor_is_staff(actor=actor, firm=firm):
         raise ServiceError(_("You cannot create dossiers in this firm."), code="forbidden")
     code = dossier_code_clean(code)
-    number = enterprise_number_clean(enterprise_number)
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError(_("The dossier needs a name."), code="name_required", field="name")
-    if language not in Language.values:
-        raise ServiceError(_("Choose a language."), code="language_invalid", field="language")
+    name, number, language = _information_clean(
+        firm=firm, name=name, enterprise_number=enterprise_number, language=language
+    )
     _check_processing_mode(firm, default_processing_mode)
     _check_accountant(firm, accountant)
     if Dossier.objects.filter(firm=firm, code=code).exists():
@@ -134,12 +154,6 @@ def dossier_create(
             _("The firm already has a dossier with the code %(code)s.") % {"code": code},
             code="dossier_code_taken",
             field="code",
-        )
-    if number and Dossier.objects.filter(firm=firm, enterprise_number=number).exists():
-        raise ServiceError(
-            _("The firm already has a dossier with this enterprise number."),
-            code="enterprise_number_taken",
-            field="enterprise_number",
         )
     try:
         with transaction.atomic():
@@ -172,23 +186,13 @@ def dossier_update(
     """Change a dossier's information (staff of its firm)."""
     if not actor_is_staff(actor=actor, firm=dossier.firm):
         raise ServiceError(_("You cannot change this dossier."), code="forbidden")
-    number = enterprise_number_clean(enterprise_number)
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError(_("The dossier needs a name."), code="name_required", field="name")
-    if language not in Language.values:
-        raise ServiceError(_("Choose a language."), code="language_invalid", field="language")
-    if (
-        number
-        and Dossier.objects.filter(firm=dossier.firm, enterprise_number=number)
-        .exclude(pk=dossier.pk)
-        .exists()
-    ):
-        raise ServiceError(
-            _("The firm already has a dossier with this enterprise number."),
-            code="enterprise_number_taken",
-            field="enterprise_number",
-        )
+    name, number, language = _information_clean(
+        firm=dossier.firm,
+        name=name,
+        enterprise_number=enterprise_number,
+        language=language,
+        exclude=dossier,
+    )
     dossier.name = name
     dossier.enterprise_number = number
     dossier.language = language

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dossiers import services as dossier_services
+from dossiers.models import Dossier
 from dossiers.selectors import (
     dossier_staff_get_for,
     dossier_view_get_for,
@@ -156,12 +157,24 @@ def dossier_detail(request: AuthedRequest, dossier_id: str) -> HttpResponse:
 # --- View -----------------------------------------------------------------------------------
 
 
+def dossier_chooser(
+    request: HttpRequest, dossiers: QuerySet[Dossier], *, url_name: str, template: str
+) -> HttpResponse:
+    """A tool's entry page: a user with one dossier lands in it; with several, chooses."""
+    choices = list(dossiers.order_by("firm__name", "code")[:2])
+    if len(choices) == 1:
+        return redirect(url_name, dossier_id=choices[0].public_id)
+    return render(request, template, {"dossiers": dossiers.order_by("firm__name", "code")})
+
+
 @login_required
 def view_home(request: AuthedRequest) -> HttpResponse:
-    dossiers = list(dossier_view_list_for(actor=request.user).order_by("firm__name", "code"))
-    if len(dossiers) == 1:
-        return redirect("portal:view_dossier", dossier_id=dossiers[0].public_id)
-    return render(request, "portal/view_home.html", {"dossiers": dossiers})
+    return dossier_chooser(
+        request,
+        dossier_view_list_for(actor=request.user),
+        url_name="portal:view_dossier",
+        template="portal/view_home.html",
+    )
 
 
 @login_required

@@ -14,6 +14,12 @@ from users.models import DossierAccess, FirmLevel, FirmMembership, Language, Rol
 from users.models import normalize_winbooks_id as _normalize
 
 
+def language_clean(language: str) -> str:
+    if language not in Language.values:
+        raise ServiceError(_("Choose a language."), code="language_invalid", field="language")
+    return language
+
+
 def winbooks_id_clean(email: str) -> str:
     email = _normalize(email)
     try:
@@ -36,8 +42,7 @@ def user_get_or_create(
     """The identity behind a WinBooksID: an existing person is reused, never duplicated.
     The names, language and password of an existing person are left as they are."""
     email = winbooks_id_clean(email)
-    if language not in Language.values:
-        raise ServiceError(_("Choose a language."), code="language_invalid", field="language")
+    language_clean(language)
     existing = User.objects.filter(email=email).first()
     if existing is not None:
         return existing, False
@@ -88,8 +93,7 @@ def dossier_roles_set(*, dossier: Dossier, user: User, roles: Iterable[str]) -> 
 
 
 def user_language_set(*, user: User, language: str) -> User:
-    if language not in Language.values:
-        raise ServiceError(_("Choose a language."), code="language_invalid", field="language")
+    language_clean(language)
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
