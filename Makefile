@@ -9,6 +9,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PYTEST_WORKERS ?= 2
+# A fresh test database each run: a reused one could hide a changed migration.
+PYTEST_ARGS ?= --create-db
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 .PHONY: help run test install messages lint typecheck check-migrations check-messages pytest \

@@ -4,7 +4,7 @@ import uuid
 from typing import TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from dossiers.models import Dossier, DossierQuerySet, Firm
@@ -61,6 +61,14 @@ def dossier_staff_list_for(*, actor: User) -> DossierQuerySet:
     """Dossiers of the firms where the actor is staff (the Portal's dossier pages)."""
     staff_firms = firm_staff_list_for(actor=actor).values("id")
     return Dossier.objects.filter(firm_id__in=staff_firms).select_related("firm", "accountant")
+
+
+def dossier_search_for(*, actor: User, firm: Firm, query: str = "") -> DossierQuerySet:
+    """The Portal's dossier list of one firm, searched by code or name (staff only)."""
+    dossiers = dossier_staff_list_for(actor=actor).filter(firm=firm).order_by("code")
+    if query:
+        dossiers = dossiers.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    return dossiers
 
 
 def dossier_staff_get_for(*, actor: User, public_id: object) -> Dossier:

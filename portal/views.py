@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from dossiers import services as dossier_services
 from dossiers.models import Dossier
 from dossiers.selectors import (
+    dossier_search_for,
     dossier_staff_get_for,
     dossier_view_get_for,
     dossier_view_list_for,
@@ -83,9 +84,7 @@ def portal_home(request: AuthedRequest) -> HttpResponse:
 def portal_firm(request: AuthedRequest, firm_id: str) -> HttpResponse:
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
     query = request.GET.get("q", "").strip()[:100]
-    dossiers = firm.dossiers.select_related("accountant").order_by("code")
-    if query:
-        dossiers = dossiers.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    dossiers = dossier_search_for(actor=request.user, firm=firm, query=query)
     page = Paginator(dossiers, DOSSIERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

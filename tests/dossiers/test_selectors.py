@@ -148,3 +148,21 @@ def test_roles_by_dossier(dossier: Dossier, client_user: User, firm: Firm) -> No
         dossier.pk: {"connect.entrepreneur", "view.user"},
         second.pk: {"view.user"},
     }
+
+
+def test_dossier_search_stays_in_the_actors_staff_firms(
+    firm: Firm,
+    other_firm: Firm,
+    dossier: Dossier,
+    other_dossier: Dossier,
+    licence_admin: User,
+    client_user: User,
+) -> None:
+    assert list(selectors.dossier_search_for(actor=licence_admin, firm=firm)) == [dossier]
+    assert list(selectors.dossier_search_for(actor=licence_admin, firm=firm, query="alpha un")) == [
+        dossier
+    ]
+    assert not selectors.dossier_search_for(actor=licence_admin, firm=firm, query="zz").exists()
+    # A foreign firm passed in gives nothing, and so does a client of the firm.
+    assert not selectors.dossier_search_for(actor=licence_admin, firm=other_firm).exists()
+    assert not selectors.dossier_search_for(actor=client_user, firm=firm).exists()
