@@ -97,7 +97,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
         dossiers where they hold a role, in a firm they still belong to."""
         if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
             return self.none()
-        memberships = FirmMembership.objects.filter(user=user)
+        memberships = FirmMembership.objects.active().filter(user=user)
         staff_firms = memberships.filter(level__in=STAFF_LEVELS).values("firm_id")
         member_firms = memberships.values("firm_id")
         with_role = DossierAccess.objects.filter(user=user).values("dossier_id")
@@ -109,7 +109,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
         """Dossiers where the user holds one of ``roles`` (and still belongs to the firm)."""
         if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
             return self.none()
-        member_firms = FirmMembership.objects.filter(user=user).values("firm_id")
+        member_firms = FirmMembership.objects.active().filter(user=user).values("firm_id")
         dossier_ids = DossierAccess.objects.filter(user=user, role__in=roles).values("dossier_id")
         return self.filter(id__in=dossier_ids, firm_id__in=member_firms)
 
@@ -170,3 +170,37 @@ class Dossier(models.Model):
         """The enterprise number as Belgians write it: 0403.170.701."""
         n = self.enterprise_number
         return f"{n[:4]}.{n[4:7]}.{n[7:]}" if n else ""
+
+
+class ConnectionTest(models.Model):
+    """One run of a dossier's Connect connection test and its results (a list of checks)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("running")
+        DONE = "done", _("done")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="connection_tests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    results = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("connection test")
+        verbose_name_plural = _("connection tests")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.status}"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == self.Status.DONE and all(r["ok"] for r in self.results)

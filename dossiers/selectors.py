@@ -8,7 +8,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from dossiers.models import Dossier, DossierQuerySet, Firm
-from users.models import CONNECT_ROLES, STAFF_LEVELS, VIEW_ROLES, User
+from users.models import CONNECT_ROLES, VIEW_ROLES, FirmMembership, User
 
 M = TypeVar("M", bound=Model)
 
@@ -32,16 +32,16 @@ def firm_list_for(*, actor: User) -> QuerySet[Firm]:
     """Firms the actor belongs to."""
     if not actor.is_authenticated or not actor.is_active:
         return Firm.objects.none()
-    return Firm.objects.filter(memberships__user=actor).order_by("name")
+    firm_ids = FirmMembership.objects.active().filter(user=actor).values("firm_id")
+    return Firm.objects.filter(id__in=firm_ids).order_by("name")
 
 
 def firm_staff_list_for(*, actor: User) -> QuerySet[Firm]:
     """Firms where the actor is staff (licence admin or power user)."""
     if not actor.is_authenticated or not actor.is_active:
         return Firm.objects.none()
-    return Firm.objects.filter(
-        memberships__user=actor, memberships__level__in=STAFF_LEVELS
-    ).order_by("name")
+    firm_ids = FirmMembership.objects.staff().filter(user=actor).values("firm_id")
+    return Firm.objects.filter(id__in=firm_ids).order_by("name")
 
 
 def firm_staff_get_for(*, actor: User, public_id: object) -> Firm:

@@ -9,7 +9,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from dossiers.models import LIGHT_MODES, Cartouche, Dossier, Firm, LicenceKind, ProcessingMode
 from portal.errors import ServiceError
-from users.models import STAFF_LEVELS, FirmMembership, Language, User
+from users.models import FirmMembership, Language, User
 from users.services import language_clean
 
 DOSSIER_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,19}$")
@@ -72,7 +72,7 @@ def firm_create(
 
 
 def actor_is_staff(*, actor: User, firm: Firm) -> bool:
-    return FirmMembership.objects.filter(user=actor, firm=firm, level__in=STAFF_LEVELS).exists()
+    return FirmMembership.objects.staff().filter(user=actor, firm=firm).exists()
 
 
 def _check_processing_mode(firm: Firm, mode: str) -> None:
@@ -94,9 +94,7 @@ def _check_processing_mode(firm: Firm, mode: str) -> None:
 def _check_accountant(firm: Firm, accountant: User | None) -> None:
     if (
         accountant is not None
-        and not FirmMembership.objects.filter(
-            user=accountant, firm=firm, level__in=STAFF_LEVELS
-        ).exists()
+        and not FirmMembership.objects.staff().filter(user=accountant, firm=firm).exists()
     ):
         raise ServiceError(
             _("The accountant must be a staff member of the firm."),

@@ -1,11 +1,33 @@
-"""Outgoing mail leaves the request: messages are rendered in the recipient's language, then
-handed to a Celery task once the surrounding transaction has committed."""
+"""Outgoing mail leaves the request through an outbox: a row in the database, written in the
+transaction that caused it, delivered by a Celery task after commit.
 
+Two kinds of rows: a message rendered in the request (``email_enqueue``, e.g. allauth's
+password reset, rendered in the recipient's language), or a message rendered by the worker at
+delivery (``email_enqueue_rendered_later``, e.g. an invitation, whose one-time token is created
+only when the mail is actually sent, so that no usable token waits in the database)."""
+
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from portal.models import OutboundEmail
+
+Renderer = Callable[["OutboundEmail"], EmailMessage]
+_renderers: dict[str, Renderer] = {}
+
+
+def mail_renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register the function that renders rows of ``kind`` at delivery time."""
+
+    def register(function: Renderer) -> Renderer:
+        _renderers[kind] = function
+        return function
+
+    return register
 
 
 def message_to_payload(message: EmailMessage) -> dict[str, Any]:
@@ -42,8 +64,39 @@ def payload_to_message(payload: dict[str, Any]) -> EmailMultiAlternatives:
     return message
 
 
-def email_enqueue(message: EmailMessage) -> None:
-    """Send ``message`` through the mail queue after the current transaction commits."""
-    from portal.tasks import email_send
+def render(row: "OutboundEmail") -> EmailMessage:
+    renderer = _renderers.get(row.kind)
+    if renderer is not None:
+        return renderer(row)
+    return payload_to_message(row.payload)
 
-    transaction.on_commit(partial(email_send.delay, message_to_payload(message)))
+
+def _enqueue_after_commit(row: "OutboundEmail") -> None:
+    from portal.tasks import email_deliver
+
+    transaction.on_commit(partial(email_deliver.delay, row.pk))
+
+
+def email_enqueue(message: EmailMessage, *, kind: str = "message") -> "OutboundEmail":
+    """Record ``message`` in the outbox and deliver it once the transaction commits."""
+    from portal.models import OutboundEmail
+
+    row = OutboundEmail.objects.create(
+        kind=kind,
+        to=", ".join(message.to)[:254],
+        subject=str(message.subject)[:255],
+        payload=message_to_payload(message),
+    )
+    _enqueue_after_commit(row)
+    return row
+
+
+def email_enqueue_rendered_later(*, kind: str, to: str, data: dict[str, Any]) -> "OutboundEmail":
+    """Record a mail that the renderer registered for ``kind`` builds at delivery from ``data``."""
+    from portal.models import OutboundEmail
+
+    if kind not in _renderers:
+        raise LookupError(f"no mail renderer for {kind!r}")
+    row = OutboundEmail.objects.create(kind=kind, to=to, subject="", payload={"data": data})
+    _enqueue_after_commit(row)
+    return row

@@ -1,21 +1,32 @@
-"""Celery entry points of the portal shell."""
+"""Celery entry points of the portal shell. Tasks take ids and call services."""
 
 import smtplib
-from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
-from portal.mail import payload_to_message
+from portal import services
+
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError, TimeoutError)
 
 
 @shared_task(
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=5,
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    retry_backoff=settings.MAIL_RETRY_BACKOFF,
     retry_backoff_max=600,
     retry_jitter=True,
-    max_retries=12,
+    max_retries=10,
     acks_late=True,
 )
-def email_send(payload: dict[str, Any]) -> None:
-    """Deliver one rendered message; SMTP outages are retried with backoff."""
-    payload_to_message(payload).send(fail_silently=False)
+def email_deliver(outbound_id: int) -> None:
+    """Deliver one outbox row; SMTP outages are retried with backoff, then by the sweeper."""
+    services.outbound_email_deliver(outbound_id=outbound_id)
+
+
+@shared_task
+def outbound_email_sweep() -> int:
+    """Beat: enqueue again the outbox rows still pending."""
+    ids = services.outbound_email_sweep()
+    for outbound_id in ids:
+        email_deliver.delay(outbound_id)
+    return len(ids)

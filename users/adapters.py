@@ -22,4 +22,4 @@ class AccountAdapter(DefaultAccountAdapter):
         language = user.language if user else translation.get_language()
         with translation.override(language):
             message = self.render_mail(template_prefix, email, context)
-        email_enqueue(message)
+        email_enqueue(message, kind=template_prefix.rsplit("/", 1)[-1][:50])

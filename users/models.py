@@ -118,13 +118,26 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.get_full_name() or self.email
 
 
+class MembershipQuerySet(models.QuerySet["FirmMembership"]):
+    def active(self) -> "MembershipQuerySet":
+        """Memberships that open the firm: active membership of an active user."""
+        return self.filter(is_active=True, user__is_active=True)
+
+    def staff(self) -> "MembershipQuerySet":
+        return self.active().filter(level__in=STAFF_LEVELS)
+
+
 class FirmMembership(models.Model):
-    """A user belongs to a firm at one level."""
+    """A user belongs to a firm at one level. A firm deactivates its member here: the identity
+    (the WinBooksID) may belong to other firms too."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     firm = models.ForeignKey("dossiers.Firm", on_delete=models.PROTECT, related_name="memberships")
     level = models.CharField(_("level"), max_length=20, choices=FirmLevel.choices)
+    is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("firm membership")
@@ -168,3 +181,44 @@ class DossierAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} {self.dossier}"
+
+
+class Invitation(models.Model):
+    """A single-use link for a user to choose their password, valid for a limited time. Only
+    the SHA-256 of the token is stored; the token itself exists only in the e-mail."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    firm = models.ForeignKey("dossiers.Firm", on_delete=models.PROTECT, related_name="+")
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(accepted_at__isnull=False, revoked_at__isnull=False),
+                name="invitation_not_accepted_and_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.status})"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

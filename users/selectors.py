@@ -9,7 +9,7 @@ def memberships_for(*, actor: User) -> list[FirmMembership]:
     """The actor's own memberships, with their firms."""
     if not actor.is_authenticated:
         return []
-    return list(FirmMembership.objects.filter(user=actor).select_related("firm"))
+    return list(FirmMembership.objects.active().filter(user=actor).select_related("firm"))
 
 
 def roles_by_dossier_for(*, actor: User) -> dict[int, set[str]]:
@@ -19,7 +19,7 @@ def roles_by_dossier_for(*, actor: User) -> dict[int, set[str]]:
     roles: dict[int, set[str]] = defaultdict(set)
     rows = DossierAccess.objects.filter(
         user=actor,
-        dossier__firm_id__in=FirmMembership.objects.filter(user=actor).values("firm_id"),
+        dossier__firm_id__in=FirmMembership.objects.active().filter(user=actor).values("firm_id"),
     ).values_list("dossier_id", "role")
     for dossier_id, role in rows:
         roles[dossier_id].add(role)

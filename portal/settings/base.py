@@ -91,7 +91,8 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Without a broker (the embedded default of `make run`) tasks run inline, in the request.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
-CELERY_TASK_EAGER_PROPAGATES = True
+# Inline (no broker): a failed delivery stays pending in the outbox instead of failing the request.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -104,8 +105,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "portal.tasks.email_send": {"queue": "mail"},
+    "portal.tasks.email_deliver": {"queue": "mail"},
     "connect.tasks.*": {"queue": "documents"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "outbound-email-sweep": {"task": "portal.tasks.outbound_email_sweep", "schedule": 60.0},
 }
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
@@ -115,6 +119,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Portal <no-reply@portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
+#: First retry delay (seconds) of a failed delivery; doubles each time, up to 10 minutes.
+MAIL_RETRY_BACKOFF = env.int("MAIL_RETRY_BACKOFF", default=5)
 
 # --- Authentication --------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

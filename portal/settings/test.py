@@ -40,3 +40,5 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=f"/tmp/portal-test-media-{_worker}")
 DEBUG = False
 STATIC_ROOT = None  # static files come from the finders (no collectstatic needed)
 WHITENOISE_USE_FINDERS = True
+MAIL_RETRY_BACKOFF = 1
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -34,11 +34,11 @@ def test_password_reset_mail_goes_through_the_worker_to_smtp(celery_worker, smtp
 def test_a_task_sent_to_the_worker_completes(celery_worker, smtp) -> None:
     from django.core.mail import EmailMessage
 
-    from portal.mail import message_to_payload
-    from portal.tasks import email_send
+    from portal.mail import email_enqueue
+    from portal.models import OutboundEmail
 
-    email_send.delay(
-        message_to_payload(EmailMessage("Ping", "Pong", "portal@example.be", ["ops@example.be"]))
-    )
+    row = email_enqueue(EmailMessage("Ping", "Pong", "portal@example.be", ["ops@example.be"]))
     (message,) = smtp.wait_for(1)
     assert message["Subject"] == "Ping"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboundEmail.Status.SENT, 1)
