@@ -1,16 +1,37 @@
 """Writes on firms and dossiers."""
 
+import logging
 import re
+import secrets
+import uuid
+from functools import partial
+from typing import Any
 
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import vat
 from stdnum.exceptions import ValidationError as StdnumError
 
-from dossiers.models import LIGHT_MODES, Cartouche, Dossier, Firm, LicenceKind, ProcessingMode
+from dossiers.models import (
+    LIGHT_MODES,
+    Cartouche,
+    ConnectionTest,
+    Dossier,
+    Firm,
+    LicenceKind,
+    ProcessingMode,
+)
 from portal.errors import ServiceError
-from users.models import FirmMembership, Language, User
-from users.services import language_clean
+from portal.models import AuditAction
+from portal.services import audit_record
+from users.models import DossierAccess, FirmMembership, Language, Role, User, normalize_winbooks_id
+from users.services import dossier_roles_set, language_clean
+
+logger = logging.getLogger(__name__)
 
 DOSSIER_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,19}$")
 
@@ -125,6 +146,18 @@ def _information_clean(
     return name, number, language
 
 
+def _code_free(firm: Firm, code: str, exclude: Dossier | None = None) -> None:
+    same_code = Dossier.objects.filter(firm=firm, code=code)
+    if exclude is not None:
+        same_code = same_code.exclude(pk=exclude.pk)
+    if same_code.exists():
+        raise ServiceError(
+            _("The firm already has a dossier with the code %(code)s.") % {"code": code},
+            code="dossier_code_taken",
+            field="code",
+        )
+
+
 def dossier_create(
     *,
     actor: User | None,
@@ -147,15 +180,10 @@ def dossier_create(
     )
     _check_processing_mode(firm, default_processing_mode)
     _check_accountant(firm, accountant)
-    if Dossier.objects.filter(firm=firm, code=code).exists():
-        raise ServiceError(
-            _("The firm already has a dossier with the code %(code)s.") % {"code": code},
-            code="dossier_code_taken",
-            field="code",
-        )
+    _code_free(firm, code)
     try:
         with transaction.atomic():
-            return Dossier.objects.create(
+            dossier = Dossier.objects.create(
                 firm=firm,
                 code=code,
                 name=name,
@@ -165,6 +193,14 @@ def dossier_create(
                 accountant=accountant,
                 default_processing_mode=default_processing_mode,
             )
+            audit_record(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.DOSSIER_CREATED,
+                dossier=dossier,
+                after=_information_of(dossier),
+            )
+            return dossier
     except IntegrityError:
         # Lost a race with a concurrent creation of the same code or number.
         raise ServiceError(
@@ -173,34 +209,257 @@ def dossier_create(
         ) from None
 
 
+def _information_of(dossier: Dossier) -> dict[str, str]:
+    return {
+        "code": dossier.code,
+        "name": dossier.name,
+        "enterprise_number": dossier.enterprise_number_display,
+        "language": dossier.language,
+    }
+
+
 def dossier_update(
     *,
     actor: User,
     dossier: Dossier,
+    code: str,
     name: str,
     enterprise_number: str,
     language: str,
+    default_processing_mode: str,
 ) -> Dossier:
-    """Change a dossier's information (staff of its firm)."""
-    if not actor_is_staff(actor=actor, firm=dossier.firm):
+    """Change a dossier's information and default processing mode (staff of its firm). A mode
+    whose cartouche the licence lacks, or any mode but Transport on a light licence, is refused
+    here whatever the form offered."""
+    firm = dossier.firm
+    if not actor_is_staff(actor=actor, firm=firm):
         raise ServiceError(_("You cannot change this dossier."), code="forbidden")
+    code = dossier_code_clean(code)
     name, number, language = _information_clean(
-        firm=dossier.firm,
+        firm=firm,
         name=name,
         enterprise_number=enterprise_number,
         language=language,
         exclude=dossier,
     )
-    dossier.name = name
-    dossier.enterprise_number = number
-    dossier.language = language
+    _check_processing_mode(firm, default_processing_mode)
+    _code_free(firm, code, exclude=dossier)
+    before = _information_of(dossier)
+    mode_before = dossier.default_processing_mode
+    dossier.code, dossier.name, dossier.enterprise_number, dossier.language = (
+        code,
+        name,
+        number,
+        language,
+    )
+    dossier.default_processing_mode = default_processing_mode
+    after = _information_of(dossier)
     try:
         with transaction.atomic():
-            dossier.save(update_fields=["name", "enterprise_number", "language"])
+            dossier.save(
+                update_fields=[
+                    "code",
+                    "name",
+                    "enterprise_number",
+                    "language",
+                    "default_processing_mode",
+                ]
+            )
+            changed = [key for key in before if before[key] != after[key]]
+            if changed:
+                audit_record(
+                    firm=firm,
+                    actor=actor,
+                    action=AuditAction.DOSSIER_CHANGED,
+                    dossier=dossier,
+                    before={k: before[k] for k in changed},
+                    after={k: after[k] for k in changed},
+                )
+            if mode_before != default_processing_mode:
+                audit_record(
+                    firm=firm,
+                    actor=actor,
+                    action=AuditAction.MODE_CHANGED,
+                    dossier=dossier,
+                    before={"default_processing_mode": mode_before},
+                    after={"default_processing_mode": default_processing_mode},
+                )
     except IntegrityError:
         raise ServiceError(
-            _("The firm already has a dossier with this enterprise number."),
-            code="enterprise_number_taken",
-            field="enterprise_number",
+            _("The firm already has a dossier with this code or enterprise number."),
+            code="dossier_taken",
         ) from None
     return dossier
+
+
+# --- Connect settings and the connection test -----------------------------------------------
+
+
+def dossier_connect_update(
+    *, actor: User, dossier: Dossier, connect_enabled: bool, accountant_email: str
+) -> ConnectionTest | None:
+    """Switch Connect and name the accountant (an active staff member of the firm, given
+    ``connect.accountant`` on the dossier if they lack it). Switching Connect on starts the
+    connection test, returned."""
+    firm = dossier.firm
+    if not actor_is_staff(actor=actor, firm=firm):
+        raise ServiceError(_("You cannot change this dossier."), code="forbidden")
+    accountant: User | None = None
+    if accountant_email.strip():
+        accountant = User.objects.filter(
+            email=normalize_winbooks_id(accountant_email),
+            id__in=FirmMembership.objects.staff().filter(firm=firm).values("user_id"),
+        ).first()
+        if accountant is None:
+            raise ServiceError(
+                _("No active staff member of the firm has this WinBooksID."),
+                code="accountant_not_staff",
+                field="accountant",
+            )
+    test = None
+    with transaction.atomic():
+        dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if dossier.accountant_id != (accountant.pk if accountant else None):
+            audit_record(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.ACCOUNTANT_CHANGED,
+                dossier=dossier,
+                before={"accountant": dossier.accountant.email if dossier.accountant else None},
+                after={"accountant": accountant.email if accountant else None},
+            )
+            dossier.accountant = accountant
+            if accountant is not None:
+                roles = set(
+                    DossierAccess.objects.filter(user=accountant, dossier=dossier).values_list(
+                        "role", flat=True
+                    )
+                )
+                if Role.CONNECT_ACCOUNTANT not in roles:
+                    dossier_roles_set(
+                        dossier=dossier, user=accountant, roles=roles | {Role.CONNECT_ACCOUNTANT}
+                    )
+                    audit_record(
+                        firm=firm,
+                        actor=actor,
+                        action=AuditAction.ROLES_CHANGED,
+                        dossier=dossier,
+                        subject_user=accountant,
+                        before={"roles": sorted(roles)},
+                        after={"roles": sorted(roles | {Role.CONNECT_ACCOUNTANT})},
+                    )
+        switched_on = connect_enabled and not dossier.connect_enabled
+        if connect_enabled != dossier.connect_enabled:
+            audit_record(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.CONNECT_SWITCHED,
+                dossier=dossier,
+                before={"connect_enabled": dossier.connect_enabled},
+                after={"connect_enabled": connect_enabled},
+            )
+            dossier.connect_enabled = connect_enabled
+        dossier.save(update_fields=["accountant", "connect_enabled"])
+        if switched_on:
+            test = connection_test_start(actor=actor, dossier=dossier)
+    return test
+
+
+def connection_test_start(*, actor: User, dossier: Dossier) -> ConnectionTest:
+    """Record a connection test and run it in the worker once the transaction commits."""
+    if not actor_is_staff(actor=actor, firm=dossier.firm):
+        raise ServiceError(_("You cannot change this dossier."), code="forbidden")
+    from dossiers.tasks import connection_test_run
+
+    test = ConnectionTest.objects.create(dossier=dossier, requested_by=actor)
+    transaction.on_commit(partial(connection_test_run.delay, test.pk))
+    return test
+
+
+def inbound_email_address(dossier: Dossier) -> str:
+    domain = settings.INBOUND_EMAIL_DOMAIN
+    return (
+        f"{dossier.inbound_email_token}@{domain}" if domain and dossier.inbound_email_token else ""
+    )
+
+
+def _check_accountant_ready(dossier: Dossier) -> dict[str, Any]:
+    accountant = dossier.accountant
+    if accountant is None:
+        return {"check": "accountant", "ok": False, "detail": "missing"}
+    if not FirmMembership.objects.staff().filter(user=accountant, firm=dossier.firm).exists():
+        return {
+            "check": "accountant",
+            "ok": False,
+            "detail": "not_staff",
+            "value": accountant.email,
+        }
+    if not DossierAccess.objects.filter(
+        user=accountant, dossier=dossier, role=Role.CONNECT_ACCOUNTANT
+    ).exists():
+        return {"check": "accountant", "ok": False, "detail": "no_role", "value": accountant.email}
+    return {"check": "accountant", "ok": True, "detail": "ok", "value": accountant.email}
+
+
+def _check_inbound_email(dossier: Dossier) -> dict[str, Any]:
+    address = inbound_email_address(dossier)
+    if not address:
+        return {"check": "inbound_email", "ok": False, "detail": "not_configured"}
+    return {"check": "inbound_email", "ok": True, "detail": "ok", "value": address}
+
+
+def _check_storage(dossier: Dossier) -> dict[str, Any]:
+    probe = f"healthchecks/{dossier.public_id}/{uuid.uuid4().hex}.txt"
+    content = secrets.token_bytes(64)
+    try:
+        name = default_storage.save(probe, ContentFile(content))
+        try:
+            with default_storage.open(name, "rb") as handle:
+                read_back = handle.read()
+        finally:
+            default_storage.delete(name)
+    except Exception as exc:  # any storage failure is this check's answer, not a crash
+        logger.warning("connection test: storage check failed: %s", exc)
+        return {"check": "storage", "ok": False, "detail": "error", "value": type(exc).__name__}
+    if read_back != content:
+        return {"check": "storage", "ok": False, "detail": "mismatch"}
+    return {"check": "storage", "ok": True, "detail": "ok"}
+
+
+def _check_entrepreneur(dossier: Dossier) -> dict[str, Any]:
+    count = (
+        DossierAccess.objects.filter(dossier=dossier, role=Role.CONNECT_ENTREPRENEUR)
+        .filter(
+            user_id__in=FirmMembership.objects.active().filter(firm=dossier.firm).values("user_id")
+        )
+        .count()
+    )
+    return {
+        "check": "entrepreneur",
+        "ok": count > 0,
+        "detail": "ok" if count else "none",
+        "value": count,
+    }
+
+
+def connection_test_run(*, test_id: int) -> ConnectionTest | None:
+    """Run the checks of one connection test and store their results (idempotent: a test
+    already done is left as it is)."""
+    test = (
+        ConnectionTest.objects.select_related("dossier__firm", "dossier__accountant")
+        .filter(pk=test_id)
+        .first()
+    )
+    if test is None or test.status == ConnectionTest.Status.DONE:
+        return test
+    dossier = test.dossier
+    test.results = [
+        _check_accountant_ready(dossier),
+        _check_inbound_email(dossier),
+        _check_storage(dossier),
+        _check_entrepreneur(dossier),
+    ]
+    test.status = ConnectionTest.Status.DONE
+    test.finished_at = timezone.now()
+    test.save(update_fields=["results", "status", "finished_at"])
+    return test

@@ -16,7 +16,8 @@ from django.db import transaction
 if TYPE_CHECKING:
     from portal.models import OutboundEmail
 
-Renderer = Callable[["OutboundEmail"], EmailMessage]
+#: Renders a row at delivery; None means the mail is no longer wanted (e.g. revoked meanwhile).
+Renderer = Callable[["OutboundEmail"], EmailMessage | None]
 _renderers: dict[str, Renderer] = {}
 
 
@@ -64,7 +65,7 @@ def payload_to_message(payload: dict[str, Any]) -> EmailMultiAlternatives:
     return message
 
 
-def render(row: "OutboundEmail") -> EmailMessage:
+def render(row: "OutboundEmail") -> EmailMessage | None:
     renderer = _renderers.get(row.kind)
     if renderer is not None:
         return renderer(row)

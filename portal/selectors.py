@@ -8,7 +8,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dossiers.models import Dossier, Firm
 from dossiers.selectors import dossier_connect_list_for, dossier_view_list_for
+from portal.models import AuditEvent
 from users.models import FirmMembership, User
 from users.selectors import memberships_for
 
@@ -93,3 +95,22 @@ def tools_for(*, actor: User, memberships: list[FirmMembership] | None = None) -
             )
         )
     return tools
+
+
+def audit_list_for(
+    *,
+    actor: User,
+    firm: Firm,
+    dossier: Dossier | None = None,
+    user: User | None = None,
+    limit: int = 50,
+) -> list[AuditEvent]:
+    """The latest audit events of a dossier or of a user, for the firm's staff."""
+    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+        return []
+    events = AuditEvent.objects.filter(firm=firm)
+    if dossier is not None:
+        events = events.filter(dossier=dossier)
+    if user is not None:
+        events = events.filter(subject_user=user)
+    return list(events.select_related("actor", "dossier", "subject_user")[:limit])

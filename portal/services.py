@@ -30,8 +30,14 @@ def outbound_email_deliver(*, outbound_id: int) -> bool:
             if row is None or row.status != OutboundEmail.Status.PENDING:
                 return False
             message = render(row)
-            message.send(fail_silently=False)
             now = timezone.now()
+            if message is None:
+                row.status = OutboundEmail.Status.FAILED
+                row.last_error = "no longer wanted"
+                row.payload = {}
+                row.save(update_fields=["status", "last_error", "payload"])
+                return False
+            message.send(fail_silently=False)
             row.status = OutboundEmail.Status.SENT
             row.subject = str(message.subject)[:255]
             row.sent_at = row.last_attempt_at = now

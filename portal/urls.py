@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dossiers import views as dossier_views
 from portal import views
+from users import views as user_views
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -9,8 +11,41 @@ portal_patterns = [
     path("language/", views.language_set, name="language"),
     path("portal/", views.portal_home, name="portal"),
     path("portal/firms/<uuid:firm_id>/", views.portal_firm, name="firm"),
-    path("portal/firms/<uuid:firm_id>/dossiers/new/", views.dossier_create, name="dossier_create"),
-    path("portal/dossiers/<uuid:dossier_id>/", views.dossier_detail, name="dossier"),
+    path(
+        "portal/firms/<uuid:firm_id>/dossiers/new/",
+        dossier_views.dossier_create,
+        name="dossier_create",
+    ),
+    path("portal/dossiers/<uuid:dossier_id>/", dossier_views.dossier_detail, name="dossier"),
+    path(
+        "portal/dossiers/<uuid:dossier_id>/connect/",
+        dossier_views.dossier_connect,
+        name="dossier_connect",
+    ),
+    path(
+        "portal/dossiers/<uuid:dossier_id>/connect/test/",
+        dossier_views.connection_test_result,
+        name="dossier_connection_test",
+    ),
+    path(
+        "portal/dossiers/<uuid:dossier_id>/connect/test/run/",
+        dossier_views.connection_test_start,
+        name="dossier_connection_test_run",
+    ),
+    path("portal/firms/<uuid:firm_id>/users/", user_views.user_list, name="users"),
+    path("portal/firms/<uuid:firm_id>/users/new/", user_views.user_create, name="user_create"),
+    path("portal/firms/<uuid:firm_id>/users/<uuid:user_id>/", user_views.user_detail, name="user"),
+    path(
+        "portal/firms/<uuid:firm_id>/users/<uuid:user_id>/invitation/send/",
+        user_views.user_invitation_send,
+        name="user_invitation_send",
+    ),
+    path(
+        "portal/firms/<uuid:firm_id>/users/<uuid:user_id>/invitation/revoke/",
+        user_views.user_invitation_revoke,
+        name="user_invitation_revoke",
+    ),
+    path("portal/firms/<uuid:firm_id>/staff/", user_views.staff_search, name="staff_search"),
     path("view/", views.view_home, name="view"),
     path("view/dossiers/<uuid:dossier_id>/", views.view_dossier, name="view_dossier"),
 ]
@@ -19,5 +54,6 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("connect/", include("connect.urls")),
     path("accounts/", include("users.urls")),
+    path("invitation/<str:token>/", user_views.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,6 @@
 """The portal shell: tools hub, language switch, the Portal's dossier pages and View."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -9,21 +8,17 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dossiers import services as dossier_services
 from dossiers.models import Dossier
 from dossiers.selectors import (
     dossier_search_for,
-    dossier_staff_get_for,
     dossier_view_get_for,
     dossier_view_list_for,
     firm_staff_get_for,
     firm_staff_list_for,
 )
-from portal.errors import ServiceError
-from portal.forms import DossierForm, DossierInformationForm, LanguageForm
+from portal.forms import LanguageForm
 from portal.selectors import request_memberships, tools_for
 from portal.types import AuthedRequest
 from users.services import user_language_set
@@ -96,61 +91,6 @@ def portal_firm(request: AuthedRequest, firm_id: str) -> HttpResponse:
             "query": query,
         },
     )
-
-
-def _apply_service_error(form: DossierForm, error: ServiceError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
-
-
-@login_required
-def dossier_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
-    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
-    form = DossierForm(request.POST or None, initial={"language": firm_default_language()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            dossier = dossier_services.dossier_create(
-                actor=request.user,
-                firm=firm,
-                **form.cleaned_data,
-            )
-        except ServiceError as error:
-            _apply_service_error(form, error)
-        else:
-            messages.success(
-                request, _("The dossier %(code)s was created.") % {"code": dossier.code}
-            )
-            return redirect("portal:dossier", dossier_id=dossier.public_id)
-    return render(request, "portal/dossier_form.html", {"firm": firm, "form": form})
-
-
-def firm_default_language() -> str:
-    return translation.get_language() or "fr"
-
-
-@login_required
-def dossier_detail(request: AuthedRequest, dossier_id: str) -> HttpResponse:
-    """Dossier information (Portal): staff of the dossier's firm only."""
-    dossier = dossier_staff_get_for(actor=request.user, public_id=dossier_id)
-    initial = {
-        "name": dossier.name,
-        "enterprise_number": dossier.enterprise_number_display,
-        "language": dossier.language,
-    }
-    form = DossierInformationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            dossier_services.dossier_update(
-                actor=request.user,
-                dossier=dossier,
-                **form.cleaned_data,
-            )
-        except ServiceError as error:
-            _apply_service_error(form, error)
-        else:
-            messages.success(request, _("The dossier information was saved."))
-            return redirect("portal:dossier", dossier_id=dossier.public_id)
-    return render(request, "portal/dossier_detail.html", {"dossier": dossier, "form": form})
 
 
 # --- View -----------------------------------------------------------------------------------

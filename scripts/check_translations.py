@@ -47,6 +47,7 @@ def main() -> int:
                 sys.executable,
                 "manage.py",
                 "makemessages",
+                "--no-obsolete",
                 "--no-location",
                 "-e",
                 "html,txt,py",

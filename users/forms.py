@@ -1,5 +1,11 @@
+from typing import Any, cast
+
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from dossiers.models import Dossier
+from users.models import FirmLevel, Language, Role
 
 
 class LoginForm(AllauthLoginForm):
@@ -10,3 +16,99 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].label = _("WinBooksID (e-mail address)")
         self.fields["login"].widget.attrs["placeholder"] = ""
         self.fields["password"].widget.attrs["placeholder"] = ""
+
+
+ROLE_FIELD_PREFIX = "role__"
+
+
+def role_field_name(dossier: Dossier, role: str) -> str:
+    return f"{ROLE_FIELD_PREFIX}{dossier.public_id.hex}__{role.replace('.', '_')}"
+
+
+class UserForm(forms.Form):
+    """Create or edit a user of the firm: identity, level, and one checkbox per dossier and
+    role. A role field that the form did not offer (another firm's dossier, a made-up role)
+    refuses the whole form."""
+
+    email = forms.EmailField(label=_("WinBooksID (e-mail address)"), max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    level = forms.ChoiceField(label=_("Level"), choices=FirmLevel.choices)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    send_email = forms.BooleanField(
+        label=_("Send an e-mail with the information to the user"), required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        dossiers: list[Dossier],
+        levels: tuple[str, ...],
+        editing: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.dossiers = dossiers
+        level_field = cast(forms.ChoiceField, self.fields["level"])
+        level_field.choices = [(v, label) for v, label in FirmLevel.choices if v in levels]
+        if editing:
+            self.fields["email"].disabled = True
+            self.fields["email"].required = False
+            del self.fields["send_email"]
+        for dossier in dossiers:
+            for role, label in Role.choices:
+                self.fields[role_field_name(dossier, role)] = forms.BooleanField(
+                    label=f"{label} · {dossier.code}", required=False
+                )
+
+    def role_rows(self) -> list[tuple[Dossier, list[forms.BoundField]]]:
+        """The access matrix: one row per dossier, one bound checkbox per role."""
+        return [
+            (dossier, [self[role_field_name(dossier, role)] for role in Role.values])
+            for dossier in self.dossiers
+        ]
+
+    def identity_fields(self) -> list[forms.BoundField]:
+        names = ["email", "first_name", "last_name", "language", "level", "active"]
+        return [self[name] for name in names if name in self.fields]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        offered = set(self.fields)
+        forged = [k for k in self.data if k.startswith(ROLE_FIELD_PREFIX) and k not in offered]
+        if forged:
+            raise forms.ValidationError(
+                _("The form contained a dossier or a role that you cannot give."),
+                code="forged_access",
+            )
+        return cleaned
+
+    def accesses(self) -> dict[Dossier, set[str]]:
+        return {
+            dossier: {
+                role
+                for role in Role.values
+                if self.cleaned_data.get(role_field_name(dossier, role))
+            }
+            for dossier in self.dossiers
+        }
+
+
+class InvitationAcceptForm(forms.Form):
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("New password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned

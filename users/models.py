@@ -193,7 +193,8 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    token_hash = models.CharField(max_length=64, unique=True)
+    #: Set by the worker when it sends the mail (no usable token waits in the database).
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)

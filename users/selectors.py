@@ -1,7 +1,12 @@
 """Reads about users, their memberships and roles. Each takes the acting user."""
 
+import uuid
 from collections import defaultdict
 
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from dossiers.models import Dossier, Firm
 from users.models import DossierAccess, FirmMembership, User
 
 
@@ -24,3 +29,89 @@ def roles_by_dossier_for(*, actor: User) -> dict[int, set[str]]:
     for dossier_id, role in rows:
         roles[dossier_id].add(role)
     return dict(roles)
+
+
+def firm_user_list_for(
+    *,
+    actor: User,
+    firm: Firm,
+    query: str = "",
+    dossier: Dossier | None = None,
+    role: str = "",
+    level: str = "",
+) -> QuerySet[FirmMembership]:
+    """The memberships of ``firm`` (the firm's users) for its staff, searched and filtered,
+    each user's roles in this firm prefetched (one query whatever the page size)."""
+    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+        return FirmMembership.objects.none()
+    memberships = FirmMembership.objects.filter(firm=firm).select_related("user")
+    if query:
+        memberships = memberships.filter(
+            Q(user__email__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+        )
+    if level:
+        memberships = memberships.filter(level=level)
+    if dossier is not None or role:
+        accesses = DossierAccess.objects.filter(dossier__firm=firm)
+        if dossier is not None:
+            accesses = accesses.filter(dossier=dossier)
+        if role:
+            accesses = accesses.filter(role=role)
+        memberships = memberships.filter(user_id__in=accesses.values("user_id"))
+    return memberships.prefetch_related(
+        Prefetch(
+            "user__dossier_accesses",
+            queryset=DossierAccess.objects.filter(dossier__firm=firm)
+            .select_related("dossier")
+            .order_by("dossier__code", "role"),
+            to_attr="firm_accesses",
+        )
+    ).order_by("user__email")
+
+
+def firm_user_get_for(*, actor: User, firm: Firm, public_id: object) -> FirmMembership:
+    """One user of ``firm`` (as their membership), for the firm's staff; otherwise 404."""
+    try:
+        uid = uuid.UUID(str(public_id))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    membership = firm_user_list_for(actor=actor, firm=firm).filter(user__public_id=uid).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def firm_staff_search_for(*, actor: User, firm: Firm, query: str = "") -> list[User]:
+    """Active staff of ``firm`` whose WinBooksID or name matches (the accountant field)."""
+    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+        return []
+    staff = User.objects.filter(
+        id__in=FirmMembership.objects.staff().filter(firm=firm).values("user_id")
+    )
+    if query:
+        staff = staff.filter(
+            Q(email__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+        )
+    return list(staff.order_by("email")[:20])
+
+
+def roles_on_dossier(*, dossier: Dossier) -> dict[str, list[User]]:
+    """Users of each role on ``dossier`` (callers hold the dossier through a selector)."""
+    by_role: dict[str, list[User]] = defaultdict(list)
+    accesses = (
+        DossierAccess.objects.filter(
+            dossier=dossier,
+            user__memberships__firm_id=dossier.firm_id,
+            user__memberships__is_active=True,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__email")
+    )
+    for access in accesses:
+        by_role[access.role].append(access.user)
+    return dict(by_role)

@@ -1,16 +1,30 @@
-"""Writes on identities, memberships and dossier roles."""
+"""Writes on identities, memberships, dossier roles and invitations."""
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Dossier, Firm
 from portal.errors import ServiceError
-from users.models import DossierAccess, FirmLevel, FirmMembership, Language, Role, User
+from portal.mail import email_enqueue_rendered_later
+from portal.models import AuditAction
+from portal.services import audit_record
+from users.models import (
+    DossierAccess,
+    FirmLevel,
+    FirmMembership,
+    Invitation,
+    Language,
+    Role,
+    User,
+)
 from users.models import normalize_winbooks_id as _normalize
 
 
@@ -97,4 +111,329 @@ def user_language_set(*, user: User, language: str) -> User:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+    return user
+
+
+# --- The firm's users (the Portal users pages) --------------------------------------------------
+
+#: Which levels each level may grant: licence admins any, power users only clients.
+GRANTABLE_LEVELS: dict[str, tuple[str, ...]] = {
+    FirmLevel.LICENCE_ADMIN: tuple(FirmLevel.values),
+    FirmLevel.POWER_USER: (FirmLevel.USER,),
+}
+
+Accesses = Mapping[Dossier, Iterable[str]]
+
+
+def actor_staff_membership(*, actor: User, firm: Firm) -> FirmMembership:
+    membership = FirmMembership.objects.staff().filter(user=actor, firm=firm).first()
+    if membership is None:
+        raise ServiceError(_("You cannot manage the users of this firm."), code="forbidden")
+    return membership
+
+
+def grantable_levels(*, actor: User, firm: Firm) -> tuple[str, ...]:
+    membership = FirmMembership.objects.staff().filter(user=actor, firm=firm).first()
+    return GRANTABLE_LEVELS.get(membership.level, ()) if membership else ()
+
+
+def _check_level(actor_membership: FirmMembership, level: str) -> None:
+    if level not in FirmLevel.values:
+        raise ServiceError(_("Choose a level."), code="level_invalid", field="level")
+    if level not in GRANTABLE_LEVELS.get(actor_membership.level, ()):
+        raise ServiceError(
+            _("Only a licence admin can give this level."), code="level_forbidden", field="level"
+        )
+
+
+def _clean_accesses(*, firm: Firm, level: str, accesses: Accesses) -> dict[Dossier, set[str]]:
+    cleaned: dict[Dossier, set[str]] = {}
+    for dossier, roles in accesses.items():
+        if dossier.firm_id != firm.pk:
+            raise ServiceError(
+                _("A dossier of another firm cannot be given."), code="dossier_foreign"
+            )
+        wanted = set(roles)
+        if wanted - set(Role.values):
+            raise ServiceError(_("Unknown role."), code="role_invalid", field="roles")
+        cleaned[dossier] = wanted
+    if level == FirmLevel.USER and not any(cleaned.values()):
+        raise ServiceError(
+            _("Give the user access to at least one dossier, with at least one role."),
+            code="access_required",
+            field="roles",
+        )
+    return cleaned
+
+
+def _roles_apply(*, actor: User, firm: Firm, user: User, accesses: dict[Dossier, set[str]]) -> None:
+    """Set the roles of ``user`` on each given dossier, with one audit event per change."""
+    current: dict[int, set[str]] = {}
+    for dossier_id, role in DossierAccess.objects.filter(
+        user=user, dossier__in=list(accesses)
+    ).values_list("dossier_id", "role"):
+        current.setdefault(dossier_id, set()).add(role)
+    for dossier, wanted in accesses.items():
+        before = current.get(dossier.pk, set())
+        if before == wanted:
+            continue
+        dossier_roles_set(dossier=dossier, user=user, roles=wanted)
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action=AuditAction.ROLES_CHANGED,
+            dossier=dossier,
+            subject_user=user,
+            before={"roles": sorted(before)},
+            after={"roles": sorted(wanted)},
+        )
+
+
+def _identity_active_sync(user: User) -> None:
+    """A person can log in while at least one firm keeps them active."""
+    active = FirmMembership.objects.filter(user=user, is_active=True).exists()
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+
+
+def user_invite(
+    *,
+    firm: Firm,
+    actor: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    level: str,
+    accesses: Accesses,
+    send_email: bool,
+    active: bool = True,
+) -> User:
+    """Create a user of ``firm`` (or link the existing identity behind the WinBooksID), give
+    their dossier roles, and optionally send the invitation."""
+    actor_membership = actor_staff_membership(actor=actor, firm=firm)
+    _check_level(actor_membership, level)
+    email = winbooks_id_clean(email)
+    language_clean(language)
+    cleaned = _clean_accesses(firm=firm, level=level, accesses=accesses)
+    with transaction.atomic():
+        user, created = user_get_or_create(
+            email=email, first_name=first_name, last_name=last_name, language=language
+        )
+        if FirmMembership.objects.filter(user=user, firm=firm).exists():
+            raise ServiceError(
+                _("%(email)s is already a user of your firm: change their accesses instead.")
+                % {"email": email},
+                code="already_member",
+                field="email",
+            )
+        FirmMembership.objects.create(user=user, firm=firm, level=level, is_active=active)
+        _identity_active_sync(user)
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action=AuditAction.USER_CREATED if created else AuditAction.USER_LINKED,
+            subject_user=user,
+            after={"email": email, "level": level, "active": active, "language": user.language},
+        )
+        _roles_apply(actor=actor, firm=firm, user=user, accesses=cleaned)
+        if send_email:
+            if not active:
+                raise ServiceError(
+                    _("An inactive user cannot be invited."), code="inactive", field="active"
+                )
+            invitation_send(actor=actor, firm=firm, user=user)
+    return user
+
+
+def user_update(
+    *,
+    firm: Firm,
+    actor: User,
+    user: User,
+    first_name: str,
+    last_name: str,
+    language: str,
+    level: str,
+    active: bool,
+    accesses: Accesses,
+) -> User:
+    """Change a user of ``firm``: names, language, level, active, and their roles on the
+    dossiers given in ``accesses`` (a dossier given with no role loses every role)."""
+    actor_membership = actor_staff_membership(actor=actor, firm=firm)
+    membership = FirmMembership.objects.filter(user=user, firm=firm).first()
+    if membership is None:
+        raise ServiceError(_("This user does not belong to your firm."), code="not_a_member")
+    if membership.level != FirmLevel.USER and actor_membership.level != FirmLevel.LICENCE_ADMIN:
+        raise ServiceError(
+            _("Only a licence admin can change a staff member."), code="level_forbidden"
+        )
+    if level != membership.level:
+        _check_level(actor_membership, level)
+    language_clean(language)
+    cleaned = _clean_accesses(firm=firm, level=level, accesses=accesses)
+    with transaction.atomic():
+        membership = FirmMembership.objects.select_for_update().get(pk=membership.pk)
+        loses_admin = membership.level == FirmLevel.LICENCE_ADMIN and (
+            level != FirmLevel.LICENCE_ADMIN or not active
+        )
+        if loses_admin and not (
+            FirmMembership.objects.select_for_update()
+            .active()
+            .filter(firm=firm, level=FirmLevel.LICENCE_ADMIN)
+            .exclude(pk=membership.pk)
+            .exists()
+        ):
+            raise ServiceError(
+                _("The firm must keep at least one active licence admin."),
+                code="last_licence_admin",
+                field="level",
+            )
+        before = {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "language": user.language,
+        }
+        after = {
+            "first_name": first_name.strip(),
+            "last_name": last_name.strip(),
+            "language": language,
+        }
+        if before != after:
+            user.first_name, user.last_name, user.language = (
+                after["first_name"],
+                after["last_name"],
+                after["language"],
+            )
+            user.save(update_fields=["first_name", "last_name", "language"])
+            changed = [k for k in before if before[k] != after[k]]
+            audit_record(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.USER_CHANGED,
+                subject_user=user,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
+        if level != membership.level:
+            audit_record(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.LEVEL_CHANGED,
+                subject_user=user,
+                before={"level": membership.level},
+                after={"level": level},
+            )
+            membership.level = level
+        if active != membership.is_active:
+            audit_record(
+                firm=firm,
+                actor=actor,
+                subject_user=user,
+                action=AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
+                before={"active": membership.is_active},
+                after={"active": active},
+            )
+            membership.is_active = active
+            if not active:
+                Invitation.objects.filter(
+                    user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
+                ).update(revoked_at=timezone.now())
+        membership.save(update_fields=["level", "is_active"])
+        _identity_active_sync(user)
+        _roles_apply(actor=actor, firm=firm, user=user, accesses=cleaned)
+    return user
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+INVITATION_VALIDITY = timedelta(days=7)
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_send(*, actor: User, firm: Firm, user: User) -> Invitation:
+    """A new single-use link for ``user`` (earlier pending links of this firm stop working);
+    the mail is rendered and its token made by the worker, when it is sent."""
+    actor_staff_membership(actor=actor, firm=firm)
+    if not FirmMembership.objects.active().filter(user=user, firm=firm).exists():
+        raise ServiceError(_("An inactive user cannot be invited."), code="inactive")
+    now = timezone.now()
+    with transaction.atomic():
+        Invitation.objects.filter(
+            user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            user=user, firm=firm, invited_by=actor, expires_at=now + INVITATION_VALIDITY
+        )
+        email_enqueue_rendered_later(
+            kind="invitation", to=user.email, data={"invitation_id": invitation.pk}
+        )
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action=AuditAction.INVITATION_SENT,
+            subject_user=user,
+            after={"expires_at": invitation.expires_at.isoformat()},
+        )
+    return invitation
+
+
+def invitation_revoke(*, actor: User, firm: Firm, user: User) -> int:
+    actor_staff_membership(actor=actor, firm=firm)
+    with transaction.atomic():
+        count = Invitation.objects.filter(
+            user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if count:
+            audit_record(
+                firm=firm, actor=actor, action=AuditAction.INVITATION_REVOKED, subject_user=user
+            )
+    return count
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    if not token or len(token) > 200:
+        return None
+    return (
+        Invitation.objects.select_related("user", "firm", "invited_by")
+        .filter(token_hash=invitation_token_hash(token))
+        .first()
+    )
+
+
+def invitation_accept(*, token: str, password: str) -> User:
+    """Set the invited user's password with a valid link; the link then stops working."""
+    with transaction.atomic():
+        found = invitation_for_token(token)
+        invitation = (
+            Invitation.objects.select_for_update().filter(pk=found.pk).first() if found else None
+        )
+        if invitation is None or invitation.status != "pending":
+            raise ServiceError(_("This invitation link cannot be used."), code="invitation_invalid")
+        user = invitation.user
+        if (
+            not user.is_active
+            or not FirmMembership.objects.active().filter(user=user, firm=invitation.firm).exists()
+        ):
+            raise ServiceError(_("This invitation link cannot be used."), code="invitation_invalid")
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ServiceError(
+                " ".join(exc.messages), code="password_invalid", field="password1"
+            ) from None
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit_record(
+            firm=invitation.firm,
+            actor=user,
+            action=AuditAction.INVITATION_ACCEPTED,
+            subject_user=user,
+        )
     return user

@@ -107,6 +107,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "portal.tasks.email_deliver": {"queue": "mail"},
     "connect.tasks.*": {"queue": "documents"},
+    "dossiers.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "outbound-email-sweep": {"task": "portal.tasks.outbound_email_sweep", "schedule": 60.0},
@@ -119,8 +120,13 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Portal <no-reply@portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
+#: Where the portal is reached: links in mails sent by the worker start with it.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 #: First retry delay (seconds) of a failed delivery; doubles each time, up to 10 minutes.
 MAIL_RETRY_BACKOFF = env.int("MAIL_RETRY_BACKOFF", default=5)
+
+#: Each dossier receives documents by e-mail at <token>@INBOUND_EMAIL_DOMAIN.
+INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", default="connect.localhost")
 
 # --- Authentication --------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

@@ -94,7 +94,13 @@ def test_only_staff_of_the_firm_create_or_change_dossiers(
             create(firm, actor=actor, code="NOPE")
         with pytest.raises(ServiceError):
             dossier_update(
-                actor=actor, dossier=dossier, name="Hacked", enterprise_number="", language="fr"
+                actor=actor,
+                dossier=dossier,
+                code=dossier.code,
+                name="Hacked",
+                enterprise_number="",
+                language="fr",
+                default_processing_mode="transport",
             )
     dossier.refresh_from_db()
     assert dossier.name == "Alpha Un SRL"
@@ -107,16 +113,20 @@ def test_update_checks_the_enterprise_number(firm: Firm, licence_admin: User) ->
         dossier_update(
             actor=licence_admin,
             dossier=second,
+            code="B",
             name="B",
             language="nl",
             enterprise_number="0403170701",
+            default_processing_mode="transport",
         )
     dossier_update(
         actor=licence_admin,
         dossier=first,
+        code="A",
         name="A bis",
         language="nl",
         enterprise_number="0403.170.701",
+        default_processing_mode="transport",
     )
     first.refresh_from_db()
     assert (first.name, first.language) == ("A bis", "nl")

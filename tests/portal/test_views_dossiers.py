@@ -97,7 +97,7 @@ def test_bad_dossier_input_is_refused_in_the_users_language(
     response = auth_client(licence_admin).post(
         reverse("portal:dossier_create", args=[firm.public_id]), values
     )
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     errors = response.context["form"].errors
     assert field in errors
     assert french in " ".join(errors[field])
@@ -109,7 +109,14 @@ def test_dossier_information_is_edited_by_staff(
 ) -> None:
     url = reverse("portal:dossier", args=[dossier.public_id])
     response = auth_client(accountant).post(
-        url, {"name": "Alpha Renamed", "enterprise_number": "0403170701", "language": "de"}
+        url,
+        {
+            "code": "ALPHA1",
+            "name": "Alpha Renamed",
+            "enterprise_number": "0403170701",
+            "language": "de",
+            "default_processing_mode": "premium",
+        },
     )
     assert response.status_code == HTTPStatus.FOUND
     dossier.refresh_from_db()
@@ -118,6 +125,7 @@ def test_dossier_information_is_edited_by_staff(
         "0403170701",
         "de",
     )
+    assert dossier.default_processing_mode == "premium"
 
 
 def test_the_firm_dossier_list_searches_and_paginates(

@@ -1,0 +1,144 @@
+"""The Portal's dossier pages (the firm's staff): create, Dossier information, Connect
+settings with the connection test."""
+
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dossiers import services
+from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationForm
+from dossiers.models import ConnectionTest, Dossier
+from dossiers.selectors import dossier_staff_get_for, firm_staff_get_for
+from portal.errors import ServiceError
+from portal.selectors import audit_list_for
+from portal.types import AuthedRequest
+from users.models import Role
+from users.selectors import firm_staff_search_for, roles_on_dossier
+
+
+def _apply_error(form: DossierForm | ConnectSettingsForm, error: ServiceError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error.message))
+
+
+def _status(form: DossierForm | ConnectSettingsForm) -> int:
+    return HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
+
+
+@login_required
+def dossier_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    form = DossierForm(request.POST or None, initial={"language": translation.get_language()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier = services.dossier_create(actor=request.user, firm=firm, **form.cleaned_data)
+        except ServiceError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(
+                request, _("The dossier %(code)s was created.") % {"code": dossier.code}
+            )
+            return redirect("portal:dossier", dossier_id=dossier.public_id)
+    return render(
+        request, "portal/dossier_form.html", {"firm": firm, "form": form}, status=_status(form)
+    )
+
+
+@login_required
+def dossier_detail(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    """Dossier information, with the default processing mode."""
+    dossier = dossier_staff_get_for(actor=request.user, public_id=dossier_id)
+    initial = {
+        "code": dossier.code,
+        "name": dossier.name,
+        "enterprise_number": dossier.enterprise_number_display,
+        "language": dossier.language,
+        "default_processing_mode": dossier.default_processing_mode,
+    }
+    form = DossierInformationForm(request.POST or None, initial=initial, firm=dossier.firm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_update(actor=request.user, dossier=dossier, **form.cleaned_data)
+        except ServiceError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The dossier information was saved."))
+            return redirect("portal:dossier", dossier_id=dossier.public_id)
+    context = {
+        "dossier": dossier,
+        "form": form,
+        "audit_events": audit_list_for(actor=request.user, firm=dossier.firm, dossier=dossier),
+    }
+    return render(request, "portal/dossier_detail.html", context, status=_status(form))
+
+
+def _connect_context(request: AuthedRequest, dossier: Dossier) -> dict[str, object]:
+    back = reverse("portal:dossier_connect", args=[dossier.public_id])
+    add_client = (
+        reverse("portal:user_create", args=[dossier.firm.public_id])
+        + "?"
+        + urlencode(
+            {"dossier": str(dossier.public_id), "role": Role.CONNECT_ENTREPRENEUR, "next": back}
+        )
+    )
+    return {
+        "dossier": dossier,
+        "clients": roles_on_dossier(dossier=dossier).get(Role.CONNECT_ENTREPRENEUR, []),
+        "staff": firm_staff_search_for(actor=request.user, firm=dossier.firm),
+        "add_client_url": add_client,
+        "test": ConnectionTest.objects.filter(dossier=dossier).first(),
+        "inbound_address": services.inbound_email_address(dossier),
+    }
+
+
+@login_required
+def dossier_connect(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    """The dossier's Connect settings: the switch, the accountant, the clients, the test."""
+    dossier = dossier_staff_get_for(actor=request.user, public_id=dossier_id)
+    initial = {
+        "connect_enabled": dossier.connect_enabled,
+        "accountant": dossier.accountant.email if dossier.accountant else "",
+    }
+    form = ConnectSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            test = services.dossier_connect_update(
+                actor=request.user,
+                dossier=dossier,
+                connect_enabled=form.cleaned_data["connect_enabled"],
+                accountant_email=form.cleaned_data["accountant"],
+            )
+        except ServiceError as error:
+            _apply_error(form, error)
+        else:
+            if test is not None:
+                messages.success(request, _("Connect is on. The connection test is running."))
+            else:
+                messages.success(request, _("The Connect settings were saved."))
+            return redirect("portal:dossier_connect", dossier_id=dossier.public_id)
+    context = {**_connect_context(request, dossier), "form": form}
+    return render(request, "portal/dossier_connect.html", context, status=_status(form))
+
+
+@login_required
+@require_POST
+def connection_test_start(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    dossier = dossier_staff_get_for(actor=request.user, public_id=dossier_id)
+    services.connection_test_start(actor=request.user, dossier=dossier)
+    return redirect("portal:dossier_connect", dossier_id=dossier.public_id)
+
+
+@login_required
+def connection_test_result(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    """The latest connection test of the dossier, as a fragment htmx polls while it runs."""
+    dossier = dossier_staff_get_for(actor=request.user, public_id=dossier_id)
+    test = ConnectionTest.objects.filter(dossier=dossier).first()
+    return render(request, "partials/connection_test.html", {"dossier": dossier, "test": test})

@@ -1,0 +1,264 @@
+"""The Portal's users pages (the firm's staff) and the invitation link (anyone holding it)."""
+
+from http import HTTPStatus
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
+from portal.errors import ServiceError
+from portal.selectors import audit_list_for
+from portal.types import AuthedRequest
+from users import services
+from users.forms import InvitationAcceptForm, UserForm, role_field_name
+from users.models import FirmLevel, Invitation, Role
+from users.selectors import firm_staff_search_for, firm_user_get_for, firm_user_list_for
+
+USERS_PER_PAGE = 50
+
+
+def _safe_next(request: HttpRequest, value: str | None) -> str | None:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return None
+
+
+def _apply_error(form: UserForm | InvitationAcceptForm, error: ServiceError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error.message))
+
+
+@login_required
+def user_list(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    dossiers = list(dossier_staff_list_for(actor=request.user).filter(firm=firm).order_by("code"))
+    query = request.GET.get("q", "").strip()[:100]
+    dossier_id = request.GET.get("dossier", "")
+    dossier = next((d for d in dossiers if d.public_id.hex == dossier_id.replace("-", "")), None)
+    role = request.GET.get("role", "")
+    role = role if role in Role.values else ""
+    level = request.GET.get("level", "")
+    level = level if level in FirmLevel.values else ""
+    memberships = firm_user_list_for(
+        actor=request.user, firm=firm, query=query, dossier=dossier, role=role, level=level
+    )
+    page = Paginator(memberships, USERS_PER_PAGE).get_page(request.GET.get("page"))
+    filters = {
+        "q": query,
+        "dossier": str(dossier.public_id) if dossier else "",
+        "role": role,
+        "level": level,
+    }
+    return render(
+        request,
+        "users/list.html",
+        {
+            "firm": firm,
+            "page": page,
+            "dossiers": dossiers,
+            "filters": filters,
+            "roles": Role.choices,
+            "levels": FirmLevel.choices,
+            "query_string": urlencode({k: v for k, v in filters.items() if v}),
+        },
+    )
+
+
+@login_required
+def user_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    dossiers = list(dossier_staff_list_for(actor=request.user).filter(firm=firm).order_by("code"))
+    levels = services.grantable_levels(actor=request.user, firm=firm)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    initial: dict[str, Any] = {
+        "language": request.user.language,
+        "level": FirmLevel.USER,
+        "active": True,
+    }
+    preselected = request.GET.get("dossier", "").replace("-", "")
+    preselected_role = request.GET.get("role", Role.CONNECT_ENTREPRENEUR)
+    for dossier in dossiers:
+        if dossier.public_id.hex == preselected and preselected_role in Role.values:
+            initial[role_field_name(dossier, preselected_role)] = True
+    form = UserForm(request.POST or None, initial=initial, dossiers=dossiers, levels=levels)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_invite(
+                firm=firm,
+                actor=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                language=data["language"],
+                level=data["level"],
+                active=data["active"],
+                accesses=form.accesses(),
+                send_email=data["send_email"],
+            )
+        except ServiceError as error:
+            _apply_error(form, error)
+        else:
+            if data["send_email"]:
+                messages.success(
+                    request,
+                    _("The user %(email)s was saved and the invitation is on its way.")
+                    % {"email": user.email},
+                )
+            else:
+                messages.success(
+                    request, _("The user %(email)s was saved.") % {"email": user.email}
+                )
+            if next_url:
+                return redirect(next_url)
+            return redirect("portal:user", firm_id=firm.public_id, user_id=user.public_id)
+    status = HTTPStatus.OK if not form.errors else HTTPStatus.UNPROCESSABLE_ENTITY
+    return render(
+        request,
+        "users/form.html",
+        {"firm": firm, "form": form, "next": next_url, "creating": True},
+        status=status,
+    )
+
+
+@login_required
+def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    membership = firm_user_get_for(actor=request.user, firm=firm, public_id=user_id)
+    user = membership.user
+    dossiers = list(dossier_staff_list_for(actor=request.user).filter(firm=firm).order_by("code"))
+    levels = services.grantable_levels(actor=request.user, firm=firm)
+    if membership.level not in levels:
+        levels = (*levels, membership.level)  # shown; the service refuses a change it forbids
+    initial: dict[str, Any] = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "language": user.language,
+        "level": membership.level,
+        "active": membership.is_active,
+    }
+    for access in getattr(user, "firm_accesses", []):
+        initial[role_field_name(access.dossier, access.role)] = True
+    form = UserForm(
+        request.POST or None, initial=initial, dossiers=dossiers, levels=levels, editing=True
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.user_update(
+                firm=firm,
+                actor=request.user,
+                user=user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                language=data["language"],
+                level=data["level"],
+                active=data["active"],
+                accesses=form.accesses(),
+            )
+        except ServiceError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("The user %(email)s was saved.") % {"email": user.email})
+            return redirect("portal:user", firm_id=firm.public_id, user_id=user.public_id)
+    invitations = list(Invitation.objects.filter(user=user, firm=firm)[:10])
+    status = HTTPStatus.OK if not form.errors else HTTPStatus.UNPROCESSABLE_ENTITY
+    return render(
+        request,
+        "users/form.html",
+        {
+            "firm": firm,
+            "form": form,
+            "membership": membership,
+            "subject": user,
+            "invitations": invitations,
+            "pending_invitation": any(i.status == "pending" for i in invitations),
+            "audit_events": audit_list_for(actor=request.user, firm=firm, user=user),
+            "creating": False,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def user_invitation_send(request: AuthedRequest, firm_id: str, user_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    membership = firm_user_get_for(actor=request.user, firm=firm, public_id=user_id)
+    try:
+        services.invitation_send(actor=request.user, firm=firm, user=membership.user)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("A new invitation is on its way to %(email)s; earlier links no longer work.")
+            % {"email": membership.user.email},
+        )
+    return redirect("portal:user", firm_id=firm.public_id, user_id=membership.user.public_id)
+
+
+@login_required
+@require_POST
+def user_invitation_revoke(request: AuthedRequest, firm_id: str, user_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    membership = firm_user_get_for(actor=request.user, firm=firm, public_id=user_id)
+    if services.invitation_revoke(actor=request.user, firm=firm, user=membership.user):
+        messages.success(request, _("The invitation was revoked: its link no longer works."))
+    else:
+        messages.info(request, _("There was no pending invitation."))
+    return redirect("portal:user", firm_id=firm.public_id, user_id=membership.user.public_id)
+
+
+@login_required
+def staff_search(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    """The accountant field's suggestions: the firm's active staff (an htmx fragment)."""
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    staff = firm_staff_search_for(
+        actor=request.user, firm=firm, query=request.GET.get("accountant", "").strip()[:100]
+    )
+    return render(request, "partials/staff_options.html", {"staff": staff})
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of an invitation: choose a password, then land logged in on the hub."""
+    invitation = services.invitation_for_token(token)
+    status = invitation.status if invitation else "invalid"
+    usable = status == "pending" and invitation is not None and invitation.user.is_active
+    if not usable:
+        return render(
+            request,
+            "users/invitation_invalid.html",
+            {"status": status},
+            status=HTTPStatus.GONE if invitation else HTTPStatus.NOT_FOUND,
+        )
+    assert invitation is not None  # noqa: S101 (narrowing for the type checker)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except ServiceError as error:
+            if error.code == "invitation_invalid":
+                return render(
+                    request,
+                    "users/invitation_invalid.html",
+                    {"status": "invalid"},
+                    status=HTTPStatus.GONE,
+                )
+            _apply_error(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your password is set."))
+            return redirect("portal:hub")
+    return render(request, "users/invitation_accept.html", {"form": form, "invitation": invitation})
