@@ -39,7 +39,7 @@ run: install messages
 	$(MANAGE) migrate --no-input
 	$(MANAGE) demo_data
 	@echo "Portal on http://127.0.0.1:$(PORT)/ (log in with a demo login above)"
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://127.0.0.1:$(PORT)} $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # --- tests -----------------------------------------------------------------------------------
 

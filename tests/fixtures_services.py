@@ -33,6 +33,21 @@ class SMTPServer:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    controller: Any = None
+
+    def up(self) -> None:
+        """Listen (again) on the same port."""
+        from aiosmtpd.controller import Controller
+
+        if self.controller is None:
+            self.controller = Controller(_Collector(self), hostname=self.host, port=self.port)
+            self.controller.start()
+
+    def down(self) -> None:
+        """Stop listening: connections are refused, as during an outage."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
     @property
     def url(self) -> str:
@@ -57,7 +72,7 @@ class _Collector:
         self.server = server
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
         with self.server.lock:
             self.server.messages.append(message)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
@@ -66,19 +81,18 @@ class _Collector:
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SMTPServer]:
     """A real SMTP server on a free loopback port; received messages are kept in order."""
-    from aiosmtpd.controller import Controller
-
     server = SMTPServer(host="127.0.0.1", port=free_port())
-    controller = Controller(_Collector(server), hostname=server.host, port=server.port)
-    controller.start()
+    server.up()
     yield server
-    controller.stop()
+    server.down()
 
 
 @pytest.fixture
-def smtp(smtp_server: SMTPServer) -> SMTPServer:
+def smtp(smtp_server: SMTPServer) -> Iterator[SMTPServer]:
+    smtp_server.up()
     smtp_server.clear()
-    return smtp_server
+    yield smtp_server
+    smtp_server.up()
 
 
 def _database_url() -> str:
@@ -106,6 +120,7 @@ def celery_worker_process(
         "TEST_DATABASE_URL": _database_url(),
         "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
         "EMAIL_URL": smtp_server.url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",  # what the worker enqueues goes to Redis too
         "PYTHONUNBUFFERED": "1",
     }
     command = [
@@ -145,6 +160,7 @@ def celery_worker_process(
         process.kill()
         raise RuntimeError("the Celery worker did not start:\n" + "".join(log[-40:]))
     app.conf.task_always_eager = False
+    process.log = log  # type: ignore[attr-defined]  (for failing tests to print)
     try:
         yield process
     finally:

@@ -25,7 +25,7 @@ CACHES = {
 }
 CELERY_BROKER_URL = REDIS_URL
 # Unit tests run tasks inline; integration tests switch this off and use a real worker.
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # Unit tests keep mail in memory; the integration worker is pointed at the test SMTP server.
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))

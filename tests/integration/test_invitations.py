@@ -1,0 +1,79 @@
+"""Invitations through a real Celery worker and Redis to a real SMTP server, including an SMTP
+outage: retried with backoff, recorded in the database, delivered once when SMTP returns."""
+
+import time
+
+import pytest
+
+from portal.models import OutboundEmail
+from tests.factories import DossierFactory, FirmFactory, MembershipFactory
+from users import services
+from users.models import FirmLevel
+
+pytestmark = pytest.mark.integration
+
+
+def create_client(send_email: bool = True):
+    firm = FirmFactory(name="Fiduciaire Intégration")
+    admin = MembershipFactory(
+        firm=firm, level=FirmLevel.LICENCE_ADMIN, user__first_name="Anne", user__last_name="Admin"
+    ).user
+    dossier = DossierFactory(firm=firm, code="GARAGE", name="Garage SA")
+    user = services.user_invite(
+        firm=firm,
+        actor=admin,
+        email="client@garage.be",
+        first_name="Gaston",
+        last_name="Garage",
+        language="fr",
+        level=FirmLevel.USER,
+        accesses={dossier: {"connect.entrepreneur", "view.user"}},
+        send_email=send_email,
+    )
+    return firm, admin, user
+
+
+def wait_until(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_the_invitation_goes_through_the_worker_in_the_users_language(celery_worker, smtp):
+    _firm, _admin, user = create_client()
+    (message,) = smtp.wait_for(1)
+    assert message["To"] == "client@garage.be"
+    # (Django folds encoded subjects: the parsed header starts with the fold's space)
+    assert (
+        message["Subject"].strip() == "Fiduciaire Intégration vous invite à ses outils numériques"
+    )
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Anne Admin de Fiduciaire Intégration" in body
+    assert "GARAGE · Garage SA (Connect, View)" in body
+    token = body.split("/invitation/")[1].split("/")[0]
+    assert services.invitation_for_token(token).user == user
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert f"/invitation/{token}/" in html
+
+
+def test_an_smtp_outage_is_retried_and_the_mail_delivered_once(celery_worker, smtp):
+    smtp.down()
+    create_client()
+    row = OutboundEmail.objects.get(kind="invitation")
+    wait_until(lambda: OutboundEmail.objects.get(pk=row.pk).attempts >= 2)
+    row.refresh_from_db()
+    assert row.status == OutboundEmail.Status.PENDING
+    assert row.last_error  # the refusal is recorded
+    assert smtp.messages == []
+
+    smtp.up()
+    (message,) = smtp.wait_for(1, timeout=60)
+    row.refresh_from_db()
+    assert row.status == OutboundEmail.Status.SENT
+    assert row.attempts >= 3
+    time.sleep(3)  # nothing else arrives: delivered exactly once
+    assert len(smtp.messages) == 1
+    assert message["To"] == "client@garage.be"
