@@ -1,0 +1,121 @@
+"""Every route of the portal, for the actors that must not reach another firm's or another
+role's pages: anonymous visitors go to the login page, everyone else gets 404, nothing changes.
+A route that is added without a rule here fails the first test."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dossiers.models import ConnectionTest, Dossier, Firm
+from portal.models import AuditEvent
+from users.models import DossierAccess, FirmMembership, Invitation, User
+
+# Route name -> which ids it takes. "public" routes are open to anyone by design.
+PORTAL_ROUTES = {
+    "portal:firm": "firm",
+    "portal:dossier_create": "firm",
+    "portal:users": "firm",
+    "portal:user_create": "firm",
+    "portal:staff_search": "firm",
+    "portal:user": "firm_user",
+    "portal:user_invitation_send": "firm_user",
+    "portal:user_invitation_revoke": "firm_user",
+    "portal:dossier": "dossier",
+    "portal:dossier_connect": "dossier",
+    "portal:dossier_connection_test": "dossier",
+    "portal:dossier_connection_test_run": "dossier",
+}
+OWN_ROUTES = {  # routes of the actor's own tools (no foreign ids) or open to all
+    "portal:home",
+    "portal:hub",
+    "portal:language",
+    "portal:portal",
+    "portal:view",
+    "portal:view_dossier",
+    "connect:home",
+    "connect:dossier",
+    "invitation_accept",
+}
+
+
+def named_routes() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list, namespace: str = "") -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                if pattern.app_name in ("admin", "mfa") or "allauth" in str(pattern.urlconf_name):
+                    continue
+                walk(pattern.url_patterns, ns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns)
+    return {n for n in names if not n.startswith("account_")}
+
+
+def test_every_route_has_a_rule() -> None:
+    routes = named_routes()
+    assert set(PORTAL_ROUTES) | OWN_ROUTES == routes
+
+
+def urls_for(firm: Firm, dossier: Dossier, user: User) -> list[tuple[str, str]]:
+    args = {
+        "firm": [firm.public_id],
+        "firm_user": [firm.public_id, user.public_id],
+        "dossier": [dossier.public_id],
+    }
+    return [(name, reverse(name, args=args[kind])) for name, kind in PORTAL_ROUTES.items()]
+
+
+def snapshot() -> tuple:
+    return tuple(
+        m.objects.count()
+        for m in (
+            User,
+            FirmMembership,
+            DossierAccess,
+            Dossier,
+            Invitation,
+            ConnectionTest,
+            AuditEvent,
+        )
+    )
+
+
+@pytest.mark.parametrize("actor_name", ["anonymous", "client_user", "other_staff", "deactivated"])
+def test_portal_routes_refuse_who_must_not_reach_them(
+    request: pytest.FixtureRequest,
+    firm: Firm,
+    dossier: Dossier,
+    client_user: User,
+    licence_admin: User,
+    other_staff: User,
+    actor_name: str,
+) -> None:
+    client = Client()
+    if actor_name == "deactivated":
+        FirmMembership.objects.filter(user=licence_admin).update(is_active=False)
+        client.force_login(licence_admin)
+    elif actor_name != "anonymous":
+        client.force_login(request.getfixturevalue(actor_name))
+    before = snapshot()
+    attempts = 0
+    for name, url in urls_for(firm, dossier, client_user):
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, {"connect_enabled": "on", "name": "Canary"})
+            attempts += 1
+            if actor_name == "anonymous":
+                assert response.status_code == HTTPStatus.FOUND, (name, method)
+                assert response["Location"].startswith(reverse("account_login")), name
+            else:
+                assert response.status_code in (
+                    HTTPStatus.NOT_FOUND,
+                    HTTPStatus.METHOD_NOT_ALLOWED,
+                ), (name, method)
+                assert dossier.name.encode() not in response.content
+    assert snapshot() == before
+    assert attempts == 2 * len(PORTAL_ROUTES)
