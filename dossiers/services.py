@@ -27,9 +27,9 @@ from dossiers.models import (
 )
 from portal.errors import ServiceError
 from portal.models import AuditAction
-from portal.services import audit_record
+from portal.services import audit_changes, audit_record
 from users.models import DossierAccess, FirmMembership, Language, Role, User, normalize_winbooks_id
-from users.services import dossier_roles_set, language_clean
+from users.services import dossier_role_add, language_clean
 
 logger = logging.getLogger(__name__)
 
@@ -265,25 +265,22 @@ def dossier_update(
                     "default_processing_mode",
                 ]
             )
-            changed = [key for key in before if before[key] != after[key]]
-            if changed:
-                audit_record(
-                    firm=firm,
-                    actor=actor,
-                    action=AuditAction.DOSSIER_CHANGED,
-                    dossier=dossier,
-                    before={k: before[k] for k in changed},
-                    after={k: after[k] for k in changed},
-                )
-            if mode_before != default_processing_mode:
-                audit_record(
-                    firm=firm,
-                    actor=actor,
-                    action=AuditAction.MODE_CHANGED,
-                    dossier=dossier,
-                    before={"default_processing_mode": mode_before},
-                    after={"default_processing_mode": default_processing_mode},
-                )
+            audit_changes(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.DOSSIER_CHANGED,
+                dossier=dossier,
+                before=before,
+                after=after,
+            )
+            audit_changes(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.MODE_CHANGED,
+                dossier=dossier,
+                before={"default_processing_mode": mode_before},
+                after={"default_processing_mode": default_processing_mode},
+            )
     except IntegrityError:
         raise ServiceError(
             _("The firm already has a dossier with this code or enterprise number."),
@@ -316,51 +313,37 @@ def dossier_connect_update(
                 code="accountant_not_staff",
                 field="accountant",
             )
-    test = None
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-        if dossier.accountant_id != (accountant.pk if accountant else None):
-            audit_record(
-                firm=firm,
-                actor=actor,
-                action=AuditAction.ACCOUNTANT_CHANGED,
-                dossier=dossier,
-                before={"accountant": dossier.accountant.email if dossier.accountant else None},
-                after={"accountant": accountant.email if accountant else None},
-            )
-            dossier.accountant = accountant
-            if accountant is not None:
-                roles = set(
-                    DossierAccess.objects.filter(user=accountant, dossier=dossier).values_list(
-                        "role", flat=True
-                    )
-                )
-                if Role.CONNECT_ACCOUNTANT not in roles:
-                    dossier_roles_set(
-                        dossier=dossier, user=accountant, roles=roles | {Role.CONNECT_ACCOUNTANT}
-                    )
-                    audit_record(
-                        firm=firm,
-                        actor=actor,
-                        action=AuditAction.ROLES_CHANGED,
-                        dossier=dossier,
-                        subject_user=accountant,
-                        before={"roles": sorted(roles)},
-                        after={"roles": sorted(roles | {Role.CONNECT_ACCOUNTANT})},
-                    )
-        switched_on = connect_enabled and not dossier.connect_enabled
-        if connect_enabled != dossier.connect_enabled:
-            audit_record(
-                firm=firm,
-                actor=actor,
-                action=AuditAction.CONNECT_SWITCHED,
-                dossier=dossier,
-                before={"connect_enabled": dossier.connect_enabled},
-                after={"connect_enabled": connect_enabled},
-            )
-            dossier.connect_enabled = connect_enabled
+        dossier = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("accountant")
+            .get(pk=dossier.pk)
+        )
+        was_enabled = dossier.connect_enabled
+        audit_changes(
+            firm=firm,
+            actor=actor,
+            action=AuditAction.ACCOUNTANT_CHANGED,
+            dossier=dossier,
+            before={"accountant": dossier.accountant.email if dossier.accountant else None},
+            after={"accountant": accountant.email if accountant else None},
+        )
+        audit_changes(
+            firm=firm,
+            actor=actor,
+            action=AuditAction.CONNECT_SWITCHED,
+            dossier=dossier,
+            before={"connect_enabled": was_enabled},
+            after={"connect_enabled": connect_enabled},
+        )
+        dossier.accountant, dossier.connect_enabled = accountant, connect_enabled
         dossier.save(update_fields=["accountant", "connect_enabled"])
-        if switched_on:
+        if accountant is not None:
+            dossier_role_add(
+                actor=actor, dossier=dossier, user=accountant, role=Role.CONNECT_ACCOUNTANT
+            )
+        test = None
+        if connect_enabled and not was_enabled:
             test = connection_test_start(actor=actor, dossier=dossier)
     return test
 

@@ -1,8 +1,6 @@
 """The Portal's dossier pages (the firm's staff): create, Dossier information, Connect
 settings with the connection test."""
 
-from http import HTTPStatus
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -18,19 +16,11 @@ from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationF
 from dossiers.models import ConnectionTest, Dossier
 from dossiers.selectors import dossier_staff_get_for, firm_staff_get_for
 from portal.errors import ServiceError
+from portal.forms import form_add_service_error, form_status
 from portal.selectors import audit_list_for
 from portal.types import AuthedRequest
 from users.models import Role
 from users.selectors import firm_staff_search_for, roles_on_dossier
-
-
-def _apply_error(form: DossierForm | ConnectSettingsForm, error: ServiceError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
-
-
-def _status(form: DossierForm | ConnectSettingsForm) -> int:
-    return HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK
 
 
 @login_required
@@ -41,14 +31,14 @@ def dossier_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
         try:
             dossier = services.dossier_create(actor=request.user, firm=firm, **form.cleaned_data)
         except ServiceError as error:
-            _apply_error(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(
                 request, _("The dossier %(code)s was created.") % {"code": dossier.code}
             )
             return redirect("portal:dossier", dossier_id=dossier.public_id)
     return render(
-        request, "portal/dossier_form.html", {"firm": firm, "form": form}, status=_status(form)
+        request, "portal/dossier_form.html", {"firm": firm, "form": form}, status=form_status(form)
     )
 
 
@@ -68,7 +58,7 @@ def dossier_detail(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         try:
             services.dossier_update(actor=request.user, dossier=dossier, **form.cleaned_data)
         except ServiceError as error:
-            _apply_error(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(request, _("The dossier information was saved."))
             return redirect("portal:dossier", dossier_id=dossier.public_id)
@@ -77,7 +67,7 @@ def dossier_detail(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         "form": form,
         "audit_events": audit_list_for(actor=request.user, firm=dossier.firm, dossier=dossier),
     }
-    return render(request, "portal/dossier_detail.html", context, status=_status(form))
+    return render(request, "portal/dossier_detail.html", context, status=form_status(form))
 
 
 def _connect_context(request: AuthedRequest, dossier: Dossier) -> dict[str, object]:
@@ -117,7 +107,7 @@ def dossier_connect(request: AuthedRequest, dossier_id: str) -> HttpResponse:
                 accountant_email=form.cleaned_data["accountant"],
             )
         except ServiceError as error:
-            _apply_error(form, error)
+            form_add_service_error(form, error)
         else:
             if test is not None:
                 messages.success(request, _("Connect is on. The connection test is running."))
@@ -125,7 +115,7 @@ def dossier_connect(request: AuthedRequest, dossier_id: str) -> HttpResponse:
                 messages.success(request, _("The Connect settings were saved."))
             return redirect("portal:dossier_connect", dossier_id=dossier.public_id)
     context = {**_connect_context(request, dossier), "form": form}
-    return render(request, "portal/dossier_connect.html", context, status=_status(form))
+    return render(request, "portal/dossier_connect.html", context, status=form_status(form))
 
 
 @login_required

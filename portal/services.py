@@ -91,3 +91,28 @@ def audit_record(
         before=before or {},
         after=after or {},
     )
+
+
+def audit_changes(
+    *,
+    firm: Firm,
+    actor: User | None,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    dossier: Dossier | None = None,
+    subject_user: User | None = None,
+) -> AuditEvent | None:
+    """Record the keys of ``after`` whose value differs from ``before``; nothing if none."""
+    changed = [key for key in after if before.get(key) != after[key]]
+    if not changed:
+        return None
+    return audit_record(
+        firm=firm,
+        actor=actor,
+        action=action,
+        dossier=dossier,
+        subject_user=subject_user,
+        before={key: before.get(key) for key in changed},
+        after={key: after[key] for key in changed},
+    )

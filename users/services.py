@@ -15,7 +15,7 @@ from dossiers.models import Dossier, Firm
 from portal.errors import ServiceError
 from portal.mail import email_enqueue_rendered_later
 from portal.models import AuditAction
-from portal.services import audit_record
+from portal.services import audit_changes, audit_record
 from users.models import (
     DossierAccess,
     FirmLevel,
@@ -189,6 +189,14 @@ def _roles_apply(*, actor: User, firm: Firm, user: User, accesses: dict[Dossier,
         )
 
 
+def dossier_role_add(*, actor: User, dossier: Dossier, user: User, role: str) -> None:
+    """Give ``user`` one more role on ``dossier`` (recorded; nothing if they hold it)."""
+    current = set(
+        DossierAccess.objects.filter(user=user, dossier=dossier).values_list("role", flat=True)
+    )
+    _roles_apply(actor=actor, firm=dossier.firm, user=user, accesses={dossier: current | {role}})
+
+
 def _identity_active_sync(user: User) -> None:
     """A person can log in while at least one firm keeps them active."""
     active = FirmMembership.objects.filter(user=user, is_active=True).exists()
@@ -290,56 +298,50 @@ def user_update(
                 code="last_licence_admin",
                 field="level",
             )
-        before = {
+        identity = {
             "first_name": user.first_name,
             "last_name": user.last_name,
             "language": user.language,
         }
-        after = {
-            "first_name": first_name.strip(),
-            "last_name": last_name.strip(),
-            "language": language,
-        }
-        if before != after:
-            user.first_name, user.last_name, user.language = (
-                after["first_name"],
-                after["last_name"],
-                after["language"],
-            )
+        user.first_name, user.last_name, user.language = (
+            first_name.strip(),
+            last_name.strip(),
+            language,
+        )
+        if audit_changes(
+            firm=firm,
+            actor=actor,
+            action=AuditAction.USER_CHANGED,
+            subject_user=user,
+            before=identity,
+            after={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "language": user.language,
+            },
+        ):
             user.save(update_fields=["first_name", "last_name", "language"])
-            changed = [k for k in before if before[k] != after[k]]
-            audit_record(
-                firm=firm,
-                actor=actor,
-                action=AuditAction.USER_CHANGED,
-                subject_user=user,
-                before={k: before[k] for k in changed},
-                after={k: after[k] for k in changed},
-            )
-        if level != membership.level:
-            audit_record(
-                firm=firm,
-                actor=actor,
-                action=AuditAction.LEVEL_CHANGED,
-                subject_user=user,
-                before={"level": membership.level},
-                after={"level": level},
-            )
-            membership.level = level
-        if active != membership.is_active:
-            audit_record(
-                firm=firm,
-                actor=actor,
-                subject_user=user,
-                action=AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
-                before={"active": membership.is_active},
-                after={"active": active},
-            )
-            membership.is_active = active
-            if not active:
-                Invitation.objects.filter(
-                    user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
-                ).update(revoked_at=timezone.now())
+        audit_changes(
+            firm=firm,
+            actor=actor,
+            action=AuditAction.LEVEL_CHANGED,
+            subject_user=user,
+            before={"level": membership.level},
+            after={"level": level},
+        )
+        audit_changes(
+            firm=firm,
+            actor=actor,
+            subject_user=user,
+            action=AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
+            before={"active": membership.is_active},
+            after={"active": active},
+        )
+        if membership.is_active and not active:
+            Invitation.objects.filter(
+                user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
+            ).update(revoked_at=timezone.now())
+        membership.level, membership.is_active = level, active
         membership.save(update_fields=["level", "is_active"])
         _identity_active_sync(user)
         _roles_apply(actor=actor, firm=firm, user=user, accesses=cleaned)

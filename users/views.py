@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
 from portal.errors import ServiceError
+from portal.forms import form_add_service_error, form_status
 from portal.selectors import audit_list_for
 from portal.types import AuthedRequest
 from users import services
@@ -31,11 +32,6 @@ def _safe_next(request: HttpRequest, value: str | None) -> str | None:
     ):
         return value
     return None
-
-
-def _apply_error(form: UserForm | InvitationAcceptForm, error: ServiceError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
 
 
 @login_required
@@ -107,7 +103,7 @@ def user_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
                 send_email=data["send_email"],
             )
         except ServiceError as error:
-            _apply_error(form, error)
+            form_add_service_error(form, error)
         else:
             if data["send_email"]:
                 messages.success(
@@ -122,7 +118,7 @@ def user_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
             if next_url:
                 return redirect(next_url)
             return redirect("portal:user", firm_id=firm.public_id, user_id=user.public_id)
-    status = HTTPStatus.OK if not form.errors else HTTPStatus.UNPROCESSABLE_ENTITY
+    status = form_status(form)
     return render(
         request,
         "users/form.html",
@@ -168,12 +164,12 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
                 accesses=form.accesses(),
             )
         except ServiceError as error:
-            _apply_error(form, error)
+            form_add_service_error(form, error)
         else:
             messages.success(request, _("The user %(email)s was saved.") % {"email": user.email})
             return redirect("portal:user", firm_id=firm.public_id, user_id=user.public_id)
     invitations = list(Invitation.objects.filter(user=user, firm=firm)[:10])
-    status = HTTPStatus.OK if not form.errors else HTTPStatus.UNPROCESSABLE_ENTITY
+    status = form_status(form)
     return render(
         request,
         "users/form.html",
@@ -256,7 +252,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     {"status": "invalid"},
                     status=HTTPStatus.GONE,
                 )
-            _apply_error(form, error)
+            form_add_service_error(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your password is set."))
