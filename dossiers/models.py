@@ -2,11 +2,13 @@
 
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from users.models import STAFF_LEVELS, DossierAccess, FirmMembership, Language, User
@@ -201,6 +203,16 @@ class ConnectionTest(models.Model):
     def __str__(self) -> str:
         return f"{self.dossier} {self.status}"
 
+    #: A test still running after this long was lost (worker killed, broker down).
+    STALE_AFTER = timedelta(minutes=2)
+
     @property
     def passed(self) -> bool:
         return self.status == self.Status.DONE and all(r["ok"] for r in self.results)
+
+    @property
+    def stale(self) -> bool:
+        return (
+            self.status == self.Status.PENDING
+            and self.created_at < timezone.now() - self.STALE_AFTER
+        )

@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from dossiers.models import Dossier, DossierQuerySet, Firm
+from dossiers.models import ConnectionTest, Dossier, DossierQuerySet, Firm
 from users.models import CONNECT_ROLES, VIEW_ROLES, FirmMembership, User
 
 M = TypeVar("M", bound=Model)
@@ -95,3 +95,10 @@ def dossier_view_list_for(*, actor: User) -> DossierQuerySet:
 
 def dossier_view_get_for(*, actor: User, public_id: object) -> Dossier:
     return _get_or_404(dossier_view_list_for(actor=actor), public_id)
+
+
+def connection_test_latest_for(*, actor: User, dossier: Dossier) -> ConnectionTest | None:
+    """The latest connection test of a dossier, for the staff of its firm."""
+    if not dossier_staff_list_for(actor=actor).filter(pk=dossier.pk).exists():
+        return None
+    return ConnectionTest.objects.filter(dossier=dossier).first()

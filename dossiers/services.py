@@ -168,10 +168,16 @@ def dossier_create(
     language: str = Language.FR,
     connect_enabled: bool = False,
     accountant: User | None = None,
-    default_processing_mode: str = ProcessingMode.TRANSPORT,
+    default_processing_mode: str | None = None,
 ) -> Dossier:
     """Create a dossier in ``firm``. ``actor`` must be staff of the firm (None: the system,
-    e.g. demo data or the platform operator)."""
+    e.g. demo data or the platform operator). Without a mode, the first cartouche the
+    licence holds (Transport first) is the default."""
+    if default_processing_mode is None:
+        held = set(firm.cartouches.values_list("mode", flat=True))
+        default_processing_mode = next(
+            (mode for mode in ProcessingMode.values if mode in held), ProcessingMode.TRANSPORT
+        )
     if actor is not None and not actor_is_staff(actor=actor, firm=firm):
         raise ServiceError(_("You cannot create dossiers in this firm."), code="forbidden")
     code = dossier_code_clean(code)

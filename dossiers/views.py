@@ -13,8 +13,12 @@ from django.views.decorators.http import require_POST
 
 from dossiers import services
 from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationForm
-from dossiers.models import ConnectionTest, Dossier
-from dossiers.selectors import dossier_staff_get_for, firm_staff_get_for
+from dossiers.models import Dossier
+from dossiers.selectors import (
+    connection_test_latest_for,
+    dossier_staff_get_for,
+    firm_staff_get_for,
+)
 from portal.errors import ServiceError
 from portal.forms import form_add_service_error, form_status
 from portal.selectors import audit_list_for
@@ -81,10 +85,12 @@ def _connect_context(request: AuthedRequest, dossier: Dossier) -> dict[str, obje
     )
     return {
         "dossier": dossier,
-        "clients": roles_on_dossier(dossier=dossier).get(Role.CONNECT_ENTREPRENEUR, []),
+        "clients": roles_on_dossier(actor=request.user, dossier=dossier).get(
+            Role.CONNECT_ENTREPRENEUR, []
+        ),
         "staff": firm_staff_search_for(actor=request.user, firm=dossier.firm),
         "add_client_url": add_client,
-        "test": ConnectionTest.objects.filter(dossier=dossier).first(),
+        "test": connection_test_latest_for(actor=request.user, dossier=dossier),
         "inbound_address": services.inbound_email_address(dossier),
     }
 
@@ -130,5 +136,5 @@ def connection_test_start(request: AuthedRequest, dossier_id: str) -> HttpRespon
 def connection_test_result(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     """The latest connection test of the dossier, as a fragment htmx polls while it runs."""
     dossier = dossier_staff_get_for(actor=request.user, public_id=dossier_id)
-    test = ConnectionTest.objects.filter(dossier=dossier).first()
+    test = connection_test_latest_for(actor=request.user, dossier=dossier)
     return render(request, "partials/connection_test.html", {"dossier": dossier, "test": test})

@@ -62,7 +62,7 @@ def outbound_email_sweep() -> list[int]:
     now = timezone.now()
     OutboundEmail.objects.filter(
         status=OutboundEmail.Status.PENDING, created_at__lt=now - GIVE_UP_AFTER
-    ).update(status=OutboundEmail.Status.FAILED)
+    ).update(status=OutboundEmail.Status.FAILED, payload={})  # no reset link kept
     stale = Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=now - SWEEP_AFTER)
     return list(
         OutboundEmail.objects.filter(

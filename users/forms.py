@@ -46,6 +46,7 @@ class UserForm(forms.Form):
         dossiers: list[Dossier],
         levels: tuple[str, ...],
         editing: bool = False,
+        identity_locked: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +57,11 @@ class UserForm(forms.Form):
             self.fields["email"].disabled = True
             self.fields["email"].required = False
             del self.fields["send_email"]
+        if identity_locked:
+            # The person also belongs to another firm: their names and language are theirs.
+            for name in ("first_name", "last_name", "language"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Only the person can change this.")
         for dossier in dossiers:
             for role, label in Role.choices:
                 self.fields[role_field_name(dossier, role)] = forms.BooleanField(

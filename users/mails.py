@@ -61,6 +61,7 @@ def invitation_render(row: OutboundEmail) -> EmailMessage | None:
             "url": absolute_url(reverse("invitation_accept", args=[token])),
             "login_url": absolute_url(reverse("account_login")),
             "expires_at": invitation.expires_at,
+            "has_password": user.has_usable_password(),
         }
         subject = render_to_string("users/emails/invitation_subject.txt", context).strip()
         body = render_to_string("users/emails/invitation_body.txt", context)

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from dossiers.models import Dossier, Firm
-from users.models import DossierAccess, FirmMembership, User
+from users.models import DossierAccess, FirmMembership, Invitation, User
 
 
 def memberships_for(*, actor: User) -> list[FirmMembership]:
@@ -99,9 +99,18 @@ def firm_staff_search_for(*, actor: User, firm: Firm, query: str = "") -> list[U
     return list(staff.order_by("email")[:20])
 
 
-def roles_on_dossier(*, dossier: Dossier) -> dict[str, list[User]]:
-    """Users of each role on ``dossier`` (callers hold the dossier through a selector)."""
+def invitation_list_for(*, actor: User, firm: Firm, user: User) -> list[Invitation]:
+    """The latest invitations of one user of ``firm``, for the firm's staff."""
+    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+        return []
+    return list(Invitation.objects.filter(user=user, firm=firm)[:10])
+
+
+def roles_on_dossier(*, actor: User, dossier: Dossier) -> dict[str, list[User]]:
+    """Active users of each role on ``dossier``, for the staff of the dossier's firm."""
     by_role: dict[str, list[User]] = defaultdict(list)
+    if not FirmMembership.objects.staff().filter(user=actor, firm_id=dossier.firm_id).exists():
+        return {}
     accesses = (
         DossierAccess.objects.filter(
             dossier=dossier,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -146,6 +146,20 @@ def _check_level(actor_membership: FirmMembership, level: str) -> None:
         )
 
 
+def _check_can_manage(actor_membership: FirmMembership, membership: FirmMembership) -> None:
+    """Staff members (and their invitations) are managed by licence admins only."""
+    if membership.level != FirmLevel.USER and actor_membership.level != FirmLevel.LICENCE_ADMIN:
+        raise ServiceError(
+            _("Only a licence admin can change a staff member."), code="level_forbidden"
+        )
+
+
+def identity_shared(user: User, firm: Firm) -> bool:
+    """Whether the person also belongs to another firm: then their names and language are
+    theirs, not this firm's, to change."""
+    return FirmMembership.objects.filter(user=user).exclude(firm=firm).exists()
+
+
 def _clean_accesses(*, firm: Firm, level: str, accesses: Accesses) -> dict[Dossier, set[str]]:
     cleaned: dict[Dossier, set[str]] = {}
     for dossier, roles in accesses.items():
@@ -157,6 +171,12 @@ def _clean_accesses(*, firm: Firm, level: str, accesses: Accesses) -> dict[Dossi
         if wanted - set(Role.values):
             raise ServiceError(_("Unknown role."), code="role_invalid", field="roles")
         cleaned[dossier] = wanted
+    if level == FirmLevel.USER and any(Role.CONNECT_ACCOUNTANT in r for r in cleaned.values()):
+        raise ServiceError(
+            _("The Connect: accountant role is for the firm's staff."),
+            code="role_for_staff",
+            field="roles",
+        )
     if level == FirmLevel.USER and not any(cleaned.values()):
         raise ServiceError(
             _("Give the user access to at least one dossier, with at least one role."),
@@ -225,6 +245,41 @@ def user_invite(
     email = winbooks_id_clean(email)
     language_clean(language)
     cleaned = _clean_accesses(firm=firm, level=level, accesses=accesses)
+    try:
+        return _user_invite(
+            firm=firm,
+            actor=actor,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+            level=level,
+            active=active,
+            accesses=cleaned,
+            send_email=send_email,
+        )
+    except IntegrityError:  # a concurrent submission of the same person won the race
+        raise ServiceError(
+            _("%(email)s is already a user of your firm: change their accesses instead.")
+            % {"email": email},
+            code="already_member",
+            field="email",
+        ) from None
+
+
+def _user_invite(
+    *,
+    firm: Firm,
+    actor: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    level: str,
+    active: bool,
+    accesses: dict[Dossier, set[str]],
+    send_email: bool,
+) -> User:
     with transaction.atomic():
         user, created = user_get_or_create(
             email=email, first_name=first_name, last_name=last_name, language=language
@@ -245,7 +300,7 @@ def user_invite(
             subject_user=user,
             after={"email": email, "level": level, "active": active, "language": user.language},
         )
-        _roles_apply(actor=actor, firm=firm, user=user, accesses=cleaned)
+        _roles_apply(actor=actor, firm=firm, user=user, accesses=accesses)
         if send_email:
             if not active:
                 raise ServiceError(
@@ -269,20 +324,52 @@ def user_update(
 ) -> User:
     """Change a user of ``firm``: names, language, level, active, and their roles on the
     dossiers given in ``accesses`` (a dossier given with no role loses every role)."""
-    actor_membership = actor_staff_membership(actor=actor, firm=firm)
-    membership = FirmMembership.objects.filter(user=user, firm=firm).first()
-    if membership is None:
-        raise ServiceError(_("This user does not belong to your firm."), code="not_a_member")
-    if membership.level != FirmLevel.USER and actor_membership.level != FirmLevel.LICENCE_ADMIN:
-        raise ServiceError(
-            _("Only a licence admin can change a staff member."), code="level_forbidden"
-        )
-    if level != membership.level:
-        _check_level(actor_membership, level)
     language_clean(language)
-    cleaned = _clean_accesses(firm=firm, level=level, accesses=accesses)
+    try:
+        return _user_update(
+            firm=firm,
+            actor=actor,
+            user=user,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+            level=level,
+            active=active,
+            accesses=accesses,
+        )
+    except IntegrityError:  # a concurrent change of the same roles won the race
+        raise ServiceError(
+            _("This user was changed by someone else at the same time. Please try again."),
+            code="conflict",
+        ) from None
+
+
+def _user_update(
+    *,
+    firm: Firm,
+    actor: User,
+    user: User,
+    first_name: str,
+    last_name: str,
+    language: str,
+    level: str,
+    active: bool,
+    accesses: Accesses,
+) -> User:
     with transaction.atomic():
-        membership = FirmMembership.objects.select_for_update().get(pk=membership.pk)
+        # Both memberships are locked, and every permission is checked on what is locked.
+        actor_membership = (
+            FirmMembership.objects.select_for_update().staff().filter(user=actor, firm=firm).first()
+        )
+        if actor_membership is None:
+            raise ServiceError(_("You cannot manage the users of this firm."), code="forbidden")
+        membership = FirmMembership.objects.select_for_update().filter(user=user, firm=firm).first()
+        if membership is None:
+            raise ServiceError(_("This user does not belong to your firm."), code="not_a_member")
+        _check_can_manage(actor_membership, membership)
+        if level != membership.level:
+            _check_level(actor_membership, level)
+        cleaned = _clean_accesses(firm=firm, level=level, accesses=accesses)
         loses_admin = membership.level == FirmLevel.LICENCE_ADMIN and (
             level != FirmLevel.LICENCE_ADMIN or not active
         )
@@ -303,6 +390,20 @@ def user_update(
             "last_name": user.last_name,
             "language": user.language,
         }
+        wanted = {
+            "first_name": first_name.strip(),
+            "last_name": last_name.strip(),
+            "language": language,
+        }
+        if wanted != identity and identity_shared(user, firm):
+            raise ServiceError(
+                _(
+                    "This person also belongs to another firm: only they can change their name "
+                    "and language."
+                ),
+                code="identity_shared",
+                field="first_name",
+            )
         user.first_name, user.last_name, user.language = (
             first_name.strip(),
             last_name.strip(),
@@ -360,9 +461,11 @@ def invitation_token_hash(token: str) -> str:
 def invitation_send(*, actor: User, firm: Firm, user: User) -> Invitation:
     """A new single-use link for ``user`` (earlier pending links of this firm stop working);
     the mail is rendered and its token made by the worker, when it is sent."""
-    actor_staff_membership(actor=actor, firm=firm)
-    if not FirmMembership.objects.active().filter(user=user, firm=firm).exists():
+    actor_membership = actor_staff_membership(actor=actor, firm=firm)
+    membership = FirmMembership.objects.active().filter(user=user, firm=firm).first()
+    if membership is None:
         raise ServiceError(_("An inactive user cannot be invited."), code="inactive")
+    _check_can_manage(actor_membership, membership)
     now = timezone.now()
     with transaction.atomic():
         Invitation.objects.filter(
@@ -385,7 +488,11 @@ def invitation_send(*, actor: User, firm: Firm, user: User) -> Invitation:
 
 
 def invitation_revoke(*, actor: User, firm: Firm, user: User) -> int:
-    actor_staff_membership(actor=actor, firm=firm)
+    actor_membership = actor_staff_membership(actor=actor, firm=firm)
+    membership = FirmMembership.objects.filter(user=user, firm=firm).first()
+    if membership is None:
+        raise ServiceError(_("This user does not belong to your firm."), code="not_a_member")
+    _check_can_manage(actor_membership, membership)
     with transaction.atomic():
         count = Invitation.objects.filter(
             user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
@@ -432,6 +539,11 @@ def invitation_accept(*, token: str, password: str) -> User:
         user.save(update_fields=["password"])
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
+        # Any other link still pending (another firm's, an older one) would reset the password
+        # just chosen: none of them works any more.
+        Invitation.objects.filter(
+            user=user, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=invitation.accepted_at)
         audit_record(
             firm=invitation.firm,
             actor=user,

@@ -3,6 +3,7 @@
 from http import HTTPStatus
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -20,8 +21,13 @@ from portal.selectors import audit_list_for
 from portal.types import AuthedRequest
 from users import services
 from users.forms import InvitationAcceptForm, UserForm, role_field_name
-from users.models import FirmLevel, Invitation, Role
-from users.selectors import firm_staff_search_for, firm_user_get_for, firm_user_list_for
+from users.models import FirmLevel, Role
+from users.selectors import (
+    firm_staff_search_for,
+    firm_user_get_for,
+    firm_user_list_for,
+    invitation_list_for,
+)
 
 USERS_PER_PAGE = 50
 
@@ -147,7 +153,12 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
     for access in getattr(user, "firm_accesses", []):
         initial[role_field_name(access.dossier, access.role)] = True
     form = UserForm(
-        request.POST or None, initial=initial, dossiers=dossiers, levels=levels, editing=True
+        request.POST or None,
+        initial=initial,
+        dossiers=dossiers,
+        levels=levels,
+        editing=True,
+        identity_locked=services.identity_shared(user, firm),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -168,7 +179,7 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
         else:
             messages.success(request, _("The user %(email)s was saved.") % {"email": user.email})
             return redirect("portal:user", firm_id=firm.public_id, user_id=user.public_id)
-    invitations = list(Invitation.objects.filter(user=user, firm=firm)[:10])
+    invitations = invitation_list_for(actor=request.user, firm=firm, user=user)
     status = form_status(form)
     return render(
         request,
@@ -254,6 +265,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 )
             form_add_service_error(form, error)
         else:
+            if Authenticator.objects.filter(user=user).exists():
+                # Two-factor authentication stays in force: the link does not replace it.
+                messages.success(request, _("Your password is set. Please log in."))
+                return redirect("account_login")
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your password is set."))
             return redirect("portal:hub")

@@ -246,3 +246,32 @@ def test_a_light_licence_offers_only_transport_and_refuses_a_forged_premium(
             default_processing_mode="premium",
         )
     assert excinfo.value.code == "light_licence"
+
+
+def test_a_lost_test_stops_polling_and_says_so(
+    garage: Dossier, licence_admin: User, auth_client
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    test = ConnectionTest.objects.create(dossier=garage)
+    ConnectionTest.objects.filter(pk=test.pk).update(
+        created_at=timezone.now() - timedelta(minutes=3)
+    )
+    fragment = (
+        auth_client(licence_admin)
+        .get(reverse("portal:dossier_connection_test", args=[garage.public_id]))
+        .content.decode()
+    )
+    assert "hx-trigger" not in fragment
+    assert "n'a pas abouti" in fragment
+
+
+@pytest.mark.django_db
+def test_a_new_dossier_defaults_to_a_mode_the_licence_holds() -> None:
+    from dossiers.services import dossier_create
+
+    firm = FirmFactory(cartouches={"premium": 5})
+    dossier = dossier_create(actor=None, firm=firm, code="P", name="Premium only")
+    assert dossier.default_processing_mode == "premium"

@@ -16,6 +16,7 @@ def test_production_settings_pass_check_deploy() -> None:
         "DJANGO_ALLOWED_HOSTS": "portal.example.be",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
         "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "PORTAL_BASE_URL": "https://portal.example.be",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

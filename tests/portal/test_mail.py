@@ -94,3 +94,12 @@ def test_the_sweeper_picks_up_what_waits_and_gives_up_after_days() -> None:
     ancient.refresh_from_db()
     assert ancient.status == OutboundEmail.Status.FAILED
     assert fresh.pk not in outbound_email_sweep()
+
+
+@pytest.mark.django_db
+def test_a_mail_given_up_keeps_no_body() -> None:
+    row = email_enqueue(message("ancient@example.be"))
+    OutboundEmail.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=4))
+    outbound_email_sweep()
+    row.refresh_from_db()
+    assert (row.status, row.payload) == (OutboundEmail.Status.FAILED, {})

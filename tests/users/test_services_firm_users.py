@@ -225,8 +225,8 @@ def test_deactivation_in_one_firm_leaves_the_other_firm_open(
         firm=firm,
         actor=licence_admin,
         user=client_user,
-        first_name="",
-        last_name="",
+        first_name=client_user.first_name,
+        last_name=client_user.last_name,
         language="fr",
         level=FirmLevel.USER,
         active=False,
@@ -383,3 +383,77 @@ def test_unknown_tokens_find_nothing() -> None:
     assert services.invitation_for_token("") is None
     assert services.invitation_for_token("y" * 5000) is None
     UserFactory()
+
+
+# --- review fixes: shared identities, staff invitations, other links, staff-only roles -------
+
+
+def test_a_shared_identity_keeps_its_names_and_language(
+    firm: Firm, other_firm: Firm, licence_admin: User, dossier: Dossier, client_user: User
+) -> None:
+    MembershipFactory(user=client_user, firm=other_firm)
+    with pytest.raises(ServiceError) as excinfo:
+        services.user_update(
+            firm=firm,
+            actor=licence_admin,
+            user=client_user,
+            first_name="HACKED",
+            last_name="",
+            language="de",
+            level=FirmLevel.USER,
+            active=True,
+            accesses={dossier: {"view.user"}},
+        )
+    assert excinfo.value.code == "identity_shared"
+    client_user.refresh_from_db()
+    assert (client_user.first_name, client_user.language) != ("HACKED", "de")
+    assert set(DossierAccess.objects.filter(user=client_user).values_list("role", flat=True)) == {
+        "connect.entrepreneur",
+        "view.user",
+    }  # nothing of the refused change was saved
+
+
+def test_power_users_cannot_send_or_revoke_a_staff_invitation(
+    firm: Firm, accountant: User, licence_admin: User
+) -> None:
+    for call in (services.invitation_send, services.invitation_revoke):
+        with pytest.raises(ServiceError) as excinfo:
+            call(actor=accountant, firm=firm, user=licence_admin)
+        assert excinfo.value.code == "level_forbidden"
+    assert not Invitation.objects.exists()
+
+
+def test_accepting_one_link_revokes_every_other_pending_link(
+    firm: Firm, other_firm: Firm, licence_admin: User, other_staff: User, client_user: User
+) -> None:
+    MembershipFactory(user=client_user, firm=other_firm)
+    elsewhere = services.invitation_send(actor=other_staff, firm=other_firm, user=client_user)
+    here = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    token = _sent_token(here)
+    services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == "revoked"
+
+
+def test_connect_accountant_is_for_staff(firm: Firm, licence_admin: User, dossier: Dossier) -> None:
+    with pytest.raises(ServiceError) as excinfo:
+        invite(firm, licence_admin, dossier, accesses={dossier: {"connect.accountant"}})
+    assert excinfo.value.code == "role_for_staff"
+    staff = invite(
+        firm,
+        licence_admin,
+        dossier,
+        level=FirmLevel.POWER_USER,
+        accesses={dossier: {"connect.accountant"}},
+    )
+    assert DossierAccess.objects.filter(user=staff, role="connect.accountant").exists()
+
+
+def test_the_subject_is_plain_text(
+    licence_admin: User, firm: Firm, client_user: User, django_capture_on_commit_callbacks
+) -> None:
+    firm.name = "D'Hondt & Co"
+    firm.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    assert mail.outbox[-1].subject == "D'Hondt & Co vous invite à ses outils numériques"

@@ -322,3 +322,32 @@ def test_a_user_deactivated_after_the_invitation_cannot_use_it(
     client_user.refresh_from_db()
     assert not client_user.check_password("Mon-Mot-De-Passe-1")
     UserFactory()
+
+
+def test_a_user_with_two_factor_is_sent_to_the_login_after_choosing_a_password(
+    firm: Firm,
+    licence_admin: User,
+    client_user: User,
+    django_capture_on_commit_callbacks,
+) -> None:
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(
+        user=client_user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    token = deliver_invitation(firm, licence_admin, client_user, django_capture_on_commit_callbacks)
+    client = Client()
+    response = client.post(
+        reverse("invitation_accept", args=[token]),
+        {"password1": "Mon-Mot-De-Passe-1", "password2": "Mon-Mot-De-Passe-1"},
+    )
+    assert response["Location"] == reverse("account_login")
+    assert client.get(reverse("portal:hub")).status_code == HTTPStatus.FOUND  # not logged in
+
+
+def test_a_shared_identity_shows_its_names_as_read_only(
+    firm: Firm, other_firm: Firm, licence_admin: User, client_user: User, auth_client
+) -> None:
+    MembershipFactory(user=client_user, firm=other_firm)
+    form = auth_client(licence_admin).get(user_url(firm, client_user)).context["form"]
+    assert form.fields["first_name"].disabled and form.fields["language"].disabled
