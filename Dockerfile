@@ -4,7 +4,7 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/opt/venv \
     PATH=/opt/venv/bin:$PATH DJANGO_SETTINGS_MODULE=portal.settings.production
 
-RUN apt-get update && apt-get install -y --no-install-recommends gettext libmagic1 \
+RUN apt-get update && apt-get install -y --no-install-recommends gettext libmagic1 poppler-utils \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv \
     && useradd --create-home --uid 1000 portal

@@ -14,7 +14,7 @@ PYTEST_ARGS ?= --create-db
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 .PHONY: help run test install messages lint typecheck check-migrations check-messages pytest \
-        test-deps services clean
+        run-deps test-deps clean
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)"
@@ -34,7 +34,7 @@ install: $(VENV)/.synced
 messages: install
 	$(PY) scripts/compile_messages.py
 
-run: install messages
+run: install run-deps messages
 	@mkdir -p var/media
 	$(MANAGE) migrate --no-input
 	$(MANAGE) demo_data
@@ -43,15 +43,28 @@ run: install messages
 
 # --- tests -----------------------------------------------------------------------------------
 
-# System packages the tests need: Debian's Chromium and gettext, installed when missing (root).
-test-deps:
+# System packages, installed from Debian when missing (as root): libmagic (file types) and
+# poppler (PDF thumbnails) to run; Chromium and gettext as well to test.
+APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
+run-deps:
+	@missing=""; \
+	ldconfig -p 2>/dev/null | grep -q 'libmagic.so.1' || missing="$$missing libmagic1"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$(IS_ROOT)" = yes ]; then \
+	    echo "Installing:$$missing"; $(APT_INSTALL) $$missing >/dev/null; \
+	  else echo "Missing system packages:$$missing (install them, or run as root)"; exit 1; fi; \
+	fi
+
+test-deps: run-deps
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$(IS_ROOT)" = yes ]; then \
 	    echo "Installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    $(APT_INSTALL) $$missing >/dev/null; \
 	  else echo "Missing system packages:$$missing (install them, or run as root)"; exit 1; fi; \
 	fi
 

@@ -106,11 +106,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "portal.tasks.email_deliver": {"queue": "mail"},
-    "connect.tasks.*": {"queue": "documents"},
+    "connect.tasks.document_process": {"queue": "documents"},
     "dossiers.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "outbound-email-sweep": {"task": "portal.tasks.outbound_email_sweep", "schedule": 60.0},
+    "document-processing-sweep": {
+        "task": "connect.tasks.document_processing_sweep",
+        "schedule": 60.0,
+    },
 }
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
@@ -127,6 +131,21 @@ MAIL_RETRY_BACKOFF = env.int("MAIL_RETRY_BACKOFF", default=5)
 
 #: Each dossier receives documents by e-mail at <token>@INBOUND_EMAIL_DOMAIN.
 INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", default="connect.localhost")
+
+# --- Connect: receiving files -----------------------------------------------------------------
+CONNECT_MAX_UPLOAD_SIZE = env.int("CONNECT_MAX_UPLOAD_SIZE", default=50 * 1024 * 1024)
+CONNECT_MAX_FILES_PER_REQUEST = env.int("CONNECT_MAX_FILES_PER_REQUEST", default=20)
+CONNECT_MAX_IMAGE_PIXELS = env.int("CONNECT_MAX_IMAGE_PIXELS", default=60_000_000)
+#: PDFs with JavaScript or automatic actions are refused unless this is off.
+CONNECT_PDF_REFUSE_ACTIVE_CONTENT = env.bool("CONNECT_PDF_REFUSE_ACTIVE_CONTENT", default=True)
+#: A document whose processing failed this many times is quarantined.
+CONNECT_PROCESSING_MAX_ATTEMPTS = 3
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
+# Uploads above 1 MB go to a temporary file while they arrive: memory does not grow with size.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "connect.uploads.LimitedTemporaryFileUploadHandler",
+]
 
 # --- Authentication --------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

@@ -1,0 +1,293 @@
+"""What a received file really is: its type sniffed from the bytes (libmagic) and checked
+against its name, then opened by the right parser (pypdf, Pillow, defusedxml) with limits.
+Every refusal is a translated ServiceError; nothing here writes anywhere but a temporary file."""
+
+import hashlib
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import magic
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from portal.errors import ServiceError
+
+try:  # HEIC/HEIF photos from phones
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - the dependency is declared
+    pass
+
+PDF = "application/pdf"
+XML = "application/xml"
+#: Accepted types and the extensions a file of that type may carry.
+ACCEPTED: dict[str, tuple[str, ...]] = {
+    PDF: (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg", ".jfif"),
+    "image/png": (".png",),
+    "image/tiff": (".tif", ".tiff"),
+    "image/heic": (".heic", ".heif"),
+    "image/heif": (".heif", ".heic"),
+    XML: (".xml",),
+}
+XML_ALIASES = {"text/xml", "application/xml"}
+UBL_NAMESPACES = {
+    "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice": "Invoice",
+    "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote": "CreditNote",
+}
+CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+CAC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
+WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+CHUNK = 1024 * 1024
+
+
+def refuse(message: str | Promise, code: str, status: int = 400) -> ServiceError:
+    error = ServiceError(message, code=code, field="file")
+    error.status = status  # type: ignore[attr-defined]
+    return error
+
+
+def extension_of(name: str) -> str:
+    """The last extension of a bare file name ("" when there is none)."""
+    return PurePosixPath(name).suffix
+
+
+def safe_filename(name: str, *, max_length: int = 150) -> str:
+    """A name fit to show and to offer back in a download: no path, no control or bidi
+    characters, no characters Windows refuses, not a reserved device name, bounded length."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    name = re.sub(r'[<>:"|?*]', "_", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    ext = extension_of(name)
+    stem = name[: len(name) - len(ext)] if ext else name
+    if stem.split(".")[0].upper() in WINDOWS_RESERVED:
+        stem = f"_{stem}"
+    ext = ext[:10]
+    stem = stem[: max(1, max_length - len(ext))]
+    result = f"{stem}{ext}".strip(" .")
+    return result or "document"
+
+
+@dataclass
+class Spooled:
+    """A received stream copied to a temporary file, with its size and SHA-256."""
+
+    path: Path
+    size: int
+    sha256: str
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def spool(chunks: Iterable[bytes], *, max_size: int) -> Spooled:
+    """Copy ``chunks`` to a temporary file, hashing as it goes; refuse past ``max_size`` without
+    reading further (memory stays flat whatever the size)."""
+    digest = hashlib.sha256()
+    size = 0
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open while written
+        prefix="portal-receive-", dir=settings.FILE_UPLOAD_TEMP_DIR, delete=False
+    )
+    path = Path(handle.name)
+    try:
+        with handle:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > max_size:
+                    raise refuse(
+                        _("The file is larger than %(limit)s.")
+                        % {"limit": filesizeformat(max_size)},
+                        "too_large",
+                        413,
+                    )
+                digest.update(chunk)
+                handle.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise refuse(_("The file is empty."), "empty")
+    return Spooled(path=path, size=size, sha256=digest.hexdigest())
+
+
+@dataclass
+class Inspection:
+    content_type: str
+    extension: str
+    is_ubl: bool = False
+    page_count: int | None = None
+
+
+def sniff(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(64 * 1024)
+    content_type = magic.from_buffer(head, mime=True)
+    if content_type in XML_ALIASES:
+        return XML
+    if content_type in ("text/plain", "text/html") and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:5] in (
+        b"<?xml",
+        b"<Invo",
+        b"<Cred",
+    ):
+        return XML
+    return content_type
+
+
+def inspect(spooled: Spooled, filename: str) -> Inspection:
+    """Check what the file is against what its name says, then open it with limits."""
+    extension = extension_of(filename).lower()
+    content_type = sniff(spooled.path)
+    if content_type not in ACCEPTED:
+        raise refuse(
+            _(
+                "This type of file is not accepted: send a PDF, a photo (JPEG, PNG, TIFF, HEIC) "
+                "or a Peppol UBL e-invoice (XML)."
+            ),
+            "type_refused",
+            415,
+        )
+    if extension not in ACCEPTED[content_type]:
+        raise refuse(
+            _(
+                "The file's content does not match its name (%(extension)s): rename it or send "
+                "the original file."
+            )
+            % {"extension": extension or "—"},
+            "type_mismatch",
+            415,
+        )
+    if content_type == PDF:
+        return Inspection(PDF, extension, page_count=_check_pdf(spooled.path))
+    if content_type == XML:
+        _check_ubl(spooled.path)
+        return Inspection(XML, extension, is_ubl=True)
+    _check_image(spooled.path)
+    return Inspection(content_type, extension, page_count=1)
+
+
+ACTIVE_PDF_MARKERS = (b"/JavaScript", b"/JS", b"/OpenAction", b"/Launch", b"/EmbeddedFile")
+
+
+def _check_pdf(path: Path) -> int:
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 2048))
+        tail = handle.read()
+    if b"%%EOF" not in tail:
+        raise refuse(_("The PDF is incomplete or damaged: send it again."), "pdf_broken")
+    try:
+        reader = PdfReader(str(path), strict=False)
+        if reader.is_encrypted:
+            raise refuse(
+                _("The PDF is protected by a password: send a copy without protection."),
+                "pdf_encrypted",
+            )
+        pages = len(reader.pages)
+        root = reader.root_object
+        names = root.get("/Names")
+        names = names.get_object() if names is not None else {}
+        active = any(key in root for key in ("/OpenAction", "/AA")) or "/JavaScript" in names
+    except ServiceError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
+        raise refuse(_("The PDF is damaged and cannot be opened."), "pdf_broken") from None
+    if pages < 1:
+        raise refuse(_("The PDF has no page."), "pdf_broken")
+    if not active and settings.CONNECT_PDF_REFUSE_ACTIVE_CONTENT:
+        active = _contains_marker(path, ACTIVE_PDF_MARKERS)
+    if active and settings.CONNECT_PDF_REFUSE_ACTIVE_CONTENT:
+        raise refuse(
+            _(
+                "The PDF contains scripts or automatic actions, which are not accepted: print it "
+                "to a new PDF and send that one."
+            ),
+            "pdf_active_content",
+        )
+    return pages
+
+
+def _contains_marker(path: Path, markers: tuple[bytes, ...]) -> bool:
+    overlap = max(len(m) for m in markers)
+    pattern = re.compile(b"(?:" + b"|".join(re.escape(m) for m in markers) + rb")(?![A-Za-z])")
+    previous = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if pattern.search(previous + chunk):
+                return True
+            previous = chunk[-overlap:]
+    return False
+
+
+def _too_many_pixels(limit: int) -> ServiceError:
+    return refuse(
+        _("The image has too many pixels (at most %(limit)s million).")
+        % {"limit": limit // 1_000_000},
+        "image_too_large",
+    )
+
+
+def _check_image(path: Path) -> None:
+    limit = settings.CONNECT_MAX_IMAGE_PIXELS
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > limit:
+                raise _too_many_pixels(limit)
+            image.verify()
+    except ServiceError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(limit) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise refuse(_("The image is damaged and cannot be opened."), "image_broken") from None
+
+
+def _check_ubl(path: Path) -> None:
+    try:
+        tree = SafeET.parse(str(path), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise refuse(
+            _("The XML file contains a DOCTYPE or entities, which are not accepted."),
+            "xml_forbidden",
+        ) from None
+    except SafeET.ParseError:
+        raise refuse(_("The XML file is not well-formed."), "xml_broken") from None
+    root = tree.getroot()
+    kind = UBL_NAMESPACES.get(root.tag)
+    if kind is None:
+        raise refuse(_("The XML file is not a Peppol UBL invoice or credit note."), "xml_not_ubl")
+    total = f"{CAC}LegalMonetaryTotal/{CBC}PayableAmount"
+    required = {
+        "ID": f"{CBC}ID",
+        "IssueDate": f"{CBC}IssueDate",
+        "AccountingSupplierParty": f"{CAC}AccountingSupplierParty",
+        "PayableAmount": total,
+    }
+    missing = [name for name, xpath in required.items() if root.find(xpath) is None]
+    if missing:
+        raise refuse(
+            _("The e-invoice lacks mandatory facts: %(missing)s.")
+            % {"missing": ", ".join(missing)},
+            "ubl_incomplete",
+        )

@@ -1,0 +1,190 @@
+"""Connect: the documents a client company and its accounting firm exchange, and the binders
+they are kept in."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Category(models.TextChoices):
+    PURCHASE_INVOICE = "purchase_invoice", _("Purchase invoice")
+    SALES_INVOICE = "sales_invoice", _("Sales invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    EXPENSE = "expense", _("Expense")
+    BANK_STATEMENT = "bank_statement", _("Bank statement")
+    PAYSLIP = "payslip", _("Payslip")
+    OTHER = "other", _("Other")
+
+
+#: Categories shown under "Invoices"; the others are "Documents".
+INVOICE_CATEGORIES = (
+    Category.PURCHASE_INVOICE,
+    Category.SALES_INVOICE,
+    Category.CREDIT_NOTE,
+    Category.EXPENSE,
+)
+
+
+class Source(models.TextChoices):
+    WEB = "web", pgettext_lazy("document source", "Web")
+    EMAIL = "email", pgettext_lazy("document source", "E-mail")
+    API = "api", pgettext_lazy("document source", "API")
+    PEPPOL = "peppol", pgettext_lazy("document source", "Peppol")
+    SHARED = "shared", pgettext_lazy("document source", "Shared by the accountant")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("On my desk")
+    SENT = "sent", _("Sent to the accountant")
+    VALIDATED = "validated", _("Validated")
+    RETRIEVED = "retrieved", _("Retrieved")
+    BOOKED = "booked", _("Booked")
+    REJECTED = "rejected", _("Rejected")
+    SHARED = "shared", _("Shared by my accountant")
+
+
+class Processing(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    QUARANTINED = "quarantined", _("quarantined")
+
+
+class BuiltinBinder(models.TextChoices):
+    """The locked binders every dossier has, filled by the accountant."""
+
+    PAYMENTS = "payments", _("Payments")
+    BANK_STATEMENTS = "bank_statements", _("Bank statements")
+    REPORTS = "reports", _("Reports and miscellaneous operations")
+    PAYSLIPS = "payslips", _("Payslips")
+
+
+class Binder(models.Model):
+    """A folder of a dossier: a built-in, locked binder, or one of the client's own (which may
+    hold sub-folders)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="binders"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    builtin = models.CharField(max_length=20, choices=BuiltinBinder.choices, blank=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("binder")
+        verbose_name_plural = _("binders")
+        ordering = ("builtin", "name")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("dossier", "builtin"),
+                condition=~Q(builtin=""),
+                name="binder_unique_builtin",
+            ),
+            models.UniqueConstraint(
+                fields=("dossier", "parent", "name"),
+                condition=Q(builtin=""),
+                name="binder_unique_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.builtin)
+
+    @property
+    def display_name(self) -> str:
+        return str(BuiltinBinder(self.builtin).label) if self.builtin else self.name
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def inbound(self) -> "DocumentQuerySet":
+        return self.exclude(source=Source.SHARED)
+
+
+class Document(models.Model):
+    """One file exchanged in a dossier, with the facts the client or the accountant added."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = models.ForeignKey("dossiers.Firm", on_delete=models.PROTECT, related_name="+")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="documents"
+    )
+    binder = models.ForeignKey(
+        Binder, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    # The file, as received: stored under a generated name, never the sender's.
+    filename = models.CharField(_("name"), max_length=200)
+    storage_name = models.CharField(max_length=300, unique=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    is_ubl = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    # Lifecycle
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    booking_number = models.CharField(_("booking number"), max_length=50, blank=True)
+    reject_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Facts added by the client
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, default=Category.PURCHASE_INVOICE
+    )
+    keyword = models.CharField(_("keyword"), max_length=100, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    paid = models.BooleanField(_("paid"), default=False)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    # After receiving
+    processing = models.CharField(
+        max_length=12, choices=Processing.choices, default=Processing.PENDING
+    )
+    processing_attempts = models.PositiveSmallIntegerField(default=0)
+    processing_error = models.CharField(max_length=300, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail_name = models.CharField(max_length=300, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ("-uploaded_at", "-id")
+        constraints = [
+            # The same bytes are kept once per dossier.
+            models.UniqueConstraint(fields=("dossier", "sha256"), name="document_unique_bytes"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="document_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="document_category_valid"
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=("dossier", "status", "-uploaded_at"), name="document_desk"),
+            models.Index(fields=("firm", "status", "-sent_at", "-id"), name="document_inbox"),
+            models.Index(fields=("processing", "uploaded_at"), name="document_processing"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,127 @@
+"""Receiving a file: the one service every channel (web, e-mail, API) goes through."""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import partial
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from connect.files import inspect, refuse, safe_filename, spool
+from connect.models import Category, Document, Status
+from dossiers.models import Dossier
+from dossiers.selectors import dossier_connect_list_for
+from portal.errors import ServiceError
+from users.models import User
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    document: Document
+    #: The same bytes were already in the dossier: nothing new was stored.
+    duplicate: bool
+
+
+def storage_name_for(dossier: Dossier, extension: str) -> str:
+    """A generated path: nothing of the sender's file name reaches the storage."""
+    now = timezone.now()
+    return (
+        f"documents/{dossier.firm.public_id}/{dossier.public_id}/"
+        f"{now:%Y/%m}/{uuid.uuid4().hex}{extension}"
+    )
+
+
+def document_receive(
+    *,
+    dossier: Dossier,
+    actor: User | None,
+    filename: str,
+    chunks: Iterable[bytes],
+    source: str,
+    category: str = Category.PURCHASE_INVOICE,
+    keyword: str = "",
+    due_date: date | None = None,
+    amount: Decimal | None = None,
+    paid: bool = False,
+    comment: str = "",
+) -> ReceiveResult:
+    """Check, store and record one file for ``dossier``. ``actor`` must hold a Connect role on
+    it (None: a channel that identified the dossier itself, such as its e-mail address).
+
+    The bytes are spooled to a temporary file (memory stays flat), sniffed and opened with
+    limits; the same bytes already in the dossier give back the earlier document. On any
+    failure no row and no stored file remain."""
+    if (
+        actor is not None
+        and not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists()
+    ):
+        raise ServiceError(_("You cannot send documents to this dossier."), code="forbidden")
+    if category not in Category.values:
+        raise ServiceError(_("Choose a category."), code="category_invalid", field="category")
+    from django.conf import settings
+
+    name = safe_filename(filename)
+    spooled = spool(chunks, max_size=settings.CONNECT_MAX_UPLOAD_SIZE)
+    try:
+        info = inspect(spooled, name)
+        earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()
+        if earlier is not None:
+            return ReceiveResult(earlier, duplicate=True)
+        try:
+            with spooled.path.open("rb") as handle:
+                stored = default_storage.save(
+                    storage_name_for(dossier, info.extension), File(handle)
+                )
+        except OSError:
+            logger.exception("storage refused a write for dossier %s", dossier.pk)
+            raise refuse(
+                _("The file could not be stored. Nothing was kept: please try again later."),
+                "storage_failed",
+                503,
+            ) from None
+        try:
+            with transaction.atomic():
+                document = Document.objects.create(
+                    firm_id=dossier.firm_id,
+                    dossier=dossier,
+                    filename=name,
+                    storage_name=stored,
+                    content_type=info.content_type,
+                    size=spooled.size,
+                    sha256=spooled.sha256,
+                    is_ubl=info.is_ubl,
+                    source=source,
+                    status=Status.DRAFT,
+                    uploaded_by=actor,
+                    category=category,
+                    keyword=keyword.strip()[:100],
+                    due_date=due_date,
+                    amount=amount,
+                    paid=paid,
+                    comment=comment.strip()[:2000],
+                    page_count=info.page_count,
+                )
+                from connect.tasks import document_process
+
+                transaction.on_commit(partial(document_process.delay, document.pk))
+        except IntegrityError:
+            default_storage.delete(stored)
+            earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()
+            if earlier is None:
+                raise
+            return ReceiveResult(earlier, duplicate=True)  # a concurrent upload won the race
+        except BaseException:
+            default_storage.delete(stored)
+            raise
+        return ReceiveResult(document, duplicate=False)
+    finally:
+        spooled.remove()

@@ -1,0 +1,79 @@
+"""Files to receive, made on the fly: valid ones and the hostile cases of QUALITY.md."""
+
+import io
+from pathlib import Path
+
+from PIL import Image
+from pypdf import PdfWriter
+
+PEPPOL = Path(__file__).resolve().parent.parent / "fixtures" / "peppol"
+
+
+def pdf(pages: int = 1, *, text: str = "") -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if text:
+        writer.add_metadata({"/Title": text})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt("secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def javascript_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    from pypdf.actions import JavaScript
+
+    writer.add_open_action(JavaScript("app.alert('hello');"))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image(fmt: str = "JPEG", size: tuple[int, int] = (800, 600), mode: str = "RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, color=0 if mode == "1" else (200, 120, 40)).save(out, fmt)
+    return out.getvalue()
+
+
+def pixel_bomb() -> bytes:
+    """A small PNG that claims 64 million pixels."""
+    return image("PNG", (8000, 8000), mode="1")
+
+
+def ubl(name: str = "base-example.xml") -> bytes:
+    return (PEPPOL / name).read_bytes()
+
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE Invoice [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&xxe;</Invoice>"""
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&lol2;</Invoice>"""
+
+NOT_UBL = b"""<?xml version="1.0"?><order xmlns="urn:example:order"><id>1</id></order>"""
+
+UBL_INCOMPLETE = b"""<?xml version="1.0"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+<cbc:ID>F-1</cbc:ID></Invoice>"""
+
+HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+EXECUTABLE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 48
+    + (b"PE\x00\x00" + b"\x00" * 200)
+)
+ZIP = b"PK\x03\x04\x14\x00\x00\x00\x00\x00" + b"\x00" * 20 + b"a.txtPK\x05\x06" + b"\x00" * 18
