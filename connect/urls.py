@@ -7,4 +7,11 @@ app_name = "connect"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dossiers/<uuid:dossier_id>/", views.dossier, name="dossier"),
+    path("dossiers/<uuid:dossier_id>/upload/", views.upload, name="upload"),
+    path("dossiers/<uuid:dossier_id>/send/", views.send, name="send"),
+    path("dossiers/<uuid:dossier_id>/binders/", views.binder_create, name="binder_create"),
+    path("dossiers/<uuid:dossier_id>/<str:section>/", views.section, name="section"),
+    path("documents/<uuid:document_id>/", views.document, name="document"),
+    path("documents/<uuid:document_id>/thumbnail.png", views.thumbnail, name="thumbnail"),
+    path("documents/<uuid:document_id>/download/", views.download, name="download"),
 ]

@@ -1,18 +1,50 @@
-"""Connect: the document exchange. This first slice lists the user's Connect dossiers."""
+"""Connect for the client company: invoices and documents, the desk, binders, upload, send."""
 
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from connect import services
+from connect.forms import BinderForm, DocumentForm, UploadForm
+from connect.models import Category, Document, Source
+from connect.photos import photos_to_pdf
+from connect.selectors import (
+    SECTIONS,
+    binder_get_for,
+    binder_list_for,
+    document_get_for,
+    document_list_for,
+)
+from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
+from dossiers.services import inbound_email_address
+from portal.errors import ServiceError
+from portal.forms import form_add_service_error, form_status
 from portal.types import AuthedRequest
 from portal.views import dossier_chooser
 from users.models import Role
 from users.selectors import roles_by_dossier_for
 
+PER_PAGE = 50
+SECTION_TABS = {"invoices": ("desk", "sent", "archive"), "documents": ("desk", "sent", "shared")}
+
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
+    if request.GET.get("dossier"):  # the dossier switch
+        chosen = dossier_connect_get_for(actor=request.user, public_id=request.GET["dossier"])
+        return redirect("connect:dossier", dossier_id=chosen.public_id)
     return dossier_chooser(
         request,
         dossier_connect_list_for(actor=request.user),
@@ -24,14 +56,269 @@ def home(request: AuthedRequest) -> HttpResponse:
 @login_required
 def dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
-    roles = roles_by_dossier_for(actor=request.user).get(current.pk, set())
-    others = dossier_connect_list_for(actor=request.user).exclude(pk=current.pk)
+    return redirect("connect:section", dossier_id=current.public_id, section="invoices")
+
+
+def _roles(request: AuthedRequest, dossier: Dossier) -> set[str]:
+    return roles_by_dossier_for(actor=request.user).get(dossier.pk, set())
+
+
+@login_required
+def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpResponse:
+    """Invoices or Documents of a dossier, one tab at a time, with the upload form."""
+    current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    if section not in SECTIONS:
+        raise Http404
+    tab = request.GET.get("tab", "desk")
+    if tab not in SECTION_TABS[section]:
+        tab = "desk"
+    services.binders_ensure(dossier=current)
+    binders = binder_list_for(actor=request.user, dossier=current)
+    binder = None
+    if request.GET.get("binder"):
+        binder = binder_get_for(
+            actor=request.user, dossier=current, public_id=request.GET["binder"]
+        )
+    documents = document_list_for(
+        actor=request.user, dossier=current, section=section, tab=tab, binder=binder
+    )
+    page = Paginator(documents, PER_PAGE).get_page(request.GET.get("page"))
+    initial_category = Category.PURCHASE_INVOICE if section == "invoices" else Category.OTHER
+    context: dict[str, Any] = {
+        "dossier": current,
+        "section": section,
+        "tab": tab,
+        "tabs": SECTION_TABS[section],
+        "page": page,
+        "binders": binders,
+        "binder": binder,
+        "upload_form": UploadForm(initial={"category": initial_category}),
+        "binder_form": BinderForm(),
+        "is_entrepreneur": Role.CONNECT_ENTREPRENEUR in _roles(request, current),
+        "inbound_address": inbound_email_address(current),
+        "other_dossiers": dossier_connect_list_for(actor=request.user).exclude(pk=current.pk),
+    }
+    return render(request, "connect/section.html", context)
+
+
+def _wants_json(request: AuthedRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def upload(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    """Receive one or several files (or photos combined into one PDF). Answers JSON per file
+    to the page's script, or goes back to the desk with a message per file."""
+    current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    form = UploadForm(request.POST, request.FILES)
+    section = "documents" if request.POST.get("section") == "documents" else "invoices"
+    back = reverse("connect:section", args=[current.public_id, section])
+    if not form.is_valid():
+        return _upload_answer(request, back, [], form.errors.as_text(), HTTPStatus.BAD_REQUEST)
+    uploads = form.all_files()
+    too_large = int(request.META.get("CONTENT_LENGTH") or 0) > settings.CONNECT_MAX_UPLOAD_SIZE
+    if not uploads:
+        message = (
+            _("The file is too large.") if too_large else _("Choose at least one file to send.")
+        )
+        return _upload_answer(request, back, [], message, HTTPStatus.BAD_REQUEST)
+    if len(uploads) > settings.CONNECT_MAX_FILES_PER_REQUEST:
+        message = _("Send at most %(count)d files at once.") % {
+            "count": settings.CONNECT_MAX_FILES_PER_REQUEST
+        }
+        return _upload_answer(request, back, [], message, HTTPStatus.BAD_REQUEST)
+    facts = {
+        key: form.cleaned_data[key]
+        for key in ("category", "keyword", "due_date", "amount", "paid", "comment")
+    }
+    batch: list[tuple[str, Any]] = [(f.name, f.chunks()) for f in uploads]
+    results: list[dict[str, Any]] = []
+    if form.cleaned_data["combine"] and len(uploads) > 1:
+        try:
+            pdf = photos_to_pdf(
+                (f.chunks() for f in uploads), max_pixels=settings.CONNECT_MAX_IMAGE_PIXELS
+            )
+        except ServiceError as error:
+            return _upload_answer(request, back, [], str(error.message), HTTPStatus.BAD_REQUEST)
+        stem = uploads[0].name.rsplit(".", 1)[0]
+        batch = [(f"{stem}.pdf", [pdf])]
+    received = []
+    for name, chunks in batch:
+        try:
+            result = services.document_receive(
+                dossier=current,
+                actor=request.user,
+                filename=name,
+                chunks=chunks,
+                source=Source.WEB,
+                **facts,
+            )
+        except ServiceError as error:
+            results.append({"name": name, "ok": False, "message": str(error.message)})
+            continue
+        received.append(result.document)
+        url = reverse("connect:document", args=[result.document.public_id])
+        if result.duplicate:
+            message = _("Already in this dossier: the earlier document is kept.")
+        else:
+            message = _("Received.")
+        results.append(
+            {
+                "name": name,
+                "ok": True,
+                "duplicate": result.duplicate,
+                "message": message,
+                "url": url,
+            }
+        )
+    if received and form.cleaned_data["send"]:
+        services.documents_send(actor=request.user, dossier=current, documents=received)
+    ok = any(r["ok"] for r in results)
+    return _upload_answer(
+        request, back, results, "", HTTPStatus.OK if ok else HTTPStatus.BAD_REQUEST
+    )
+
+
+def _upload_answer(
+    request: AuthedRequest, back: str, results: list[dict[str, Any]], error: str, status: int
+) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"results": results, "error": error}, status=status)
+    if error:
+        messages.error(request, error)
+    for result in results:
+        level = messages.success if result["ok"] else messages.error
+        level(request, f"{result['name']}: {result['message']}")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def send(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    """Send the chosen documents of the desk to the accountant."""
+    current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    chosen = request.POST.getlist("documents")[:500]
+    documents = list(Document.objects.filter(dossier=current, public_id__in=_uuids(chosen)))
+    try:
+        count = services.documents_send(actor=request.user, dossier=current, documents=documents)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        if count:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d document was sent to the accountant.",
+                    "%(count)d documents were sent to the accountant.",
+                    count,
+                )
+                % {"count": count},
+            )
+        else:
+            messages.info(request, _("Choose the documents to send."))
+    section = "documents" if request.POST.get("section") == "documents" else "invoices"
+    return redirect("connect:section", dossier_id=current.public_id, section=section)
+
+
+def _uuids(values: list[str]) -> list[str]:
+    import uuid
+
+    valid = []
+    for value in values:
+        try:
+            valid.append(str(uuid.UUID(value)))
+        except ValueError:
+            continue
+    return valid
+
+
+@login_required
+def document(request: AuthedRequest, document_id: str) -> HttpResponse:
+    """A document's page: its preview rendered by the portal, its facts, and, while it is on
+    the client's desk, the form to change them."""
+    current = document_get_for(actor=request.user, public_id=document_id)
+    binders = binder_list_for(actor=request.user, dossier=current.dossier)
+    editable = (
+        current.status in services.documents.EDITABLE
+        and current.source != Source.SHARED
+        and Role.CONNECT_ENTREPRENEUR in _roles(request, current.dossier)
+    )
+    initial = {
+        "filename": current.filename,
+        "category": current.category,
+        "keyword": current.keyword,
+        "due_date": current.due_date,
+        "amount": current.amount,
+        "paid": current.paid,
+        "comment": current.comment,
+        "binder": current.binder.public_id if current.binder else None,
+    }
+    form = DocumentForm(request.POST or None, initial=initial, binders=binders)
+    if request.method == "POST":
+        if not editable:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.document_update(actor=request.user, document=current, **form.cleaned_data)
+            except ServiceError as error:
+                form_add_service_error(form, error)
+            else:
+                messages.success(request, _("The document was saved."))
+                return redirect("connect:document", document_id=current.public_id)
     return render(
         request,
-        "connect/dossier.html",
-        {
-            "dossier": current,
-            "roles": [Role(r).label for r in sorted(roles)],
-            "other_dossiers": others,
-        },
+        "connect/document.html",
+        {"document": current, "form": form, "editable": editable},
+        status=form_status(form),
     )
+
+
+@login_required
+def thumbnail(request: AuthedRequest, document_id: str) -> HttpResponseBase:
+    current = document_get_for(actor=request.user, public_id=document_id)
+    if not current.thumbnail_name:
+        raise Http404
+    response = FileResponse(
+        default_storage.open(current.thumbnail_name, "rb"), content_type="image/png"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def download(request: AuthedRequest, document_id: str) -> HttpResponseBase:
+    """The bytes as received, always as an attachment (never shown inline)."""
+    current = document_get_for(actor=request.user, public_id=document_id)
+    response = FileResponse(
+        default_storage.open(current.storage_name, "rb"),
+        as_attachment=True,
+        filename=current.filename,
+        content_type=current.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Content-SHA256"] = current.sha256
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def binder_create(request: AuthedRequest, dossier_id: str) -> HttpResponse:
+    current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    form = BinderForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.binder_create(
+                actor=request.user, dossier=current, name=form.cleaned_data["name"]
+            )
+        except ServiceError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(
+                request, _("The binder %(name)s was created.") % {"name": created.name}
+            )
+    else:
+        messages.error(request, _("Give the binder a name."))
+    return redirect(reverse("connect:section", args=[current.public_id, "documents"]) + "?tab=desk")

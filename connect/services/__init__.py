@@ -1,6 +1,14 @@
 """Writes of Connect. One module per concern; import from here."""
 
 from connect.services.binders import binders_ensure
+from connect.services.documents import binder_create, document_update, documents_send
 from connect.services.receive import ReceiveResult, document_receive
 
-__all__ = ["ReceiveResult", "binders_ensure", "document_receive"]
+__all__ = [
+    "ReceiveResult",
+    "binder_create",
+    "binders_ensure",
+    "document_receive",
+    "document_update",
+    "documents_send",
+]

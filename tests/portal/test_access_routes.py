@@ -27,6 +27,17 @@ PORTAL_ROUTES = {
     "portal:dossier_connection_test": "dossier",
     "portal:dossier_connection_test_run": "dossier",
 }
+# Connect routes: only users holding a Connect role on the dossier (and its documents).
+CONNECT_ROUTES = {
+    "connect:dossier": "dossier",
+    "connect:upload": "dossier",
+    "connect:send": "dossier",
+    "connect:binder_create": "dossier",
+    "connect:section": "section",
+    "connect:document": "document",
+    "connect:thumbnail": "document",
+    "connect:download": "document",
+}
 OWN_ROUTES = {  # routes of the actor's own tools (no foreign ids) or open to all
     "portal:home",
     "portal:hub",
@@ -59,7 +70,7 @@ def named_routes() -> set[str]:
 
 def test_every_route_has_a_rule() -> None:
     routes = named_routes()
-    assert set(PORTAL_ROUTES) | OWN_ROUTES == routes
+    assert set(PORTAL_ROUTES) | set(CONNECT_ROUTES) | OWN_ROUTES == routes
 
 
 def urls_for(firm: Firm, dossier: Dossier, user: User) -> list[tuple[str, str]]:
@@ -119,3 +130,96 @@ def test_portal_routes_refuse_who_must_not_reach_them(
                 assert dossier.name.encode() not in response.content
     assert snapshot() == before
     assert attempts == 2 * len(PORTAL_ROUTES)
+
+
+@pytest.fixture
+def document(dossier: Dossier, client_user: User, settings, tmp_path):
+    from connect.services import document_receive
+    from connect.services.processing import document_process
+    from tests.connect.samples import pdf
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    received = document_receive(
+        dossier=dossier, actor=client_user, filename="canary.pdf", chunks=[pdf()], source="web"
+    ).document
+    document_process(document_id=received.pk)
+    received.refresh_from_db()
+    return received
+
+
+def connect_urls(dossier: Dossier, document) -> list[tuple[str, str]]:
+    args = {
+        "dossier": [dossier.public_id],
+        "section": [dossier.public_id, "invoices"],
+        "document": [document.public_id],
+    }
+    return [(name, reverse(name, args=args[kind])) for name, kind in CONNECT_ROUTES.items()]
+
+
+@pytest.mark.parametrize(
+    "actor_name",
+    ["anonymous", "neighbour", "licence_admin", "other_staff", "deactivated", "role_removed"],
+)
+def test_connect_routes_refuse_who_must_not_reach_them(
+    request: pytest.FixtureRequest,
+    firm: Firm,
+    dossier: Dossier,
+    client_user: User,
+    document,
+    actor_name: str,
+) -> None:
+    from connect.models import Binder, Document
+    from tests.factories import DossierFactory, UserFactory, grant
+
+    client = Client()
+    if actor_name == "neighbour":  # the client of another dossier of the same firm
+        neighbour = UserFactory()
+        grant(neighbour, DossierFactory(firm=firm), "connect.entrepreneur", "view.user")
+        client.force_login(neighbour)
+    elif actor_name == "deactivated":
+        FirmMembership.objects.filter(user=client_user).update(is_active=False)
+        client.force_login(client_user)
+    elif actor_name == "role_removed":
+        DossierAccess.objects.filter(user=client_user).delete()
+        client.force_login(client_user)
+    elif actor_name != "anonymous":
+        client.force_login(request.getfixturevalue(actor_name))
+    before = (
+        Document.objects.count(),
+        Binder.objects.count(),
+        list(Document.objects.values_list("status", "filename")),
+    )
+    for name, url in connect_urls(dossier, document):
+        for method in ("get", "post"):
+            data = {
+                "documents": [str(document.public_id)],
+                "name": "Intruder",
+                "filename": "hacked.pdf",
+                "category": "other",
+            }
+            response = getattr(client, method)(url, data)
+            if actor_name == "anonymous":
+                assert response.status_code == HTTPStatus.FOUND, (name, method)
+                assert response["Location"].startswith(reverse("account_login")), name
+            else:
+                assert response.status_code in (
+                    HTTPStatus.NOT_FOUND,
+                    HTTPStatus.METHOD_NOT_ALLOWED,
+                ), (name, method)
+                assert b"canary" not in response.content
+    assert (
+        Document.objects.count(),
+        Binder.objects.count(),
+        list(Document.objects.values_list("status", "filename")),
+    ) == before
+
+
+def test_the_client_reaches_every_connect_route(
+    client_user: User, dossier: Dossier, document, auth_client
+) -> None:
+    client = auth_client(client_user)
+    for name, url in connect_urls(dossier, document):
+        if name in ("connect:upload", "connect:send", "connect:binder_create"):
+            continue  # POST only, tested with their effects
+        response = client.get(url)
+        assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND), name

@@ -1,0 +1,252 @@
+"""The client's Connect through HTTP: upload, the desk, sending, a document's page, binders."""
+
+from http import HTTPStatus
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from connect.models import Binder, Document
+from dossiers.models import Dossier
+from tests.connect import samples
+from users.models import User
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def section_url(dossier: Dossier, section: str = "invoices", tab: str = "desk") -> str:
+    return reverse("connect:section", args=[dossier.public_id, section]) + f"?tab={tab}"
+
+
+def upload(client, dossier: Dossier, *files, json: bool = True, **data):
+    headers = {"HTTP_ACCEPT": "application/json"} if json else {}
+    payload = {"category": "purchase_invoice", "uploads": list(files), **data}
+    return client.post(reverse("connect:upload", args=[dossier.public_id]), payload, **headers)
+
+
+def pdf_file(name: str = "facture.pdf", pages: int = 1) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, samples.pdf(pages), content_type="application/pdf")
+
+
+def test_a_client_uploads_several_files_and_gets_a_result_per_file(
+    client_user: User,
+    dossier: Dossier,
+    auth_client,
+    django_capture_on_commit_callbacks,
+) -> None:
+    client = auth_client(client_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(
+            client,
+            dossier,
+            pdf_file("a.pdf", 1),
+            pdf_file("b.pdf", 2),
+            SimpleUploadedFile("x.exe", samples.EXECUTABLE),
+            due_date="2026-12-31",
+            amount="121.00",
+            keyword="Telenet",
+        )
+    assert response.status_code == HTTPStatus.OK
+    results = response.json()["results"]
+    assert [(r["name"], r["ok"]) for r in results] == [
+        ("a.pdf", True),
+        ("b.pdf", True),
+        ("x.exe", False),
+    ]
+    assert "pas accepté" in results[2]["message"]
+    documents = Document.objects.filter(dossier=dossier).order_by("filename")
+    assert [(d.filename, str(d.amount), str(d.due_date), d.status) for d in documents] == [
+        ("a.pdf", "121.00", "2026-12-31", "draft"),
+        ("b.pdf", "121.00", "2026-12-31", "draft"),
+    ]
+    desk = client.get(section_url(dossier)).content.decode()
+    assert "a.pdf" in desk and "b.pdf" in desk
+
+
+def test_the_same_file_twice_is_reported_and_linked(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    client = auth_client(client_user)
+    upload(client, dossier, pdf_file("a.pdf"))
+    again = upload(client, dossier, pdf_file("copy.pdf")).json()["results"][0]
+    assert again["ok"] and again["duplicate"]
+    first = Document.objects.get()
+    assert again["url"] == reverse("connect:document", args=[first.public_id])
+
+
+def test_without_javascript_the_form_posts_and_messages_tell_the_result(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    client = auth_client(client_user)
+    response = upload(client, dossier, pdf_file("a.pdf"), json=False)
+    assert response.status_code == HTTPStatus.FOUND
+    page = client.get(response["Location"]).content.decode()
+    assert "a.pdf: Reçu." in page
+
+
+def test_photos_are_combined_into_one_pdf(client_user: User, dossier: Dossier, auth_client) -> None:
+    client = auth_client(client_user)
+    photos = [
+        SimpleUploadedFile(f"p{i}.jpg", samples.image("JPEG", (600 + i, 800))) for i in range(3)
+    ]
+    response = client.post(
+        reverse("connect:upload", args=[dossier.public_id]),
+        {"category": "purchase_invoice", "photos": photos, "combine": "on"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json()["results"][0]["ok"]
+    document = Document.objects.get()
+    assert (document.filename, document.content_type, document.page_count) == (
+        "p0.pdf",
+        "application/pdf",
+        3,
+    )
+
+
+def test_too_many_files_at_once_are_refused(
+    client_user: User, dossier: Dossier, auth_client, settings
+) -> None:
+    settings.CONNECT_MAX_FILES_PER_REQUEST = 2
+    response = upload(
+        auth_client(client_user),
+        dossier,
+        pdf_file("a.pdf", 1),
+        pdf_file("b.pdf", 2),
+        pdf_file("c.pdf", 3),
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "au maximum 2" in response.json()["error"]
+    assert not Document.objects.exists()
+
+
+def test_sending_moves_documents_from_the_desk(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    client = auth_client(client_user)
+    upload(client, dossier, pdf_file("a.pdf", 1), pdf_file("b.pdf", 2))
+    a, b = Document.objects.order_by("filename")
+    response = client.post(
+        reverse("connect:send", args=[dossier.public_id]),
+        {"documents": [str(a.public_id), "not-a-uuid"]},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.status, b.status) == ("sent", "draft")
+    assert a.sent_at is not None
+    sent = client.get(section_url(dossier, tab="sent")).context["page"].object_list
+    assert [d.filename for d in sent] == ["a.pdf"]
+
+
+def test_upload_and_send_at_once(client_user: User, dossier: Dossier, auth_client) -> None:
+    upload(auth_client(client_user), dossier, pdf_file("a.pdf"), send="on")
+    assert Document.objects.get().status == "sent"
+
+
+def test_a_document_is_edited_while_on_the_desk_only(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    client = auth_client(client_user)
+    upload(client, dossier, pdf_file("a.pdf"))
+    document = Document.objects.get()
+    url = reverse("connect:document", args=[document.public_id])
+    own = Binder.objects.create(dossier=dossier, name="Voitures")
+    response = client.post(
+        url,
+        {
+            "filename": "Facture garage",
+            "category": "expense",
+            "keyword": "Pneus",
+            "due_date": "2027-01-15",
+            "amount": "350.50",
+            "paid": "on",
+            "comment": "Hiver",
+            "binder": str(own.public_id),
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    document.refresh_from_db()
+    assert (
+        document.filename,
+        document.category,
+        str(document.amount),
+        document.paid,
+        document.binder,
+    ) == ("Facture garage.pdf", "expense", "350.50", True, own)
+    document.status = "sent"
+    document.save()
+    assert client.post(url, {"filename": "x", "category": "other"}).status_code == 404
+    document.refresh_from_db()
+    assert document.filename == "Facture garage.pdf"
+
+
+def test_a_locked_binder_cannot_be_chosen_by_the_client(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    client = auth_client(client_user)
+    client.get(section_url(dossier, "documents"))  # creates the built-in binders
+    locked = Binder.objects.get(dossier=dossier, builtin="bank_statements")
+    upload(client, dossier, pdf_file("a.pdf"))
+    document = Document.objects.get()
+    response = client.post(
+        reverse("connect:document", args=[document.public_id]),
+        {"filename": "a", "category": "other", "binder": str(locked.public_id)},
+    )
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    document.refresh_from_db()
+    assert document.binder is None
+
+
+def test_binders_built_in_and_own(client_user: User, dossier: Dossier, auth_client) -> None:
+    client = auth_client(client_user)
+    page = client.get(section_url(dossier, "documents")).content.decode()
+    for name in (
+        "Paiements",
+        "Extraits de compte",
+        "Rapports et opérations diverses",
+        "Fiches de paie",
+    ):
+        assert name in page
+    url = reverse("connect:binder_create", args=[dossier.public_id])
+    client.post(url, {"name": "Assurances"})
+    client.post(url, {"name": "Assurances"})  # a second one with the same name is refused
+    assert Binder.objects.filter(dossier=dossier, name="Assurances").count() == 1
+
+
+def test_download_is_an_attachment_with_a_safe_name(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    client = auth_client(client_user)
+    upload(client, dossier, SimpleUploadedFile("../../evil\u202efdp.pdf", samples.pdf()))
+    document = Document.objects.get()
+    response = client.get(reverse("connect:download", args=[document.public_id]))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "evilfdp.pdf" in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Content-SHA256"] == document.sha256
+    assert b"".join(response.streaming_content) == samples.pdf()
+
+
+@pytest.mark.parametrize("rows", [2, 60])
+def test_the_desk_query_count_does_not_grow(
+    client_user: User, dossier: Dossier, auth_client, django_assert_max_num_queries, rows: int
+) -> None:
+    for i in range(rows):
+        Document.objects.create(
+            firm=dossier.firm,
+            dossier=dossier,
+            filename=f"{i}.pdf",
+            storage_name=f"x/{i}.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256=f"{i:064d}",
+            source="web",
+        )
+    client = auth_client(client_user)
+    client.get(section_url(dossier))
+    with django_assert_max_num_queries(20):
+        response = client.get(section_url(dossier))
+    assert len(response.context["page"].object_list) == min(rows, 50)
