@@ -188,3 +188,89 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class EventKind(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    CHANGED = "changed", _("Changed")
+    SENT = "sent", _("Sent to the accountant")
+    VALIDATED = "validated", _("Validated")
+    REJECTED = "rejected", _("Rejected")
+    RETRIEVED = "retrieved", _("Retrieved")
+    BOOKED = "booked", _("Booked")
+    SHARED = "shared", _("Shared with the client")
+
+
+class DocumentEvent(models.Model):
+    """The history of a document, shown on its page."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=EventKind.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document event")
+        verbose_name_plural = _("document events")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.document_id} {self.kind}"
+
+
+class ConnectProfile(models.Model):
+    """How Connect works for one client company, configured by its accountant."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="connect_profile"
+    )
+    auto_send = models.BooleanField(
+        _("Send documents to the accountant as soon as they are received"), default=False
+    )
+    require_due_date = models.BooleanField(
+        _("A due date is required before sending"), default=False
+    )
+    require_amount = models.BooleanField(_("An amount is required before sending"), default=False)
+    pre_validation = models.BooleanField(
+        _("The accountant validates documents before they are processed"), default=False
+    )
+    allowed_categories = models.JSONField(default=list, blank=True)
+    email_allow_list = models.TextField(
+        _(
+            "Accepted senders for the e-mail address (one address or @domain per line; empty: "
+            "anyone)"
+        ),
+        blank=True,
+    )
+    digest_hours = models.PositiveSmallIntegerField(
+        _("At most one e-mail about new documents every (hours; 0: none)"), default=24
+    )
+    notify_client = models.BooleanField(
+        _("Tell the client by e-mail when a document is rejected or shared"), default=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Connect profile")
+        verbose_name_plural = _("Connect profiles")
+
+    def __str__(self) -> str:
+        return f"Connect profile of {self.dossier_id}"
+
+    def categories(self) -> list[str]:
+        return [c for c in self.allowed_categories if c in Category.values] or list(Category.values)
+
+    def sender_allowed(self, sender: str) -> bool:
+        rules = [
+            line.strip().lower() for line in self.email_allow_list.splitlines() if line.strip()
+        ]
+        if not rules:
+            return True
+        sender = sender.strip().lower()
+        return any(
+            sender == rule or (rule.startswith("@") and sender.endswith(rule)) for rule in rules
+        )

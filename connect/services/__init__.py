@@ -1,5 +1,13 @@
 """Writes of Connect. One module per concern; import from here."""
 
+from connect.services.accountant import (
+    document_book,
+    document_reject,
+    document_share,
+    document_validate,
+    profile_for,
+    profile_update,
+)
 from connect.services.binders import binders_ensure
 from connect.services.documents import binder_create, document_update, documents_send
 from connect.services.receive import ReceiveResult, document_receive
@@ -8,7 +16,13 @@ __all__ = [
     "ReceiveResult",
     "binder_create",
     "binders_ensure",
+    "document_book",
     "document_receive",
+    "document_reject",
+    "document_share",
     "document_update",
+    "document_validate",
     "documents_send",
+    "profile_for",
+    "profile_update",
 ]

@@ -9,7 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connect.files import extension_of, safe_filename
-from connect.models import Binder, Category, Document, Source, Status
+from connect.models import (
+    Binder,
+    Category,
+    ConnectProfile,
+    Document,
+    Source,
+    Status,
+)
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
@@ -48,7 +55,9 @@ def document_update(
             _("This document was sent to the accountant and can no longer be changed."),
             code="not_editable",
         )
-    if category not in Category.values:
+    profile = ConnectProfile.objects.filter(dossier=document.dossier).first()
+    allowed = profile.categories() if profile else list(Category.values)
+    if category not in allowed:
         raise ServiceError(_("Choose a category."), code="category_invalid", field="category")
     if amount is not None and (amount <= 0 or amount >= Decimal("1e12")):
         raise ServiceError(

@@ -15,7 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connect.files import inspect, refuse, safe_filename, spool
-from connect.models import Category, Document, Status
+from connect.models import (
+    Binder,
+    Category,
+    ConnectProfile,
+    Document,
+    DocumentEvent,
+    EventKind,
+    Source,
+    Status,
+)
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
@@ -53,6 +62,7 @@ def document_receive(
     amount: Decimal | None = None,
     paid: bool = False,
     comment: str = "",
+    shared_into: Binder | None = None,
 ) -> ReceiveResult:
     """Check, store and record one file for ``dossier``. ``actor`` must hold a Connect role on
     it (None: a channel that identified the dossier itself, such as its e-mail address).
@@ -65,7 +75,9 @@ def document_receive(
         and not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists()
     ):
         raise ServiceError(_("You cannot send documents to this dossier."), code="forbidden")
-    if category not in Category.values:
+    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    allowed = profile.categories() if profile else list(Category.values)
+    if category not in Category.values or (shared_into is None and category not in allowed):
         raise ServiceError(_("Choose a category."), code="category_invalid", field="category")
     from django.conf import settings
 
@@ -100,7 +112,8 @@ def document_receive(
                     sha256=spooled.sha256,
                     is_ubl=info.is_ubl,
                     source=source,
-                    status=Status.DRAFT,
+                    status=Status.SHARED if shared_into else Status.DRAFT,
+                    binder=shared_into,
                     uploaded_by=actor,
                     category=category,
                     keyword=keyword.strip()[:100],
@@ -110,6 +123,14 @@ def document_receive(
                     comment=comment.strip()[:2000],
                     page_count=info.page_count,
                 )
+                DocumentEvent.objects.create(
+                    document=document,
+                    actor=actor,
+                    kind=EventKind.SHARED if shared_into else EventKind.RECEIVED,
+                    note=source,
+                )
+                if profile and profile.auto_send and shared_into is None:
+                    document_send_now(document=document, actor=actor, profile=profile)
                 from connect.tasks import document_process
 
                 transaction.on_commit(partial(document_process.delay, document.pk))
@@ -125,3 +146,26 @@ def document_receive(
         return ReceiveResult(document, duplicate=False)
     finally:
         spooled.remove()
+
+
+def missing_facts(document: Document, profile: ConnectProfile | None) -> list[str]:
+    """The facts the dossier's profile requires before sending that the document lacks."""
+    missing = []
+    if profile and profile.require_due_date and document.due_date is None:
+        missing.append(str(_("due date")))
+    if profile and profile.require_amount and document.amount is None:
+        missing.append(str(_("amount")))
+    return missing
+
+
+def document_send_now(
+    *, document: Document, actor: User | None, profile: ConnectProfile | None
+) -> bool:
+    """Automatic sending (the profile says so): only when the required facts are there."""
+    if missing_facts(document, profile):
+        return False
+    document.status = Status.SENT
+    document.sent_at = timezone.now()
+    document.save(update_fields=["status", "sent_at"])
+    DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.SENT)
+    return True
