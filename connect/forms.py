@@ -97,3 +97,111 @@ class DocumentForm(FactsForm):
 
 class BinderForm(forms.Form):
     name = forms.CharField(label=_("New binder"), max_length=100)
+
+
+class InboxFilterForm(forms.Form):
+    dossier = forms.ModelChoiceField(
+        label=_("Dossier"),
+        queryset=Binder.objects.none(),
+        required=False,
+        to_field_name="public_id",
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("All")), *Category.choices]
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    sent_from = forms.DateField(
+        label=_("Sent from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sent_to = forms.DateField(
+        label=_("Sent until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, dossiers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["dossier"])
+        field.queryset = dossiers
+        field.empty_label = _("All")
+        from connect.models import Status
+
+        status = cast(forms.ChoiceField, self.fields["status"])
+        status.choices = [
+            ("", _("New and retrieved")),
+            (Status.SENT, Status.SENT.label),
+            (Status.VALIDATED, Status.VALIDATED.label),
+            (Status.RETRIEVED, Status.RETRIEVED.label),
+            (Status.BOOKED, Status.BOOKED.label),
+            (Status.REJECTED, Status.REJECTED.label),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("sent_from"), cleaned.get("sent_to")
+        if start and end and start > end:
+            self.add_error("sent_to", _("The end date is before the start date."))
+        return cleaned
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the client"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class BookForm(forms.Form):
+    booking_number = forms.CharField(label=_("Booking number"), max_length=50)
+
+
+class ShareForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    binder = forms.ModelChoiceField(
+        label=_("Binder"), queryset=Binder.objects.none(), to_field_name="public_id"
+    )
+    name = forms.CharField(label=_("Name shown to the client"), max_length=200, required=False)
+    keyword = forms.CharField(label=_("Keywords"), max_length=100, required=False)
+    comment = forms.CharField(
+        label=_("Note for the client"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, binders: list[Binder], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["binder"])
+        field.queryset = Binder.objects.filter(pk__in=[b.pk for b in binders])
+
+
+class ProfileForm(forms.Form):
+    auto_send = forms.BooleanField(
+        label=_("Send documents to the accountant as soon as they are received"), required=False
+    )
+    require_due_date = forms.BooleanField(
+        label=_("A due date is required before sending"), required=False
+    )
+    require_amount = forms.BooleanField(
+        label=_("An amount is required before sending"), required=False
+    )
+    pre_validation = forms.BooleanField(
+        label=_("The accountant validates documents before they are processed"), required=False
+    )
+    allowed_categories = forms.MultipleChoiceField(
+        label=_("Categories the client may use (none ticked: all)"),
+        required=False,
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    email_allow_list = forms.CharField(
+        label=_("Accepted senders for the e-mail address"),
+        required=False,
+        help_text=_("One address or @domain per line; empty: anyone."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    digest_hours = forms.IntegerField(
+        label=_("At most one e-mail about new documents every (hours; 0: none)"),
+        min_value=0,
+        max_value=168,
+    )
+    notify_client = forms.BooleanField(
+        label=_("Tell the client by e-mail when a document is rejected or shared"), required=False
+    )

@@ -1,14 +1,18 @@
 """Reads of Connect. Each takes the acting user; a document or binder out of reach is a 404."""
 
+import base64
+import binascii
 import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from connect.models import INVOICE_CATEGORIES, Binder, Document, Source, Status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from users.models import User
+from users.models import DossierAccess, Role, User
 
 #: The client's tabs: which documents each shows.
 TABS = {
@@ -69,3 +73,90 @@ def binder_get_for(*, actor: User, dossier: Dossier, public_id: object) -> Binde
         if binder.public_id == uid:
             return binder
     raise Http404
+
+
+# --- the accountant's inbox -----------------------------------------------------------------
+
+INBOX_STATUSES = (Status.SENT, Status.VALIDATED, Status.RETRIEVED)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    dossier: Dossier | None = None
+    category: str = ""
+    status: str = ""
+    sent_from: date | None = None
+    sent_to: date | None = None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    documents: list[Document]
+    next_cursor: str | None
+
+
+def accountant_dossiers_for(*, actor: User) -> QuerySet[Dossier]:
+    """Dossiers with Connect on where the actor is the accountant (connect.accountant)."""
+    return dossier_connect_list_for(actor=actor).filter(
+        id__in=DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ACCOUNTANT).values(
+            "dossier_id"
+        )
+    )
+
+
+def _cursor_encode(document: Document) -> str:
+    raw = f"{document.sent_at.isoformat() if document.sent_at else ''}|{document.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, pk = raw.split("|")
+        return datetime.fromisoformat(when), int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int = 50) -> InboxPage:
+    """Documents sent and not yet booked, across the actor's dossiers as accountant, newest
+    first, with keyset pagination on (sent_at, id): page 2,000 costs what page 1 does."""
+    dossiers = accountant_dossiers_for(actor=actor)
+    documents = Document.objects.filter(
+        dossier__in=dossiers.values("id"), sent_at__isnull=False
+    ).exclude(source=Source.SHARED)
+    documents = (
+        documents.filter(status=filters.status)
+        if filters.status
+        else documents.filter(status__in=INBOX_STATUSES)
+    )
+    if filters.dossier is not None:
+        documents = documents.filter(dossier=filters.dossier)
+    if filters.category:
+        documents = documents.filter(category=filters.category)
+    if filters.sent_from:
+        documents = documents.filter(sent_at__date__gte=filters.sent_from)
+    if filters.sent_to:
+        documents = documents.filter(sent_at__date__lte=filters.sent_to)
+    position = _cursor_decode(cursor) if cursor else None
+    if position is not None:
+        when, pk = position
+        documents = documents.filter(Q(sent_at__lt=when) | Q(sent_at=when, id__lt=pk))
+    rows = list(
+        documents.select_related("dossier", "uploaded_by").order_by("-sent_at", "-id")[: size + 1]
+    )
+    next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
+    return InboxPage(documents=rows[:size], next_cursor=next_cursor)
+
+
+def dossier_new_counts_for(*, actor: User) -> dict[int, int]:
+    """New documents (sent, validated) per dossier where the actor is the accountant."""
+    rows = (
+        Document.objects.filter(
+            dossier__in=accountant_dossiers_for(actor=actor).values("id"),
+            status__in=(Status.SENT, Status.VALIDATED),
+        )
+        .values("dossier_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["dossier_id"]: row["count"] for row in rows}

@@ -1,11 +1,19 @@
 from django.urls import path
 
-from connect import views
+from connect import views, views_accountant
 
 app_name = "connect"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("inbox/", views_accountant.inbox, name="inbox"),
+    path("dossiers/<uuid:dossier_id>/share/", views_accountant.share, name="share"),
+    path("dossiers/<uuid:dossier_id>/profile/", views_accountant.profile, name="profile"),
+    path(
+        "documents/<uuid:document_id>/actions/<slug:action>/",
+        views_accountant.document_action,
+        name="document_action",
+    ),
     path("dossiers/<uuid:dossier_id>/", views.dossier, name="dossier"),
     path("dossiers/<uuid:dossier_id>/upload/", views.upload, name="upload"),
     path("dossiers/<uuid:dossier_id>/send/", views.send, name="send"),

@@ -16,8 +16,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from connect import services
-from connect.forms import BinderForm, DocumentForm, UploadForm
-from connect.models import Category, Document, Source
+from connect.forms import BinderForm, BookForm, DocumentForm, RejectForm, UploadForm
+from connect.models import Category, Document, Source, Status
 from connect.photos import photos_to_pdf
 from connect.selectors import (
     SECTIONS,
@@ -26,6 +26,7 @@ from connect.selectors import (
     document_get_for,
     document_list_for,
 )
+from connect.services.accountant import OPEN
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from dossiers.services import inbound_email_address
@@ -45,6 +46,11 @@ def home(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("dossier"):  # the dossier switch
         chosen = dossier_connect_get_for(actor=request.user, public_id=request.GET["dossier"])
         return redirect("connect:dossier", dossier_id=chosen.public_id)
+    from connect.views_accountant import accountant_home
+
+    answer = accountant_home(request)
+    if answer is not None:
+        return answer
     return dossier_chooser(
         request,
         dossier_connect_list_for(actor=request.user),
@@ -266,12 +272,21 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
             else:
                 messages.success(request, _("The document was saved."))
                 return redirect("connect:document", document_id=current.public_id)
-    return render(
-        request,
-        "connect/document.html",
-        {"document": current, "form": form, "editable": editable},
-        status=form_status(form),
-    )
+    is_accountant = Role.CONNECT_ACCOUNTANT in _roles(request, current.dossier)
+    context = {
+        "document": current,
+        "form": form,
+        "editable": editable,
+        "events": current.events.select_related("actor"),
+        "is_accountant": is_accountant,
+        "can_validate": is_accountant
+        and current.status == Status.SENT
+        and services.profile_for(current.dossier).pre_validation,
+        "can_close": is_accountant and current.status in OPEN,
+        "reject_form": RejectForm(),
+        "book_form": BookForm(),
+    }
+    return render(request, "connect/document.html", context, status=form_status(form))
 
 
 @login_required

@@ -7,6 +7,7 @@ from connect.services.accountant import (
     document_validate,
     profile_for,
     profile_update,
+    require_accountant,
 )
 from connect.services.binders import binders_ensure
 from connect.services.documents import binder_create, document_update, documents_send
@@ -25,4 +26,5 @@ __all__ = [
     "documents_send",
     "profile_for",
     "profile_update",
+    "require_accountant",
 ]

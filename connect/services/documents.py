@@ -14,9 +14,12 @@ from connect.models import (
     Category,
     ConnectProfile,
     Document,
+    DocumentEvent,
+    EventKind,
     Source,
     Status,
 )
+from connect.services.receive import missing_facts
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
@@ -77,31 +80,50 @@ def document_update(
     document.paid = paid
     document.comment = comment.strip()[:2000]
     document.binder = binder
-    document.save(
-        update_fields=[
-            "filename",
-            "category",
-            "keyword",
-            "due_date",
-            "amount",
-            "paid",
-            "comment",
-            "binder",
-        ]
-    )
+    with transaction.atomic():
+        document.save(
+            update_fields=[
+                "filename",
+                "category",
+                "keyword",
+                "due_date",
+                "amount",
+                "paid",
+                "comment",
+                "binder",
+            ]
+        )
+        DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.CHANGED)
     return document
 
 
 def documents_send(*, actor: User, dossier: Dossier, documents: Iterable[Document]) -> int:
-    """Send documents of the desk to the accountant; returns how many left the desk."""
+    """Send documents of the desk to the accountant; returns how many left the desk. When one
+    lacks a fact the dossier's profile requires, none is sent and the client is told which."""
     _require_role(actor, dossier, Role.CONNECT_ENTREPRENEUR)
     ids = [d.pk for d in documents if d.dossier_id == dossier.pk]
+    profile = ConnectProfile.objects.filter(dossier=dossier).first()
     with transaction.atomic():
-        return (
-            Document.objects.filter(pk__in=ids, dossier=dossier, status__in=EDITABLE)
+        candidates = list(
+            Document.objects.select_for_update()
+            .filter(pk__in=ids, dossier=dossier, status__in=EDITABLE)
             .exclude(source=Source.SHARED)
-            .update(status=Status.SENT, sent_at=timezone.now(), reject_reason="")
+            .order_by("uploaded_at", "id")
         )
+        for document in candidates:
+            facts = missing_facts(document, profile)
+            if facts:
+                raise ServiceError(
+                    _("%(name)s cannot be sent yet: add its %(facts)s.")
+                    % {"name": document.filename, "facts": ", ".join(facts)},
+                    code="facts_required",
+                )
+        now = timezone.now()
+        for document in candidates:
+            document.status, document.sent_at, document.reject_reason = Status.SENT, now, ""
+            document.save(update_fields=["status", "sent_at", "reject_reason"])
+            DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.SENT)
+        return len(candidates)
 
 
 def binder_create(

@@ -22,7 +22,6 @@ from connect.models import (
     Document,
     DocumentEvent,
     EventKind,
-    Source,
     Status,
 )
 from dossiers.models import Dossier

@@ -1,0 +1,306 @@
+"""The accountant's Connect: inbox, validate, reject, book, share, profile."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from connect import services
+from connect.models import Binder, Document, DocumentEvent
+from connect.selectors import InboxFilters, inbox_for
+from dossiers.models import Dossier, Firm
+from portal.errors import ServiceError
+from tests.connect import samples
+from tests.factories import DossierFactory, UserFactory, grant
+from users.models import User
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def sent_document(
+    dossier: Dossier, client_user: User, name: str = "a.pdf", pages: int = 1, **facts
+) -> Document:
+    document = services.document_receive(
+        dossier=dossier,
+        actor=client_user,
+        filename=name,
+        chunks=[samples.pdf(pages)],
+        source="web",
+        **facts,
+    ).document
+    services.documents_send(actor=client_user, dossier=dossier, documents=[document])
+    document.refresh_from_db()
+    return document
+
+
+def test_the_inbox_lists_sent_documents_of_the_accountants_dossiers_only(
+    firm: Firm,
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+    other_dossier: Dossier,
+) -> None:
+    mine = sent_document(dossier, client_user, "mine.pdf")
+    services.document_receive(
+        dossier=dossier,
+        actor=client_user,
+        filename="desk.pdf",
+        chunks=[samples.pdf(2)],
+        source="web",
+    )  # still on the desk
+    elsewhere = DossierFactory(firm=firm)  # same firm, not the accountant's dossier
+    neighbour = UserFactory()
+    grant(neighbour, elsewhere, "connect.entrepreneur")
+    sent_document(elsewhere, neighbour, "theirs.pdf", pages=3)
+    page = inbox_for(actor=accountant, filters=InboxFilters())
+    assert [d.filename for d in page.documents] == [mine.filename]
+    assert inbox_for(actor=client_user, filters=InboxFilters()).documents == []
+
+
+def test_the_inbox_paginates_by_keyset_and_filters(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    documents = [
+        sent_document(
+            dossier,
+            client_user,
+            f"{i}.pdf",
+            pages=i + 1,
+            category="expense" if i % 2 else "purchase_invoice",
+        )
+        for i in range(7)
+    ]
+    base = timezone.now()
+    for i, document in enumerate(documents):
+        Document.objects.filter(pk=document.pk).update(sent_at=base - timedelta(hours=i))
+    seen, cursor = [], ""
+    while True:
+        page = inbox_for(actor=accountant, filters=InboxFilters(), cursor=cursor, size=3)
+        seen += [d.filename for d in page.documents]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == [f"{i}.pdf" for i in range(7)]
+    expenses = inbox_for(actor=accountant, filters=InboxFilters(category="expense"))
+    assert [d.filename for d in expenses.documents] == ["1.pdf", "3.pdf", "5.pdf"]
+    assert inbox_for(actor=accountant, filters=InboxFilters(), cursor="garbage!").documents
+
+
+def test_reject_with_a_reason_returns_the_document_and_tells_the_client(
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+    django_capture_on_commit_callbacks,
+) -> None:
+    client_user.language = "nl"
+    client_user.save()
+    document = sent_document(dossier, client_user)
+    with pytest.raises(ServiceError):
+        services.document_reject(actor=accountant, document=document, reason="  ")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_reject(
+            actor=accountant, document=document, reason="Illisible, scannez à nouveau"
+        )
+    document.refresh_from_db()
+    assert (document.status, document.reject_reason) == ("rejected", "Illisible, scannez à nouveau")
+    (message,) = mail.outbox
+    assert message.to == [client_user.email]
+    assert "teruggestuurd" in message.subject  # Dutch, the client's language
+    assert "Illisible" in message.body
+    # The client corrects and sends it again.
+    assert services.documents_send(actor=client_user, dossier=dossier, documents=[document]) == 1
+
+
+def test_book_with_a_number_and_validate_when_the_profile_asks(
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+) -> None:
+    profile = services.profile_for(dossier)
+    profile.pre_validation = True
+    profile.save()
+    document = sent_document(dossier, client_user)
+    with pytest.raises(ServiceError):
+        services.document_book(actor=accountant, document=document, booking_number="ACH-1")
+    services.document_validate(actor=accountant, document=document)
+    with pytest.raises(ServiceError):
+        services.document_book(actor=accountant, document=document, booking_number="")
+    services.document_book(actor=accountant, document=document, booking_number="ACH-2026-0042")
+    document.refresh_from_db()
+    assert (document.status, document.booking_number) == ("booked", "ACH-2026-0042")
+    kinds = list(DocumentEvent.objects.filter(document=document).values_list("kind", flat=True))
+    assert kinds == ["received", "sent", "validated", "booked"]
+    with pytest.raises(ServiceError):
+        services.document_reject(actor=accountant, document=document, reason="too late")
+
+
+def test_the_client_cannot_use_the_accountants_actions(
+    dossier: Dossier, client_user: User, auth_client
+) -> None:
+    document = sent_document(dossier, client_user)
+    for action in ("validate", "reject", "book"):
+        with pytest.raises(ServiceError):
+            getattr(services, f"document_{action}")(
+                actor=client_user,
+                document=document,
+                **(
+                    {"reason": "x"}
+                    if action == "reject"
+                    else {"booking_number": "1"}
+                    if action == "book"
+                    else {}
+                ),
+            )
+        url = reverse("connect:document_action", args=[document.public_id, action])
+        response = auth_client(client_user).post(url, {"reason": "x", "booking_number": "1"})
+        assert response.status_code == HTTPStatus.NOT_FOUND
+    document.refresh_from_db()
+    assert document.status == "sent"
+
+
+def test_sharing_puts_a_document_in_the_clients_binder(
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+    auth_client,
+    django_capture_on_commit_callbacks,
+) -> None:
+    client = auth_client(accountant)
+    client.get(reverse("connect:share", args=[dossier.public_id]))
+    bank = Binder.objects.get(dossier=dossier, builtin="bank_statements")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("connect:share", args=[dossier.public_id]),
+            {
+                "file": SimpleUploadedFile("extrait.pdf", samples.pdf(2)),
+                "binder": str(bank.public_id),
+                "name": "Extrait mars",
+                "keyword": "KBC",
+                "comment": "Pour votre information",
+            },
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    shared = Document.objects.get(source="shared")
+    assert (shared.filename, shared.binder, shared.status, shared.category) == (
+        "Extrait mars.pdf",
+        bank,
+        "shared",
+        "bank_statement",
+    )
+    assert "partagé" in mail.outbox[-1].subject
+    page = auth_client(client_user).get(
+        reverse("connect:section", args=[dossier.public_id, "documents"])
+        + f"?tab=shared&binder={bank.public_id}"
+    )
+    assert [d.filename for d in page.context["page"].object_list] == ["Extrait mars.pdf"]
+    # The client cannot share.
+    assert (
+        auth_client(client_user).get(reverse("connect:share", args=[dossier.public_id])).status_code
+        == 404
+    )
+
+
+def test_the_profile_drives_sending(
+    dossier: Dossier, client_user: User, accountant: User, auth_client
+) -> None:
+    response = auth_client(accountant).post(
+        reverse("connect:profile", args=[dossier.public_id]),
+        {
+            "auto_send": "on",
+            "require_due_date": "on",
+            "allowed_categories": ["purchase_invoice", "expense"],
+            "email_allow_list": "compta@fournisseur.be\n@proximus.be",
+            "digest_hours": "12",
+            "notify_client": "on",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    profile = services.profile_for(dossier)
+    assert profile.sender_allowed("factures@proximus.be")
+    assert not profile.sender_allowed("spam@example.com")
+    # Automatic sending waits for the required due date.
+    lacking = services.document_receive(
+        dossier=dossier, actor=client_user, filename="a.pdf", chunks=[samples.pdf(1)], source="web"
+    ).document
+    assert lacking.status == "draft"
+    with pytest.raises(ServiceError) as excinfo:
+        services.documents_send(actor=client_user, dossier=dossier, documents=[lacking])
+    assert excinfo.value.code == "facts_required"
+    complete = services.document_receive(
+        dossier=dossier,
+        actor=client_user,
+        filename="b.pdf",
+        chunks=[samples.pdf(2)],
+        source="web",
+        due_date=timezone.localdate(),
+    ).document
+    assert complete.status == "sent"
+    with pytest.raises(ServiceError):  # a category the profile does not allow
+        services.document_receive(
+            dossier=dossier,
+            actor=client_user,
+            filename="c.pdf",
+            chunks=[samples.pdf(3)],
+            source="web",
+            category="payslip",
+        )
+    bad = auth_client(accountant).post(
+        reverse("connect:profile", args=[dossier.public_id]),
+        {"email_allow_list": "not an address", "digest_hours": "1"},
+    )
+    assert bad.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+def test_the_inbox_page_filters_and_refuses_bad_dates(
+    dossier: Dossier, client_user: User, accountant: User, auth_client
+) -> None:
+    sent_document(dossier, client_user, "a.pdf")
+    client = auth_client(accountant)
+    page = client.get(reverse("connect:inbox"), {"dossier": str(dossier.public_id)})
+    assert page.status_code == HTTPStatus.OK
+    assert "a.pdf" in page.content.decode()
+    bad = client.get(reverse("connect:inbox"), {"sent_from": "2026-12-01", "sent_to": "2026-11-01"})
+    assert bad.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert client.get(reverse("connect:inbox"), {"sent_from": "yesterday"}).status_code == 422
+
+
+def test_an_accountant_with_one_dossier_lands_in_its_inbox(
+    dossier: Dossier, accountant: User, auth_client
+) -> None:
+    response = auth_client(accountant).get(reverse("connect:home"))
+    assert response["Location"].startswith(reverse("connect:inbox"))
+    assert str(dossier.public_id) in response["Location"]
+
+
+@pytest.mark.parametrize("rows", [2, 120])
+def test_the_inbox_query_count_does_not_grow(
+    dossier: Dossier, accountant: User, auth_client, django_assert_max_num_queries, rows: int
+) -> None:
+    now = timezone.now()
+    Document.objects.bulk_create(
+        Document(
+            firm=dossier.firm,
+            dossier=dossier,
+            filename=f"{i}.pdf",
+            storage_name=f"x/{i}.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256=f"{i:064d}",
+            source="web",
+            status="sent",
+            sent_at=now,
+        )
+        for i in range(rows)
+    )
+    client = auth_client(accountant)
+    client.get(reverse("connect:inbox"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("connect:inbox"))
+    assert len(response.context["page"].documents) == min(rows, 50)
