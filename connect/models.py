@@ -162,6 +162,9 @@ class Document(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     thumbnail_name = models.CharField(max_length=300, blank=True)
+    inbound_message = models.ForeignKey(
+        "InboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
 
     objects = DocumentQuerySet.as_manager()
 
@@ -274,3 +277,34 @@ class ConnectProfile(models.Model):
         return any(
             sender == rule or (rule.startswith("@") and sender.endswith(rule)) for rule in rules
         )
+
+
+class InboundMessage(models.Model):
+    """An e-mail received on a dossier's address, kept as the source of its documents."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        PARTIAL = "partial", _("partly accepted")
+        BOUNCED = "bounced", _("returned to the sender")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="inbound_messages"
+    )
+    channel = models.CharField(max_length=20)
+    sender = models.CharField(max_length=254)
+    subject = models.CharField(max_length=255, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    storage_name = models.CharField(max_length=300)
+    size = models.PositiveBigIntegerField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("received e-mail")
+        verbose_name_plural = _("received e-mails")
+        ordering = ("-received_at",)
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"

@@ -1,5 +1,7 @@
+from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 
 from dossiers import views as dossier_views
 from portal import views
@@ -56,4 +58,10 @@ urlpatterns = [
     path("accounts/", include("users.urls")),
     path("invitation/<str:token>/", user_views.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
+    # Inbound mail from a provider (Postmark's format), protected by INBOUND_WEBHOOK_SECRET.
+    path(
+        "inbound/postmark/",
+        csrf_exempt(PostmarkInboundWebhookView.as_view()),
+        name="inbound_postmark",
+    ),
 ]

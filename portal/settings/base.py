@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "anymail",
     "portal.apps.PortalConfig",
     "users",
     "dossiers",
@@ -129,6 +130,9 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 #: First retry delay (seconds) of a failed delivery; doubles each time, up to 10 minutes.
 MAIL_RETRY_BACKOFF = env.int("MAIL_RETRY_BACKOFF", default=5)
 
+#: Provider webhooks for inbound mail (/inbound/<provider>/inbound/) use HTTP basic auth
+#: with this secret ("user:password"); without it they answer 400.
+ANYMAIL = {"WEBHOOK_SECRET": env("INBOUND_WEBHOOK_SECRET", default="")}
 #: Each dossier receives documents by e-mail at <token>@INBOUND_EMAIL_DOMAIN.
 INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", default="connect.localhost")
 

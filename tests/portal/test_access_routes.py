@@ -51,6 +51,7 @@ OWN_ROUTES = {  # routes of the actor's own tools (no foreign ids) or open to al
     "connect:home",
     "connect:inbox",
     "invitation_accept",
+    "inbound_postmark",  # the provider webhook: HTTP basic auth with its own secret
 }
 
 

@@ -1,0 +1,90 @@
+"""Receive e-mail for the dossiers' addresses with a built-in SMTP server (self-hosted installs).
+
+Point the MX of INBOUND_EMAIL_DOMAIN (or a relay) at this server. Unknown recipients are refused
+at RCPT time (no backscatter); each accepted message goes through the receive service.
+"""
+
+import asyncio
+import signal
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from connect.services.inbound import dossier_for_address, inbound_message_receive
+
+
+class InboundHandler:
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        options: list[str],
+    ) -> str:
+        dossier = await sync_to_async(_dossier_for)(address)
+        if dossier is None:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        await sync_to_async(_deliver)(raw, list(envelope.rcpt_tos), envelope.mail_from or "")
+        return "250 Message accepted"
+
+
+def _dossier_for(address: str) -> Any:
+    close_old_connections()
+    return dossier_for_address(address)
+
+
+def _deliver(raw: bytes, recipients: list[str], sender: str) -> None:
+    close_old_connections()
+    seen = set()
+    for address in recipients:
+        dossier = dossier_for_address(address)
+        if dossier is not None and dossier.pk not in seen:
+            seen.add(dossier.pk)
+            inbound_message_receive(
+                raw=raw, dossier=dossier, channel="smtp", envelope_sender=sender
+            )
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=2525)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        limit = settings.CONNECT_MAX_UPLOAD_SIZE * settings.CONNECT_MAX_FILES_PER_REQUEST
+        controller = Controller(
+            InboundHandler(), hostname=options["host"], port=options["port"], data_size_limit=limit
+        )
+        controller.start()
+        if options["verbosity"]:
+            self.stdout.write(
+                f"Receiving mail for @{settings.INBOUND_EMAIL_DOMAIN} on "
+                f"{options['host']}:{options['port']}"
+            )
+        loop = asyncio.new_event_loop()
+        stop = loop.create_future()
+
+        def finish() -> None:
+            if not stop.done():
+                stop.set_result(None)
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, finish)
+        try:
+            loop.run_until_complete(stop)
+        finally:
+            controller.stop()
+            loop.close()

@@ -1,0 +1,129 @@
+"""E-mail in: a message sent to a dossier's address becomes documents on the client's desk
+(or with the accountant, when the profile sends automatically). Used by the built-in SMTP
+receiver and by the provider webhook alike."""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage as OutgoingMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from connect.models import Category, ConnectProfile, Document, InboundMessage, Source
+from connect.services.receive import document_receive
+from dossiers.models import Dossier
+from portal.errors import ServiceError
+from portal.mail import email_enqueue
+
+logger = logging.getLogger(__name__)
+
+
+def dossier_for_address(address: str) -> Dossier | None:
+    """The dossier behind ``<token>@<INBOUND_EMAIL_DOMAIN>``, with Connect on; else None."""
+    local, _, domain = parseaddr(address)[1].lower().partition("@")
+    if not local or domain != settings.INBOUND_EMAIL_DOMAIN.lower():
+        return None
+    return (
+        Dossier.objects.filter(inbound_email_token=local, connect_enabled=True)
+        .select_related("firm")
+        .first()
+    )
+
+
+@dataclass
+class InboundResult:
+    message: InboundMessage
+    documents: list[Document] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def inbound_message_receive(
+    *, raw: bytes, dossier: Dossier, channel: str, envelope_sender: str = ""
+) -> InboundResult:
+    """Keep the message, put each attachment through the receive service, and answer the
+    sender politely when something could not be taken (not allowed, no attachment, refused)."""
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)  # noqa: S101 - policy.default makes EmailMessage
+    sender = parseaddr(envelope_sender or str(parsed.get("From", "")))[1].lower()
+    stored = default_storage.save(
+        f"inbound/{dossier.firm.public_id}/{dossier.public_id}/{uuid.uuid4().hex}.eml",
+        ContentFile(raw),
+    )
+    message = InboundMessage.objects.create(
+        dossier=dossier,
+        channel=channel,
+        sender=sender[:254],
+        subject=str(parsed.get("Subject", ""))[:255],
+        message_id=str(parsed.get("Message-ID", ""))[:255],
+        storage_name=stored,
+        size=len(raw),
+        outcome=InboundMessage.Outcome.ACCEPTED,
+    )
+    result = InboundResult(message=message)
+    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    if profile is not None and not profile.sender_allowed(sender):
+        _bounce(result, dossier, sender, reason="sender")
+        return result
+    attachments = [part for part in parsed.iter_attachments() if part.get_filename()]
+    if not attachments:
+        _bounce(result, dossier, sender, reason="none")
+        return result
+    for part in attachments[: settings.CONNECT_MAX_FILES_PER_REQUEST]:
+        name = str(part.get_filename())
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        try:
+            received = document_receive(
+                dossier=dossier,
+                actor=None,
+                filename=name,
+                chunks=[content],
+                source=Source.EMAIL,
+                category=Category.PURCHASE_INVOICE,
+                comment=str(parsed.get("Subject", ""))[:200],
+            )
+        except ServiceError as error:
+            result.refused.append((name, str(error.message)))
+            continue
+        Document.objects.filter(pk=received.document.pk, inbound_message__isnull=True).update(
+            inbound_message=message
+        )
+        result.documents.append(received.document)
+    for extra in attachments[settings.CONNECT_MAX_FILES_PER_REQUEST :]:
+        result.refused.append((str(extra.get_filename()), "limit"))
+    if result.refused:
+        _bounce(result, dossier, sender, reason="refused")
+    return result
+
+
+def _bounce(result: InboundResult, dossier: Dossier, sender: str, *, reason: str) -> None:
+    """A polite answer to the sender, in the dossier's language."""
+    outcome = InboundMessage.Outcome.PARTIAL if result.documents else InboundMessage.Outcome.BOUNCED
+    InboundMessage.objects.filter(pk=result.message.pk).update(outcome=outcome, reason=reason)
+    result.message.outcome, result.message.reason = outcome, reason
+    if not sender or "@" not in sender:
+        return
+    with translation.override(dossier.language):
+        context = {
+            "dossier": dossier,
+            "reason": reason,
+            "refused": result.refused,
+            "accepted": result.documents,
+            "limit": settings.CONNECT_MAX_FILES_PER_REQUEST,
+            "subject": result.message.subject,
+        }
+        subject = render_to_string("connect/emails/bounce_subject.txt", context).strip()
+        body = render_to_string("connect/emails/bounce_body.txt", context)
+    email_enqueue(
+        OutgoingMessage(
+            subject=subject, body=body, to=[sender], headers={"Auto-Submitted": "auto-replied"}
+        ),
+        kind="inbound.bounce",
+    )

@@ -1,0 +1,217 @@
+"""E-mail in: the dossier's address, the built-in SMTP receiver and the provider webhook."""
+
+import base64
+import json
+import os
+import smtplib
+import subprocess
+import sys
+import time
+from email import policy
+from email.message import EmailMessage
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+
+from connect.models import Document, InboundMessage
+from connect.services import profile_for
+from connect.services.inbound import dossier_for_address, inbound_message_receive
+from dossiers.models import Dossier
+from dossiers.services import inbound_email_address
+from tests.connect import samples
+from tests.fixtures_services import ROOT, free_port
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def message(
+    to: str,
+    *attachments: tuple[str, bytes, str],
+    sender: str = "factures@proximus.be",
+    subject: str = "Facture novembre",
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
+    msg.set_content("Veuillez trouver ci-joint nos factures.")
+    for name, data, mime in attachments:
+        maintype, subtype = mime.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return msg.as_bytes(policy=policy.SMTP)  # CRLF line ends, as on the wire
+
+
+def test_the_address_finds_its_dossier_only(dossier: Dossier, other_dossier: Dossier) -> None:
+    address = inbound_email_address(dossier)
+    assert dossier_for_address(address.upper()) == dossier
+    assert dossier_for_address(f"Factures <{address}>") == dossier
+    assert dossier_for_address("nobody@" + settings.INBOUND_EMAIL_DOMAIN) is None
+    token = dossier.inbound_email_token
+    assert dossier_for_address(f"{token}@other.example") is None
+    other_dossier.connect_enabled = False
+    other_dossier.save()
+    assert dossier_for_address(inbound_email_address(other_dossier)) is None
+
+
+def test_attachments_become_documents_on_the_desk_and_the_message_is_kept(
+    dossier: Dossier,
+) -> None:
+    raw = message(
+        inbound_email_address(dossier),
+        ("f1.pdf", samples.pdf(1), "application/pdf"),
+        ("f2.jpg", samples.image("JPEG"), "image/jpeg"),
+    )
+    result = inbound_message_receive(raw=raw, dossier=dossier, channel="test")
+    assert sorted(d.filename for d in result.documents) == ["f1.pdf", "f2.jpg"]
+    assert {d.source for d in result.documents} == {"email"}
+    assert {d.status for d in result.documents} == {"draft"}
+    assert result.message.outcome == "accepted"
+    assert set(result.message.documents.all()) == set(result.documents)
+    assert mail.outbox == []
+
+
+def test_refused_attachments_get_a_polite_answer(
+    dossier: Dossier, django_capture_on_commit_callbacks
+) -> None:
+    raw = message(
+        inbound_email_address(dossier),
+        ("ok.pdf", samples.pdf(1), "application/pdf"),
+        ("virus.pdf", samples.EXECUTABLE, "application/pdf"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = inbound_message_receive(raw=raw, dossier=dossier, channel="test")
+    assert [d.filename for d in result.documents] == ["ok.pdf"]
+    assert result.message.outcome == "partial"
+    (bounce,) = mail.outbox
+    assert bounce.to == ["factures@proximus.be"]
+    assert "virus.pdf" in bounce.body and "pas accepté" in bounce.body
+    assert bounce.extra_headers["Auto-Submitted"] == "auto-replied"
+
+
+@pytest.mark.parametrize("case", ["no_attachment", "sender_not_allowed"])
+def test_unusable_mail_is_answered_and_creates_nothing(
+    dossier: Dossier,
+    case: str,
+    django_capture_on_commit_callbacks,
+) -> None:
+    if case == "sender_not_allowed":
+        profile = profile_for(dossier)
+        profile.email_allow_list = "@boulangerie.be"
+        profile.save()
+        raw = message(inbound_email_address(dossier), ("a.pdf", samples.pdf(), "application/pdf"))
+    else:
+        raw = message(inbound_email_address(dossier))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = inbound_message_receive(raw=raw, dossier=dossier, channel="test")
+    assert not Document.objects.exists()
+    assert result.message.outcome == "bounced"
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.integration
+def test_mail_delivered_over_smtp_to_inbound_smtp_becomes_two_documents(
+    transactional_db, dossier: Dossier, tmp_path
+) -> None:
+    port = free_port()
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "TEST_DATABASE_URL": f"postgres://{db.get('USER') or 'postgres'}@127.0.0.1:5432/"
+        f"{db['NAME']}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "inbound_smtp", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                smtp = smtplib.SMTP("127.0.0.1", port, timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        address = inbound_email_address(dossier)
+        with smtp:
+            refused = smtp.sendmail(
+                "factures@proximus.be",
+                [address],
+                message(
+                    address,
+                    ("f1.pdf", samples.pdf(1), "application/pdf"),
+                    ("f2.pdf", samples.pdf(2), "application/pdf"),
+                ),
+            )
+            assert refused == {}
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                smtp.sendmail(
+                    "x@example.com",
+                    ["unknown@" + settings.INBOUND_EMAIL_DOMAIN],
+                    b"Subject: x\r\n\r\nx",
+                )
+        documents = Document.objects.filter(dossier=dossier).order_by("filename")
+        assert [(d.filename, d.source, d.status) for d in documents] == [
+            ("f1.pdf", "email", "draft"),
+            ("f2.pdf", "email", "draft"),
+        ]
+        assert InboundMessage.objects.get().channel == "smtp"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_the_provider_webhook_path(dossier: Dossier, settings) -> None:
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    address = inbound_email_address(dossier)
+    payload = {
+        "FromFull": {"Email": "factures@proximus.be", "Name": "Proximus"},
+        "ToFull": [{"Email": address, "Name": ""}],
+        "OriginalRecipient": address,
+        "Subject": "Factures",
+        "TextBody": "Ci-joint",
+        "Headers": [],
+        "Attachments": [
+            {
+                "Name": "f1.pdf",
+                "ContentType": "application/pdf",
+                "Content": base64.b64encode(samples.pdf(1)).decode(),
+            },
+            {
+                "Name": "e.xml",
+                "ContentType": "text/xml",
+                "Content": base64.b64encode(samples.ubl()).decode(),
+            },
+        ],
+    }
+    auth = "Basic " + base64.b64encode(b"hook:s3cret").decode()
+    response = Client().post(
+        "/inbound/postmark/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert sorted(Document.objects.filter(dossier=dossier).values_list("filename", "is_ubl")) == [
+        ("e.xml", True),
+        ("f1.pdf", False),
+    ]
+    wrong = Client().post(
+        "/inbound/postmark/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"hook:no").decode(),
+    )
+    assert wrong.status_code == HTTPStatus.BAD_REQUEST
+    assert Document.objects.count() == 2
