@@ -18,3 +18,11 @@ def document_processing_sweep() -> int:
     for document_id in ids:
         document_process.delay(document_id)
     return len(ids)
+
+
+@shared_task
+def accountant_digests() -> int:
+    """Beat: the accountants' e-mails about new documents, one per dossier and period."""
+    from connect.notifications import accountant_digests_send
+
+    return accountant_digests_send()

@@ -304,3 +304,32 @@ def test_the_inbox_query_count_does_not_grow(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("connect:inbox"))
     assert len(response.context["page"].documents) == min(rows, 50)
+
+
+def test_the_accountant_gets_one_digest_per_dossier_and_period(
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+    django_capture_on_commit_callbacks,
+) -> None:
+    from connect.notifications import accountant_digests_send
+
+    accountant.language = "de"
+    accountant.save()
+    profile = services.profile_for(dossier)
+    profile.digest_hours = 6
+    profile.save()
+    sent_document(dossier, client_user, "a.pdf", amount="10.00")
+    sent_document(dossier, client_user, "b.pdf", pages=2)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert accountant_digests_send(now=now) == 1
+        assert accountant_digests_send(now=now + timedelta(hours=1)) == 0  # same period
+    (digest,) = mail.outbox
+    assert digest.to == [accountant.email]
+    assert digest.subject == "ALPHA1: 2 neue Dokumente"
+    assert "a.pdf" in digest.body and "b.pdf" in digest.body
+    # Nothing new: no e-mail in the next period either.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert accountant_digests_send(now=now + timedelta(hours=7)) == 0
+    assert len(mail.outbox) == 1

@@ -215,3 +215,26 @@ def test_the_provider_webhook_path(dossier: Dossier, settings) -> None:
     )
     assert wrong.status_code == HTTPStatus.BAD_REQUEST
     assert Document.objects.count() == 2
+
+
+from tests.connect.test_receive import HOSTILE  # noqa: E402  (the same corpus, another channel)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code"), HOSTILE, ids=[f"{n}-{c}" for n, _d, c in HOSTILE]
+)
+def test_hostile_attachments_are_refused_through_e_mail(
+    dossier: Dossier,
+    name: str,
+    data: bytes,
+    code: str,
+    django_capture_on_commit_callbacks,
+) -> None:
+    raw = message(inbound_email_address(dossier), (name, data, "application/octet-stream"))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = inbound_message_receive(raw=raw, dossier=dossier, channel="test")
+    assert not Document.objects.exists()
+    assert [refused for refused, _why in result.refused] == [name] or (
+        not data and result.message.outcome == "bounced"
+    )
+    assert len(mail.outbox) == 1  # the sender is told why
