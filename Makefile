@@ -14,7 +14,7 @@ PYTEST_ARGS ?= --create-db
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 .PHONY: help run test install messages lint typecheck check-migrations check-messages pytest \
-        run-deps test-deps clean
+        run-deps test-deps clean bench
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)"
@@ -91,3 +91,7 @@ test: install test-deps lint typecheck check-migrations check-messages pytest
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (QUALITY.md, Performance): ratios from one run, on PostgreSQL.
+bench: install run-deps
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m bench.run

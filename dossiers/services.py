@@ -4,7 +4,6 @@ import logging
 import re
 import secrets
 import uuid
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from dossiers.models import (
 )
 from portal.errors import ServiceError
 from portal.models import AuditAction
+from portal.queue import enqueue_on_commit
 from portal.services import audit_changes, audit_record
 from users.models import DossierAccess, FirmMembership, Language, Role, User, normalize_winbooks_id
 from users.services import dossier_role_add, language_clean
@@ -361,7 +361,7 @@ def connection_test_start(*, actor: User, dossier: Dossier) -> ConnectionTest:
     from dossiers.tasks import connection_test_run
 
     test = ConnectionTest.objects.create(dossier=dossier, requested_by=actor)
-    transaction.on_commit(partial(connection_test_run.delay, test.pk))
+    enqueue_on_commit(connection_test_run, test.pk)
     return test
 
 

@@ -7,11 +7,11 @@ delivery (``email_enqueue_rendered_later``, e.g. an invitation, whose one-time t
 only when the mail is actually sent, so that no usable token waits in the database)."""
 
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.db import transaction
+
+from portal.queue import enqueue_on_commit
 
 if TYPE_CHECKING:
     from portal.models import OutboundEmail
@@ -75,7 +75,7 @@ def render(row: "OutboundEmail") -> EmailMessage | None:
 def _enqueue_after_commit(row: "OutboundEmail") -> None:
     from portal.tasks import email_deliver
 
-    transaction.on_commit(partial(email_deliver.delay, row.pk))
+    enqueue_on_commit(email_deliver, row.pk)
 
 
 def email_enqueue(message: EmailMessage, *, kind: str = "message") -> "OutboundEmail":

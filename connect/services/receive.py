@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import partial
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -27,6 +26,7 @@ from connect.models import (
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
+from portal.queue import enqueue_on_commit
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def document_receive(
                     document_send_now(document=document, actor=actor, profile=profile)
                 from connect.tasks import document_process
 
-                transaction.on_commit(partial(document_process.delay, document.pk))
+                enqueue_on_commit(document_process, document.pk)
         except IntegrityError:
             default_storage.delete(stored)
             earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()

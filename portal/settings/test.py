@@ -7,14 +7,16 @@ from .base import *  # noqa: F403
 from .base import STORAGES, env
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
-_redis_db = 1 + int(_worker[2:] or "0") if _worker.startswith("gw") else 1
+# TEST_RUN_SLOT lets two test runs share this machine (another database name, other Redis dbs).
+_slot = env.int("TEST_RUN_SLOT", default=0)
+_redis_db = 1 + 4 * _slot + (int(_worker[2:] or "0") if _worker.startswith("gw") else 0)
 REDIS_URL = env("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_redis_db}")
 
 DATABASES = {
     "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portal")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["TEST"] = {"NAME": "test_portal"}
+DATABASES["default"]["TEST"] = {"NAME": f"test_portal{_slot or ''}"}
 
 CACHES = {
     "default": {

@@ -70,10 +70,17 @@ def test_an_smtp_outage_is_retried_and_the_mail_delivered_once(celery_worker, sm
     assert smtp.messages == []
 
     smtp.up()
-    (message,) = smtp.wait_for(1, timeout=60)
+    try:
+        (message,) = smtp.wait_for(1, timeout=60)
+    except AssertionError:
+        row.refresh_from_db()
+        raise AssertionError(
+            f"row={row.status}/{row.attempts}/{row.last_error} "
+            f"worker={''.join(celery_worker.log[-30:])}"
+        ) from None
     row.refresh_from_db()
     assert row.status == OutboundEmail.Status.SENT
     assert row.attempts >= 3
     time.sleep(3)  # nothing else arrives: delivered exactly once
-    assert len(smtp.messages) == 1
+    assert len(smtp.messages) == 1, [m["Subject"] for m in smtp.messages]
     assert message["To"] == "client@garage.be"

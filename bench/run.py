@@ -1,0 +1,212 @@
+"""`make bench`: measured ratios from one run (QUALITY.md, Performance).
+
+- inbox throughput (100,000 documents, 50 rows, full middleware and auth) against a bare
+  50-row page served by the same process, and page 2,000 against page 1;
+- query counts of the inbox with few and many rows;
+- peak memory growth while receiving a 50 MB PDF (measured in a child process).
+"""
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "100000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+    os.environ.setdefault("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def fresh_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute("DROP DATABASE IF EXISTS portal_bench")
+        db.execute("CREATE DATABASE portal_bench")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def populate() -> tuple:
+    from django.utils import timezone
+
+    from connect.models import Document
+    from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
+    from users.models import FirmLevel
+
+    firm = FirmFactory(name="Bench")
+    accountant = MembershipFactory(firm=firm, level=FirmLevel.POWER_USER).user
+    dossiers = [DossierFactory(firm=firm, accountant=accountant) for _ in range(20)]
+    for dossier in dossiers:
+        grant(accountant, dossier, "connect.accountant")
+    now = timezone.now()
+    batch = []
+    for i in range(DOCUMENTS):
+        dossier = dossiers[i % len(dossiers)]
+        batch.append(
+            Document(
+                firm=firm,
+                dossier=dossier,
+                filename=f"facture-{i}.pdf",
+                storage_name=f"bench/{i}.pdf",
+                content_type="application/pdf",
+                size=1000 + i,
+                sha256=f"{i:064x}",
+                source="web",
+                status="sent",
+                sent_at=now - timezone.timedelta(seconds=i),
+                amount=i % 1000 + 1,
+            )
+        )
+        if len(batch) == 5000:
+            Document.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Document.objects.bulk_create(batch)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return accountant
+
+
+def throughput(client, url: str, requests: int) -> float:
+    for _ in range(10):
+        assert client.get(url).status_code == 200, url
+    start = time.perf_counter()
+    for _ in range(requests):
+        client.get(url)
+    return requests / (time.perf_counter() - start)
+
+
+def measure_pages(accountant) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from connect.models import Document
+    from connect.selectors import _cursor_encode
+
+    results = {}
+    with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False, ALLOWED_HOSTS=["testserver"]):
+        client = Client()
+        client.force_login(accountant)
+        results["reference_rps"] = throughput(client, "/bench/reference/", REQUESTS)
+        results["inbox_rps"] = throughput(client, "/connect/inbox/", REQUESTS)
+        position = min(50 * 1999, DOCUMENTS - 51)  # the row before page 2,000
+        deep = Document.objects.order_by("-sent_at", "-id")[position]
+        cursor_url = f"/connect/inbox/?cursor={_cursor_encode(deep)}"
+        results["inbox_page_2000_rps"] = throughput(client, cursor_url, REQUESTS)
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/connect/inbox/")
+        results["inbox_queries"] = len(queries)
+    return results
+
+
+CHILD = r"""
+import os, resource, sys
+sys.path.insert(0, {root!r})
+os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
+os.environ["TEST_DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/portal_bench"
+os.environ["MEDIA_ROOT"] = {media!r}
+import django
+django.setup()
+from connect.models import Document
+from connect.services import document_receive
+from dossiers.models import Dossier
+from users.models import User
+dossier = Dossier.objects.filter(firm__name="Bench").first()
+actor = User.objects.filter(dossier_accesses__dossier=dossier).first()
+import gc; gc.collect()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def chunks(path):
+    with open(path, "rb") as handle:
+        while block := handle.read(1024 * 1024):
+            yield block
+result = document_receive(dossier=dossier, actor=actor, filename="big.pdf",
+                          chunks=chunks({path!r}), source="web")
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(result.document.size, before, after)
+"""
+
+
+def big_pdf(path: Path, size: int) -> None:
+    """A valid one-page PDF padded to ``size`` bytes by an unreferenced stream object."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    head = out.getvalue()
+    body, _, _tail = head.rpartition(b"startxref")
+    filler = size - len(head) - 200
+    with path.open("wb") as handle:
+        # The filler goes in a comment block before the document: readers skip it.
+        handle.write(b"%PDF-1.7\n")
+        line = b"%" + b"0" * 1022 + b"\n"
+        for _ in range(max(0, filler) // len(line)):
+            handle.write(line)
+        handle.write(head)
+
+
+def measure_upload_memory() -> dict:
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / "big.pdf"
+        big_pdf(path, 50 * 1024 * 1024)
+        code = CHILD.format(root=str(ROOT), media=str(Path(workdir) / "media"), path=str(path))
+        output = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout.split()
+        size, before, after = (int(v) for v in output[-3:])
+    return {
+        "upload_size_mb": round(size / 1024 / 1024, 1),
+        "upload_peak_growth_mb": round((after - before) / 1024, 1),
+    }
+
+
+def main() -> None:
+    setup_django()
+    fresh_database()
+    started = time.perf_counter()
+    accountant = populate()
+    print(f"populated {DOCUMENTS} documents in {time.perf_counter() - started:.1f} s")
+    pages = measure_pages(accountant)
+    memory = measure_upload_memory()
+    ratio = pages["inbox_rps"] / pages["reference_rps"]
+    deep = pages["inbox_page_2000_rps"] / pages["inbox_rps"]
+    print(f"reference 50-row page      {pages['reference_rps']:8.1f} req/s")
+    print(
+        f"inbox page 1 (50 rows)     {pages['inbox_rps']:8.1f} req/s   "
+        f"ratio {ratio:.2f} (bar: >= 0.60)"
+    )
+    print(
+        f"inbox page 2,000           {pages['inbox_page_2000_rps']:8.1f} req/s   "
+        f"ratio to page 1 {deep:.2f} (bar: >= 0.80)"
+    )
+    print(f"inbox queries per request  {pages['inbox_queries']}")
+    print(
+        f"50 MB upload: peak memory growth {memory['upload_peak_growth_mb']} MB "
+        f"for {memory['upload_size_mb']} MB (bar: < 10 MB)"
+    )
+    print(
+        f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
