@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from pypdf.generic import DictionaryObject
 
 from portal.errors import ServiceError
 
@@ -187,36 +188,80 @@ def inspect(spooled: Spooled, filename: str) -> Inspection:
     return Inspection(content_type, extension, page_count=1)
 
 
-ACTIVE_PDF_MARKERS = (b"/JavaScript", b"/JS", b"/OpenAction", b"/Launch", b"/EmbeddedFile")
+#: Action types that make a PDF act on its own (scripts, programs, outgoing data).
+ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToE"}
+MAX_PDF_PAGES_CHECKED = 5_000
+
+
+def _dict(value: object) -> DictionaryObject:
+    if value is not None and hasattr(value, "get_object"):
+        value = value.get_object()
+    return value if isinstance(value, DictionaryObject) else DictionaryObject()
+
+
+def _is_active_action(action: object) -> bool:
+    return _dict(action).get("/S") in ACTIVE_ACTIONS
+
+
+def _has_active_content(reader: PdfReader) -> bool:
+    """Where a PDF can act when opened: the document's open action and additional actions,
+    its JavaScript and embedded-file name trees, an XFA form, and each page's actions and
+    annotations. Only dictionaries are read, never stream data (whose compressed bytes may
+    contain anything): memory stays flat for large scans."""
+    root = reader.root_object
+    if "/AA" in root or ("/OpenAction" in root and _is_active_action(root["/OpenAction"])):
+        return True
+    names = _dict(root.get("/Names"))
+    if "/JavaScript" in names or "/EmbeddedFiles" in names:
+        return True
+    if "/XFA" in _dict(root.get("/AcroForm")):
+        return True
+    for number, page in enumerate(reader.pages):
+        if number >= MAX_PDF_PAGES_CHECKED or "/AA" in page:
+            return True
+        annotations = page.get("/Annots")
+        for annotation in (annotations.get_object() if annotations is not None else None) or []:
+            annotation = _dict(annotation)
+            if (
+                annotation.get("/Subtype") in ("/FileAttachment", "/RichMedia", "/Movie")
+                or "/AA" in annotation
+                or _is_active_action(annotation.get("/A"))
+            ):
+                return True
+    return False
 
 
 def _check_pdf(path: Path) -> int:
     with path.open("rb") as handle:
         handle.seek(max(0, path.stat().st_size - 2048))
-        tail = handle.read()
-    if b"%%EOF" not in tail:
-        raise refuse(_("The PDF is incomplete or damaged: send it again."), "pdf_broken")
-    try:
-        reader = PdfReader(str(path), strict=False)
-        if reader.is_encrypted:
-            raise refuse(
-                _("The PDF is protected by a password: send a copy without protection."),
-                "pdf_encrypted",
-            )
-        pages = len(reader.pages)
-        root = reader.root_object
-        names = root.get("/Names")
-        names = names.get_object() if names is not None else {}
-        active = any(key in root for key in ("/OpenAction", "/AA")) or "/JavaScript" in names
-    except ServiceError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
-        raise refuse(_("The PDF is damaged and cannot be opened."), "pdf_broken") from None
+        if b"%%EOF" not in handle.read():
+            raise refuse(_("The PDF is incomplete or damaged: send it again."), "pdf_broken")
+        handle.seek(0)
+        try:
+            # Given the file (not its bytes), pypdf reads only the objects it needs.
+            reader = PdfReader(handle, strict=False)
+            if reader.is_encrypted:
+                raise refuse(
+                    _("The PDF is protected by a password: send a copy without protection."),
+                    "pdf_encrypted",
+                )
+            pages = len(reader.pages)
+            active = settings.CONNECT_PDF_REFUSE_ACTIVE_CONTENT and _has_active_content(reader)
+        except ServiceError:
+            raise
+        except (
+            PdfReadError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            OSError,
+            RecursionError,
+        ):
+            raise refuse(_("The PDF is damaged and cannot be opened."), "pdf_broken") from None
     if pages < 1:
         raise refuse(_("The PDF has no page."), "pdf_broken")
-    if not active and settings.CONNECT_PDF_REFUSE_ACTIVE_CONTENT:
-        active = _contains_marker(path, ACTIVE_PDF_MARKERS)
-    if active and settings.CONNECT_PDF_REFUSE_ACTIVE_CONTENT:
+    if active:
         raise refuse(
             _(
                 "The PDF contains scripts or automatic actions, which are not accepted: print it "
@@ -225,18 +270,6 @@ def _check_pdf(path: Path) -> int:
             "pdf_active_content",
         )
     return pages
-
-
-def _contains_marker(path: Path, markers: tuple[bytes, ...]) -> bool:
-    overlap = max(len(m) for m in markers)
-    pattern = re.compile(b"(?:" + b"|".join(re.escape(m) for m in markers) + rb")(?![A-Za-z])")
-    previous = b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            if pattern.search(previous + chunk):
-                return True
-            previous = chunk[-overlap:]
-    return False
 
 
 def _too_many_pixels(limit: int) -> ServiceError:

@@ -1,6 +1,7 @@
 """Connect for the accountant: the inbox across their dossiers, the actions on a document,
 sharing into the client's binders, and the client's Connect profile."""
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from connect import services
 from connect.forms import BookForm, InboxFilterForm, ProfileForm, RejectForm, ShareForm
+from connect.models import Category, Document, Status
 from connect.selectors import (
     InboxFilters,
     accountant_dossiers_for,
@@ -69,12 +71,34 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         "connect/inbox.html",
         {
             "form": form,
-            "page": page,
+            "rows": inbox_rows(page.documents),
             "next_url": next_url,
             "dossier": filters.dossier,
         },
         status=form_status(form) if form.is_bound else 200,
     )
+
+
+def inbox_rows(documents: list[Document]) -> list[dict[str, Any]]:
+    """What each inbox row shows, labels translated once per page rather than per row (the
+    inbox is the accountant's busiest page)."""
+    categories = {value: str(label) for value, label in Category.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    zero = uuid.UUID(int=0)
+    prefix = reverse("connect:document", args=[zero]).split(str(zero))[0]
+    return [
+        {
+            "url": f"{prefix}{document.public_id}/",
+            "filename": document.filename,
+            "dossier": document.dossier.code,
+            "category": categories.get(document.category, document.category),
+            "status": statuses.get(document.status, document.status),
+            "amount": document.amount,
+            "currency": document.currency,
+            "sent_at": document.sent_at,
+        }
+        for document in documents
+    ]
 
 
 @login_required

@@ -77,3 +77,17 @@ EXECUTABLE = (
     + (b"PE\x00\x00" + b"\x00" * 200)
 )
 ZIP = b"PK\x03\x04\x14\x00\x00\x00\x00\x00" + b"\x00" * 20 + b"a.txtPK\x05\x06" + b"\x00" * 18
+
+
+def pdf_with_binary_stream(data: bytes) -> bytes:
+    """A PDF carrying ``data`` in a stream (as compressed images do): not a dictionary key."""
+    from pypdf.generic import DecodedStreamObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    writer._add_object(stream)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

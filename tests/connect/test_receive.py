@@ -208,3 +208,11 @@ def test_only_connect_users_of_the_dossier_may_send(
 )
 def test_file_names_are_sanitised(raw: str, expected: str) -> None:
     assert safe_filename(raw) == expected
+
+
+def test_script_words_inside_stream_data_are_not_mistaken_for_scripts(
+    dossier: Dossier, client_user: User
+) -> None:
+    """Compressed image data may hold any bytes, "/JS" included: only dictionaries count."""
+    data = samples.pdf_with_binary_stream(b"\x00\x9f/JS /JavaScript /OpenAction\xff" * 100)
+    assert receive(dossier, client_user, "scan.pdf", data).document.page_count == 1
