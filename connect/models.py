@@ -185,7 +185,12 @@ class Document(models.Model):
         ]
         indexes = [
             models.Index(fields=("dossier", "status", "-uploaded_at"), name="document_desk"),
-            models.Index(fields=("firm", "status", "-sent_at", "-id"), name="document_inbox"),
+            # The accountant's inbox: open documents, newest sent first (keyset pagination).
+            models.Index(
+                fields=("-sent_at", "-id"),
+                condition=Q(status__in=("sent", "validated", "retrieved")) & ~Q(source="shared"),
+                name="document_inbox_open",
+            ),
             models.Index(fields=("processing", "uploaded_at"), name="document_processing"),
         ]
 

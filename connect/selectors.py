@@ -142,9 +142,7 @@ def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int
     if position is not None:
         when, pk = position
         documents = documents.filter(Q(sent_at__lt=when) | Q(sent_at=when, id__lt=pk))
-    rows = list(
-        documents.select_related("dossier", "uploaded_by").order_by("-sent_at", "-id")[: size + 1]
-    )
+    rows = list(documents.select_related("dossier").order_by("-sent_at", "-id")[: size + 1])
     next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
     return InboxPage(documents=rows[:size], next_cursor=next_cursor)
 
