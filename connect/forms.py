@@ -97,6 +97,17 @@ class DocumentForm(FactsForm):
 
 class BinderForm(forms.Form):
     name = forms.CharField(label=_("New binder"), max_length=100)
+    parent = forms.ModelChoiceField(
+        label=_("Inside"), queryset=Binder.objects.none(), required=False, to_field_name="public_id"
+    )
+
+    def __init__(self, *args: Any, binders: list[Binder], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["parent"])
+        field.queryset = Binder.objects.filter(
+            pk__in=[b.pk for b in binders if not b.locked]
+        ).select_related("parent")
+        field.empty_label = _("(top level)")
 
 
 class InboxFilterForm(forms.Form):

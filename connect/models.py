@@ -96,7 +96,7 @@ class Binder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.display_name
+        return self.path
 
     @property
     def locked(self) -> bool:
@@ -105,6 +105,11 @@ class Binder(models.Model):
     @property
     def display_name(self) -> str:
         return str(BuiltinBinder(self.builtin).label) if self.builtin else self.name
+
+    @property
+    def path(self) -> str:
+        """The name with its parent's, for sub-folders: "Assurances / Voiture"."""
+        return f"{self.parent.path} / {self.display_name}" if self.parent else self.display_name
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):

@@ -61,7 +61,8 @@ def document_get_for(*, actor: User, public_id: object) -> Document:
 def binder_list_for(*, actor: User, dossier: Dossier) -> list[Binder]:
     if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
         return []
-    return list(Binder.objects.filter(dossier=dossier).order_by("builtin", "name"))
+    binders = list(Binder.objects.filter(dossier=dossier).select_related("parent__parent"))
+    return sorted(binders, key=lambda b: (not b.locked, b.path.lower()))
 
 
 def binder_get_for(*, actor: User, dossier: Dossier, public_id: object) -> Binder:

@@ -99,7 +99,7 @@ def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpRespon
         "binders": binders,
         "binder": binder,
         "upload_form": UploadForm(initial={"category": initial_category}),
-        "binder_form": BinderForm(),
+        "binder_form": BinderForm(binders=binders),
         "is_entrepreneur": Role.CONNECT_ENTREPRENEUR in _roles(request, current),
         "inbound_address": inbound_email_address(current),
         "other_dossiers": dossier_connect_list_for(actor=request.user).exclude(pk=current.pk),
@@ -322,11 +322,14 @@ def download(request: AuthedRequest, document_id: str) -> HttpResponseBase:
 @require_POST
 def binder_create(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
-    form = BinderForm(request.POST)
+    form = BinderForm(request.POST, binders=binder_list_for(actor=request.user, dossier=current))
     if form.is_valid():
         try:
             created = services.binder_create(
-                actor=request.user, dossier=current, name=form.cleaned_data["name"]
+                actor=request.user,
+                dossier=current,
+                name=form.cleaned_data["name"],
+                parent=form.cleaned_data["parent"],
             )
         except ServiceError as error:
             messages.error(request, str(error.message))

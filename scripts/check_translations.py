@@ -12,7 +12,7 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("fr", "nl", "de", "en")
-IGNORE = (".venv", ".tools", "var", "node_modules", "tests", "static/vendor")
+IGNORE = (".venv", ".tools", "var", "node_modules", "tests", "static/vendor", "bench")
 
 
 def catalogue(language: str) -> Path:

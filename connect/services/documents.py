@@ -134,6 +134,10 @@ def binder_create(
     name = " ".join((name or "").split())[:100]
     if not name:
         raise ServiceError(_("Give the binder a name."), code="name_required", field="name")
+    if parent is not None and parent.parent_id is not None:
+        raise ServiceError(
+            _("A sub-folder cannot hold another one."), code="binder_depth", field="parent"
+        )
     if parent is not None and (parent.dossier_id != dossier.pk or parent.locked):
         raise ServiceError(_("Choose one of your binders."), code="binder_invalid", field="parent")
     if Binder.objects.filter(dossier=dossier, parent=parent, name__iexact=name).exists():

@@ -91,3 +91,13 @@ def pdf_with_binary_stream(data: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def heic() -> bytes:
+    """An iPhone-style HEIC photo."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), (10, 120, 200)).save(out, format="HEIF")
+    return out.getvalue()

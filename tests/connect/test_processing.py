@@ -87,3 +87,14 @@ def test_the_sweeper_finds_documents_whose_processing_never_started(
     Document.objects.filter(pk=done.pk).update(processing=Processing.DONE)
     assert document_processing_sweep() == [waiting.pk]
     assert fresh.pk not in document_processing_sweep()
+
+
+def test_a_heic_photo_is_received_and_converted_for_the_preview(
+    dossier: Dossier, client_user: User
+) -> None:
+    document = receive(dossier, client_user, "IMG_0042.HEIC", samples.heic())
+    assert document.content_type == "image/heic"
+    document_process(document_id=document.pk)
+    document.refresh_from_db()
+    with default_storage.open(document.thumbnail_name, "rb") as handle, Image.open(handle) as thumb:
+        assert (thumb.format, thumb.width) == ("PNG", 480)

@@ -250,3 +250,33 @@ def test_the_desk_query_count_does_not_grow(
     with django_assert_max_num_queries(20):
         response = client.get(section_url(dossier))
     assert len(response.context["page"].object_list) == min(rows, 50)
+
+
+def test_sub_folders_of_the_clients_own_binders(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    client = auth_client(client_user)
+    client.get(section_url(dossier, "documents"))  # the built-in binders exist from here
+    url = reverse("connect:binder_create", args=[dossier.public_id])
+    client.post(url, {"name": "Assurances"})
+    insurance = Binder.objects.get(dossier=dossier, name="Assurances")
+    client.post(url, {"name": "Voiture", "parent": str(insurance.public_id)})
+    car = Binder.objects.get(dossier=dossier, name="Voiture")
+    assert (car.parent, car.path) == (insurance, "Assurances / Voiture")
+    client.post(url, {"name": "Trop loin", "parent": str(car.public_id)})  # one level only
+    assert not Binder.objects.filter(name="Trop loin").exists()
+    locked = Binder.objects.get(dossier=dossier, builtin="payslips")
+    client.post(url, {"name": "Intrus", "parent": str(locked.public_id)})  # not in a locked one
+    assert not Binder.objects.filter(name="Intrus").exists()
+    upload(client, dossier, pdf_file("police.pdf"))
+    document = Document.objects.get()
+    client.post(
+        reverse("connect:document", args=[document.public_id]),
+        {"filename": "police", "category": "other", "binder": str(car.public_id)},
+    )
+    listed = client.get(
+        reverse("connect:section", args=[dossier.public_id, "documents"])
+        + f"?tab=desk&binder={car.public_id}"
+    )
+    assert [d.filename for d in listed.context["page"].object_list] == ["police.pdf"]
+    assert "Assurances / Voiture" in listed.content.decode()
