@@ -17,9 +17,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject
 
 from portal.errors import ServiceError
@@ -249,15 +248,7 @@ def _check_pdf(path: Path) -> int:
             active = settings.CONNECT_PDF_REFUSE_ACTIVE_CONTENT and _has_active_content(reader)
         except ServiceError:
             raise
-        except (
-            PdfReadError,
-            ValueError,
-            KeyError,
-            TypeError,
-            AttributeError,
-            OSError,
-            RecursionError,
-        ):
+        except Exception:  # hostile input: any parser failure means "damaged", never a crash
             raise refuse(_("The PDF is damaged and cannot be opened."), "pdf_broken") from None
     if pages < 1:
         raise refuse(_("The PDF has no page."), "pdf_broken")
@@ -292,7 +283,7 @@ def _check_image(path: Path) -> None:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(limit) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except Exception:  # hostile input: any decoder failure means "damaged", never a crash
         raise refuse(_("The image is damaged and cannot be opened."), "image_broken") from None
 
 

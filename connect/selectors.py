@@ -27,13 +27,24 @@ SECTIONS = {
 }
 
 
+def _not_others_drafts(actor: User) -> Q:
+    """A client's desk is theirs until they send: drafts are seen by the dossier's
+    entrepreneurs only, not by its accountant."""
+    own_desks = DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ENTREPRENEUR).values(
+        "dossier_id"
+    )
+    return Q(dossier__in=own_desks) | ~Q(status=Status.DRAFT)
+
+
 def document_list_for(
     *, actor: User, dossier: Dossier, section: str, tab: str, binder: Binder | None = None
 ) -> QuerySet[Document]:
     """One tab of the client's Connect for a dossier the actor holds a Connect role on."""
     if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
         return Document.objects.none()
-    documents = Document.objects.filter(dossier=dossier).filter(TABS[tab])
+    documents = (
+        Document.objects.filter(dossier=dossier).filter(TABS[tab]).filter(_not_others_drafts(actor))
+    )
     if tab != "shared":
         documents = documents.filter(SECTIONS[section])
     if binder is not None:
@@ -50,6 +61,7 @@ def document_get_for(*, actor: User, public_id: object) -> Document:
         Document.objects.filter(
             public_id=uid, dossier__in=dossier_connect_list_for(actor=actor).values("id")
         )
+        .filter(_not_others_drafts(actor))
         .select_related("dossier__firm", "binder")
         .first()
     )

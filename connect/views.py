@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -100,6 +101,9 @@ def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpRespon
         "binder": binder,
         "upload_form": UploadForm(initial={"category": initial_category}),
         "binder_form": BinderForm(binders=binders),
+        "page_query": urlencode(
+            {"tab": tab, **({"binder": str(binder.public_id)} if binder else {})}
+        ),
         "is_entrepreneur": Role.CONNECT_ENTREPRENEUR in _roles(request, current),
         "inbound_address": inbound_email_address(current),
         "other_dossiers": dossier_connect_list_for(actor=request.user).exclude(pk=current.pk),
@@ -117,6 +121,8 @@ def upload(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     """Receive one or several files (or photos combined into one PDF). Answers JSON per file
     to the page's script, or goes back to the desk with a message per file."""
     current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    if Role.CONNECT_ENTREPRENEUR not in _roles(request, current):
+        raise Http404  # the desk is the client's; the accountant shares instead
     form = UploadForm(request.POST, request.FILES)
     section = "documents" if request.POST.get("section") == "documents" else "invoices"
     back = reverse("connect:section", args=[current.public_id, section])
@@ -179,7 +185,10 @@ def upload(request: AuthedRequest, dossier_id: str) -> HttpResponse:
             }
         )
     if received and form.cleaned_data["send"]:
-        services.documents_send(actor=request.user, dossier=current, documents=received)
+        try:
+            services.documents_send(actor=request.user, dossier=current, documents=received)
+        except ServiceError as error:  # e.g. a fact the profile requires: kept on the desk
+            results.append({"name": "", "ok": False, "message": str(error.message)})
     ok = any(r["ok"] for r in results)
     return _upload_answer(
         request, back, results, "", HTTPStatus.OK if ok else HTTPStatus.BAD_REQUEST

@@ -192,6 +192,13 @@ def share(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         except ServiceError as error:
             form_add_service_error(form, error)
         else:
+            if result.duplicate:
+                form.add_error(
+                    "file", _("This file is already in the dossier: nothing was shared.")
+                )
+                return render(
+                    request, "connect/share.html", {"dossier": dossier, "form": form}, status=422
+                )
             messages.success(request, _("The document was shared with the client."))
             return redirect("connect:document", document_id=result.document.public_id)
     return render(

@@ -53,7 +53,7 @@ def document_validate(*, actor: User, document: Document) -> Document:
     require_accountant(actor, document.dossier)
     with transaction.atomic():
         document = _locked(document)
-        if document.status != Status.SENT:
+        if document.status != Status.SENT or not profile_for(document.dossier).pre_validation:
             raise ServiceError(
                 _("Only a document sent to the accountant can be validated."), code="state"
             )

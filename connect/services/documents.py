@@ -81,6 +81,12 @@ def document_update(
     document.comment = comment.strip()[:2000]
     document.binder = binder
     with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.status not in EDITABLE or locked.source == Source.SHARED:
+            raise ServiceError(
+                _("This document was sent to the accountant and can no longer be changed."),
+                code="not_editable",
+            )
         document.save(
             update_fields=[
                 "filename",

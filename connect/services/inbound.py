@@ -16,6 +16,7 @@ from django.core.mail import EmailMessage as OutgoingMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from connect.files import safe_filename
 from connect.models import Category, ConnectProfile, Document, InboundMessage, Source
 from connect.services.receive import document_receive
 from dossiers.models import Dossier
@@ -44,14 +45,45 @@ class InboundResult:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
+def sender_accepted(dossier: Dossier, sender: str) -> bool:
+    """Whether the dossier's allow-list (if any) accepts ``sender``."""
+    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    return profile is None or profile.sender_allowed(parseaddr(sender)[1])
+
+
+def _may_answer(parsed: EmailMessage, sender: str) -> bool:
+    """RFC 3834: never answer a bounce, an automatic message, a list, or ourselves."""
+    if not sender or "@" not in sender:
+        return False
+    local, _, domain = sender.partition("@")
+    own = {
+        settings.INBOUND_EMAIL_DOMAIN.lower(),
+        parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower().partition("@")[2],
+    }
+    auto = str(parsed.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(parsed.get("Precedence", "")).strip().lower()
+    return not (
+        auto != "no"
+        or precedence in ("bulk", "junk", "list")
+        or parsed.get("List-Id")
+        or local in ("mailer-daemon", "postmaster", "noreply", "no-reply")
+        or domain in own
+    )
+
+
 def inbound_message_receive(
-    *, raw: bytes, dossier: Dossier, channel: str, envelope_sender: str = ""
+    *, raw: bytes, dossier: Dossier, channel: str, envelope_sender: str | None = None
 ) -> InboundResult:
     """Keep the message, put each attachment through the receive service, and answer the
-    sender politely when something could not be taken (not allowed, no attachment, refused)."""
+    sender politely when something could not be taken (no attachment, refused files).
+    ``envelope_sender`` is the SMTP MAIL FROM when the channel knows it ("" for a bounce,
+    which is never answered); unknown (None), the From header stands in."""
     parsed = message_from_bytes(raw, policy=policy.default)
     assert isinstance(parsed, EmailMessage)  # noqa: S101 - policy.default makes EmailMessage
-    sender = parseaddr(envelope_sender or str(parsed.get("From", "")))[1].lower()
+    if envelope_sender is None:
+        envelope_sender = str(parsed.get("From", ""))
+    sender = parseaddr(envelope_sender)[1].lower()
+    subject = " ".join(str(parsed.get("Subject", "")).split())[:255]  # no CR/LF smuggled
     stored = default_storage.save(
         f"inbound/{dossier.firm.public_id}/{dossier.public_id}/{uuid.uuid4().hex}.eml",
         ContentFile(raw),
@@ -60,8 +92,8 @@ def inbound_message_receive(
         dossier=dossier,
         channel=channel,
         sender=sender[:254],
-        subject=str(parsed.get("Subject", ""))[:255],
-        message_id=str(parsed.get("Message-ID", ""))[:255],
+        subject=subject,
+        message_id=" ".join(str(parsed.get("Message-ID", "")).split())[:255],
         storage_name=stored,
         size=len(raw),
         outcome=InboundMessage.Outcome.ACCEPTED,
@@ -69,14 +101,16 @@ def inbound_message_receive(
     result = InboundResult(message=message)
     profile = ConnectProfile.objects.filter(dossier=dossier).first()
     if profile is not None and not profile.sender_allowed(sender):
-        _bounce(result, dossier, sender, reason="sender")
+        # Not answered: the sender may be forged, and an answer would confirm the address.
+        _record(result, InboundMessage.Outcome.BOUNCED, "sender")
         return result
     attachments = [part for part in parsed.iter_attachments() if part.get_filename()]
     if not attachments:
-        _bounce(result, dossier, sender, reason="none")
+        _bounce(result, dossier, sender, reason="none", parsed=parsed)
         return result
+    category = (profile.categories() if profile else list(Category.values))[0]
     for part in attachments[: settings.CONNECT_MAX_FILES_PER_REQUEST]:
-        name = str(part.get_filename())
+        name = safe_filename(str(part.get_filename()))
         payload = part.get_payload(decode=True)
         content = payload if isinstance(payload, bytes) else b""
         try:
@@ -86,8 +120,8 @@ def inbound_message_receive(
                 filename=name,
                 chunks=[content],
                 source=Source.EMAIL,
-                category=Category.PURCHASE_INVOICE,
-                comment=str(parsed.get("Subject", ""))[:200],
+                category=category,
+                comment=subject[:200],
             )
         except ServiceError as error:
             result.refused.append((name, str(error.message)))
@@ -97,27 +131,32 @@ def inbound_message_receive(
         )
         result.documents.append(received.document)
     for extra in attachments[settings.CONNECT_MAX_FILES_PER_REQUEST :]:
-        result.refused.append((str(extra.get_filename()), "limit"))
+        result.refused.append((safe_filename(str(extra.get_filename())), "limit"))
     if result.refused:
-        _bounce(result, dossier, sender, reason="refused")
+        _bounce(result, dossier, sender, reason="refused", parsed=parsed)
     return result
 
 
-def _bounce(result: InboundResult, dossier: Dossier, sender: str, *, reason: str) -> None:
-    """A polite answer to the sender, in the dossier's language."""
-    outcome = InboundMessage.Outcome.PARTIAL if result.documents else InboundMessage.Outcome.BOUNCED
+def _record(result: InboundResult, outcome: str, reason: str) -> None:
     InboundMessage.objects.filter(pk=result.message.pk).update(outcome=outcome, reason=reason)
     result.message.outcome, result.message.reason = outcome, reason
-    if not sender or "@" not in sender:
+
+
+def _bounce(
+    result: InboundResult, dossier: Dossier, sender: str, *, reason: str, parsed: EmailMessage
+) -> None:
+    """A polite answer to the sender, in the dossier's language (never to a bounce, an
+    automatic message or a list; never echoing the message's subject)."""
+    outcome = InboundMessage.Outcome.PARTIAL if result.documents else InboundMessage.Outcome.BOUNCED
+    _record(result, outcome, reason)
+    if not _may_answer(parsed, sender):
         return
     with translation.override(dossier.language):
         context = {
-            "dossier": dossier,
             "reason": reason,
             "refused": result.refused,
             "accepted": result.documents,
             "limit": settings.CONNECT_MAX_FILES_PER_REQUEST,
-            "subject": result.message.subject,
         }
         subject = render_to_string("connect/emails/bounce_subject.txt", context).strip()
         body = render_to_string("connect/emails/bounce_body.txt", context)

@@ -22,7 +22,8 @@ from connect.models import Document, Processing
 logger = logging.getLogger(__name__)
 
 THUMBNAIL_WIDTH = 480
-SWEEP_AFTER = timedelta(minutes=2)
+#: Longer than the processing task's time limit (180 s): a running task is not doubled.
+SWEEP_AFTER = timedelta(minutes=5)
 
 
 class ProcessingError(Exception):

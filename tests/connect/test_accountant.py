@@ -333,3 +333,62 @@ def test_the_accountant_gets_one_digest_per_dossier_and_period(
     with django_capture_on_commit_callbacks(execute=True):
         assert accountant_digests_send(now=now + timedelta(hours=7)) == 0
     assert len(mail.outbox) == 1
+
+
+def test_review_fixes_on_the_accountant_side(
+    dossier: Dossier, client_user: User, accountant: User, auth_client
+) -> None:
+    # The desk is the client's: the accountant cannot upload there.
+    upload_url = reverse("connect:upload", args=[dossier.public_id])
+    response = auth_client(accountant).post(
+        upload_url, {"category": "other", "uploads": [SimpleUploadedFile("x.pdf", samples.pdf(4))]}
+    )
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    # Validation only exists with pre-validation.
+    document = sent_document(dossier, client_user)
+    with pytest.raises(ServiceError):
+        services.document_validate(actor=accountant, document=document)
+    # Sharing bytes the dossier already holds shares nothing and says so.
+    client = auth_client(accountant)
+    client.get(reverse("connect:share", args=[dossier.public_id]))
+    bank = Binder.objects.get(dossier=dossier, builtin="bank_statements")
+    response = client.post(
+        reverse("connect:share", args=[dossier.public_id]),
+        {"file": SimpleUploadedFile("same.pdf", samples.pdf(1)), "binder": str(bank.public_id)},
+    )
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert not Document.objects.filter(source="shared").exists()
+
+
+def test_upload_and_send_with_a_missing_fact_keeps_the_file_and_explains(
+    dossier: Dossier, client_user: User, auth_client
+) -> None:
+    profile = services.profile_for(dossier)
+    profile.require_amount = True
+    profile.save()
+    response = auth_client(client_user).post(
+        reverse("connect:upload", args=[dossier.public_id]),
+        {
+            "category": "purchase_invoice",
+            "send": "on",
+            "uploads": [SimpleUploadedFile("a.pdf", samples.pdf(5))],
+        },
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == HTTPStatus.OK
+    messages = [r["message"] for r in response.json()["results"]]
+    assert any("montant" in m for m in messages)
+    assert Document.objects.get().status == "draft"
+
+
+def test_the_clients_desk_stays_private_until_sent(
+    dossier: Dossier, client_user: User, accountant: User, auth_client
+) -> None:
+    draft = services.document_receive(
+        dossier=dossier, actor=client_user, filename="d.pdf", chunks=[samples.pdf(6)], source="web"
+    ).document
+    url = reverse("connect:document", args=[draft.public_id])
+    assert auth_client(accountant).get(url).status_code == HTTPStatus.NOT_FOUND
+    assert auth_client(client_user).get(url).status_code == HTTPStatus.OK
+    services.documents_send(actor=client_user, dossier=dossier, documents=[draft])
+    assert auth_client(accountant).get(url).status_code == HTTPStatus.OK

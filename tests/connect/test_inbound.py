@@ -7,7 +7,7 @@ import smtplib
 import subprocess
 import sys
 import time
-from email import policy
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http import HTTPStatus
 
@@ -109,7 +109,8 @@ def test_unusable_mail_is_answered_and_creates_nothing(
         result = inbound_message_receive(raw=raw, dossier=dossier, channel="test")
     assert not Document.objects.exists()
     assert result.message.outcome == "bounced"
-    assert len(mail.outbox) == 1
+    # A sender outside the allow-list is not answered (it may be forged).
+    assert len(mail.outbox) == (0 if case == "sender_not_allowed" else 1)
 
 
 @pytest.mark.integration
@@ -161,6 +162,16 @@ def test_mail_delivered_over_smtp_to_inbound_smtp_becomes_two_documents(
                     ["unknown@" + settings.INBOUND_EMAIL_DOMAIN],
                     b"Subject: x\r\n\r\nx",
                 )
+            profile = profile_for(dossier)
+            profile.email_allow_list = "@proximus.be"
+            profile.save()
+            with pytest.raises(smtplib.SMTPDataError) as refused_sender:
+                smtp.sendmail(
+                    "spam@example.com",
+                    [address],
+                    message(address, ("f3.pdf", samples.pdf(3), "application/pdf")),
+                )
+            assert refused_sender.value.smtp_code == 550
         documents = Document.objects.filter(dossier=dossier).order_by("filename")
         assert [(d.filename, d.source, d.status) for d in documents] == [
             ("f1.pdf", "email", "draft"),
@@ -238,3 +249,43 @@ def test_hostile_attachments_are_refused_through_e_mail(
         not data and result.message.outcome == "bounced"
     )
     assert len(mail.outbox) == 1  # the sender is told why
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Auto-Submitted": "auto-replied"}, {"Precedence": "bulk"}, {"List-Id": "<x.example>"}],
+)
+def test_automatic_messages_are_never_answered(
+    dossier: Dossier, headers: dict, django_capture_on_commit_callbacks
+) -> None:
+    raw = message(inbound_email_address(dossier))
+    msg = message_from_bytes(raw, policy=policy.SMTP)
+    for name, value in headers.items():
+        msg[name] = value
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_message_receive(raw=msg.as_bytes(), dossier=dossier, channel="test")
+        inbound_message_receive(
+            raw=raw, dossier=dossier, channel="test", envelope_sender=""
+        )  # a bounce: null sender
+    assert mail.outbox == []
+
+
+def test_the_subject_cannot_smuggle_headers(dossier: Dossier) -> None:
+    raw = message(
+        inbound_email_address(dossier),
+        ("a.pdf", samples.pdf(), "application/pdf"),
+        subject="=?utf-8?q?hi=0D=0ABcc=3A_x=40y=2Ez?=",
+    )
+    result = inbound_message_receive(raw=raw, dossier=dossier, channel="test")
+    assert "\n" not in result.message.subject and "\r" not in result.message.subject
+
+
+def test_the_allow_list_decides_who_is_accepted(dossier: Dossier) -> None:
+    from connect.services.inbound import sender_accepted
+
+    assert sender_accepted(dossier, "anyone@example.com")
+    profile = profile_for(dossier)
+    profile.email_allow_list = "@proximus.be"
+    profile.save()
+    assert sender_accepted(dossier, "Factures <factures@proximus.be>")
+    assert not sender_accepted(dossier, "anyone@example.com")

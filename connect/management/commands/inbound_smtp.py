@@ -15,7 +15,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from connect.services.inbound import dossier_for_address, inbound_message_receive
+from connect.services.inbound import (
+    dossier_for_address,
+    inbound_message_receive,
+    sender_accepted,
+)
 
 
 class InboundHandler:
@@ -35,13 +39,23 @@ class InboundHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        await sync_to_async(_deliver)(raw, list(envelope.rcpt_tos), envelope.mail_from or "")
+        sender = envelope.mail_from or ""
+        if not await sync_to_async(_accepted)(list(envelope.rcpt_tos), sender):
+            return "550 5.7.1 Sender not accepted for this address"
+        await sync_to_async(_deliver)(raw, list(envelope.rcpt_tos), sender)
         return "250 Message accepted"
 
 
 def _dossier_for(address: str) -> Any:
     close_old_connections()
     return dossier_for_address(address)
+
+
+def _accepted(recipients: list[str], sender: str) -> bool:
+    """Refused during the SMTP dialogue (no bounce later) when no dossier accepts the sender."""
+    close_old_connections()
+    dossiers = [d for d in map(dossier_for_address, recipients) if d is not None]
+    return any(sender_accepted(d, sender) for d in dossiers)
 
 
 def _deliver(raw: bytes, recipients: list[str], sender: str) -> None:
@@ -64,7 +78,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=2525)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        limit = settings.CONNECT_MAX_UPLOAD_SIZE * settings.CONNECT_MAX_FILES_PER_REQUEST
+        # One largest attachment, base64-encoded (x 4/3), with room for the message around it.
+        limit = settings.CONNECT_MAX_UPLOAD_SIZE * 14 // 10 + 1024 * 1024
         controller = Controller(
             InboundHandler(), hostname=options["host"], port=options["port"], data_size_limit=limit
         )
