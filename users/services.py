@@ -326,126 +326,108 @@ def user_update(
     dossiers given in ``accesses`` (a dossier given with no role loses every role)."""
     language_clean(language)
     try:
-        return _user_update(
-            firm=firm,
-            actor=actor,
-            user=user,
-            first_name=first_name,
-            last_name=last_name,
-            language=language,
-            level=level,
-            active=active,
-            accesses=accesses,
-        )
+        with transaction.atomic():
+            # Both memberships are locked, and every permission is checked on what is locked.
+            actor_membership = (
+                FirmMembership.objects.select_for_update()
+                .staff()
+                .filter(user=actor, firm=firm)
+                .first()
+            )
+            if actor_membership is None:
+                raise ServiceError(_("You cannot manage the users of this firm."), code="forbidden")
+            membership = (
+                FirmMembership.objects.select_for_update().filter(user=user, firm=firm).first()
+            )
+            if membership is None:
+                raise ServiceError(
+                    _("This user does not belong to your firm."), code="not_a_member"
+                )
+            _check_can_manage(actor_membership, membership)
+            if level != membership.level:
+                _check_level(actor_membership, level)
+            cleaned = _clean_accesses(firm=firm, level=level, accesses=accesses)
+            loses_admin = membership.level == FirmLevel.LICENCE_ADMIN and (
+                level != FirmLevel.LICENCE_ADMIN or not active
+            )
+            if loses_admin and not (
+                FirmMembership.objects.select_for_update()
+                .active()
+                .filter(firm=firm, level=FirmLevel.LICENCE_ADMIN)
+                .exclude(pk=membership.pk)
+                .exists()
+            ):
+                raise ServiceError(
+                    _("The firm must keep at least one active licence admin."),
+                    code="last_licence_admin",
+                    field="level",
+                )
+            identity = {
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "language": user.language,
+            }
+            wanted = {
+                "first_name": first_name.strip(),
+                "last_name": last_name.strip(),
+                "language": language,
+            }
+            if wanted != identity and identity_shared(user, firm):
+                raise ServiceError(
+                    _(
+                        "This person also belongs to another firm: only they can change their name "
+                        "and language."
+                    ),
+                    code="identity_shared",
+                    field="first_name",
+                )
+            user.first_name, user.last_name, user.language = (
+                first_name.strip(),
+                last_name.strip(),
+                language,
+            )
+            if audit_changes(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.USER_CHANGED,
+                subject_user=user,
+                before=identity,
+                after={
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                    "language": user.language,
+                },
+            ):
+                user.save(update_fields=["first_name", "last_name", "language"])
+            audit_changes(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.LEVEL_CHANGED,
+                subject_user=user,
+                before={"level": membership.level},
+                after={"level": level},
+            )
+            audit_changes(
+                firm=firm,
+                actor=actor,
+                subject_user=user,
+                action=AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
+                before={"active": membership.is_active},
+                after={"active": active},
+            )
+            if membership.is_active and not active:
+                Invitation.objects.filter(
+                    user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
+                ).update(revoked_at=timezone.now())
+            membership.level, membership.is_active = level, active
+            membership.save(update_fields=["level", "is_active"])
+            _identity_active_sync(user)
+            _roles_apply(actor=actor, firm=firm, user=user, accesses=cleaned)
     except IntegrityError:  # a concurrent change of the same roles won the race
         raise ServiceError(
             _("This user was changed by someone else at the same time. Please try again."),
             code="conflict",
         ) from None
-
-
-def _user_update(
-    *,
-    firm: Firm,
-    actor: User,
-    user: User,
-    first_name: str,
-    last_name: str,
-    language: str,
-    level: str,
-    active: bool,
-    accesses: Accesses,
-) -> User:
-    with transaction.atomic():
-        # Both memberships are locked, and every permission is checked on what is locked.
-        actor_membership = (
-            FirmMembership.objects.select_for_update().staff().filter(user=actor, firm=firm).first()
-        )
-        if actor_membership is None:
-            raise ServiceError(_("You cannot manage the users of this firm."), code="forbidden")
-        membership = FirmMembership.objects.select_for_update().filter(user=user, firm=firm).first()
-        if membership is None:
-            raise ServiceError(_("This user does not belong to your firm."), code="not_a_member")
-        _check_can_manage(actor_membership, membership)
-        if level != membership.level:
-            _check_level(actor_membership, level)
-        cleaned = _clean_accesses(firm=firm, level=level, accesses=accesses)
-        loses_admin = membership.level == FirmLevel.LICENCE_ADMIN and (
-            level != FirmLevel.LICENCE_ADMIN or not active
-        )
-        if loses_admin and not (
-            FirmMembership.objects.select_for_update()
-            .active()
-            .filter(firm=firm, level=FirmLevel.LICENCE_ADMIN)
-            .exclude(pk=membership.pk)
-            .exists()
-        ):
-            raise ServiceError(
-                _("The firm must keep at least one active licence admin."),
-                code="last_licence_admin",
-                field="level",
-            )
-        identity = {
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "language": user.language,
-        }
-        wanted = {
-            "first_name": first_name.strip(),
-            "last_name": last_name.strip(),
-            "language": language,
-        }
-        if wanted != identity and identity_shared(user, firm):
-            raise ServiceError(
-                _(
-                    "This person also belongs to another firm: only they can change their name "
-                    "and language."
-                ),
-                code="identity_shared",
-                field="first_name",
-            )
-        user.first_name, user.last_name, user.language = (
-            first_name.strip(),
-            last_name.strip(),
-            language,
-        )
-        if audit_changes(
-            firm=firm,
-            actor=actor,
-            action=AuditAction.USER_CHANGED,
-            subject_user=user,
-            before=identity,
-            after={
-                "first_name": user.first_name,
-                "last_name": user.last_name,
-                "language": user.language,
-            },
-        ):
-            user.save(update_fields=["first_name", "last_name", "language"])
-        audit_changes(
-            firm=firm,
-            actor=actor,
-            action=AuditAction.LEVEL_CHANGED,
-            subject_user=user,
-            before={"level": membership.level},
-            after={"level": level},
-        )
-        audit_changes(
-            firm=firm,
-            actor=actor,
-            subject_user=user,
-            action=AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED,
-            before={"active": membership.is_active},
-            after={"active": active},
-        )
-        if membership.is_active and not active:
-            Invitation.objects.filter(
-                user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
-            ).update(revoked_at=timezone.now())
-        membership.level, membership.is_active = level, active
-        membership.save(update_fields=["level", "is_active"])
-        _identity_active_sync(user)
-        _roles_apply(actor=actor, firm=firm, user=user, accesses=cleaned)
     return user
 
 
