@@ -3,7 +3,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from connect.models import Binder, Category
+from connect.models import Binder, Category, Status
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.tif,.tiff,.heic,.heif,.xml,application/pdf,image/*,text/xml"
 
@@ -133,8 +133,6 @@ class InboxFilterForm(forms.Form):
         field = cast(forms.ModelChoiceField, self.fields["dossier"])
         field.queryset = dossiers
         field.empty_label = _("All")
-        from connect.models import Status
-
         status = cast(forms.ChoiceField, self.fields["status"])
         status.choices = [
             ("", _("New and retrieved")),

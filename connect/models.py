@@ -112,11 +112,6 @@ class Binder(models.Model):
         return f"{self.parent.path} / {self.display_name}" if self.parent else self.display_name
 
 
-class DocumentQuerySet(models.QuerySet["Document"]):
-    def inbound(self) -> "DocumentQuerySet":
-        return self.exclude(source=Source.SHARED)
-
-
 class Document(models.Model):
     """One file exchanged in a dossier, with the facts the client or the accountant added."""
 
@@ -170,8 +165,6 @@ class Document(models.Model):
     inbound_message = models.ForeignKey(
         "InboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )
-
-    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")

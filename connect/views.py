@@ -36,7 +36,7 @@ from portal.forms import form_add_service_error, form_status
 from portal.types import AuthedRequest
 from portal.views import dossier_chooser
 from users.models import Role
-from users.selectors import roles_by_dossier_for
+from users.selectors import roles_on_dossier_for
 
 PER_PAGE = 50
 SECTION_TABS = {"invoices": ("desk", "sent", "archive"), "documents": ("desk", "sent", "shared")}
@@ -67,7 +67,7 @@ def dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
 
 
 def _roles(request: AuthedRequest, dossier: Dossier) -> set[str]:
-    return roles_by_dossier_for(actor=request.user).get(dossier.pk, set())
+    return roles_on_dossier_for(actor=request.user, dossier=dossier)
 
 
 @login_required
@@ -254,10 +254,11 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
     the client's desk, the form to change them."""
     current = document_get_for(actor=request.user, public_id=document_id)
     binders = binder_list_for(actor=request.user, dossier=current.dossier)
+    roles = _roles(request, current.dossier)
     editable = (
         current.status in services.documents.EDITABLE
         and current.source != Source.SHARED
-        and Role.CONNECT_ENTREPRENEUR in _roles(request, current.dossier)
+        and Role.CONNECT_ENTREPRENEUR in roles
     )
     initial = {
         "filename": current.filename,
@@ -281,7 +282,7 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
             else:
                 messages.success(request, _("The document was saved."))
                 return redirect("connect:document", document_id=current.public_id)
-    is_accountant = Role.CONNECT_ACCOUNTANT in _roles(request, current.dossier)
+    is_accountant = Role.CONNECT_ACCOUNTANT in roles
     context = {
         "document": current,
         "form": form,

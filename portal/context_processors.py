@@ -11,7 +11,6 @@ def header(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     memberships = request_memberships(request) if user is not None and user.is_authenticated else []
     return {
-        "header_memberships": memberships,
         "header_firm_names": sorted({m.firm.name for m in memberships}),
         "header_languages": settings.LANGUAGES,
     }

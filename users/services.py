@@ -225,6 +225,15 @@ def _identity_active_sync(user: User) -> None:
         user.save(update_fields=["is_active"])
 
 
+def _already_member(email: str) -> ServiceError:
+    return ServiceError(
+        _("%(email)s is already a user of your firm: change their accesses instead.")
+        % {"email": email},
+        code="already_member",
+        field="email",
+    )
+
+
 def user_invite(
     *,
     firm: Firm,
@@ -245,68 +254,31 @@ def user_invite(
     email = winbooks_id_clean(email)
     language_clean(language)
     cleaned = _clean_accesses(firm=firm, level=level, accesses=accesses)
-    try:
-        return _user_invite(
-            firm=firm,
-            actor=actor,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            language=language,
-            level=level,
-            active=active,
-            accesses=cleaned,
-            send_email=send_email,
-        )
-    except IntegrityError:  # a concurrent submission of the same person won the race
+    if send_email and not active:
         raise ServiceError(
-            _("%(email)s is already a user of your firm: change their accesses instead.")
-            % {"email": email},
-            code="already_member",
-            field="email",
-        ) from None
-
-
-def _user_invite(
-    *,
-    firm: Firm,
-    actor: User,
-    email: str,
-    first_name: str,
-    last_name: str,
-    language: str,
-    level: str,
-    active: bool,
-    accesses: dict[Dossier, set[str]],
-    send_email: bool,
-) -> User:
-    with transaction.atomic():
-        user, created = user_get_or_create(
-            email=email, first_name=first_name, last_name=last_name, language=language
+            _("An inactive user cannot be invited."), code="inactive", field="active"
         )
-        if FirmMembership.objects.filter(user=user, firm=firm).exists():
-            raise ServiceError(
-                _("%(email)s is already a user of your firm: change their accesses instead.")
-                % {"email": email},
-                code="already_member",
-                field="email",
+    try:
+        with transaction.atomic():
+            user, created = user_get_or_create(
+                email=email, first_name=first_name, last_name=last_name, language=language
             )
-        FirmMembership.objects.create(user=user, firm=firm, level=level, is_active=active)
-        _identity_active_sync(user)
-        audit_record(
-            firm=firm,
-            actor=actor,
-            action=AuditAction.USER_CREATED if created else AuditAction.USER_LINKED,
-            subject_user=user,
-            after={"email": email, "level": level, "active": active, "language": user.language},
-        )
-        _roles_apply(actor=actor, firm=firm, user=user, accesses=accesses)
-        if send_email:
-            if not active:
-                raise ServiceError(
-                    _("An inactive user cannot be invited."), code="inactive", field="active"
-                )
-            invitation_send(actor=actor, firm=firm, user=user)
+            if FirmMembership.objects.filter(user=user, firm=firm).exists():
+                raise _already_member(email)
+            FirmMembership.objects.create(user=user, firm=firm, level=level, is_active=active)
+            _identity_active_sync(user)
+            audit_record(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.USER_CREATED if created else AuditAction.USER_LINKED,
+                subject_user=user,
+                after={"email": email, "level": level, "active": active, "language": user.language},
+            )
+            _roles_apply(actor=actor, firm=firm, user=user, accesses=cleaned)
+            if send_email:
+                invitation_send(actor=actor, firm=firm, user=user)
+    except IntegrityError:  # a concurrent submission of the same person won the race
+        raise _already_member(email) from None
     return user
 
 

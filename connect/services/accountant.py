@@ -22,7 +22,7 @@ from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
 from users.models import Role, User
-from users.selectors import roles_by_dossier_for
+from users.selectors import roles_on_dossier_for
 
 #: Documents the accountant still works on (sent and not booked).
 OPEN = (Status.SENT, Status.VALIDATED, Status.RETRIEVED)
@@ -35,7 +35,7 @@ def profile_for(dossier: Dossier) -> ConnectProfile:
 
 def require_accountant(actor: User, dossier: Dossier) -> None:
     if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists() or (
-        Role.CONNECT_ACCOUNTANT not in roles_by_dossier_for(actor=actor).get(dossier.pk, set())
+        Role.CONNECT_ACCOUNTANT not in roles_on_dossier_for(actor=actor, dossier=dossier)
     ):
         raise ServiceError(_("Only the dossier's accountant can do this."), code="forbidden")
 

@@ -24,7 +24,7 @@ from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
 from users.models import Role, User
-from users.selectors import roles_by_dossier_for
+from users.selectors import roles_on_dossier_for
 
 #: What the client may still change: documents on the desk (new, or rejected to correct).
 EDITABLE = (Status.DRAFT, Status.REJECTED)
@@ -32,7 +32,7 @@ EDITABLE = (Status.DRAFT, Status.REJECTED)
 
 def _require_role(actor: User, dossier: Dossier, role: str) -> None:
     if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists() or (
-        role not in roles_by_dossier_for(actor=actor).get(dossier.pk, set())
+        role not in roles_on_dossier_for(actor=actor, dossier=dossier)
     ):
         raise ServiceError(_("You cannot change documents of this dossier."), code="forbidden")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -78,8 +79,6 @@ def document_receive(
     allowed = profile.categories() if profile else list(Category.values)
     if category not in Category.values or (shared_into is None and category not in allowed):
         raise ServiceError(_("Choose a category."), code="category_invalid", field="category")
-    from django.conf import settings
-
     name = safe_filename(filename)
     spooled = spool(chunks, max_size=settings.CONNECT_MAX_UPLOAD_SIZE)
     try:
