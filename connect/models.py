@@ -54,6 +54,21 @@ class Processing(models.TextChoices):
     QUARANTINED = "quarantined", _("quarantined")
 
 
+class Recognition(models.TextChoices):
+    """Where the document stands in the processing mode's pipeline (after sending)."""
+
+    NONE = "none", _("not needed")
+    PENDING = "pending", _("being read")
+    DONE = "done", _("read")
+    REVIEW = "review", _("waiting for review")
+    FALLBACK = "fallback", _("delivered as Transport")
+    FAILED = "failed", _("could not be read")
+
+
+#: Recognition states that keep a sent document from the retrieval queue.
+RECOGNITION_WAITING = (Recognition.PENDING, Recognition.REVIEW)
+
+
 class BuiltinBinder(models.TextChoices):
     """The locked binders every dossier has, filled by the accountant."""
 
@@ -165,6 +180,26 @@ class Document(models.Model):
     inbound_message = models.ForeignKey(
         "InboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )
+    # Processing mode and recognition (the pipeline after sending)
+    processing_mode = models.CharField(_("processing mode"), max_length=10, default="transport")
+    recognition = models.CharField(
+        max_length=10, choices=Recognition.choices, default=Recognition.NONE
+    )
+    recognition_attempts = models.PositiveSmallIntegerField(default=0)
+    #: The facts delivered with the document (DESIGN.md §4 `recognized`): from the UBL, from
+    #: recognition, or as corrected by the accountant.
+    recognized = models.JSONField(null=True, blank=True)
+    #: What the machine read, kept when the accountant corrects it.
+    recognized_machine = models.JSONField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -190,10 +225,83 @@ class Document(models.Model):
                 name="document_inbox_open",
             ),
             models.Index(fields=("processing", "uploaded_at"), name="document_processing"),
+            # The retrieval queue of a dossier (API `status=new`), in the order it is offered.
+            models.Index(
+                fields=("dossier", "ready_at", "id"),
+                condition=Q(status__in=("sent", "validated")) & ~Q(source="shared"),
+                name="document_retrieval",
+            ),
+            models.Index(
+                fields=("recognition", "sent_at"),
+                condition=Q(recognition__in=("pending", "review")),
+                name="document_recognition",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.filename
+
+
+class DocumentText(models.Model):
+    """The text read from a document (text layer, OCR or e-invoice), for full-text search. On
+    PostgreSQL a GIN index over the French, Dutch, German and English configurations serves
+    the search (migration 0005)."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="text")
+    text = models.TextField(blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    language = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        verbose_name = _("document text")
+        verbose_name_plural = _("document texts")
+
+    def __str__(self) -> str:
+        return f"text of {self.document_id}"
+
+
+class DocumentAttachment(models.Model):
+    """A file embedded in a Peppol e-invoice (EmbeddedDocumentBinaryObject), kept with it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("name"), max_length=200)
+    storage_name = models.CharField(max_length=300, unique=True)
+    declared_type = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=100)
+    type_matches = models.BooleanField(default=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class CreditUse(models.Model):
+    """The ledger of recognition credits: one row per recognised document, at most."""
+
+    firm = models.ForeignKey("dossiers.Firm", on_delete=models.PROTECT, related_name="credit_uses")
+    mode = models.CharField(max_length=10)
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="credit_use")
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="+")
+    #: Who sent the document (whose action consumed the credit).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit used")
+        verbose_name_plural = _("credits used")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.firm_id} {self.mode} {self.document_id}"
 
 
 class EventKind(models.TextChoices):
@@ -205,6 +313,9 @@ class EventKind(models.TextChoices):
     RETRIEVED = "retrieved", _("Retrieved")
     BOOKED = "booked", _("Booked")
     SHARED = "shared", _("Shared with the client")
+    RECOGNISED = "recognised", _("Read")
+    REVIEWED = "reviewed", _("Facts corrected")
+    MODE = "mode", _("Processing mode changed")
 
 
 class DocumentEvent(models.Model):

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from connect.models import ConnectProfile, Document, Status
+from dossiers.models import Firm, ProcessingMode
 from portal.mail import email_enqueue
-from users.models import Role, User
+from users.models import FirmLevel, Role, User
 
 
 def _recipients(document: Document, role: str) -> list[User]:
@@ -100,3 +101,25 @@ def accountant_digests_send(*, now: datetime | None = None) -> int:
             locked.save(update_fields=["last_digest_at"])
         reported += 1
     return reported
+
+
+def notify_credits_exhausted(*, firm: Firm, mode: str) -> int:
+    """Tell the firm's licence admins (once, the caller records it) that a cartouche ran out."""
+    admins = User.objects.filter(
+        is_active=True,
+        memberships__firm=firm,
+        memberships__is_active=True,
+        memberships__level=FirmLevel.LICENCE_ADMIN,
+    ).distinct()
+    count = 0
+    for user in admins:
+        with translation.override(user.language):
+            context = {"user": user, "firm": firm, "mode_label": ProcessingMode(mode).label}
+            subject = render_to_string("connect/emails/credits_subject.txt", context).strip()
+            body = render_to_string("connect/emails/credits_body.txt", context)
+        email_enqueue(
+            EmailMultiAlternatives(subject=subject, body=body, to=[user.email]),
+            kind="credits.exhausted",
+        )
+        count += 1
+    return count

@@ -10,14 +10,27 @@ def document_process(document_id: int) -> None:
     processing.document_process(document_id=document_id)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)
+def document_recognise(document_id: int) -> None:
+    """Read the facts of a sent document according to its processing mode. A worker killed
+    mid-task leaves the message unacknowledged: it runs again (at most one credit is taken)."""
+    from connect.services.pipeline import document_recognise as recognise
+
+    recognise(document_id=document_id)
+
+
 @shared_task
 def document_processing_sweep() -> int:
-    """Beat: enqueue again the documents whose processing never started (broker down) or
-    failed; those that failed too often end quarantined."""
+    """Beat: enqueue again the documents whose processing or reading never started (broker
+    down) or was interrupted; those that failed too often end quarantined or delivered as
+    they are."""
     ids = processing.document_processing_sweep()
     for document_id in ids:
         document_process.delay(document_id)
-    return len(ids)
+    pending = processing.document_recognition_sweep()
+    for document_id in pending:
+        document_recognise.delay(document_id)
+    return len(ids) + len(pending)
 
 
 @shared_task

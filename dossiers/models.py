@@ -65,6 +65,8 @@ class Cartouche(models.Model):
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="cartouches")
     mode = models.CharField(_("processing mode"), max_length=10, choices=ProcessingMode.choices)
     credits = models.PositiveIntegerField(_("credits"), default=0)
+    #: When the licence admins were told the credits ran out (cleared when credits are added).
+    exhausted_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("cartouche")

@@ -48,6 +48,12 @@ portal_patterns = [
         name="user_invitation_revoke",
     ),
     path("portal/firms/<uuid:firm_id>/staff/", user_views.staff_search, name="staff_search"),
+    path("portal/tokens/", user_views.api_tokens, name="api_tokens"),
+    path(
+        "portal/tokens/<uuid:token_id>/revoke/",
+        user_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("view/", views.view_home, name="view"),
     path("view/dossiers/<uuid:dossier_id>/", views.view_dossier, name="view_dossier"),
 ]
@@ -55,6 +61,7 @@ portal_patterns = [
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("connect/", include("connect.urls")),
+    path("api/v1/", include(("portal.api_urls", "api"))),
     path("accounts/", include("users.urls")),
     path("invitation/<str:token>/", user_views.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),

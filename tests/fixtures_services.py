@@ -131,7 +131,7 @@ def celery_worker_process(
         "portal",
         "worker",
         "-Q",
-        "default,mail,documents",
+        "default,mail,documents,recognition",
         "--concurrency",
         "1",
         "--loglevel",

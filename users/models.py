@@ -223,3 +223,34 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def alive(self) -> "ApiTokenQuerySet":
+        """Tokens that still open the API: not revoked, of an active user."""
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal API token of a user, for a desktop tool or a script. Only the SHA-256 of the
+    token is stored; the token is shown once, when it is made. Its prefix identifies it in
+    lists."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from dossiers.models import Dossier, Firm
-from users.models import DossierAccess, FirmMembership, Invitation, User
+from users.models import ApiToken, DossierAccess, FirmMembership, Invitation, User
 
 
 def memberships_for(*, actor: User) -> list[FirmMembership]:
@@ -139,3 +139,19 @@ def roles_on_dossier(*, actor: User, dossier: Dossier) -> dict[str, list[User]]:
     for access in accesses:
         by_role[access.role].append(access.user)
     return dict(by_role)
+
+
+def api_token_list_for(*, actor: User) -> QuerySet[ApiToken]:
+    """The actor's own tokens, newest first (a token is never shown to anyone else)."""
+    return ApiToken.objects.filter(user=actor).order_by("revoked_at", "-created_at", "-id")
+
+
+def api_token_get_for(*, actor: User, public_id: object) -> ApiToken:
+    try:
+        uid = uuid.UUID(str(public_id))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    token = ApiToken.objects.filter(user=actor, public_id=uid).first()
+    if token is None:
+        raise Http404
+    return token

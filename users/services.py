@@ -1,6 +1,7 @@
 """Writes on identities, memberships, dossier roles and invitations."""
 
 import hashlib
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from portal.mail import email_enqueue_rendered_later
 from portal.models import AuditAction
 from portal.services import audit_changes, audit_record
 from users.models import (
+    ApiToken,
     DossierAccess,
     FirmLevel,
     FirmMembership,
@@ -505,3 +507,59 @@ def invitation_accept(*, token: str, password: str) -> User:
             subject_user=user,
         )
     return user
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "wbp_"  # noqa: S105 - a public marker, not a secret
+#: How often a token's "last used" is written (not on every request).
+API_TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+API_TOKENS_PER_USER = 20
+
+
+def api_token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal token of ``actor``; the raw token is returned once and never stored."""
+    name = " ".join((name or "").split())[:100]
+    if not name:
+        raise ServiceError(_("Give the token a name."), code="name_required", field="name")
+    if not actor.is_active:
+        raise ServiceError(_("An inactive user cannot have API tokens."), code="inactive")
+    if ApiToken.objects.filter(user=actor, revoked_at__isnull=True).count() >= API_TOKENS_PER_USER:
+        raise ServiceError(
+            _("You have too many tokens: revoke one you no longer use."), code="too_many"
+        )
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, name=name, prefix=raw[: len(API_TOKEN_PREFIX) + 6], key_hash=api_token_hash(raw)
+    )
+    return token, raw
+
+
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke one of the actor's own tokens (revoking twice changes nothing)."""
+    if token.user_id != actor.pk:
+        raise ServiceError(_("This token is not yours."), code="not_found")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The live token for ``raw`` (its user active), noting when it was last used."""
+    if not raw or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.alive().select_related("user").filter(key_hash=api_token_hash(raw)).first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > API_TOKEN_TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -20,9 +20,11 @@ from portal.forms import form_add_service_error, form_status
 from portal.selectors import audit_list_for
 from portal.types import AuthedRequest
 from users import services
-from users.forms import InvitationAcceptForm, UserForm, role_field_name
+from users.forms import ApiTokenForm, InvitationAcceptForm, UserForm, role_field_name
 from users.models import FirmLevel, Role
 from users.selectors import (
+    api_token_get_for,
+    api_token_list_for,
     firm_staff_search_for,
     firm_user_get_for,
     firm_user_list_for,
@@ -273,3 +275,36 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("Welcome! Your password is set."))
             return redirect("portal:hub")
     return render(request, "users/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def api_tokens(request: AuthedRequest) -> HttpResponse:
+    """The user's personal API tokens: made here (shown once), listed, revoked."""
+    form = ApiTokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = services.api_token_create(
+                actor=request.user, name=form.cleaned_data["name"]
+            )
+            created = {"token": token, "raw": raw}
+            form = ApiTokenForm()
+        except ServiceError as error:
+            form_add_service_error(form, error)
+    response = render(
+        request,
+        "users/api_tokens.html",
+        {"form": form, "created": created, "tokens": api_token_list_for(actor=request.user)},
+        status=form_status(form),
+    )
+    response["Cache-Control"] = "no-store"  # the new token is on this page
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: AuthedRequest, token_id: str) -> HttpResponse:
+    token = api_token_get_for(actor=request.user, public_id=token_id)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
+    return redirect("portal:api_tokens")

@@ -17,6 +17,7 @@ from connect.models import (
     Status,
 )
 from connect.notifications import notify_client
+from connect.services.pipeline import pipeline_start
 from connect.services.receive import ReceiveResult, document_receive
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
@@ -60,6 +61,7 @@ def document_validate(*, actor: User, document: Document) -> Document:
         document.status = Status.VALIDATED
         document.save(update_fields=["status"])
         DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.VALIDATED)
+        pipeline_start(document=document, profile=profile_for(document.dossier))
     return document
 
 

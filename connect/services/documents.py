@@ -19,6 +19,7 @@ from connect.models import (
     Source,
     Status,
 )
+from connect.services.pipeline import pipeline_start
 from connect.services.receive import missing_facts
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
@@ -105,8 +106,15 @@ def document_update(
 
 def documents_send(*, actor: User, dossier: Dossier, documents: Iterable[Document]) -> int:
     """Send documents of the desk to the accountant; returns how many left the desk. When one
-    lacks a fact the dossier's profile requires, none is sent and the client is told which."""
-    _require_role(actor, dossier, Role.CONNECT_ENTREPRENEUR)
+    lacks a fact the dossier's profile requires, none is sent and the client is told which.
+    The accountant may send what they uploaded themselves (a sender script, a scanner)."""
+    roles = roles_on_dossier_for(actor=actor, dossier=dossier)
+    documents = list(documents)
+    own_uploads = all(d.uploaded_by_id == actor.pk for d in documents)
+    if Role.CONNECT_ACCOUNTANT in roles and Role.CONNECT_ENTREPRENEUR not in roles and own_uploads:
+        _require_role(actor, dossier, Role.CONNECT_ACCOUNTANT)
+    else:
+        _require_role(actor, dossier, Role.CONNECT_ENTREPRENEUR)
     ids = [d.pk for d in documents if d.dossier_id == dossier.pk]
     profile = ConnectProfile.objects.filter(dossier=dossier).first()
     with transaction.atomic():
@@ -129,6 +137,7 @@ def documents_send(*, actor: User, dossier: Dossier, documents: Iterable[Documen
             document.status, document.sent_at, document.reject_reason = Status.SENT, now, ""
             document.save(update_fields=["status", "sent_at", "reject_reason"])
             DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.SENT)
+            pipeline_start(document=document, profile=profile)
         return len(candidates)
 
 

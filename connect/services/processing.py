@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from connect.files import PDF
-from connect.models import Document, Processing
+from connect.models import Document, Processing, Recognition
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ def document_process(*, document_id: int) -> Document | None:
                         f"thumbnails/{document.firm.public_id}/{document.public_id}.png",
                         File(handle),
                     )
+        if document.is_ubl and document.recognized is None:
+            _ubl_facts(document)
     except (ProcessingError, OSError) as exc:
         failed = document.processing_attempts >= max_attempts
         Document.objects.filter(pk=document.pk).update(
@@ -129,6 +131,18 @@ def document_process(*, document_id: int) -> Document | None:
     return document
 
 
+def _ubl_facts(document: Document) -> None:
+    """An e-invoice's facts are read at once (the client sees them on the desk), whatever the
+    processing mode; a failure here is retried when the document is sent."""
+    from connect.services.pipeline import ubl_read
+    from connect.ubl import UblError
+
+    try:
+        ubl_read(document)
+    except UblError as exc:
+        logger.warning("e-invoice %s could not be read: %s", document.pk, exc)
+
+
 def document_processing_sweep() -> list[int]:
     """Ids of documents whose processing never started or failed, to enqueue again."""
     stale = timezone.now() - SWEEP_AFTER
@@ -136,4 +150,15 @@ def document_processing_sweep() -> list[int]:
         Document.objects.filter(
             processing__in=(Processing.PENDING, Processing.FAILED), uploaded_at__lt=stale
         ).values_list("pk", flat=True)[:500]
+    )
+
+
+def document_recognition_sweep() -> list[int]:
+    """Ids of sent documents whose reading never started or was interrupted (a worker killed
+    mid-task), to enqueue again."""
+    stale = timezone.now() - SWEEP_AFTER
+    return list(
+        Document.objects.filter(recognition=Recognition.PENDING, sent_at__lt=stale).values_list(
+            "pk", flat=True
+        )[:500]
     )

@@ -24,7 +24,7 @@ from connect.models import (
     EventKind,
     Status,
 )
-from dossiers.models import Dossier
+from dossiers.models import LIGHT_MODES, Dossier, ProcessingMode
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
 from portal.queue import enqueue_on_commit
@@ -120,6 +120,9 @@ def document_receive(
                     paid=paid,
                     comment=comment.strip()[:2000],
                     page_count=info.page_count,
+                    processing_mode=mode_for_new_document(
+                        dossier.default_processing_mode, dossier.firm.is_light
+                    ),
                 )
                 DocumentEvent.objects.create(
                     document=document,
@@ -146,6 +149,13 @@ def document_receive(
         spooled.remove()
 
 
+def mode_for_new_document(dossier_mode: str, firm_is_light: bool) -> str:
+    """A new document takes its dossier's default mode (Transport on a light licence)."""
+    if firm_is_light and dossier_mode not in LIGHT_MODES:
+        return ProcessingMode.TRANSPORT
+    return dossier_mode or ProcessingMode.TRANSPORT
+
+
 def missing_facts(document: Document, profile: ConnectProfile | None) -> list[str]:
     """The facts the dossier's profile requires before sending that the document lacks."""
     missing = []
@@ -166,4 +176,7 @@ def document_send_now(
     document.sent_at = timezone.now()
     document.save(update_fields=["status", "sent_at"])
     DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.SENT)
+    from connect.services.pipeline import pipeline_start
+
+    pipeline_start(document=document, profile=profile)
     return True

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "users",
     "dossiers",
     "connect",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +112,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "portal.tasks.email_deliver": {"queue": "mail"},
     "connect.tasks.document_process": {"queue": "documents"},
+    "connect.tasks.document_recognise": {"queue": "recognition"},
     "dossiers.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
@@ -147,6 +150,11 @@ CONNECT_MAX_IMAGE_PIXELS = env.int("CONNECT_MAX_IMAGE_PIXELS", default=60_000_00
 CONNECT_PDF_REFUSE_ACTIVE_CONTENT = env.bool("CONNECT_PDF_REFUSE_ACTIVE_CONTENT", default=True)
 #: A document whose processing failed this many times is quarantined.
 CONNECT_PROCESSING_MAX_ATTEMPTS = 3
+#: Optimum: a reading whose overall confidence is below this waits for the accountant.
+CONNECT_REVIEW_THRESHOLD = env.float("CONNECT_REVIEW_THRESHOLD", default=0.8)
+#: Behind nginx: downloads are handed to nginx with X-Accel-Redirect under this internal
+#: location (e.g. "/protected/"), which maps to MEDIA_ROOT. Empty: Django streams the file.
+CONNECT_X_ACCEL_REDIRECT = env("CONNECT_X_ACCEL_REDIRECT", default="")
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 # Uploads above 1 MB go to a temporary file while they arrive: memory does not grow with size.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -255,4 +263,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- API v1 (DESIGN.md §4) -------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE", default="600/min"),
+        "upload": env("API_UPLOAD_RATE", default="120/min"),
+    },
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Portal retrieval and sender API",
+    "DESCRIPTION": "Connect documents for accountants' desktop tools and senders (DESIGN.md §4).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -52,6 +52,20 @@ OWN_ROUTES = {  # routes of the actor's own tools (no foreign ids) or open to al
     "connect:inbox",
     "invitation_accept",
     "inbound_postmark",  # the provider webhook: HTTP basic auth with its own secret
+    "portal:api_tokens",  # the actor's own tokens
+    "api:me",
+    "api:dossiers",
+    "api:schema",  # the OpenAPI document: public, holds no data
+}
+# The actor's own rows: another user's id answers 404.
+TOKEN_ROUTES = {"portal:api_token_revoke": "token"}
+# API v1: a Bearer token of someone who holds a Connect role on the dossier.
+API_ROUTES = {
+    "api:dossier_documents": "dossier",
+    "api:dossier_documents_zip": "dossier",
+    "api:document": "document",
+    "api:document_content": "document",
+    "api:document_retrieved": "document",
 }
 
 
@@ -74,7 +88,10 @@ def named_routes() -> set[str]:
 
 def test_every_route_has_a_rule() -> None:
     routes = named_routes()
-    assert set(PORTAL_ROUTES) | set(CONNECT_ROUTES) | OWN_ROUTES == routes
+    assert (
+        set(PORTAL_ROUTES) | set(CONNECT_ROUTES) | OWN_ROUTES | set(TOKEN_ROUTES) | set(API_ROUTES)
+        == routes
+    )
 
 
 def urls_for(firm: Firm, dossier: Dossier, user: User) -> list[tuple[str, str]]:
@@ -235,3 +252,80 @@ def test_the_client_reaches_every_connect_route(
             continue  # POST only, or the accountant's: tested with their effects
         response = client.get(url)
         assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND), name
+
+
+def api_urls(dossier: Dossier, document) -> list[tuple[str, str]]:
+    args = {"dossier": [dossier.public_id], "document": [document.public_id]}
+    return [(name, reverse(name, args=args[kind])) for name, kind in API_ROUTES.items()]
+
+
+@pytest.mark.parametrize(
+    "actor_name",
+    [
+        "anonymous",
+        "neighbour",
+        "licence_admin",
+        "other_staff",
+        "deactivated",
+        "role_removed",
+        "left_the_firm",
+        "revoked",
+    ],
+)
+def test_api_routes_refuse_who_must_not_reach_them(
+    request: pytest.FixtureRequest,
+    firm: Firm,
+    dossier: Dossier,
+    client_user: User,
+    document,
+    actor_name: str,
+) -> None:
+    """401 without a live token, 404 for a token that must not see the dossier; no change and
+    no canary in any answer."""
+    from connect.models import Document
+    from connect.services import documents_send
+    from tests.factories import DossierFactory, UserFactory, grant
+    from users.models import ApiToken
+    from users.services import api_token_create
+
+    documents_send(actor=client_user, dossier=dossier, documents=[document])
+    expected = HTTPStatus.NOT_FOUND
+    if actor_name == "neighbour":
+        actor = UserFactory()
+        grant(actor, DossierFactory(firm=firm), "connect.accountant")
+    elif actor_name in ("deactivated", "role_removed", "left_the_firm", "revoked"):
+        actor = client_user
+    elif actor_name != "anonymous":
+        actor = request.getfixturevalue(actor_name)
+    client = Client()
+    if actor_name != "anonymous":
+        _token, raw = api_token_create(actor=actor, name="probe")
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    if actor_name == "anonymous":
+        expected = HTTPStatus.UNAUTHORIZED
+    elif actor_name == "deactivated":
+        User.objects.filter(pk=client_user.pk).update(is_active=False)
+        expected = HTTPStatus.UNAUTHORIZED
+    elif actor_name == "revoked":
+        ApiToken.objects.filter(user=client_user).update(revoked_at=document.uploaded_at)
+        expected = HTTPStatus.UNAUTHORIZED
+    elif actor_name == "role_removed":
+        DossierAccess.objects.filter(user=client_user).delete()
+    elif actor_name == "left_the_firm":
+        FirmMembership.objects.filter(user=client_user).update(is_active=False)
+    before = list(Document.objects.values_list("status", "filename", "retrieved_at"))
+    for name, url in api_urls(dossier, document):
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, {"file": "", "send": "true"})
+            if response.status_code == HTTPStatus.METHOD_NOT_ALLOWED and actor_name not in (
+                "anonymous",
+                "deactivated",
+                "revoked",
+            ):
+                continue
+            assert response.status_code == expected, (name, method, response.content)
+            assert set(response.json()["error"]) == {"code", "message"}
+            assert b"canary" not in response.content
+    listed = client.get(reverse("api:dossiers"))
+    assert b"canary" not in listed.content and dossier.name.encode() not in listed.content
+    assert list(Document.objects.values_list("status", "filename", "retrieved_at")) == before

@@ -154,7 +154,7 @@ def test_create_a_user_with_the_matrix_and_an_invitation(
         ("no_role", "au moins un dossier"),
         ("foreign_dossier", "ne pouvez pas donner"),
         ("unknown_role", "ne pouvez pas donner"),
-        ("bad_email", "adresse de courriel valide"),
+        ("bad_email", "adresse e-mail valide"),
     ],
 )
 def test_bad_user_input_is_refused_in_french_and_saves_nothing(

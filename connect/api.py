@@ -1,0 +1,475 @@
+"""Retrieval and sender API, version 1 (DESIGN.md §4): the accountant's desktop tool lists the
+new documents of a dossier, downloads them (one by one or as a zip) and acknowledges them;
+a sender uploads through the same receive service as the web."""
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db.models import Count, QuerySet
+from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from zipstream import ZipStream
+
+from connect import services
+from connect.files import safe_filename
+from connect.models import Category, Document, Source, Status
+from connect.selectors import document_get_for
+from connect.services.pipeline import document_retrieved
+from dossiers.models import Dossier
+from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
+from portal.api import TokenRateThrottle, UploadRateThrottle, cursor_decode, cursor_encode
+from portal.errors import ServiceError
+from users.models import DossierAccess, Role, User
+
+PAGE_SIZE = 100
+ZIP_MAX_DOCUMENTS = 1000
+#: The statuses a list may ask for: "new" (ready for retrieval) or a lifecycle status.
+LIST_STATUSES = ("new", *Status.values)
+
+
+# --- JSON shapes -----------------------------------------------------------------------------
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def document_json(document: Document, request: Request) -> dict[str, Any]:
+    """A document as DESIGN.md §4 describes it."""
+    return {
+        "id": str(document.public_id),
+        "dossier": str(document.dossier.public_id),
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "category": document.category,
+        "status": document.status,
+        "source": document.source,
+        "uploaded_at": document.uploaded_at.isoformat().replace("+00:00", "Z"),
+        "uploaded_by": document.uploaded_by.email if document.uploaded_by else None,
+        "keyword": document.keyword,
+        "due_date": document.due_date.isoformat() if document.due_date else None,
+        "amount": _decimal(document.amount),
+        "currency": document.currency,
+        "paid": document.paid,
+        "comment": document.comment,
+        "processing_mode": document.processing_mode,
+        "recognized": _recognized(document.recognized),
+        "duplicate_of": str(document.duplicate_of.public_id) if document.duplicate_of else None,
+        "content_url": request.build_absolute_uri(
+            reverse("api:document_content", args=[document.public_id])
+        ),
+    }
+
+
+RECOGNIZED_KEYS = (
+    "supplier_name",
+    "supplier_vat",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "total_excl_vat",
+    "total_vat",
+    "total_incl_vat",
+    "payable_amount",
+    "currency",
+    "iban",
+    "structured_reference",
+    "confidence",
+)
+
+
+def _recognized(facts: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The facts of the contract first, then whatever else was read (source, checks...)."""
+    if facts is None:
+        return None
+    shaped = {key: facts.get(key) for key in RECOGNIZED_KEYS}
+    shaped.update({key: value for key, value in facts.items() if key not in shaped})
+    return shaped
+
+
+class RecognizedSerializer(serializers.Serializer):
+    supplier_name = serializers.CharField(allow_null=True)
+    supplier_vat = serializers.CharField(allow_null=True)
+    invoice_number = serializers.CharField(allow_null=True)
+    issue_date = serializers.DateField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+    total_excl_vat = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    total_vat = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    total_incl_vat = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    payable_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    currency = serializers.CharField(allow_null=True)
+    iban = serializers.CharField(allow_null=True)
+    structured_reference = serializers.CharField(allow_null=True)
+    confidence = serializers.DecimalField(max_digits=3, decimal_places=2)
+
+
+class DocumentSerializer(serializers.Serializer):
+    """For the OpenAPI document only: ``document_json`` builds the answers."""
+
+    id = serializers.UUIDField()
+    dossier = serializers.UUIDField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    category = serializers.ChoiceField(choices=Category.values)
+    status = serializers.ChoiceField(choices=Status.values)
+    source = serializers.ChoiceField(choices=Source.values)
+    uploaded_at = serializers.DateTimeField()
+    uploaded_by = serializers.EmailField(allow_null=True)
+    keyword = serializers.CharField()
+    due_date = serializers.DateField(allow_null=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    paid = serializers.BooleanField()
+    comment = serializers.CharField()
+    processing_mode = serializers.CharField()
+    recognized = RecognizedSerializer(allow_null=True)
+    duplicate_of = serializers.UUIDField(allow_null=True)
+    content_url = serializers.URLField()
+
+
+class UploadedSerializer(DocumentSerializer):
+    duplicate = serializers.BooleanField()
+
+
+def _page_schema(name: str, item: serializers.Serializer) -> serializers.Serializer:
+    return inline_serializer(
+        name, {"results": serializers.ListField(child=item), "next": serializers.URLField()}
+    )
+
+
+ERROR = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorBody", {"code": serializers.CharField(), "message": serializers.CharField()}
+        )
+    },
+)
+
+
+def _next_url(request: Request, rows: list[Any], size: int) -> str | None:
+    if len(rows) <= size:
+        return None
+    query = request.query_params.copy()
+    query["cursor"] = cursor_encode(rows[size - 1].pk)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def _keyset(queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:
+    cursor = request.query_params.get("cursor", "")
+    if cursor:
+        queryset = queryset.filter(pk__gt=cursor_decode(cursor))
+    return queryset.order_by("pk")
+
+
+def _roles(actor: User, dossier: Dossier) -> set[str]:
+    return set(
+        DossierAccess.objects.filter(user=actor, dossier=dossier).values_list("role", flat=True)
+    )
+
+
+def _require_accountant(actor: User, dossier: Dossier) -> None:
+    """The dossier is visible to the caller (else 404 before this); the role is not: 403."""
+    if Role.CONNECT_ACCOUNTANT not in _roles(actor, dossier):
+        raise ServiceError(_("Only the dossier's accountant can do this."), code="forbidden")
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+class MeView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "winbooks_id": serializers.EmailField(),
+                "language": serializers.CharField(),
+                "firms": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        user: User = request.user
+        firms = [
+            {"id": str(m.firm.public_id), "name": m.firm.name, "level": m.level}
+            for m in user.memberships.active().select_related("firm").order_by("firm__name")
+        ]
+        return Response({"winbooks_id": user.email, "language": user.language, "firms": firms})
+
+
+class DossierListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("cursor", str, required=False)],
+        responses=_page_schema(
+            "DossierPage",
+            inline_serializer(
+                "Dossier",
+                {
+                    "id": serializers.UUIDField(),
+                    "code": serializers.CharField(),
+                    "name": serializers.CharField(),
+                    "firm": serializers.CharField(),
+                    "connect_enabled": serializers.BooleanField(),
+                    "processing_mode": serializers.CharField(),
+                    "new_documents": serializers.IntegerField(),
+                },
+            ),
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        user: User = request.user
+        dossiers = list(
+            _keyset(dossier_connect_list_for(actor=user).select_related("firm"), request)[
+                : PAGE_SIZE + 1
+            ]
+        )
+        page = dossiers[:PAGE_SIZE]
+        as_accountant = set(
+            DossierAccess.objects.filter(
+                user=user, role=Role.CONNECT_ACCOUNTANT, dossier__in=page
+            ).values_list("dossier_id", flat=True)
+        )
+        counts = dict(
+            new_documents(Document.objects.filter(dossier_id__in=as_accountant))
+            .values("dossier_id")
+            .annotate(count=Count("id"))
+            .values_list("dossier_id", "count")
+        )
+        results = [
+            {
+                "id": str(d.public_id),
+                "code": d.code,
+                "name": d.name,
+                "firm": d.firm.name,
+                "connect_enabled": d.connect_enabled,
+                "processing_mode": d.default_processing_mode,
+                "new_documents": counts.get(d.pk, 0),
+            }
+            for d in page
+        ]
+        return Response({"results": results, "next": _next_url(request, dossiers, PAGE_SIZE)})
+
+
+def new_documents(documents: QuerySet[Document]) -> QuerySet[Document]:
+    """Ready for retrieval: sent (or validated) and through the processing mode's pipeline."""
+    return documents.filter(
+        status__in=(Status.SENT, Status.VALIDATED), ready_at__isnull=False
+    ).exclude(source=Source.SHARED)
+
+
+def _documents_for_status(actor: User, dossier: Dossier, wanted: str) -> QuerySet[Document]:
+    if wanted not in LIST_STATUSES:
+        raise ServiceError(
+            _("Unknown status: choose new or one of %(statuses)s.")
+            % {"statuses": ", ".join(Status.values)},
+            code="status_invalid",
+        )
+    documents = Document.objects.filter(dossier=dossier)
+    if wanted == "new":
+        return new_documents(documents)
+    if wanted == Status.DRAFT:
+        # A client's desk is theirs until they send.
+        return documents.none()
+    return documents.filter(status=wanted)
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    category = serializers.ChoiceField(
+        choices=Category.values, required=False, default=Category.PURCHASE_INVOICE
+    )
+    keyword = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    paid = serializers.BooleanField(required=False, default=False)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    send = serializers.BooleanField(required=False, default=False)
+
+
+class DossierDocumentsView(APIView):
+    throttle_classes = [TokenRateThrottle, UploadRateThrottle]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=list(LIST_STATUSES), required=False),
+            OpenApiParameter("cursor", str, required=False),
+        ],
+        responses={200: _page_schema("DocumentPage", DocumentSerializer()), 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, dossier_id: str) -> Response:
+        user: User = request.user
+        dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
+        _require_accountant(user, dossier)
+        documents = _documents_for_status(user, dossier, request.query_params.get("status", "new"))
+        rows = list(
+            _keyset(documents, request).select_related("dossier", "uploaded_by", "duplicate_of")[
+                : PAGE_SIZE + 1
+            ]
+        )
+        return Response(
+            {
+                "results": [document_json(d, request) for d in rows[:PAGE_SIZE]],
+                "next": _next_url(request, rows, PAGE_SIZE),
+            }
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={
+            200: UploadedSerializer,
+            201: UploadedSerializer,
+            400: ERROR,
+            413: ERROR,
+            415: ERROR,
+        },
+    )
+    def post(self, request: Request, dossier_id: str) -> Response:
+        user: User = request.user
+        dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
+        form = UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        upload = data["file"]
+        result = services.document_receive(
+            dossier=dossier,
+            actor=user,
+            filename=upload.name or "document",
+            chunks=upload.chunks(),
+            source=Source.API,
+            category=data["category"],
+            keyword=data["keyword"],
+            due_date=data["due_date"],
+            amount=data["amount"],
+            paid=data["paid"],
+            comment=data["comment"],
+        )
+        document = result.document
+        if data["send"] and not result.duplicate and document.status == Status.DRAFT:
+            services.documents_send(actor=user, dossier=dossier, documents=[document])
+            document.refresh_from_db()
+        body = document_json(document, request) | {"duplicate": result.duplicate}
+        return Response(body, status=200 if result.duplicate else 201)
+
+
+class DocumentView(APIView):
+    @extend_schema(responses={200: DocumentSerializer, 404: ERROR})
+    def get(self, request: Request, document_id: str) -> Response:
+        document = document_get_for(actor=request.user, public_id=document_id)
+        return Response(document_json(document, request))
+
+
+def _content_response(document: Document, request: Request) -> HttpResponseBase:
+    etag = f'"{document.sha256}"'
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponseBase = HttpResponse(status=304)
+    elif settings.CONNECT_X_ACCEL_REDIRECT and isinstance(default_storage, FileSystemStorage):
+        # nginx sends the bytes from its internal location; Django sends only the headers.
+        response = HttpResponse(content_type=document.content_type)
+        response["X-Accel-Redirect"] = settings.CONNECT_X_ACCEL_REDIRECT.rstrip("/") + (
+            "/" + document.storage_name
+        )
+        response["Content-Disposition"] = FileResponse(
+            as_attachment=True, filename=document.filename
+        )["Content-Disposition"]
+    else:
+        response = FileResponse(
+            default_storage.open(document.storage_name, "rb"),
+            as_attachment=True,
+            filename=document.filename,
+            content_type=document.content_type,
+        )
+        response["Content-Length"] = str(document.size)
+    response["ETag"] = etag
+    response["X-Content-SHA256"] = document.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-transform"
+    return response
+
+
+class DocumentContentView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR})
+    def get(self, request: Request, document_id: str) -> HttpResponseBase:
+        document = document_get_for(actor=request.user, public_id=document_id)
+        return _content_response(document, request)
+
+
+class DocumentRetrievedView(APIView):
+    @extend_schema(
+        request=None, responses={200: DocumentSerializer, 403: ERROR, 404: ERROR, 409: ERROR}
+    )
+    def post(self, request: Request, document_id: str) -> Response:
+        user: User = request.user
+        document = document_get_for(actor=user, public_id=document_id)
+        _require_accountant(user, document.dossier)
+        document = document_retrieved(actor=user, document=document)
+        document = Document.objects.select_related("dossier", "uploaded_by", "duplicate_of").get(
+            pk=document.pk
+        )
+        return Response(document_json(document, request))
+
+
+def _stored_bytes(storage_name: str) -> Iterator[bytes]:
+    """Opened only when the zip reaches this file: one file open at a time."""
+    with default_storage.open(storage_name, "rb") as handle:
+        while chunk := handle.read(256 * 1024):
+            yield chunk
+
+
+def zip_name(document: Document) -> str:
+    name = PurePosixPath(safe_filename(document.filename))
+    return f"{name.stem[:80]}_{document.public_id.hex[:8]}{name.suffix}"
+
+
+class DossierZipView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=list(LIST_STATUSES), required=False)],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, dossier_id: str) -> HttpResponseBase:
+        user: User = request.user
+        dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
+        _require_accountant(user, dossier)
+        documents = _documents_for_status(user, dossier, request.query_params.get("status", "new"))
+        rows = list(
+            documents.select_related("dossier", "uploaded_by", "duplicate_of").order_by("pk")[
+                : ZIP_MAX_DOCUMENTS + 1
+            ]
+        )
+        more = len(rows) > ZIP_MAX_DOCUMENTS
+        rows = rows[:ZIP_MAX_DOCUMENTS]
+        stream = ZipStream(sized=True)
+        manifest = []
+        for document in rows:
+            name = zip_name(document)
+            stream.add(_stored_bytes(document.storage_name), name, size=document.size)
+            manifest.append(document_json(document, request) | {"path": name})
+        stream.add(
+            json.dumps({"dossier": dossier.code, "documents": manifest}, indent=2).encode(),
+            "manifest.json",
+        )
+        response = StreamingHttpResponse(stream, content_type="application/zip")
+        response["Content-Length"] = str(len(stream))
+        name = f"{safe_filename(dossier.code)}_{timezone.localdate():%Y-%m-%d}.zip"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["X-More-Documents"] = "true" if more else "false"
+        return response

@@ -1,0 +1,516 @@
+"""The processing modes after sending: Transport delivers the file at once; Premium reads the
+invoice facts first (one credit of the firm's Premium cartouche); Optimum also holds back a
+doubtful reading for the accountant to correct. A Peppol UBL e-invoice is read from its XML,
+whatever the mode, and consumes no credit.
+
+A document becomes "new" for retrieval when ``ready_at`` is set. Credits are taken in the
+transaction that stores the facts, and the ledger holds one row per document at most, so a
+worker killed mid-recognition consumes nothing and the next attempt consumes one."""
+
+import hashlib
+import logging
+import shutil
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from connect.models import (
+    RECOGNITION_WAITING,
+    ConnectProfile,
+    CreditUse,
+    Document,
+    DocumentAttachment,
+    DocumentEvent,
+    DocumentText,
+    EventKind,
+    Recognition,
+    Source,
+    Status,
+)
+from dossiers.models import LIGHT_MODES, Cartouche, ProcessingMode
+from portal.errors import ServiceError
+from portal.queue import enqueue_on_commit
+from users.models import User
+
+logger = logging.getLogger(__name__)
+
+#: The facts an accountant may correct in the review queue, with their kind.
+REVIEW_FACTS = {
+    "supplier_name": "text",
+    "supplier_vat": "vat",
+    "invoice_number": "text",
+    "issue_date": "date",
+    "due_date": "date",
+    "total_excl_vat": "amount",
+    "total_vat": "amount",
+    "total_incl_vat": "amount",
+    "payable_amount": "amount",
+    "currency": "currency",
+    "iban": "iban",
+    "structured_reference": "reference",
+}
+
+
+# --- starting the pipeline (in the transaction that sends or validates) ----------------------
+
+
+def pipeline_start(*, document: Document, profile: ConnectProfile | None) -> None:
+    """Called when a document leaves the desk (sent) or is validated. With pre-validation, a
+    sent document waits for the accountant before anything is read."""
+    if document.source == Source.SHARED:
+        return
+    now = timezone.now()
+    if profile is not None and profile.pre_validation and document.status == Status.SENT:
+        document.recognition, document.ready_at = Recognition.NONE, None
+    elif document.is_ubl and document.recognized:
+        document.recognition, document.ready_at = Recognition.DONE, now
+    elif document.is_ubl or document.processing_mode != ProcessingMode.TRANSPORT:
+        document.recognition, document.ready_at = Recognition.PENDING, None
+        from connect.tasks import document_recognise
+
+        enqueue_on_commit(document_recognise, document.pk)
+    else:
+        document.recognition, document.ready_at = Recognition.NONE, now
+    Document.objects.filter(pk=document.pk).update(
+        recognition=document.recognition, ready_at=document.ready_at
+    )
+
+
+# --- the worker's step -----------------------------------------------------------------------
+
+
+def _local_copy(document: Document, directory: Path) -> Path:
+    target = directory / f"source{Path(document.storage_name).suffix}"
+    with default_storage.open(document.storage_name, "rb") as source, target.open("wb") as out:
+        shutil.copyfileobj(source, out, 1024 * 1024)
+    return target
+
+
+def _deliver(document: Document, **fields: Any) -> None:
+    Document.objects.filter(pk=document.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(document, name, value)
+
+
+def document_recognise(*, document_id: int) -> Document | None:
+    """Read the facts of a sent document according to its processing mode. Safe to run twice:
+    only a document still ``pending`` is read."""
+    max_attempts = settings.CONNECT_PROCESSING_MAX_ATTEMPTS
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("dossier__firm")
+            .filter(pk=document_id)
+            .first()
+        )
+        if document is None or document.recognition != Recognition.PENDING:
+            return document
+        if document.recognition_attempts >= max_attempts:
+            # It kept failing (or killing the worker): deliver the file as it is.
+            _deliver(document, recognition=Recognition.FAILED, ready_at=timezone.now())
+            DocumentEvent.objects.create(
+                document=document, kind=EventKind.RECOGNISED, note="failed"
+            )
+            return document
+        document.recognition_attempts = F("recognition_attempts") + 1
+        document.save(update_fields=["recognition_attempts"])
+    document.refresh_from_db()
+    if document.is_ubl:
+        return _recognise_ubl(document)
+    if document.processing_mode == ProcessingMode.TRANSPORT:
+        _deliver(document, recognition=Recognition.NONE, ready_at=timezone.now())
+        return document
+    if not _credit_available(document):
+        return _fallback(document)
+    from connect.recognition import RecognitionError, recognise_file
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="portal-recognise-") as workdir:
+            result = recognise_file(_local_copy(document, Path(workdir)), document.content_type)
+    except (RecognitionError, OSError) as exc:
+        logger.warning("recognition of document %s failed: %s", document.pk, exc)
+        if document.recognition_attempts >= max_attempts:
+            _deliver(document, recognition=Recognition.FAILED, ready_at=timezone.now())
+        return document
+    facts = result.as_json()
+    with transaction.atomic():
+        locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
+        if locked.recognition != Recognition.PENDING:
+            return locked
+        if not _credit_take(locked):
+            return _fallback(locked)
+        needs_review = locked.processing_mode == ProcessingMode.OPTIMUM and Decimal(
+            facts["confidence"]
+        ) < Decimal(str(settings.CONNECT_REVIEW_THRESHOLD))
+        _store_facts(
+            locked, facts, text=result.text, method=result.method, language=result.language
+        )
+        _deliver(
+            locked,
+            recognized=facts,
+            recognized_machine=facts,
+            recognition=Recognition.REVIEW if needs_review else Recognition.DONE,
+            ready_at=None if needs_review else timezone.now(),
+        )
+        DocumentEvent.objects.create(
+            document=locked,
+            kind=EventKind.RECOGNISED,
+            note=f"{result.method} {facts['confidence']}" + (" review" if needs_review else ""),
+        )
+    return locked
+
+
+def _recognise_ubl(document: Document) -> Document:
+    from connect.ubl import UblError
+
+    try:
+        ubl_read(document)
+    except (UblError, OSError) as exc:
+        logger.warning("e-invoice %s could not be read: %s", document.pk, exc)
+        _deliver(document, recognition=Recognition.FAILED, ready_at=timezone.now())
+        return document
+    _deliver(document, recognition=Recognition.DONE, ready_at=timezone.now())
+    return document
+
+
+def _credit_available(document: Document) -> bool:
+    if CreditUse.objects.filter(document=document).exists():
+        return True
+    return Cartouche.objects.filter(
+        firm_id=document.firm_id, mode=document.processing_mode, credits__gt=0
+    ).exists()
+
+
+def _credit_take(document: Document) -> bool:
+    """Take one credit for ``document`` (inside the caller's transaction); True when it holds
+    one (taken now, or earlier)."""
+    if CreditUse.objects.filter(document=document).exists():
+        return True
+    taken = Cartouche.objects.filter(
+        firm_id=document.firm_id, mode=document.processing_mode, credits__gt=0
+    ).update(credits=F("credits") - 1)
+    if not taken:
+        return False
+    CreditUse.objects.create(
+        firm_id=document.firm_id,
+        mode=document.processing_mode,
+        document=document,
+        dossier_id=document.dossier_id,
+        user=document.uploaded_by,
+    )
+    return True
+
+
+def _fallback(document: Document) -> Document:
+    """No credit left: the document goes out as Transport; the licence admins are told once
+    (until credits are added)."""
+    with transaction.atomic():
+        _deliver(document, recognition=Recognition.FALLBACK, ready_at=timezone.now())
+        DocumentEvent.objects.create(
+            document=document, kind=EventKind.RECOGNISED, note="no credit: transport"
+        )
+        told = Cartouche.objects.filter(
+            firm_id=document.firm_id,
+            mode=document.processing_mode,
+            exhausted_notified_at__isnull=True,
+        ).update(exhausted_notified_at=timezone.now())
+        if told:
+            from connect.notifications import notify_credits_exhausted
+
+            notify_credits_exhausted(firm=document.firm, mode=document.processing_mode)
+    return document
+
+
+def credits_add(*, firm_id: int, mode: str, credits: int) -> Cartouche:
+    """The operator tops up a cartouche: the next exhaustion is told again."""
+    with transaction.atomic():
+        cartouche = Cartouche.objects.select_for_update().get(firm_id=firm_id, mode=mode)
+        cartouche.credits = F("credits") + credits
+        cartouche.exhausted_notified_at = None
+        cartouche.save(update_fields=["credits", "exhausted_notified_at"])
+    cartouche.refresh_from_db()
+    return cartouche
+
+
+# --- Peppol UBL ------------------------------------------------------------------------------
+
+
+def ubl_read(document: Document) -> dict[str, Any]:
+    """Read an e-invoice's facts and embedded files from its XML (exact, no credit), fill the
+    facts the client left empty, and flag the same invoice received by another channel."""
+    from connect.ubl import parse
+
+    with default_storage.open(document.storage_name, "rb") as handle:
+        invoice = parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
+    facts = invoice.facts()
+    with transaction.atomic():
+        locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
+        if not locked.attachments.exists():
+            for attachment in invoice.attachments:
+                _attachment_store(locked, attachment)
+        text = "\n".join(
+            str(part)
+            for part in (
+                invoice.supplier.name,
+                invoice.customer.name,
+                invoice.invoice_number,
+                *(line.description for line in invoice.lines),
+                *invoice.notes,
+            )
+            if part
+        )
+        _store_facts(locked, facts, text=text, method="ubl", language="")
+        updates: dict[str, Any] = {"recognized": facts}
+        if locked.amount is None and invoice.payable_amount is not None:
+            updates["amount"] = invoice.payable_amount
+        if locked.due_date is None and invoice.due_date is not None:
+            updates["due_date"] = invoice.due_date
+        if invoice.currency:
+            updates["currency"] = invoice.currency[:3]
+        if invoice.document_type == "credit_note" and locked.status == Status.DRAFT:
+            updates["category"] = "credit_note"
+        _deliver(locked, **updates)
+        document.recognized = facts
+    return facts
+
+
+def _attachment_store(document: Document, attachment: Any) -> DocumentAttachment:
+    content: bytes = attachment.content
+    name = default_storage.save(
+        f"attachments/{document.firm.public_id}/{document.public_id}/"
+        f"{hashlib.sha256(content).hexdigest()[:16]}.bin",
+        ContentFile(content),
+    )
+    return DocumentAttachment.objects.create(
+        document=document,
+        filename=attachment.filename or "attachment",
+        storage_name=name,
+        declared_type=attachment.declared_type[:100],
+        content_type=attachment.sniffed_type[:100],
+        type_matches=attachment.type_matches,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+# --- facts, duplicates and text --------------------------------------------------------------
+
+
+def _amount(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _store_facts(
+    document: Document, facts: dict[str, Any], *, text: str, method: str, language: str | None
+) -> None:
+    DocumentText.objects.update_or_create(
+        document=document,
+        defaults={"text": text[:200_000], "method": method, "language": language or ""},
+    )
+    duplicate = duplicate_find(document, facts)
+    if duplicate is not None and document.duplicate_of_id is None:
+        _deliver(document, duplicate_of=duplicate)
+
+
+def duplicate_find(document: Document, facts: dict[str, Any]) -> Document | None:
+    """The same invoice received earlier in the dossier by another channel: the same supplier
+    VAT number, invoice number and total."""
+    vat, number = facts.get("supplier_vat"), facts.get("invoice_number")
+    total = _amount(facts.get("payable_amount")) or _amount(facts.get("total_incl_vat"))
+    if not vat or not number or total is None:
+        return None
+    candidates = (
+        Document.objects.filter(
+            dossier_id=document.dossier_id,
+            recognized__supplier_vat=vat,
+            recognized__invoice_number=number,
+        )
+        .exclude(pk=document.pk)
+        .order_by("uploaded_at", "id")
+    )
+    for candidate in candidates:
+        facts_seen = candidate.recognized or {}
+        seen = _amount(facts_seen.get("payable_amount")) or _amount(
+            facts_seen.get("total_incl_vat")
+        )
+        if seen == total:
+            return candidate
+    return None
+
+
+# --- the accountant's actions ----------------------------------------------------------------
+
+
+def document_mode_set(*, actor: User, document: Document, mode: str) -> Document:
+    """The accountant overrides the processing mode of one document not yet retrieved."""
+    from connect.services.accountant import require_accountant
+
+    require_accountant(actor, document.dossier)
+    firm = document.dossier.firm
+    held = set(Cartouche.objects.filter(firm=firm).values_list("mode", flat=True))
+    if (
+        mode not in ProcessingMode.values
+        or mode not in held
+        or (firm.is_light and mode not in LIGHT_MODES)
+    ):
+        raise ServiceError(
+            _("Your firm's licence does not hold this processing mode."),
+            code="mode_invalid",
+            field="processing_mode",
+        )
+    with transaction.atomic():
+        locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
+        if locked.status not in (Status.DRAFT, Status.SENT, Status.VALIDATED) or (
+            locked.source == Source.SHARED
+        ):
+            raise ServiceError(
+                _("The processing mode can no longer be changed for this document."),
+                code="state",
+            )
+        if locked.processing_mode == mode:
+            return locked
+        before = locked.processing_mode
+        _deliver(locked, processing_mode=mode)
+        DocumentEvent.objects.create(
+            document=locked, actor=actor, kind=EventKind.MODE, note=f"{before} → {mode}"
+        )
+        if locked.status != Status.DRAFT and not locked.is_ubl:
+            already_read = locked.recognized is not None
+            if mode == ProcessingMode.TRANSPORT or already_read:
+                if locked.recognition in RECOGNITION_WAITING or locked.ready_at is None:
+                    pipeline_start(
+                        document=locked,
+                        profile=ConnectProfile.objects.filter(dossier=locked.dossier).first(),
+                    )
+            else:
+                pipeline_start(
+                    document=locked,
+                    profile=ConnectProfile.objects.filter(dossier=locked.dossier).first(),
+                )
+    return locked
+
+
+def _clean_fact(key: str, kind: str, value: str) -> str | None:
+    from stdnum import iban as stdnum_iban
+    from stdnum.be import ogm_vcs
+    from stdnum.eu import vat
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    errors = {
+        "vat": _("Enter a valid VAT number (for example BE0123456749)."),
+        "iban": _("Enter a valid IBAN."),
+        "reference": _("Enter a valid structured communication (+++123/4567/89002+++)."),
+        "date": _("Enter a valid date."),
+        "amount": _("Enter an amount (for example 1234.56)."),
+        "currency": _("Enter a currency code (for example EUR)."),
+    }
+    try:
+        if kind == "vat":
+            compact = vat.compact(value)
+            if not vat.is_valid(compact):
+                raise ValueError
+            return compact
+        if kind == "iban":
+            compact = stdnum_iban.compact(value)
+            if not stdnum_iban.is_valid(compact):
+                raise ValueError
+            return compact
+        if kind == "reference":
+            return "+++" + ogm_vcs.format(ogm_vcs.validate(value)).strip("+") + "+++"
+        if kind == "date":
+            from datetime import date
+
+            return date.fromisoformat(value).isoformat()
+        if kind == "amount":
+            amount = Decimal(value.replace(",", "."))
+            if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+                raise ValueError
+            return str(amount.quantize(Decimal("0.01")))
+        if kind == "currency":
+            if len(value) != 3 or not value.isalpha():
+                raise ValueError
+            return value.upper()
+    except Exception:  # stdnum raises its own ValidationError; all mean "not valid"
+        raise ServiceError(errors[kind], code="fact_invalid", field=key) from None
+    return value[:200]
+
+
+def document_review(*, actor: User, document: Document, facts: dict[str, str]) -> Document:
+    """Optimum: the accountant corrects a doubtful reading; what the machine read is kept, the
+    corrected facts are delivered and the document becomes new for retrieval."""
+    from connect.services.accountant import require_accountant
+
+    require_accountant(actor, document.dossier)
+    cleaned: dict[str, Any] = {}
+    for key, kind in REVIEW_FACTS.items():
+        cleaned[key] = _clean_fact(key, kind, facts.get(key, ""))
+    with transaction.atomic():
+        locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
+        if locked.recognition != Recognition.REVIEW:
+            raise ServiceError(_("This document is not waiting for review."), code="state")
+        corrected = dict(locked.recognized or {})
+        changed = [key for key in REVIEW_FACTS if corrected.get(key) != cleaned[key]]
+        corrected.update(cleaned)
+        corrected["confidence"] = "1.00"
+        corrected["reviewed"] = True
+        _deliver(
+            locked,
+            recognized=corrected,
+            recognition=Recognition.DONE,
+            reviewed_by=actor,
+            reviewed_at=timezone.now(),
+            ready_at=timezone.now(),
+        )
+        DocumentEvent.objects.create(
+            document=locked, actor=actor, kind=EventKind.REVIEWED, note=", ".join(changed)[:500]
+        )
+        duplicate = duplicate_find(locked, corrected)
+        if duplicate is not None and locked.duplicate_of_id is None:
+            _deliver(locked, duplicate_of=duplicate)
+    return locked
+
+
+def review_queue_for(*, actor: User) -> Any:
+    """Documents waiting for the actor's review, across the dossiers they keep as accountant."""
+    from connect.selectors import accountant_dossiers_for
+
+    return (
+        Document.objects.filter(
+            dossier__in=accountant_dossiers_for(actor=actor).values("id"),
+            recognition=Recognition.REVIEW,
+        )
+        .filter(Q(status__in=(Status.SENT, Status.VALIDATED)))
+        .select_related("dossier")
+        .order_by("sent_at", "id")
+    )
+
+
+def document_retrieved(*, actor: User, document: Document) -> Document:
+    """The accountant's desktop tool took the document. Idempotent: asking twice answers the
+    same state."""
+    from connect.services.accountant import require_accountant
+
+    require_accountant(actor, document.dossier)
+    with transaction.atomic():
+        locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
+        if locked.status in (Status.RETRIEVED, Status.BOOKED):
+            return locked
+        if locked.status not in (Status.SENT, Status.VALIDATED) or locked.ready_at is None:
+            raise ServiceError(_("This document is not ready for retrieval."), code="not_ready")
+        _deliver(locked, status=Status.RETRIEVED, retrieved_at=timezone.now())
+        DocumentEvent.objects.create(document=locked, actor=actor, kind=EventKind.RETRIEVED)
+    return locked
