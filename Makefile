@@ -43,14 +43,19 @@ run: install run-deps messages
 
 # --- tests -----------------------------------------------------------------------------------
 
-# System packages, installed from Debian when missing (as root): libmagic (file types) and
-# poppler (PDF thumbnails) to run; Chromium and gettext as well to test.
+# System packages, installed from Debian when missing (as root): libmagic (file types),
+# poppler (PDF thumbnails and OCR pages) and Tesseract with French, Dutch, German and English
+# (recognition of scans and photos) to run; Chromium and gettext as well to test.
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 run-deps:
 	@missing=""; \
 	ldconfig -p 2>/dev/null | grep -q 'libmagic.so.1' || missing="$$missing libmagic1"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
+	for lang in fra nld deu eng; do \
+	  [ -e /usr/share/tesseract-ocr/5/tessdata/$$lang.traineddata ] || missing="$$missing tesseract-ocr-$$lang"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$(IS_ROOT)" = yes ]; then \
 	    echo "Installing:$$missing"; $(APT_INSTALL) $$missing >/dev/null; \

@@ -214,3 +214,33 @@ class ProfileForm(forms.Form):
     notify_client = forms.BooleanField(
         label=_("Tell the client by e-mail when a document is rejected or shared"), required=False
     )
+
+
+class ReviewForm(forms.Form):
+    """Optimum: the accountant corrects the facts read from a document. Each value is checked
+    by the service (VAT number, IBAN and structured communication by their checksums)."""
+
+    supplier_name = forms.CharField(label=_("Supplier"), max_length=200, required=False)
+    supplier_vat = forms.CharField(label=_("Supplier VAT number"), max_length=30, required=False)
+    invoice_number = forms.CharField(label=_("Invoice number"), max_length=100, required=False)
+    issue_date = forms.CharField(
+        label=_("Invoice date (YYYY-MM-DD)"), max_length=10, required=False
+    )
+    due_date = forms.CharField(label=_("Due date (YYYY-MM-DD)"), max_length=10, required=False)
+    total_excl_vat = forms.CharField(label=_("Total excl. VAT"), max_length=20, required=False)
+    total_vat = forms.CharField(label=_("VAT"), max_length=20, required=False)
+    total_incl_vat = forms.CharField(label=_("Total incl. VAT"), max_length=20, required=False)
+    payable_amount = forms.CharField(label=_("Amount to pay"), max_length=20, required=False)
+    currency = forms.CharField(label=_("Currency"), max_length=3, required=False)
+    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False)
+    structured_reference = forms.CharField(
+        label=_("Structured communication"), max_length=30, required=False
+    )
+
+
+class ModeForm(forms.Form):
+    processing_mode = forms.ChoiceField(label=_("Processing mode of this document"), choices=())
+
+    def __init__(self, *args: Any, modes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["processing_mode"]).choices = modes

@@ -181,7 +181,16 @@ class Document(models.Model):
         "InboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )
     # Processing mode and recognition (the pipeline after sending)
-    processing_mode = models.CharField(_("processing mode"), max_length=10, default="transport")
+    processing_mode = models.CharField(
+        _("processing mode"),
+        max_length=10,
+        choices=[
+            ("transport", _("Transport")),
+            ("premium", _("Premium")),
+            ("optimum", _("Optimum")),
+        ],
+        default="transport",
+    )
     recognition = models.CharField(
         max_length=10, choices=Recognition.choices, default=Recognition.NONE
     )

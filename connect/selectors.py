@@ -5,11 +5,14 @@ import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from connect.models import INVOICE_CATEGORIES, Binder, Document, Source, Status
+from connect.models import INVOICE_CATEGORIES, Binder, Document, DocumentText, Source, Status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from users.models import DossierAccess, Role, User
@@ -171,3 +174,44 @@ def dossier_new_counts_for(*, actor: User) -> dict[int, int]:
         .annotate(count=Count("id"))
     )
     return {row["dossier_id"]: row["count"] for row in rows}
+
+
+#: The expression of the GIN index of migration 0006: the four languages' stemming together.
+SEARCH_VECTOR = (
+    "(to_tsvector('french'::regconfig, connect_documenttext.text) || "
+    "to_tsvector('dutch'::regconfig, connect_documenttext.text) || "
+    "to_tsvector('german'::regconfig, connect_documenttext.text) || "
+    "to_tsvector('english'::regconfig, connect_documenttext.text))"
+)
+SEARCH_QUERY = (
+    "(plainto_tsquery('french'::regconfig, %s) || plainto_tsquery('dutch'::regconfig, %s) || "
+    "plainto_tsquery('german'::regconfig, %s) || plainto_tsquery('english'::regconfig, %s))"
+)
+
+
+# Constants only; the user's query is a parameter.
+SEARCH_SQL = (
+    "SELECT document_id FROM connect_documenttext WHERE "  # noqa: S608
+    + SEARCH_VECTOR
+    + " @@ "
+    + SEARCH_QUERY
+)
+
+
+def document_search(documents: QuerySet[Document], query: str) -> QuerySet[Document]:
+    """Documents whose name, keyword or comment holds ``query``, or whose text (read from the
+    PDF, by OCR or from the e-invoice) matches it in French, Dutch, German or English. On
+    PostgreSQL the text is searched through its full-text index; elsewhere with LIKE."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return documents
+    by_fields = (
+        Q(filename__icontains=query) | Q(keyword__icontains=query) | Q(comment__icontains=query)
+    )
+    if connection.vendor == "postgresql":
+        texts: Any = RawSQL(  # noqa: S611 - fixed SQL; the query is a parameter
+            SEARCH_SQL, [query] * 4
+        )
+    else:
+        texts = DocumentText.objects.filter(text__icontains=query).values("document_id")
+    return documents.filter(by_fields | Q(id__in=texts))

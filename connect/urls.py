@@ -7,6 +7,12 @@ app_name = "connect"
 urlpatterns = [
     path("", views.home, name="home"),
     path("inbox/", views_accountant.inbox, name="inbox"),
+    path("review/", views_accountant.review_queue, name="review_queue"),
+    path(
+        "documents/<uuid:document_id>/attachments/<uuid:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
     path("dossiers/<uuid:dossier_id>/share/", views_accountant.share, name="share"),
     path("dossiers/<uuid:dossier_id>/profile/", views_accountant.profile, name="profile"),
     path(

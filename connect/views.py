@@ -13,12 +13,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from connect import services
-from connect.forms import BinderForm, BookForm, DocumentForm, RejectForm, UploadForm
-from connect.models import Category, Document, Source, Status
+from connect.forms import (
+    BinderForm,
+    BookForm,
+    DocumentForm,
+    ModeForm,
+    RejectForm,
+    ReviewForm,
+    UploadForm,
+)
+from connect.models import Category, Document, Recognition, Source, Status
 from connect.photos import photos_to_pdf
 from connect.selectors import (
     SECTIONS,
@@ -26,11 +35,13 @@ from connect.selectors import (
     binder_list_for,
     document_get_for,
     document_list_for,
+    document_search,
 )
 from connect.services.accountant import OPEN
-from dossiers.models import Dossier
+from connect.services.pipeline import REVIEW_FACTS
+from dossiers.models import Dossier, ProcessingMode
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
-from dossiers.services import inbound_email_address
+from dossiers.services import inbound_email_address, modes_held
 from portal.errors import ServiceError
 from portal.forms import form_add_service_error, form_status
 from portal.types import AuthedRequest
@@ -89,6 +100,8 @@ def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpRespon
     documents = document_list_for(
         actor=request.user, dossier=current, section=section, tab=tab, binder=binder
     )
+    query = request.GET.get("q", "").strip()[:200]
+    documents = document_search(documents, query)
     page = Paginator(documents, PER_PAGE).get_page(request.GET.get("page"))
     initial_category = Category.PURCHASE_INVOICE if section == "invoices" else Category.OTHER
     context: dict[str, Any] = {
@@ -101,8 +114,13 @@ def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpRespon
         "binder": binder,
         "upload_form": UploadForm(initial={"category": initial_category}),
         "binder_form": BinderForm(binders=binders),
+        "query": query,
         "page_query": urlencode(
-            {"tab": tab, **({"binder": str(binder.public_id)} if binder else {})}
+            {
+                "tab": tab,
+                **({"binder": str(binder.public_id)} if binder else {}),
+                **({"q": query} if query else {}),
+            }
         ),
         "is_entrepreneur": Role.CONNECT_ENTREPRENEUR in _roles(request, current),
         "inbound_address": inbound_email_address(current),
@@ -295,8 +313,87 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         "can_close": is_accountant and current.status in OPEN,
         "reject_form": RejectForm(),
         "book_form": BookForm(),
+        "facts": _facts_rows(current.recognized),
+        "attachments": list(current.attachments.all()),
+        "invoice": _ubl_invoice(current),
     }
+    if is_accountant and current.recognition == Recognition.REVIEW:
+        context["review_form"] = ReviewForm(
+            initial={k: v for k, v in (current.recognized or {}).items() if k in REVIEW_FACTS}
+        )
+    if is_accountant and current.status in (Status.DRAFT, Status.SENT, Status.VALIDATED):
+        modes = [(m, str(ProcessingMode(m).label)) for m in modes_held(current.dossier.firm)]
+        context["mode_form"] = ModeForm(
+            initial={"processing_mode": current.processing_mode}, modes=modes
+        )
     return render(request, "connect/document.html", context, status=form_status(form))
+
+
+FACT_LABELS = {
+    "supplier_name": _lazy("Supplier"),
+    "supplier_vat": _lazy("Supplier VAT number"),
+    "invoice_number": _lazy("Invoice number"),
+    "issue_date": _lazy("Invoice date"),
+    "due_date": _lazy("Due date"),
+    "total_excl_vat": _lazy("Total excl. VAT"),
+    "total_vat": _lazy("VAT"),
+    "total_incl_vat": _lazy("Total incl. VAT"),
+    "payable_amount": _lazy("Amount to pay"),
+    "currency": _lazy("Currency"),
+    "iban": _lazy("IBAN"),
+    "structured_reference": _lazy("Structured communication"),
+}
+
+
+def _facts_rows(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The facts read from a document, with how sure the reading is of each."""
+    if not facts:
+        return []
+    confidences = facts.get("confidences") or {}
+    rows = []
+    for key, label in FACT_LABELS.items():
+        value = facts.get(key)
+        confidence = confidences.get(key)
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "value": value,
+                "doubtful": confidence is not None and float(confidence) < 0.8,
+            }
+        )
+    return rows
+
+
+def _ubl_invoice(document: Document) -> Any:
+    """The e-invoice read again for its preview (a few milliseconds; nothing is stored)."""
+    if not document.is_ubl:
+        return None
+    from connect.ubl import UblError, parse
+
+    try:
+        with default_storage.open(document.storage_name, "rb") as handle:
+            return parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
+    except (UblError, OSError):
+        return None
+
+
+@login_required
+def attachment(request: AuthedRequest, document_id: str, attachment_id: str) -> HttpResponseBase:
+    """A file embedded in an e-invoice: always downloaded, never shown inline."""
+    current = document_get_for(actor=request.user, public_id=document_id)
+    found = current.attachments.filter(public_id=attachment_id).first()
+    if found is None:
+        raise Http404
+    response = FileResponse(
+        default_storage.open(found.storage_name, "rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @login_required

@@ -24,6 +24,7 @@ from connect.selectors import (
     dossier_new_counts_for,
     inbox_for,
 )
+from connect.services.pipeline import REVIEW_FACTS, review_queue_for
 from dossiers.selectors import dossier_connect_get_for
 from portal.errors import ServiceError
 from portal.forms import form_add_service_error, form_status
@@ -154,6 +155,18 @@ def document_action(request: AuthedRequest, document_id: str, action: str) -> Ht
                     booking_number=form.cleaned_data["booking_number"],
                 )
                 messages.success(request, _("The document was booked."))
+        elif action == "review":
+            services.document_review(
+                actor=request.user,
+                document=document,
+                facts={key: request.POST.get(key, "") for key in REVIEW_FACTS},
+            )
+            messages.success(request, _("The corrected facts are saved: the document is ready."))
+        elif action == "mode":
+            services.document_mode_set(
+                actor=request.user, document=document, mode=request.POST.get("processing_mode", "")
+            )
+            messages.success(request, _("The processing mode of the document was changed."))
         else:
             raise Http404
     except ServiceError as error:
@@ -231,3 +244,10 @@ def profile(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         {"dossier": dossier, "form": form},
         status=form_status(form),
     )
+
+
+@login_required
+def review_queue(request: AuthedRequest) -> HttpResponse:
+    """Optimum: the documents whose reading was not confident, oldest first."""
+    documents = list(review_queue_for(actor=request.user)[:200])
+    return render(request, "connect/review_queue.html", {"documents": documents})

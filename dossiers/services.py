@@ -96,19 +96,34 @@ def actor_is_staff(*, actor: User, firm: Firm) -> bool:
     return FirmMembership.objects.staff().filter(user=actor, firm=firm).exists()
 
 
-def _check_processing_mode(firm: Firm, mode: str) -> None:
+def modes_held(firm: Firm) -> list[str]:
+    """The processing modes the firm's licence may use, in the product's order."""
+    held = set(firm.cartouches.values_list("mode", flat=True))
+    return [
+        mode
+        for mode in ProcessingMode.values
+        if mode in held and (not firm.is_light or mode in LIGHT_MODES)
+    ]
+
+
+def processing_mode_check(firm: Firm, mode: str, field: str = "default_processing_mode") -> None:
+    """Refuse a mode the firm's licence does not allow (light licence: Transport only)."""
+    _check_processing_mode(firm, mode, field)
+
+
+def _check_processing_mode(firm: Firm, mode: str, field: str = "default_processing_mode") -> None:
     held = set(firm.cartouches.values_list("mode", flat=True))
     if firm.is_light and mode not in LIGHT_MODES:
         raise ServiceError(
             _("With a light licence only the Transport mode can be chosen."),
             code="light_licence",
-            field="default_processing_mode",
+            field=field,
         )
     if mode not in held:
         raise ServiceError(
             _("The firm's licence does not hold this cartouche."),
             code="cartouche_not_held",
-            field="default_processing_mode",
+            field=field,
         )
 
 

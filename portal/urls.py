@@ -48,9 +48,9 @@ portal_patterns = [
         name="user_invitation_revoke",
     ),
     path("portal/firms/<uuid:firm_id>/staff/", user_views.staff_search, name="staff_search"),
-    path("portal/tokens/", user_views.api_tokens, name="api_tokens"),
+    path("tokens/", user_views.api_tokens, name="api_tokens"),
     path(
-        "portal/tokens/<uuid:token_id>/revoke/",
+        "tokens/<uuid:token_id>/revoke/",
         user_views.api_token_revoke,
         name="api_token_revoke",
     ),

@@ -11,6 +11,11 @@ from connect.services.accountant import (
 )
 from connect.services.binders import binders_ensure
 from connect.services.documents import binder_create, document_update, documents_send
+from connect.services.pipeline import (
+    document_mode_set,
+    document_retrieved,
+    document_review,
+)
 from connect.services.receive import ReceiveResult, document_receive
 
 __all__ = [
@@ -18,8 +23,11 @@ __all__ = [
     "binder_create",
     "binders_ensure",
     "document_book",
+    "document_mode_set",
     "document_receive",
     "document_reject",
+    "document_retrieved",
+    "document_review",
     "document_share",
     "document_update",
     "document_validate",

@@ -36,7 +36,8 @@ from connect.models import (
     Source,
     Status,
 )
-from dossiers.models import LIGHT_MODES, Cartouche, ProcessingMode
+from dossiers.models import Cartouche, ProcessingMode
+from dossiers.services import processing_mode_check
 from portal.errors import ServiceError
 from portal.queue import enqueue_on_commit
 from users.models import User
@@ -358,18 +359,7 @@ def document_mode_set(*, actor: User, document: Document, mode: str) -> Document
     from connect.services.accountant import require_accountant
 
     require_accountant(actor, document.dossier)
-    firm = document.dossier.firm
-    held = set(Cartouche.objects.filter(firm=firm).values_list("mode", flat=True))
-    if (
-        mode not in ProcessingMode.values
-        or mode not in held
-        or (firm.is_light and mode not in LIGHT_MODES)
-    ):
-        raise ServiceError(
-            _("Your firm's licence does not hold this processing mode."),
-            code="mode_invalid",
-            field="processing_mode",
-        )
+    processing_mode_check(document.dossier.firm, mode, field="processing_mode")
     with transaction.atomic():
         locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
         if locked.status not in (Status.DRAFT, Status.SENT, Status.VALIDATED) or (

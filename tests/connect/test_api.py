@@ -266,25 +266,25 @@ def test_the_portal_page_makes_lists_and_revokes_the_users_own_tokens(
     client_user: User, auth_client
 ) -> None:
     client = auth_client(client_user)
-    made = client.post("/portal/tokens/", {"name": "PC du bureau"})
+    made = client.post("/tokens/", {"name": "PC du bureau"})
     assert made.status_code == HTTPStatus.OK
     assert made["Cache-Control"] == "no-store"
     token = ApiToken.objects.get(user=client_user)
     raw = made.content.decode().split('id="new-token"')[1].split('value="')[1].split('"')[0]
     assert hashlib.sha256(raw.encode()).hexdigest() == token.key_hash
-    listing = client.get("/portal/tokens/").content.decode()
+    listing = client.get("/tokens/").content.decode()
     assert "PC du bureau" in listing and raw not in listing
-    empty = client.post("/portal/tokens/", {"name": "  "})
+    empty = client.post("/tokens/", {"name": "  "})
     assert empty.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     stranger = UserFactory()
     grant(stranger, DossierFactory(), "connect.entrepreneur")
     assert (
-        auth_client(stranger).post(f"/portal/tokens/{token.public_id}/revoke/").status_code
+        auth_client(stranger).post(f"/tokens/{token.public_id}/revoke/").status_code
         == HTTPStatus.NOT_FOUND
     )
     token.refresh_from_db()
     assert token.revoked_at is None
-    client.post(f"/portal/tokens/{token.public_id}/revoke/")
+    client.post(f"/tokens/{token.public_id}/revoke/")
     token.refresh_from_db()
     assert token.revoked_at is not None
     dead = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me")

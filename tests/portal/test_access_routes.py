@@ -40,6 +40,7 @@ CONNECT_ROUTES = {
     "connect:document_action": "action",
     "connect:share": "dossier",
     "connect:profile": "dossier",
+    "connect:attachment": "attachment",
 }
 OWN_ROUTES = {  # routes of the actor's own tools (no foreign ids) or open to all
     "portal:home",
@@ -50,6 +51,7 @@ OWN_ROUTES = {  # routes of the actor's own tools (no foreign ids) or open to al
     "portal:view_dossier",
     "connect:home",
     "connect:inbox",
+    "connect:review_queue",  # the actor's own queue, across their dossiers
     "invitation_accept",
     "inbound_postmark",  # the provider webhook: HTTP basic auth with its own secret
     "portal:api_tokens",  # the actor's own tokens
@@ -174,6 +176,7 @@ def connect_urls(dossier: Dossier, document) -> list[tuple[str, str]]:
         "section": [dossier.public_id, "invoices"],
         "document": [document.public_id],
         "action": [document.public_id, "reject"],
+        "attachment": [document.public_id, document.public_id],
     }
     return [(name, reverse(name, args=args[kind])) for name, kind in CONNECT_ROUTES.items()]
 
@@ -248,6 +251,7 @@ def test_the_client_reaches_every_connect_route(
             "connect:document_action",
             "connect:share",
             "connect:profile",
+            "connect:attachment",
         ):
             continue  # POST only, or the accountant's: tested with their effects
         response = client.get(url)

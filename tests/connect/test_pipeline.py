@@ -1,0 +1,184 @@
+"""Processing modes after sending (DESIGN.md §2): Transport, Premium, Optimum, the credit
+ledger, pre-validation, Peppol UBL read without credit, and duplicates across channels."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from connect import services
+from connect.models import CreditUse, Document, Recognition, Status
+from connect.services.pipeline import document_recognise
+from dossiers.models import Cartouche, Dossier, ProcessingMode
+from portal.errors import ServiceError
+from tests.connect import samples
+from tests.factories import MembershipFactory
+from users.models import FirmLevel, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path, django_capture_on_commit_callbacks) -> None:
+    """Files in a temporary directory; tasks enqueued after commit run (eagerly) at once."""
+    global _commit  # noqa: PLW0603
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _commit = django_capture_on_commit_callbacks
+
+
+_commit = None
+
+
+def receive(dossier: Dossier, user: User, data: bytes, name: str = "f.pdf") -> Document:
+    with _commit(execute=True):
+        document = services.document_receive(
+            dossier=dossier, actor=user, filename=name, chunks=[data], source="web"
+        ).document
+    document.refresh_from_db()
+    return document
+
+
+def send(dossier: Dossier, user: User, document: Document) -> Document:
+    with _commit(execute=True):
+        services.documents_send(actor=user, dossier=dossier, documents=[document])
+    document.refresh_from_db()
+    return document
+
+
+def credits(dossier: Dossier, mode: str) -> int:
+    return Cartouche.objects.get(firm=dossier.firm, mode=mode).credits
+
+
+def set_mode(dossier: Dossier, mode: str) -> None:
+    Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode=mode)
+    dossier.refresh_from_db()
+
+
+def test_transport_is_ready_at_once_and_takes_no_credit(
+    dossier: Dossier, client_user: User
+) -> None:
+    document = send(dossier, client_user, receive(dossier, client_user, samples.pdf(text="T")))
+    assert document.processing_mode == "transport"
+    assert (document.recognition, document.recognized) == (Recognition.NONE, None)
+    assert document.ready_at is not None
+    assert not CreditUse.objects.exists()
+
+
+def test_a_peppol_invoice_is_read_exactly_whatever_the_mode_and_takes_no_credit(
+    dossier: Dossier, client_user: User
+) -> None:
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    before = credits(dossier, "premium")
+    document = receive(dossier, client_user, samples.ubl(), name="invoice.xml")
+    document.refresh_from_db()
+    # Read on arrival: the client sees the amount and the due date on the desk already.
+    assert document.recognized is not None and document.recognized["source"] == "ubl"
+    assert document.amount == Decimal(document.recognized["payable_amount"])
+    document = send(dossier, client_user, document)
+    assert document.recognition == Recognition.DONE and document.ready_at is not None
+    assert credits(dossier, "premium") == before
+    assert not CreditUse.objects.exists()
+    assert document.text.method == "ubl"
+
+
+def test_with_pre_validation_nothing_is_read_before_the_accountant_validates(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    services.profile_update(
+        actor=accountant,
+        dossier=dossier,
+        auto_send=False,
+        require_due_date=False,
+        require_amount=False,
+        pre_validation=True,
+        allowed_categories=[],
+        email_allow_list="",
+        digest_hours=24,
+        notify_client=True,
+    )
+    document = send(dossier, client_user, receive(dossier, client_user, samples.pdf(text="PV")))
+    assert (document.recognition, document.ready_at) == (Recognition.NONE, None)
+    document_recognise(document_id=document.pk)  # a stray message changes nothing
+    document.refresh_from_db()
+    assert document.recognition == Recognition.NONE and not CreditUse.objects.exists()
+    with _commit(execute=True):
+        services.document_validate(actor=accountant, document=document)
+    document.refresh_from_db()
+    assert document.status == Status.VALIDATED
+    # Eager tasks in tests: the reading ran when the validation committed.
+    assert document.recognition in (Recognition.DONE, Recognition.REVIEW)
+    assert CreditUse.objects.filter(document=document).count() == 1
+
+
+def test_at_zero_credits_documents_go_as_transport_and_admins_are_told_once(
+    dossier: Dossier, client_user: User, licence_admin: User
+) -> None:
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    Cartouche.objects.filter(firm=dossier.firm, mode="premium").update(credits=0)
+    second_admin = MembershipFactory(firm=dossier.firm, level=FirmLevel.LICENCE_ADMIN).user
+    mail.outbox.clear()
+    first = send(dossier, client_user, receive(dossier, client_user, samples.pdf(text="Z1")))
+    second = send(dossier, client_user, receive(dossier, client_user, samples.pdf(text="Z2")))
+    for document in (first, second):
+        assert document.recognition == Recognition.FALLBACK
+        assert document.ready_at is not None and document.recognized is None
+    told = [m for m in mail.outbox if "Premium" in m.subject]
+    assert sorted(to for m in told for to in m.to) == sorted(
+        [licence_admin.email, second_admin.email]
+    )
+    assert not CreditUse.objects.exists()
+    # Credits added: the next exhaustion is told again.
+    from connect.services.pipeline import credits_add
+
+    cartouche = credits_add(firm_id=dossier.firm_id, mode="premium", credits=5)
+    assert (cartouche.credits, cartouche.exhausted_notified_at) == (5, None)
+
+
+def test_the_accountant_can_override_the_mode_of_one_document(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    document = send(dossier, client_user, receive(dossier, client_user, samples.pdf(text="M")))
+    assert document.recognition == Recognition.NONE
+    with _commit(execute=True):
+        services.document_mode_set(actor=accountant, document=document, mode="premium")
+    document.refresh_from_db()
+    assert document.processing_mode == "premium"
+    assert document.recognition in (Recognition.DONE, Recognition.REVIEW)
+    assert document.events.filter(kind="mode").exists()
+    with pytest.raises(ServiceError):
+        services.document_mode_set(actor=client_user, document=document, mode="transport")
+
+
+def test_a_light_licence_cannot_override_to_premium(
+    client_user: User, accountant: User, dossier: Dossier
+) -> None:
+    dossier.firm.licence_kind = "light"
+    dossier.firm.save()
+    document = send(dossier, client_user, receive(dossier, client_user, samples.pdf(text="L")))
+    with pytest.raises(ServiceError) as refused:
+        services.document_mode_set(actor=accountant, document=document, mode="premium")
+    assert refused.value.code == "light_licence"
+    document.refresh_from_db()
+    assert document.processing_mode == "transport"
+
+
+def test_the_text_read_from_documents_is_searched_in_the_four_languages(
+    dossier: Dossier, client_user: User, auth_client
+) -> None:
+    from connect.models import DocumentText
+    from connect.selectors import document_search
+
+    ubl = receive(dossier, client_user, samples.ubl(), name="einvoice.xml")
+    plain = receive(dossier, client_user, samples.pdf(text="S"), name="plain.pdf")
+    DocumentText.objects.create(document=plain, text="Facturen voor de herstellingen van de wagen")
+    everything = Document.objects.filter(dossier=dossier)
+    assert list(document_search(everything, "SupplierOfficialName")) == [ubl]
+    # Dutch stemming: "herstelling" finds "herstellingen".
+    assert list(document_search(everything, "herstelling")) == [plain]
+    assert list(document_search(everything, "plain")) == [plain]  # the name, too
+    assert not document_search(everything, "introuvable").exists()
+    page = auth_client(client_user).get(
+        f"/connect/dossiers/{dossier.public_id}/invoices/", {"q": "herstelling"}
+    )
+    assert b"plain.pdf" in page.content and b"einvoice.xml" not in page.content
