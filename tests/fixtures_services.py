@@ -103,23 +103,17 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(
-    django_db_setup: None, smtp_server: SMTPServer
-) -> Iterator[subprocess.Popen[str]]:
-    """A real `celery worker` process on the test database, consuming this test run's own Redis
-    database, sending mail to the test SMTP server."""
-    import redis
-
-    from portal.celery import app
-
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+def worker_start(
+    *, broker_url: str, email_url: str = "", pool: str = "prefork", name: str = "test"
+) -> subprocess.Popen[str]:
+    """Start a real `celery worker` process on the test database and ``broker_url``; returns
+    once it is ready (its output is kept in ``process.log``)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "TEST_DATABASE_URL": _database_url(),
-        "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
-        "EMAIL_URL": smtp_server.url,
+        "TEST_REDIS_URL": broker_url,
+        "EMAIL_URL": email_url or "consolemail://",
         "CELERY_TASK_ALWAYS_EAGER": "false",  # what the worker enqueues goes to Redis too
         "PYTHONUNBUFFERED": "1",
     }
@@ -132,6 +126,8 @@ def celery_worker_process(
         "worker",
         "-Q",
         "default,mail,documents,recognition",
+        "--pool",
+        pool,
         "--concurrency",
         "1",
         "--loglevel",
@@ -140,7 +136,7 @@ def celery_worker_process(
         "--without-mingle",
         "--without-heartbeat",
         "-n",
-        f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}@%h",
+        f"{name}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}@%h",
     ]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -156,11 +152,29 @@ def celery_worker_process(
                 ready.set()
 
     threading.Thread(target=pump, daemon=True).start()
-    if not ready.wait(60):
+    deadline = time.monotonic() + 60
+    while not ready.wait(0.2) and process.poll() is None and time.monotonic() < deadline:
+        pass
+    if not ready.is_set():
         process.kill()
         raise RuntimeError("the Celery worker did not start:\n" + "".join(log[-40:]))
-    app.conf.task_always_eager = False
     process.log = log  # type: ignore[attr-defined]  (for failing tests to print)
+    return process
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, smtp_server: SMTPServer
+) -> Iterator[subprocess.Popen[str]]:
+    """A real `celery worker` process on the test database, consuming this test run's own Redis
+    database, sending mail to the test SMTP server."""
+    import redis
+
+    from portal.celery import app
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    process = worker_start(broker_url=settings.CELERY_BROKER_URL, email_url=smtp_server.url)
+    app.conf.task_always_eager = False
     try:
         yield process
     finally:

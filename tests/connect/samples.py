@@ -101,3 +101,38 @@ def heic() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (1200, 900), (10, 120, 200)).save(out, format="HEIF")
     return out.getvalue()
+
+
+def invoice_pdf(lines: list[str]) -> bytes:
+    """A text PDF (as accounting software prints invoices): one line of text per entry."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    y = 800
+    for line in lines:
+        page.drawString(60, y, line)
+        y -= 18
+    page.save()
+    return out.getvalue()
+
+
+BELGIAN_INVOICE = [
+    "Garage Dupont SRL",
+    "Rue de la Station 12, 5000 Namur",
+    "TVA BE0403.170.701",
+    "",
+    "Client : Alpha Un SRL, TVA BE0123.456.749",
+    "Facture n° F2026-0042",
+    "Date de facture : 12/03/2026",
+    "Échéance : 11/04/2026",
+    "",
+    "Entretien du véhicule                     100,00",
+    "Total HTVA                                100,00 EUR",
+    "TVA 21%                                    21,00 EUR",
+    "Total TVAC                                121,00 EUR",
+    "",
+    "IBAN BE68 5390 0754 7034",
+    "Communication structurée +++010/8068/17183+++",
+]

@@ -182,3 +182,100 @@ def test_the_text_read_from_documents_is_searched_in_the_four_languages(
         f"/connect/dossiers/{dossier.public_id}/invoices/", {"q": "herstelling"}
     )
     assert b"plain.pdf" in page.content and b"einvoice.xml" not in page.content
+
+
+def test_premium_reads_the_facts_and_takes_one_credit_exactly_once(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    before = credits(dossier, "premium")
+    document = receive(dossier, client_user, samples.invoice_pdf(samples.BELGIAN_INVOICE))
+    document = send(dossier, client_user, document)
+    assert document.recognition == Recognition.DONE and document.ready_at is not None
+    facts = document.recognized
+    assert (facts["supplier_vat"], facts["invoice_number"], facts["total_incl_vat"]) == (
+        "BE0403170701",
+        "F2026-0042",
+        "121.00",
+    )
+    assert facts["structured_reference"] == "+++010/8068/17183+++"
+    assert credits(dossier, "premium") == before - 1
+    use = CreditUse.objects.get()
+    assert (use.document, use.user, use.mode, use.dossier) == (
+        document,
+        client_user,
+        "premium",
+        dossier,
+    )
+    # A message delivered twice, and a document rejected then sent again: no second credit.
+    document_recognise(document_id=document.pk)
+    services.document_reject(actor=accountant, document=document, reason="Illisible")
+    document = send(dossier, client_user, document)
+    assert document.recognition == Recognition.DONE
+    assert credits(dossier, "premium") == before - 1
+    assert CreditUse.objects.count() == 1
+    assert "Garage" in document.text.text and document.text.method == "text"
+
+
+def test_optimum_holds_a_doubtful_reading_for_review_and_keeps_the_corrections(
+    dossier: Dossier, client_user: User, accountant: User, settings
+) -> None:
+    from connect.api import new_documents
+    from connect.services.pipeline import review_queue_for
+
+    settings.CONNECT_REVIEW_THRESHOLD = 0.99
+    set_mode(dossier, ProcessingMode.OPTIMUM)
+    document = receive(dossier, client_user, samples.invoice_pdf(samples.BELGIAN_INVOICE))
+    document = send(dossier, client_user, document)
+    assert document.recognition == Recognition.REVIEW and document.ready_at is None
+    assert list(review_queue_for(actor=accountant)) == [document]
+    assert not review_queue_for(actor=client_user).exists()
+    assert not new_documents(Document.objects.all()).exists()
+    machine = dict(document.recognized)
+    corrected = {k: machine[k] or "" for k in machine if k in services.pipeline.REVIEW_FACTS}
+    with pytest.raises(ServiceError) as refused:
+        services.document_review(
+            actor=accountant, document=document, facts=corrected | {"iban": "BE00 1234"}
+        )
+    assert refused.value.field == "iban"
+    document.refresh_from_db()
+    assert document.recognition == Recognition.REVIEW
+    with pytest.raises(ServiceError):
+        services.document_review(actor=client_user, document=document, facts=corrected)
+    services.document_review(
+        actor=accountant,
+        document=document,
+        facts=corrected | {"supplier_name": "Garage Dupont", "total_excl_vat": "100"},
+    )
+    document.refresh_from_db()
+    assert document.recognition == Recognition.DONE and document.ready_at is not None
+    assert document.recognized["supplier_name"] == "Garage Dupont"
+    assert document.recognized["total_excl_vat"] == "100.00"
+    assert document.recognized_machine == machine  # what the machine read is kept
+    assert document.reviewed_by == accountant
+    assert list(new_documents(Document.objects.all())) == [document]
+    assert CreditUse.objects.filter(document=document).count() == 1
+
+
+def test_the_same_invoice_by_peppol_and_as_a_pdf_is_flagged_and_linked(
+    dossier: Dossier, client_user: User
+) -> None:
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    lines = [
+        "SupplierOfficialName Ltd",
+        "TVA BE0123.456.749",
+        "Invoice number Snippet1",
+        "Invoice date 13/11/2017",
+        "Total excl. VAT 1.325,00",
+        "VAT 25% 331,25",
+        "Total incl. VAT 1.656,25 EUR",
+    ]
+    belgian_ubl = samples.ubl().replace(
+        b"<cbc:CompanyID>GB1232434</cbc:CompanyID>", b"<cbc:CompanyID>BE0123456749</cbc:CompanyID>"
+    )
+    einvoice = send(dossier, client_user, receive(dossier, client_user, belgian_ubl, "e.xml"))
+    assert einvoice.recognized["supplier_vat"] == "BE0123456749"
+    paper = send(dossier, client_user, receive(dossier, client_user, samples.invoice_pdf(lines)))
+    assert paper.recognized["invoice_number"] == "Snippet1"
+    assert paper.duplicate_of == einvoice
+    assert einvoice.duplicate_of is None
