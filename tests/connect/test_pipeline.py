@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path, django_capture_on_commit_callbacks) -> None:
     """Files in a temporary directory; tasks enqueued after commit run (eagerly) at once."""
-    global _commit  # noqa: PLW0603
+    global _commit
     settings.MEDIA_ROOT = str(tmp_path / "media")
     _commit = django_capture_on_commit_callbacks
 
