@@ -21,6 +21,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
     os.environ.setdefault("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
+    os.environ.setdefault("API_RATE", "1000000/min")  # the API's rate limit is not measured
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -198,6 +199,149 @@ def measure_upload_memory() -> dict:
     }
 
 
+def _cat_rate(paths: list[str], total: int) -> float:
+    """Bytes per second of `cat` over the files, read through a pipe as a client reads a
+    download (the files are in the page cache: the second of two runs is measured)."""
+    rate = 0.0
+    for _ in range(2):
+        start = time.perf_counter()
+        with subprocess.Popen(["cat", *paths], stdout=subprocess.PIPE) as cat:
+            assert cat.stdout is not None  # noqa: S101
+            read = 0
+            while chunk := cat.stdout.read(256 * 1024):
+                read += len(chunk)
+        rate = total / (time.perf_counter() - start)
+    return rate
+
+
+def _rss_kb() -> int:
+    with Path("/proc/self/status").open() as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+ZIP_DOCUMENTS = int(os.environ.get("BENCH_ZIP_DOCUMENTS", "1000"))
+
+
+def measure_downloads(accountant) -> dict:
+    """1,000 stored files (100–400 KB each) downloaded through the API as one zip, then one by
+    one, against a raw `cat` of the same files; the RSS growth while the zip streams."""
+    import random
+    import threading
+
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from connect.models import Document
+    from tests.factories import DossierFactory, grant
+    from users.services import api_token_create
+
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as media:
+        dossier = DossierFactory(firm=accountant.memberships.first().firm, code="ZIPBENCH")
+        grant(accountant, dossier, "connect.accountant")
+        paths, rows, now = [], [], timezone.now()
+        for i in range(ZIP_DOCUMENTS):
+            name = f"zipbench/{i}.pdf"
+            path = Path(media) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = rng.randbytes(rng.randint(100_000, 400_000))
+            path.write_bytes(data)
+            paths.append(str(path))
+            rows.append(
+                Document(
+                    firm=dossier.firm,
+                    dossier=dossier,
+                    filename=f"facture-{i}.pdf",
+                    storage_name=name,
+                    content_type="application/pdf",
+                    size=len(data),
+                    sha256=f"{i + 10**9:064x}",
+                    source="api",
+                    status="sent",
+                    sent_at=now,
+                    ready_at=now,
+                )
+            )
+        Document.objects.bulk_create(rows)
+        total = sum(Path(p).stat().st_size for p in paths)
+        cat_rate = _cat_rate(paths, total)
+        _token, raw = api_token_create(actor=accountant, name="bench")
+        with override_settings(MEDIA_ROOT=media, ALLOWED_HOSTS=["testserver"]):
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+            url = f"/api/v1/dossiers/{dossier.public_id}/documents.zip"
+            client.get(f"/api/v1/documents/{rows[0].public_id}/content")  # warm up
+            before = _rss_kb()
+            peak = [before]
+            done = threading.Event()
+
+            def sample() -> None:
+                while not done.is_set():
+                    peak[0] = max(peak[0], _rss_kb())
+                    time.sleep(0.002)
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            start = time.perf_counter()
+            response = client.get(url)
+            streamed = sum(len(chunk) for chunk in response.streaming_content)
+            zip_seconds = time.perf_counter() - start
+            done.set()
+            sampler.join()
+            zip_peak = (peak[0] - before) * 1024
+            if streamed != int(response["Content-Length"]):
+                raise RuntimeError("the zip's size differs from its Content-Length")
+            ids = [str(d) for d in dossier.documents.values_list("public_id", flat=True)]
+            start = time.perf_counter()
+            single = 0
+            for document_id in ids:
+                answer = client.get(f"/api/v1/documents/{document_id}/content")
+                single += sum(len(chunk) for chunk in answer.streaming_content)
+            single_seconds = time.perf_counter() - start
+            # One large file (50 MB) against `cat` of that file.
+            big = Path(media) / "zipbench/big.pdf"
+            big.write_bytes(rng.randbytes(50 * 1024 * 1024))
+            large = Document.objects.create(
+                firm=dossier.firm,
+                dossier=dossier,
+                filename="big.pdf",
+                storage_name="zipbench/big.pdf",
+                content_type="application/pdf",
+                size=big.stat().st_size,
+                sha256="f" * 64,
+                source="api",
+                status="sent",
+                sent_at=now,
+                ready_at=now,
+            )
+            large_cat = _cat_rate([str(big)], large.size)
+            large_rate = 0.0
+            for _ in range(2):
+                start = time.perf_counter()
+                answer = client.get(f"/api/v1/documents/{large.public_id}/content")
+                if answer.status_code != 200:
+                    raise RuntimeError(f"download answered {answer.status_code}: {answer.content!r}")
+                got = sum(len(chunk) for chunk in answer.streaming_content)
+                large_rate = got / (time.perf_counter() - start)
+        return {
+            "large_mb_s": round(large_rate / 1024 / 1024, 1),
+            "large_cat_mb_s": round(large_cat / 1024 / 1024, 1),
+            "large_ratio": round(large_rate / large_cat, 2),
+            "files_per_s": round(len(ids) / single_seconds, 1),
+            "files": ZIP_DOCUMENTS,
+            "total_mb": round(total / 1024 / 1024, 1),
+            "cat_mb_s": round(cat_rate / 1024 / 1024, 1),
+            "zip_mb_s": round(streamed / zip_seconds / 1024 / 1024, 1),
+            "zip_ratio": round(streamed / zip_seconds / cat_rate, 2),
+            "zip_rss_growth_mb": round(zip_peak / 1024 / 1024, 1),
+            "single_mb_s": round(single / single_seconds / 1024 / 1024, 1),
+            "single_ratio": round(single / single_seconds / cat_rate, 2),
+        }
+
+
 def main() -> None:
     setup_django()
     fresh_database()
@@ -206,6 +350,7 @@ def main() -> None:
     print(f"populated {DOCUMENTS} documents in {time.perf_counter() - started:.1f} s")
     pages = measure_pages(accountant)
     memory = measure_upload_memory()
+    downloads = measure_downloads(accountant)
     ratio = pages["inbox_rps"] / pages["reference_rps"]
     deep = pages["inbox_page_2000_rps"] / pages["inbox_rps"]
     print(f"reference 50-row page      {pages['reference_rps']:8.1f} req/s")
@@ -223,6 +368,26 @@ def main() -> None:
         f"{memory['upload_python_peak_mb']} MB, for {memory['upload_size_mb']} MB "
         "(bar: < 10 MB)"
     )
+
+    print(
+        f"zip of {downloads['files']} files ({downloads['total_mb']} MB): "
+        f"{downloads['zip_mb_s']} MB/s vs cat {downloads['cat_mb_s']} MB/s, ratio "
+        f"{downloads['zip_ratio']} (bar: >= 0.15); RSS growth "
+        f"{downloads['zip_rss_growth_mb']} MB (bar: < 20 MB)"
+    )
+    print(
+        f"single download of 50 MB: {downloads['large_mb_s']} MB/s vs cat "
+        f"{downloads['large_cat_mb_s']} MB/s, ratio {downloads['large_ratio']} (bar: >= 0.50)"
+    )
+    print(
+        f"{downloads['files']} downloads one by one: {downloads['files_per_s']} files/s, "
+        f"{downloads['single_mb_s']} MB/s (ratio to cat {downloads['single_ratio']}: per-request "
+        "cost, not bandwidth)"
+    )
+    if os.environ.get("BENCH_RECOGNITION", "1") != "0":
+        from bench import recognition
+
+        recognition.main()
 
 
 if __name__ == "__main__":

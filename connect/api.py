@@ -35,6 +35,9 @@ from portal.errors import ServiceError
 from users.models import DossierAccess, Role, User
 
 PAGE_SIZE = 100
+#: Bytes read and sent at a time by downloads (Django's default, 4 KB, costs 25 times more
+#: Python calls per megabyte).
+DOWNLOAD_BLOCK = 256 * 1024
 ZIP_MAX_DOCUMENTS = 1000
 #: The statuses a list may ask for: "new" (ready for retrieval) or a lifecycle status.
 LIST_STATUSES = ("new", *Status.values)
@@ -398,6 +401,7 @@ def _content_response(document: Document, request: Request) -> HttpResponseBase:
             content_type=document.content_type,
         )
         response["Content-Length"] = str(document.size)
+        response.block_size = DOWNLOAD_BLOCK
     response["ETag"] = etag
     response["X-Content-SHA256"] = document.sha256
     response["X-Content-Type-Options"] = "nosniff"
@@ -430,7 +434,7 @@ class DocumentRetrievedView(APIView):
 def _stored_bytes(storage_name: str) -> Iterator[bytes]:
     """Opened only when the zip reaches this file: one file open at a time."""
     with default_storage.open(storage_name, "rb") as handle:
-        while chunk := handle.read(256 * 1024):
+        while chunk := handle.read(DOWNLOAD_BLOCK):
             yield chunk
 
 

@@ -277,8 +277,8 @@ def ubl_read(document: Document) -> dict[str, Any]:
             updates["due_date"] = invoice.due_date
         if invoice.currency:
             updates["currency"] = invoice.currency[:3]
-        if invoice.document_type == "credit_note" and locked.status == Status.DRAFT:
-            updates["category"] = "credit_note"
+        if invoice.document_type == "credit_note" and locked.category == "purchase_invoice":
+            updates["category"] = "credit_note"  # the default category, not the sender's choice
         _deliver(locked, **updates)
         document.recognized = facts
     return facts
