@@ -14,6 +14,7 @@ from django.db.models import Count, QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -390,9 +391,9 @@ def _content_response(document: Document, request: Request) -> HttpResponseBase:
         response["X-Accel-Redirect"] = settings.CONNECT_X_ACCEL_REDIRECT.rstrip("/") + (
             "/" + document.storage_name
         )
-        response["Content-Disposition"] = FileResponse(
+        response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=document.filename
-        )["Content-Disposition"]
+        )
     else:
         response = FileResponse(
             default_storage.open(document.storage_name, "rb"),

@@ -289,3 +289,17 @@ def test_the_portal_page_makes_lists_and_revokes_the_users_own_tokens(
     assert token.revoked_at is not None
     dead = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me")
     assert dead.status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_behind_nginx_the_bytes_are_handed_to_x_accel_redirect(
+    client_user: User, dossier: Dossier, settings
+) -> None:
+    settings.CONNECT_X_ACCEL_REDIRECT = "/protected/"
+    client = api(client_user)
+    sent = upload(client, dossier, samples.pdf(text="nginx")).json()
+    response = client.get(f"/api/v1/documents/{sent['id']}/content")
+    document = Document.objects.get()
+    assert response["X-Accel-Redirect"] == f"/protected/{document.storage_name}"
+    assert response.content == b""
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-SHA256"] == document.sha256
