@@ -1,0 +1,132 @@
+"""The document page around the processing modes: facts, the e-invoice preview and its
+attachments, the Optimum review form and the per-document mode."""
+
+import base64
+from http import HTTPStatus
+
+import pytest
+from django.utils import translation
+
+from connect import services
+from connect.models import Document, Recognition
+from dossiers.models import Dossier
+from tests.connect import samples
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def receive(dossier: Dossier, user: User, data: bytes, name: str, commit) -> Document:
+    with commit(execute=True):
+        document = services.document_receive(
+            dossier=dossier, actor=user, filename=name, chunks=[data], source="web"
+        ).document
+    document.refresh_from_db()
+    return document
+
+
+def with_attachment(data: bytes, content: bytes, mime: str) -> bytes:
+    reference = (
+        b"<cac:AdditionalDocumentReference><cbc:ID>att-1</cbc:ID><cac:Attachment>"
+        b'<cbc:EmbeddedDocumentBinaryObject mimeCode="' + mime.encode() + b'" filename="bon.pdf">'
+        + base64.b64encode(content)
+        + b"</cbc:EmbeddedDocumentBinaryObject></cac:Attachment></cac:AdditionalDocumentReference>"
+    )
+    marker = b"<cac:AccountingSupplierParty>"
+    return data.replace(marker, reference + marker, 1)
+
+
+def test_the_einvoice_page_shows_its_preview_failed_checks_and_attachments(
+    dossier: Dossier, client_user: User, auth_client, django_capture_on_commit_callbacks
+) -> None:
+    attached = samples.pdf(text="bon de commande")
+    data = with_attachment(samples.ubl(), attached, "application/pdf")
+    document = receive(
+        dossier, client_user, data, "einvoice.xml", django_capture_on_commit_callbacks
+    )
+    item = document.attachments.get()
+    assert (item.filename, item.type_matches, item.size) == ("bon.pdf", True, len(attached))
+    client = auth_client(client_user)
+    page = client.get(f"/connect/documents/{document.public_id}/")
+    html = page.content.decode()
+    assert page.status_code == HTTPStatus.OK
+    assert "Snippet1" in html and "1656.25" in html.replace(",", ".").replace("\u202f", "")
+    assert 'class="error-summary"' in html  # the fixture's VAT number fails its check: shown
+    download = client.get(f"/connect/documents/{document.public_id}/attachments/{item.public_id}/")
+    assert b"".join(download.streaming_content) == attached
+    assert download["Content-Disposition"].startswith("attachment")
+    with translation.override("nl"):
+        client_user.language = "nl"
+        client_user.save()
+        dutch = auth_client(client_user).get(f"/connect/documents/{document.public_id}/")
+    assert "Factuur" in dutch.content.decode()
+
+
+def test_an_attachment_that_is_not_what_it_declares_is_flagged(
+    dossier: Dossier, client_user: User, django_capture_on_commit_callbacks
+) -> None:
+    data = with_attachment(samples.ubl(), samples.image("PNG"), "application/pdf")
+    document = receive(dossier, client_user, data, "e.xml", django_capture_on_commit_callbacks)
+    item = document.attachments.get()
+    assert item.type_matches is False and item.content_type == "image/png"
+
+
+def test_the_accountant_reviews_facts_and_changes_the_mode_from_the_page(
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+    auth_client,
+    settings,
+    django_capture_on_commit_callbacks,
+) -> None:
+    settings.CONNECT_REVIEW_THRESHOLD = 0.99
+    Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode="optimum")
+    dossier.refresh_from_db()
+    document = receive(
+        dossier,
+        client_user,
+        samples.invoice_pdf(samples.BELGIAN_INVOICE),
+        "garage.pdf",
+        django_capture_on_commit_callbacks,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.documents_send(actor=client_user, dossier=dossier, documents=[document])
+    document.refresh_from_db()
+    assert document.recognition == Recognition.REVIEW
+    client = auth_client(accountant)
+    queue = client.get("/connect/review/")
+    assert b"garage.pdf" in queue.content
+    page = client.get(f"/connect/documents/{document.public_id}/").content.decode()
+    assert 'name="supplier_vat"' in page and 'value="BE0403170701"' in page
+    assert auth_client(client_user).get("/connect/review/").content.count(b"garage.pdf") == 0
+    facts = {key: value or "" for key, value in document.recognized.items() if key != "confidence"}
+    bad = client.post(
+        f"/connect/documents/{document.public_id}/actions/review/",
+        facts | {"structured_reference": "+++010/8068/17180+++"},
+        follow=True,
+    )
+    assert "communication structurée" in bad.content.decode().lower()  # the user's French
+    document.refresh_from_db()
+    assert document.recognition == Recognition.REVIEW
+    client.post(
+        f"/connect/documents/{document.public_id}/actions/review/",
+        facts | {"invoice_number": "F2026-0042B"},
+    )
+    document.refresh_from_db()
+    assert document.recognition == Recognition.DONE
+    assert document.recognized["invoice_number"] == "F2026-0042B"
+    assert document.recognized_machine["invoice_number"] == "F2026-0042"
+    # The mode of one document: a light choice list, refused when the licence lacks it.
+    refused = client.post(
+        f"/connect/documents/{document.public_id}/actions/mode/",
+        {"processing_mode": "deluxe"},
+        follow=True,
+    )
+    assert refused.status_code == HTTPStatus.OK
+    document.refresh_from_db()
+    assert document.processing_mode == "optimum"
