@@ -7,6 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from connect.models import CreditUse
 from dossiers.models import ConnectionTest, Dossier, DossierQuerySet, Firm
 from users.models import CONNECT_ROLES, VIEW_ROLES, FirmMembership, User
 
@@ -102,3 +103,14 @@ def connection_test_latest_for(*, actor: User, dossier: Dossier) -> ConnectionTe
     if not dossier_staff_list_for(actor=actor).filter(pk=dossier.pk).exists():
         return None
     return ConnectionTest.objects.filter(dossier=dossier).first()
+
+
+def credit_uses_for(*, actor: User, firm: Firm) -> QuerySet[CreditUse]:
+    """The firm's credit ledger, newest first, for its staff (``firm`` already checked)."""
+    if not firm_staff_list_for(actor=actor).filter(pk=firm.pk).exists():
+        return CreditUse.objects.none()
+    return (
+        CreditUse.objects.filter(firm=firm)
+        .select_related("dossier", "document", "user")
+        .order_by("-created_at", "-id")
+    )

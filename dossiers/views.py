@@ -3,6 +3,7 @@ settings with the connection test."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationF
 from dossiers.models import Dossier
 from dossiers.selectors import (
     connection_test_latest_for,
+    credit_uses_for,
     dossier_staff_get_for,
     firm_staff_get_for,
 )
@@ -138,3 +140,17 @@ def connection_test_result(request: AuthedRequest, dossier_id: str) -> HttpRespo
     dossier = dossier_staff_get_for(actor=request.user, public_id=dossier_id)
     test = connection_test_latest_for(actor=request.user, dossier=dossier)
     return render(request, "partials/connection_test.html", {"dossier": dossier, "test": test})
+
+
+@login_required
+def credits(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    """The firm's cartouches with their balance, and the ledger of credits used."""
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    page = Paginator(credit_uses_for(actor=request.user, firm=firm), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "portal/credits.html",
+        {"firm": firm, "cartouches": firm.cartouches.all(), "page": page},
+    )

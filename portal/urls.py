@@ -35,6 +35,7 @@ portal_patterns = [
         name="dossier_connection_test_run",
     ),
     path("portal/firms/<uuid:firm_id>/users/", user_views.user_list, name="users"),
+    path("portal/firms/<uuid:firm_id>/credits/", dossier_views.credits, name="credits"),
     path("portal/firms/<uuid:firm_id>/users/new/", user_views.user_create, name="user_create"),
     path("portal/firms/<uuid:firm_id>/users/<uuid:user_id>/", user_views.user_detail, name="user"),
     path(

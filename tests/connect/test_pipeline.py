@@ -279,3 +279,16 @@ def test_the_same_invoice_by_peppol_and_as_a_pdf_is_flagged_and_linked(
     assert paper.recognized["invoice_number"] == "Snippet1"
     assert paper.duplicate_of == einvoice
     assert einvoice.duplicate_of is None
+
+
+def test_the_licence_admin_reads_the_credit_ledger(
+    dossier: Dossier, client_user: User, licence_admin: User, auth_client
+) -> None:
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    document = receive(dossier, client_user, samples.invoice_pdf(samples.BELGIAN_INVOICE))
+    send(dossier, client_user, document)
+    url = f"/portal/firms/{dossier.firm.public_id}/credits/"
+    page = auth_client(licence_admin).get(url).content.decode()
+    assert "f.pdf" in page and client_user.email in page and "ALPHA1" in page
+    assert "9" in page  # 10 credits, one used
+    assert auth_client(client_user).get(url).status_code == 404

@@ -17,6 +17,7 @@ PORTAL_ROUTES = {
     "portal:firm": "firm",
     "portal:dossier_create": "firm",
     "portal:users": "firm",
+    "portal:credits": "firm",
     "portal:user_create": "firm",
     "portal:staff_search": "firm",
     "portal:user": "firm_user",
