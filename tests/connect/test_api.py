@@ -119,9 +119,10 @@ def test_the_accountant_lists_downloads_and_acknowledges_new_documents(
     assert after["results"] == []
     retrieved = desk.get(f"/api/v1/dossiers/{dossier.public_id}/documents?status=retrieved")
     assert [d["id"] for d in retrieved.json()["results"]] == [sent["id"]]
-    assert desk.get(f"/api/v1/dossiers/{dossier.public_id}/documents?status=draft").json()[
-        "results"
-    ] == []
+    assert (
+        desk.get(f"/api/v1/dossiers/{dossier.public_id}/documents?status=draft").json()["results"]
+        == []
+    )
 
 
 def test_lists_page_with_a_cursor(

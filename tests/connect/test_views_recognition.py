@@ -33,7 +33,9 @@ def receive(dossier: Dossier, user: User, data: bytes, name: str, commit) -> Doc
 def with_attachment(data: bytes, content: bytes, mime: str) -> bytes:
     reference = (
         b"<cac:AdditionalDocumentReference><cbc:ID>att-1</cbc:ID><cac:Attachment>"
-        b'<cbc:EmbeddedDocumentBinaryObject mimeCode="' + mime.encode() + b'" filename="bon.pdf">'
+        b'<cbc:EmbeddedDocumentBinaryObject mimeCode="'
+        + mime.encode()
+        + b'" filename="bon.pdf">'
         + base64.b64encode(content)
         + b"</cbc:EmbeddedDocumentBinaryObject></cac:Attachment></cac:AdditionalDocumentReference>"
     )

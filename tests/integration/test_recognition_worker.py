@@ -65,8 +65,10 @@ def test_a_worker_killed_mid_recognition_leaves_the_document_read_again_once(
     from connect.tasks import document_processing_sweep
     from portal.celery import app
 
-    broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/" + str(
-        int(settings.CELERY_BROKER_URL.rsplit("/", 1)[1]) + 2
+    broker = (
+        settings.CELERY_BROKER_URL.rsplit("/", 1)[0]
+        + "/"
+        + str(int(settings.CELERY_BROKER_URL.rsplit("/", 1)[1]) + 2)
     )
     redis.Redis.from_url(broker).flushdb()
     real_broker = settings.CELERY_BROKER_URL
