@@ -13,8 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from connect import services
@@ -330,18 +329,18 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
 
 
 FACT_LABELS = {
-    "supplier_name": _lazy("Supplier"),
-    "supplier_vat": _lazy("Supplier VAT number"),
-    "invoice_number": _lazy("Invoice number"),
-    "issue_date": _lazy("Invoice date"),
-    "due_date": _lazy("Due date"),
-    "total_excl_vat": _lazy("Total excl. VAT"),
-    "total_vat": _lazy("VAT"),
-    "total_incl_vat": _lazy("Total incl. VAT"),
-    "payable_amount": _lazy("Amount to pay"),
-    "currency": _lazy("Currency"),
-    "iban": _lazy("IBAN"),
-    "structured_reference": _lazy("Structured communication"),
+    "supplier_name": gettext_lazy("Supplier"),
+    "supplier_vat": gettext_lazy("Supplier VAT number"),
+    "invoice_number": gettext_lazy("Invoice number"),
+    "issue_date": gettext_lazy("Invoice date"),
+    "due_date": gettext_lazy("Due date"),
+    "total_excl_vat": gettext_lazy("Total excl. VAT"),
+    "total_vat": gettext_lazy("VAT"),
+    "total_incl_vat": gettext_lazy("Total incl. VAT"),
+    "payable_amount": gettext_lazy("Amount to pay"),
+    "currency": gettext_lazy("Currency"),
+    "iban": gettext_lazy("IBAN"),
+    "structured_reference": gettext_lazy("Structured communication"),
 }
 
 
