@@ -1,0 +1,431 @@
+"""Recognition of invoice facts: from texts in the four languages, and from a real text PDF and
+a real scan (reportlab, pdftoppm, Pillow and Tesseract run for real)."""
+
+import io
+import logging
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageFilter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from connect import recognition
+from connect.recognition import (
+    FACT_KEYS,
+    RecognitionError,
+    extract_text,
+    recognise_file,
+    recognise_text,
+)
+
+# Valid numbers (mod-97 checks): supplier, customer, account, structured communication.
+SUPPLIER_VAT = "BE0403170701"
+CUSTOMER_VAT = "BE0812345603"
+IBAN = "BE71096123456769"
+REFERENCE = "+++123/4567/89002+++"
+
+FRENCH = """
+Garage Dupont SRL                                         FACTURE
+Rue Haute 12
+1000 Bruxelles                                  Facture n° :        F2026/0142
+TVA BE 0403.170.701                             Date de facture :   12 mars 2026
+                                                Échéance :          11/04/2026
+
+                                                Client
+                                                Boulangerie Lemaire SA
+                                                Place du Marché 3
+                                                5000 Namur
+                                                TVA : BE 0812.345.603
+
+Description                         Qté      Prix unitaire      Total
+Entretien annuel                      1           1.000,00   1.000,00
+Pièces                                2             117,28     234,56
+
+                                                Total HTVA         1.234,56 €
+                                                TVA 21 %             259,26 €
+                                                Total TVAC         1.493,82 €
+
+Merci de verser 1.493,82 € sur le compte BE71 0961 2345 6769
+avec la communication structurée +++123/4567/89002+++.
+"""
+
+DUTCH = """
+Schrijnwerkerij Peeters BV
+Kerkstraat 5, 9000 Gent
+BTW-nr.: BE0403.170.701
+
+Factuur aan:
+Drukkerij Maes NV
+Stationsstraat 8
+2000 Antwerpen
+Btw klant: BE 0812 345 603
+
+Factuurnummer: 2026-0077
+Factuurdatum: 3 maart 2026
+Vervaldag: 02-04-2026
+
+Totaal excl. btw      1 234,56
+Btw 21%                 259,26
+Totaal incl. btw      1 493,82 EUR
+Reeds betaald           500,00
+Te betalen              993,82 EUR
+
+Rekening: IBAN BE71 0961 2345 6769 - gestructureerde mededeling ***123/4567/89002***
+"""
+
+GERMAN = """
+Elektro Kessler GmbH · Hauptstraße 7 · 4700 Eupen · MwSt-Nr. BE 0403.170.701
+Rechnungsempfänger:
+Bäckerei Schmitz PGmbH
+Kirchstraße 2, 4730 Raeren
+Ihre MwSt-Nr.: BE0812345603
+
+RECHNUNG
+Rechnungsnummer: RE-2026-031
+Rechnungsdatum: 12. März 2026
+Zahlbar bis: 26.03.2026
+
+Nettobetrag                 1.234,56
+MwSt. 21 %                    259,26
+Gesamtbetrag          EUR   1.493,82
+
+Bitte überweisen Sie den Betrag auf das Konto IBAN BE71096123456769, BIC GKCCBEBB,
+mit der Mitteilung +++123/4567/89002+++.
+"""
+
+ENGLISH = """
+Northwind Consulting Ltd
+VAT number: BE 0403 170 701
+
+Bill to
+Atomium Software BV
+VAT: BE0812345603
+
+Invoice #: INV-00421
+Invoice date: March 12, 2026
+Due date: April 11, 2026
+
+Subtotal                 € 1,234.56
+VAT 21%                    € 259.26
+Amount due               € 1,493.82
+
+Please transfer to BE71 0961 2345 6769 quoting +++123/4567/89002+++.
+"""
+
+
+def facts_of(text: str) -> dict[str, str | None]:
+    return recognise_text(text).as_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "number", "issue", "due", "payable"),
+    [
+        (FRENCH, "fr", "F2026/0142", "2026-03-12", "2026-04-11", "1493.82"),
+        (DUTCH, "nl", "2026-0077", "2026-03-03", "2026-04-02", "993.82"),
+        (GERMAN, "de", "RE-2026-031", "2026-03-12", "2026-03-26", "1493.82"),
+        (ENGLISH, "en", "INV-00421", "2026-03-12", "2026-04-11", "1493.82"),
+    ],
+)
+def test_the_facts_of_an_invoice_in_each_language(
+    text: str, language: str, number: str, issue: str, due: str, payable: str
+) -> None:
+    recognised = recognise_text(text)
+    facts = recognised.as_json()
+
+    assert recognised.language == language
+    assert facts["supplier_vat"] == SUPPLIER_VAT
+    assert facts["invoice_number"] == number
+    assert facts["issue_date"] == issue
+    assert facts["due_date"] == due
+    assert facts["total_excl_vat"] == "1234.56"
+    assert facts["total_vat"] == "259.26"
+    assert facts["total_incl_vat"] == "1493.82"
+    assert facts["payable_amount"] == payable
+    assert facts["currency"] == "EUR"
+    assert facts["iban"] == IBAN
+    assert facts["structured_reference"] == REFERENCE
+    # Totals that add up and checksummed numbers are trusted.
+    assert float(facts["confidences"]["total_incl_vat"]) >= 0.9
+    assert float(facts["confidences"]["supplier_vat"]) >= 0.9
+    assert recognised.confidence >= 0.8
+
+
+def test_the_supplier_name_is_read_near_its_vat_number() -> None:
+    assert facts_of(FRENCH)["supplier_name"] == "Garage Dupont SRL"
+    assert facts_of(GERMAN)["supplier_name"] == "Elektro Kessler GmbH"
+    assert facts_of(ENGLISH)["supplier_name"] == "Northwind Consulting Ltd"
+
+
+@pytest.mark.parametrize(
+    ("printed", "value"),
+    [
+        ("1.234,56", "1234.56"),
+        ("1 234,56", "1234.56"),
+        ("1\u00a0234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("€ 1.234,56", "1234.56"),
+        ("€1.234,56", "1234.56"),
+        ("1234,56 EUR", "1234.56"),
+        ("EUR 12.345.678,90", "12345678.90"),
+        ("1234.56", "1234.56"),
+        ("87,10 €", "87.10"),
+    ],
+)
+def test_european_amount_formats(printed: str, value: str) -> None:
+    facts = facts_of(f"Facture n° 12\nTotal TVAC : {printed}\n")
+
+    assert facts["total_incl_vat"] == value
+    # No "to pay" line: the total incl. VAT is payable, with less confidence.
+    assert facts["payable_amount"] == value
+    assert float(facts["confidences"]["payable_amount"]) < float(
+        facts["confidences"]["total_incl_vat"]
+    )
+
+
+def test_totals_that_do_not_add_up_are_not_trusted() -> None:
+    consistent = facts_of("Total HTVA 100,00\nTVA 21 % 21,00\nTotal TVAC 121,00\n")
+    inconsistent = facts_of("Total HTVA 100,00\nTVA 21 % 21,00\nTotal TVAC 125,00\n")
+
+    assert consistent["confidences"]["total_incl_vat"] == "0.95"
+    assert inconsistent["total_incl_vat"] == "125.00"
+    assert float(inconsistent["confidences"]["total_incl_vat"]) < 0.9
+
+
+def test_a_missing_total_is_derived_from_the_two_others() -> None:
+    facts = facts_of("Sous-total 200,00\nTotal TVAC 242,00\n")
+
+    assert facts["total_vat"] == "42.00"
+
+
+@pytest.mark.parametrize(
+    ("printed", "value"),
+    [
+        ("31/03/2026", "2026-03-31"),
+        ("31.03.2026", "2026-03-31"),
+        ("31-03-2026", "2026-03-31"),
+        ("31/03/26", "2026-03-31"),
+        ("2026-03-31", "2026-03-31"),
+        ("31 mars 2026", "2026-03-31"),
+        ("1er août 2026", "2026-08-01"),
+        ("31 maart 2026", "2026-03-31"),
+        ("31. März 2026", "2026-03-31"),
+        ("March 31, 2026", "2026-03-31"),
+        ("31 March 2026", "2026-03-31"),
+    ],
+)
+def test_date_formats(printed: str, value: str) -> None:
+    assert facts_of(f"Invoice date: {printed}\n")["issue_date"] == value
+
+
+def test_a_vat_number_with_a_wrong_checksum_is_not_taken() -> None:
+    assert facts_of("Fournisseur SRL\nTVA BE 0403.170.702\n")["supplier_vat"] is None
+    text = "Fournisseur SRL\nTVA BE 0403.170.702\nFooter - TVA BE 0403.170.701\n"
+    assert facts_of(text)["supplier_vat"] == SUPPLIER_VAT
+
+
+def test_an_iban_with_a_wrong_checksum_is_not_taken() -> None:
+    assert facts_of("IBAN BE71 0961 2345 6768\n")["iban"] is None
+    assert facts_of("IBAN BE72 0961 2345 6769\n")["iban"] is None
+    assert facts_of("IBAN BE71 0961 2345 6769\n")["iban"] == IBAN
+
+
+def test_a_structured_reference_with_a_wrong_checksum_is_not_taken() -> None:
+    assert facts_of("Communication : +++123/4567/89003+++\n")["structured_reference"] is None
+    # Check digits 97 when the first ten digits are a multiple of 97.
+    assert facts_of("Mededeling: +++000/0000/09797+++\n")["structured_reference"] == (
+        "+++000/0000/09797+++"
+    )
+
+
+def test_other_eu_vat_numbers_are_validated() -> None:
+    assert facts_of("Lieferant GmbH\nUSt-IdNr.: DE 136695976\n")["supplier_vat"] == "DE136695976"
+    assert facts_of("Leverancier B.V.\nBTW: NL004495445B01\n")["supplier_vat"] == "NL004495445B01"
+    assert facts_of("Fournisseur SAS\nTVA : FR40303265046\n")["supplier_vat"] is None
+
+
+def test_the_customer_vat_number_is_not_taken_as_the_supplier() -> None:
+    # The customer's block comes first on the page; the supplier's number is in the footer.
+    text = (
+        "Facturé à :\nBoulangerie Lemaire SA\nRue Haute 3\n5000 Namur\nTVA BE 0812.345.603\n\n\n"
+        "Facture n° 2026-1\nTotal TVAC 121,00\n\n\n"
+        "Garage Dupont SRL - Rue Haute 12 - 1000 Bruxelles - TVA BE 0403.170.701\n"
+    )
+    facts = facts_of(text)
+
+    assert facts["supplier_vat"] == SUPPLIER_VAT
+    assert facts["supplier_name"] == "Garage Dupont SRL"
+    # Only the customer's number on the page: no supplier VAT number at all.
+    assert (
+        facts_of("Client : Boulangerie Lemaire SA\nTVA client : BE0812345603\n")["supplier_vat"]
+        is None
+    )
+
+
+def test_the_json_shape_of_the_recognized_object() -> None:
+    recognised = recognise_text(ENGLISH)
+    data = recognised.as_json()
+
+    assert set(FACT_KEYS) <= set(data)
+    assert data["source"] == "text"
+    assert data["language"] == "en"
+    assert data["confidence"] == f"{recognised.confidence:.2f}"
+    assert all(len(value.split(".")[1]) == 2 for value in data["confidences"].values())
+    assert set(data["confidences"]) == {key for key in FACT_KEYS if data[key] is not None}
+
+
+def test_nothing_recognised_in_an_unrelated_text() -> None:
+    recognised = recognise_text("Bonjour,\nvoici les documents demandés.\nBien à vous")
+
+    assert all(recognised.as_json()[key] is None for key in FACT_KEYS)
+    assert recognised.confidence == 0
+
+
+# Real files ---------------------------------------------------------------------------------
+
+
+def draw_invoice(path: Path) -> None:
+    canvas = Canvas(str(path), pagesize=A4)
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(50, 790, "Garage Dupont SRL")
+    canvas.setFont("Helvetica", 11)
+    for i, line in enumerate(["Rue Haute 12", "1000 Bruxelles", "TVA BE 0403.170.701"]):
+        canvas.drawString(50, 770 - 15 * i, line)
+    canvas.setFont("Helvetica-Bold", 18)
+    canvas.drawRightString(545, 790, "FACTURE")
+    canvas.setFont("Helvetica", 11)
+    for i, (label, value) in enumerate(
+        [("Facture n° :", "F2026/0142"), ("Date :", "12/03/2026"), ("Échéance :", "11/04/2026")]
+    ):
+        canvas.drawString(340, 740 - 15 * i, label)
+        canvas.drawRightString(545, 740 - 15 * i, value)
+    canvas.drawString(340, 660, "Client")
+    for i, line in enumerate(["Boulangerie Lemaire SA", "5000 Namur", "TVA BE 0812.345.603"]):
+        canvas.drawString(340, 645 - 15 * i, line)
+    canvas.drawString(50, 540, "Entretien annuel")
+    canvas.drawRightString(545, 540, "1.234,56")
+    for i, (label, value) in enumerate(
+        [("Total HTVA", "1.234,56 €"), ("TVA 21 %", "259,26 €"), ("Total TVAC", "1.493,82 €")]
+    ):
+        canvas.drawString(340, 480 - 18 * i, label)
+        canvas.drawRightString(545, 480 - 18 * i, value)
+    canvas.drawString(50, 380, "IBAN BE71 0961 2345 6769 - Communication +++123/4567/89002+++")
+    canvas.showPage()
+    canvas.save()
+
+
+def scan_of(pdf: Path, target: Path) -> None:
+    """A cheap scan: 150 dpi, turned by 0.8°, noisy, blurred, JPEG quality 60."""
+    prefix = target.parent / "render"
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-gray", "-singlefile", str(pdf), str(prefix)],
+        check=True,
+        timeout=60,
+    )
+    with Image.open(prefix.with_suffix(".pgm")) as rendered:
+        page = rendered.convert("L")
+    page = page.rotate(0.8, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    noise = Image.effect_noise(page.size, 40)
+    page = Image.blend(page, noise, 0.08).filter(ImageFilter.GaussianBlur(0.5))
+    buffer = io.BytesIO()
+    page.save(buffer, "JPEG", quality=60)
+    target.write_bytes(buffer.getvalue())
+
+
+def test_a_text_pdf_is_read_from_its_text_layer(tmp_path: Path) -> None:
+    pdf = tmp_path / "facture.pdf"
+    draw_invoice(pdf)
+
+    recognised = recognise_file(pdf, "application/pdf")
+
+    assert recognised.method == "text"
+    assert recognised.facts["supplier_vat"].value == SUPPLIER_VAT
+    assert recognised.facts["invoice_number"].value == "F2026/0142"
+    assert recognised.facts["total_incl_vat"].value == "1493.82"
+    assert recognised.facts["structured_reference"].value == REFERENCE
+    assert recognised.as_json()["source"] == "text"
+
+
+def test_a_scan_is_read_with_ocr(tmp_path: Path) -> None:
+    pdf = tmp_path / "facture.pdf"
+    draw_invoice(pdf)
+    photo = tmp_path / "scan.jpg"
+    scan_of(pdf, photo)
+
+    recognised = recognise_file(photo, "image/jpeg")
+
+    assert recognised.method == "ocr"
+    assert recognised.facts["supplier_vat"].value == SUPPLIER_VAT
+    assert recognised.facts["invoice_number"].value == "F2026/0142"
+    assert recognised.facts["total_incl_vat"].value == "1493.82"
+    assert recognised.language == "fr"
+
+
+def test_an_image_only_pdf_falls_back_to_ocr(tmp_path: Path) -> None:
+    import img2pdf
+
+    pdf = tmp_path / "facture.pdf"
+    draw_invoice(pdf)
+    photo = tmp_path / "scan.jpg"
+    scan_of(pdf, photo)
+    scanned = tmp_path / "scan.pdf"
+    scanned.write_bytes(img2pdf.convert(photo.read_bytes()))
+
+    text, method = extract_text(scanned, "application/pdf")
+
+    assert method == "ocr"
+    assert "0403.170.701" in text
+
+
+def test_without_tesseract_there_is_no_text_and_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    photo = tmp_path / "photo.png"
+    Image.new("L", (100, 100), 255).save(photo)
+    monkeypatch.setattr(recognition.text.shutil, "which", lambda name: None)
+
+    with caplog.at_level(logging.WARNING, logger="connect.recognition.text"):
+        assert extract_text(photo, "image/png") == ("", "none")
+        assert recognise_file(photo, "image/png").method == "none"
+
+    assert "tesseract" in caplog.text
+
+
+def test_an_ocr_timeout_is_a_recognition_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = tmp_path / "photo.png"
+    Image.new("L", (100, 100), 255).save(photo)
+
+    def too_slow(argv: list[str], **kwargs: object) -> None:
+        raise subprocess.TimeoutExpired(argv, 1)
+
+    monkeypatch.setattr(recognition.text.subprocess, "run", too_slow)
+
+    with pytest.raises(RecognitionError):
+        extract_text(photo, "image/png", timeout=1)
+
+
+def test_an_unreadable_image_is_a_recognition_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a JPEG")
+
+    with pytest.raises(RecognitionError):
+        extract_text(broken, "image/jpeg")
+
+
+def test_two_ocr_readings_are_merged_fact_by_fact() -> None:
+    first = recognise_text("TVA BE 0403.170.701\nTotal TVAC 121,00\n", method="ocr")
+    second = recognise_text(
+        "Facture n° 2026-7\nTotal HTVA 100,00\nTVA 21 % 21,00\nTotal TVAC 121,00\n", method="ocr"
+    )
+
+    merged = recognition.merge(first, second).as_json()
+
+    assert merged["supplier_vat"] == SUPPLIER_VAT
+    assert merged["invoice_number"] == "2026-7"
+    # The totals come together from the reading where they add up.
+    assert merged["total_excl_vat"] == "100.00"
+    assert merged["confidences"]["total_incl_vat"] == "0.95"
+    assert merged["source"] == "ocr"
