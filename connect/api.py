@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import Count, QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -25,10 +26,11 @@ from rest_framework.views import APIView
 from zipstream import ZipStream
 
 from connect import services
-from connect.files import safe_filename
-from connect.models import Category, Document, Source, Status
+from connect.files import refuse, safe_filename
+from connect.models import Category, ConnectProfile, Document, Source, Status
 from connect.selectors import document_get_for
 from connect.services.pipeline import document_retrieved
+from connect.services.receive import missing_facts
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from portal.api import TokenRateThrottle, UploadRateThrottle, cursor_decode, cursor_encode
@@ -349,9 +351,21 @@ class DossierDocumentsView(APIView):
     def post(self, request: Request, dossier_id: str) -> Response:
         user: User = request.user
         dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
+        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.CONNECT_MAX_UPLOAD_SIZE + 2**20:
+            raise _too_large()
         form = UploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        if data["send"]:
+            # Refused before anything is stored: a retry with the facts is a clean upload.
+            wanting = Document(due_date=data["due_date"], amount=data["amount"])
+            missing = missing_facts(wanting, ConnectProfile.objects.filter(dossier=dossier).first())
+            if missing:
+                raise ServiceError(
+                    _("The document cannot be sent without its %(facts)s.")
+                    % {"facts": ", ".join(missing)},
+                    code="facts_required",
+                )
         upload = data["file"]
         result = services.document_receive(
             dossier=dossier,
@@ -367,11 +381,21 @@ class DossierDocumentsView(APIView):
             comment=data["comment"],
         )
         document = result.document
-        if data["send"] and not result.duplicate and document.status == Status.DRAFT:
+        if data["send"] and document.status in (Status.DRAFT, Status.REJECTED):
+            # Also for a retry whose first attempt stored the file but did not send it.
             services.documents_send(actor=user, dossier=dossier, documents=[document])
             document.refresh_from_db()
         body = document_json(document, request) | {"duplicate": result.duplicate}
         return Response(body, status=200 if result.duplicate else 201)
+
+
+def _too_large() -> ServiceError:
+    return refuse(
+        _("The file is larger than %(limit)s.")
+        % {"limit": filesizeformat(settings.CONNECT_MAX_UPLOAD_SIZE)},
+        "too_large",
+        413,
+    )
 
 
 class DocumentView(APIView):

@@ -195,6 +195,10 @@ class Document(models.Model):
         max_length=10, choices=Recognition.choices, default=Recognition.NONE
     )
     recognition_attempts = models.PositiveSmallIntegerField(default=0)
+    #: When the reading was asked for, and when a worker last took it (a lease: another run
+    #: does not start while it is fresh; the sweeper retries once it is stale).
+    recognition_queued_at = models.DateTimeField(null=True, blank=True)
+    recognition_started_at = models.DateTimeField(null=True, blank=True)
     #: The facts delivered with the document (DESIGN.md §4 `recognized`): from the UBL, from
     #: recognition, or as corrected by the accountant.
     recognized = models.JSONField(null=True, blank=True)

@@ -32,11 +32,16 @@ SECTIONS = {
 
 def _not_others_drafts(actor: User) -> Q:
     """A client's desk is theirs until they send: drafts are seen by the dossier's
-    entrepreneurs only, not by its accountant."""
+    entrepreneurs only, not by its accountant (who sees the drafts they uploaded)."""
     own_desks = DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ENTREPRENEUR).values(
         "dossier_id"
     )
-    return Q(dossier__in=own_desks) | ~Q(status=Status.DRAFT)
+    return Q(dossier__in=own_desks) | ~Q(status=Status.DRAFT) | Q(uploaded_by=actor)
+
+
+def document_visible_to(actor: User, document: Document) -> bool:
+    """Whether ``actor`` (holding a Connect role on the dossier) may see ``document``."""
+    return Document.objects.filter(pk=document.pk).filter(_not_others_drafts(actor)).exists()
 
 
 def document_list_for(

@@ -5,6 +5,7 @@ import binascii
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -36,6 +37,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ServiceError):
         http_status = getattr(exc, "status", None) or SERVICE_STATUS.get(exc.code, 400)
         return error_response(exc.code, exc.message, http_status)
+    if isinstance(exc, RequestDataTooBig):
+        return error_response("too_large", _("The request is too large."), 413)
+    if isinstance(exc, SuspiciousOperation):
+        return error_response("invalid", _("The request could not be read."), 400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,10 +1,26 @@
 """API v1 routes (DESIGN.md §4)."""
 
-from django.urls import path
+from django.urls import path, re_path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from connect import api
+from portal.api import error_response
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request: Request, path: str = "") -> Response:
+    """Any other path under /api/v1/: a 404 in the API's error format (not an HTML page)."""
+    return error_response("not_found", _("Not found."), 404)
+
 
 urlpatterns = [
     path("me", api.MeView.as_view(), name="me"),
@@ -35,4 +51,5 @@ urlpatterns = [
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
         name="schema",
     ),
+    re_path(r"^(?P<path>.*)$", not_found, name="not_found"),
 ]

@@ -13,6 +13,7 @@ from connect.models import (
     Document,
     DocumentEvent,
     EventKind,
+    Recognition,
     Source,
     Status,
 )
@@ -61,7 +62,8 @@ def document_validate(*, actor: User, document: Document) -> Document:
         document.status = Status.VALIDATED
         document.save(update_fields=["status"])
         DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.VALIDATED)
-        pipeline_start(document=document, profile=profile_for(document.dossier))
+        if document.ready_at is None and document.recognition == Recognition.NONE:
+            pipeline_start(document=document, profile=profile_for(document.dossier))
     return document
 
 
@@ -184,6 +186,7 @@ def profile_update(
             _("Choose between 0 and 168 hours."), code="digest_invalid", field="digest_hours"
         )
     profile = profile_for(dossier)
+    released = profile.pre_validation and not pre_validation
     profile.auto_send = auto_send
     profile.require_due_date = require_due_date
     profile.require_amount = require_amount
@@ -192,5 +195,16 @@ def profile_update(
     profile.email_allow_list = "\n".join(lines)
     profile.digest_hours = digest_hours
     profile.notify_client = notify_client
-    profile.save()
+    with transaction.atomic():
+        profile.save()
+        if released:
+            # Documents that waited for validation go on through the pipeline.
+            waiting = Document.objects.select_for_update().filter(
+                dossier=dossier,
+                status=Status.SENT,
+                ready_at__isnull=True,
+                recognition=Recognition.NONE,
+            )
+            for document in waiting:
+                pipeline_start(document=document, profile=profile)
     return profile

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ from users.models import User
 
 logger = logging.getLogger(__name__)
 
+#: Longer than the recognition task's time limit (600 s): a run older than this is dead.
+RECOGNITION_LEASE = timedelta(minutes=11)
+
 #: The facts an accountant may correct in the review queue, with their kind.
 REVIEW_FACTS = {
     "supplier_name": "text",
@@ -74,8 +78,15 @@ def pipeline_start(*, document: Document, profile: ConnectProfile | None) -> Non
         document.recognition, document.ready_at = Recognition.NONE, None
     elif document.is_ubl and document.recognized:
         document.recognition, document.ready_at = Recognition.DONE, now
+        duplicate = duplicate_find(document, document.recognized)
+        if duplicate is not None and document.duplicate_of_id is None:
+            _deliver(document, duplicate_of=duplicate)
     elif document.is_ubl or document.processing_mode != ProcessingMode.TRANSPORT:
         document.recognition, document.ready_at = Recognition.PENDING, None
+        # A new reading: its own attempts and lease.
+        Document.objects.filter(pk=document.pk).update(
+            recognition_attempts=0, recognition_queued_at=now, recognition_started_at=None
+        )
         from connect.tasks import document_recognise
 
         enqueue_on_commit(document_recognise, document.pk)
@@ -115,6 +126,10 @@ def document_recognise(*, document_id: int) -> Document | None:
         )
         if document is None or document.recognition != Recognition.PENDING:
             return document
+        now = timezone.now()
+        started = document.recognition_started_at
+        if started is not None and now - started < RECOGNITION_LEASE:
+            return document  # another worker is reading it (a message delivered twice)
         if document.recognition_attempts >= max_attempts:
             # It kept failing (or killing the worker): deliver the file as it is.
             _deliver(document, recognition=Recognition.FAILED, ready_at=timezone.now())
@@ -123,7 +138,8 @@ def document_recognise(*, document_id: int) -> Document | None:
             )
             return document
         document.recognition_attempts = F("recognition_attempts") + 1
-        document.save(update_fields=["recognition_attempts"])
+        document.recognition_started_at = now
+        document.save(update_fields=["recognition_attempts", "recognition_started_at"])
     document.refresh_from_db()
     if document.is_ubl:
         return _recognise_ubl(document)
@@ -141,6 +157,8 @@ def document_recognise(*, document_id: int) -> Document | None:
         logger.warning("recognition of document %s failed: %s", document.pk, exc)
         if document.recognition_attempts >= max_attempts:
             _deliver(document, recognition=Recognition.FAILED, ready_at=timezone.now())
+        else:  # the lease is given back: the sweeper tries again
+            _deliver(document, recognition_started_at=None)
         return document
     facts = result.as_json()
     with transaction.atomic():
@@ -339,6 +357,7 @@ def duplicate_find(document: Document, facts: dict[str, Any]) -> Document | None
             recognized__invoice_number=number,
         )
         .exclude(pk=document.pk)
+        .exclude(status=Status.DRAFT)  # a client's desk is private until sent
         .order_by("uploaded_at", "id")
     )
     for candidate in candidates:

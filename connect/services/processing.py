@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
@@ -156,9 +156,15 @@ def document_processing_sweep() -> list[int]:
 def document_recognition_sweep() -> list[int]:
     """Ids of sent documents whose reading never started or was interrupted (a worker killed
     mid-task), to enqueue again."""
-    stale = timezone.now() - SWEEP_AFTER
+    from connect.services.pipeline import RECOGNITION_LEASE
+
+    now = timezone.now()
+    never_started = Q(
+        recognition_started_at__isnull=True, recognition_queued_at__lt=now - SWEEP_AFTER
+    )
+    dead = Q(recognition_started_at__lt=now - RECOGNITION_LEASE)
     return list(
-        Document.objects.filter(recognition=Recognition.PENDING, sent_at__lt=stale).values_list(
-            "pk", flat=True
-        )[:500]
+        Document.objects.filter(recognition=Recognition.PENDING)
+        .filter(never_started | dead)
+        .values_list("pk", flat=True)[:500]
     )

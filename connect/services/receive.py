@@ -85,7 +85,7 @@ def document_receive(
         info = inspect(spooled, name)
         earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()
         if earlier is not None:
-            return ReceiveResult(earlier, duplicate=True)
+            return _duplicate(earlier, actor)
         try:
             with spooled.path.open("rb") as handle:
                 stored = default_storage.save(
@@ -140,13 +140,25 @@ def document_receive(
             earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()
             if earlier is None:
                 raise
-            return ReceiveResult(earlier, duplicate=True)  # a concurrent upload won the race
+            return _duplicate(earlier, actor)  # a concurrent upload won the race
         except BaseException:
             default_storage.delete(stored)
             raise
         return ReceiveResult(document, duplicate=False)
     finally:
         spooled.remove()
+
+
+def _duplicate(earlier: Document, actor: User | None) -> ReceiveResult:
+    """The same bytes are already in the dossier. A client's draft stays private: someone who
+    may not see it learns only that the file is there."""
+    from connect.selectors import document_visible_to
+
+    if actor is not None and not document_visible_to(actor, earlier):
+        raise refuse(
+            _("This file is already in the dossier, on the client's desk."), "duplicate", 409
+        )
+    return ReceiveResult(earlier, duplicate=True)
 
 
 def mode_for_new_document(dossier_mode: str, firm_is_light: bool) -> str:

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from connect import services
 from connect.models import Document, Status
 from dossiers.models import Dossier
 from tests.connect import samples
@@ -304,3 +305,66 @@ def test_behind_nginx_the_bytes_are_handed_to_x_accel_redirect(
     assert response.content == b""
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-SHA256"] == document.sha256
+
+
+def test_a_clients_draft_stays_private_when_the_accountant_sends_the_same_bytes(
+    client_user: User, accountant: User, dossier: Dossier
+) -> None:
+    upload(api(client_user), dossier, samples.pdf(text="secret"), comment="PRIVATE COMMENT")
+    desk = api(accountant)
+    again = upload(desk, dossier, samples.pdf(text="secret"))
+    assert again.status_code == HTTPStatus.CONFLICT
+    assert again.json()["error"]["code"] == "duplicate"
+    assert b"PRIVATE" not in again.content
+    assert Document.objects.count() == 1
+    # The accountant's own upload, not sent, stays theirs to see.
+    own = upload(desk, dossier, samples.pdf(text="mine")).json()
+    assert desk.get(f"/api/v1/documents/{own['id']}").status_code == HTTPStatus.OK
+
+
+def test_send_without_the_required_facts_stores_nothing_and_a_retry_sends(
+    client_user: User, accountant: User, dossier: Dossier
+) -> None:
+    services.profile_update(
+        actor=accountant,
+        dossier=dossier,
+        auto_send=False,
+        require_due_date=True,
+        require_amount=False,
+        pre_validation=False,
+        allowed_categories=[],
+        email_allow_list="",
+        digest_hours=24,
+        notify_client=True,
+    )
+    client = api(client_user)
+    refused = upload(client, dossier, samples.pdf(text="due"), send="true")
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert refused.json()["error"]["code"] == "facts_required"
+    assert not Document.objects.exists()
+    draft = upload(client, dossier, samples.pdf(text="due"), due_date="2026-12-31")
+    assert draft.json()["status"] == "draft"
+    retry = upload(client, dossier, samples.pdf(text="due"), due_date="2026-12-31", send="true")
+    assert retry.status_code == HTTPStatus.OK
+    assert (retry.json()["duplicate"], retry.json()["status"]) == (True, "sent")
+
+
+def test_malformed_requests_answer_in_the_error_format(
+    client_user: User, dossier: Dossier, settings
+) -> None:
+    client = api(client_user)
+    for path in ("/api/v1/nothing", "/api/v1/me/", "/api/v1/documents/not-a-uuid"):
+        response = client.get(path)
+        assert response.status_code == HTTPStatus.NOT_FOUND, path
+        assert response.json()["error"]["code"] == "not_found"
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    crowded = client.post(
+        f"/api/v1/dossiers/{dossier.public_id}/documents", {f"f{n}": "x" for n in range(10)}
+    )
+    assert crowded.status_code == HTTPStatus.BAD_REQUEST
+    assert crowded.json()["error"]["code"] == "invalid"
+    settings.CONNECT_MAX_UPLOAD_SIZE = 10
+    huge = upload(client, dossier, b"%PDF-" + b"0" * (2 * 1024 * 1024))
+    assert huge.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    assert huge.json()["error"]["code"] == "too_large"
+    assert not Document.objects.exists()

@@ -292,3 +292,86 @@ def test_the_licence_admin_reads_the_credit_ledger(
     assert "f.pdf" in page and client_user.email in page and "ALPHA1" in page
     assert "9" in page  # 10 credits, one used
     assert auth_client(client_user).get(url).status_code == 404
+
+
+def test_a_reading_starts_afresh_each_time_the_document_is_sent_again(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    document = receive(dossier, client_user, samples.invoice_pdf(samples.BELGIAN_INVOICE))
+    for _ in range(4):
+        document = send(dossier, client_user, document)
+        assert document.recognition == Recognition.DONE, document.recognition_attempts
+        services.document_reject(actor=accountant, document=document, reason="Encore")
+    assert CreditUse.objects.count() == 1
+
+
+def test_switching_pre_validation_off_releases_the_documents_that_waited(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    def profile(pre_validation: bool) -> None:
+        with _commit(execute=True):
+            services.profile_update(
+                actor=accountant,
+                dossier=dossier,
+                auto_send=False,
+                require_due_date=False,
+                require_amount=False,
+                pre_validation=pre_validation,
+                allowed_categories=[],
+                email_allow_list="",
+                digest_hours=24,
+                notify_client=True,
+            )
+
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    profile(True)
+    waiting = send(dossier, client_user, receive(dossier, client_user, samples.pdf(text="W")))
+    assert waiting.ready_at is None
+    profile(False)
+    waiting.refresh_from_db()
+    assert waiting.ready_at is not None or waiting.recognition == Recognition.REVIEW
+    assert waiting.recognition != Recognition.NONE
+
+
+def test_validating_a_document_already_read_does_not_read_it_again(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    document = send(
+        dossier, client_user, receive(dossier, client_user, samples.invoice_pdf(["Doc"]))
+    )
+    assert document.ready_at is not None
+    from connect.models import ConnectProfile
+
+    ConnectProfile.objects.update_or_create(dossier=dossier, defaults={"pre_validation": True})
+    with _commit(execute=True):
+        services.document_validate(actor=accountant, document=document)
+    after = Document.objects.get(pk=document.pk)
+    assert after.ready_at == document.ready_at
+    assert after.recognition_attempts == document.recognition_attempts
+
+
+def test_a_duplicate_is_never_linked_to_a_clients_draft(
+    dossier: Dossier, client_user: User
+) -> None:
+    belgian_ubl = samples.ubl().replace(
+        b"<cbc:CompanyID>GB1232434</cbc:CompanyID>", b"<cbc:CompanyID>BE0123456749</cbc:CompanyID>"
+    )
+    draft = receive(dossier, client_user, belgian_ubl, "e.xml")
+    assert draft.status == Status.DRAFT and draft.recognized is not None
+    set_mode(dossier, ProcessingMode.PREMIUM)
+    lines = [
+        "SupplierOfficialName Ltd",
+        "TVA BE0123.456.749",
+        "Invoice number Snippet1",
+        "Invoice date 13/11/2017",
+        "Total excl. VAT 1.325,00",
+        "VAT 25% 331,25",
+        "Total incl. VAT 1.656,25 EUR",
+    ]
+    paper = send(dossier, client_user, receive(dossier, client_user, samples.invoice_pdf(lines)))
+    assert paper.duplicate_of is None
+    # Once the e-invoice is sent, it is linked to the earlier paper copy.
+    einvoice = send(dossier, client_user, draft)
+    assert einvoice.duplicate_of == paper

@@ -99,8 +99,9 @@ def test_a_worker_killed_mid_recognition_leaves_the_document_read_again_once(
         assert not CreditUse.objects.filter(document=document).exists()
         # A new worker; the sweeper finds the interrupted reading and enqueues it again.
         second = worker_start(broker_url=broker, pool="solo", name="survivor")
+        # The dead run's lease runs out (it outlives the task's time limit).
         Document.objects.filter(pk=document.pk).update(
-            sent_at=timezone.now() - timezone.timedelta(minutes=10)
+            recognition_started_at=timezone.now() - timezone.timedelta(minutes=12)
         )
         document_processing_sweep.delay()
         document_processing_sweep.delay()  # twice: the reading still happens once

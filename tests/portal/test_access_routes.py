@@ -59,6 +59,7 @@ OWN_ROUTES = {  # routes of the actor's own tools (no foreign ids) or open to al
     "api:me",
     "api:dossiers",
     "api:schema",  # the OpenAPI document: public, holds no data
+    "api:not_found",  # any other path under /api/v1/: a JSON 404
 }
 # The actor's own rows: another user's id answers 404.
 TOKEN_ROUTES = {"portal:api_token_revoke": "token"}
