@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from connect import services
 from connect.forms import BookForm, InboxFilterForm, ProfileForm, RejectForm, ShareForm
-from connect.models import Category, Document, Status
+from connect.models import Category, Document, Recognition, Status
 from connect.selectors import (
     InboxFilters,
     accountant_dossiers_for,
@@ -111,6 +111,11 @@ def inbox_rows(documents: list[Document]) -> list[dict[str, Any]]:
     inbox is the accountant's busiest page)."""
     categories = {value: str(label) for value, label in Category.choices}
     statuses = {value: str(label) for value, label in Status.choices}
+    # What the processing mode still owes, shown beside the status.
+    pipeline: dict[str, str] = {
+        Recognition.PENDING: str(Recognition.PENDING.label),
+        Recognition.REVIEW: str(Recognition.REVIEW.label),
+    }
     zero = uuid.UUID(int=0)
     prefix = reverse("connect:document", args=[zero]).split(str(zero))[0]
     return [
@@ -120,6 +125,9 @@ def inbox_rows(documents: list[Document]) -> list[dict[str, Any]]:
             "dossier": document.dossier.code,
             "category": categories.get(document.category, document.category),
             "status": statuses.get(document.status, document.status),
+            "pipeline": pipeline.get(document.recognition, "")
+            if document.status in (Status.SENT, Status.VALIDATED)
+            else "",
             "amount": document.amount,
             "currency": document.currency,
             "sent_at": document.sent_at,

@@ -132,3 +132,28 @@ def test_the_accountant_reviews_facts_and_changes_the_mode_from_the_page(
     assert refused.status_code == HTTPStatus.OK
     document.refresh_from_db()
     assert document.processing_mode == "optimum"
+
+
+def test_the_inbox_shows_what_the_processing_mode_still_owes(
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+    auth_client,
+    settings,
+    django_capture_on_commit_callbacks,
+) -> None:
+    settings.CONNECT_REVIEW_THRESHOLD = 0.99
+    Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode="optimum")
+    dossier.refresh_from_db()
+    document = receive(
+        dossier,
+        client_user,
+        samples.invoice_pdf(samples.BELGIAN_INVOICE),
+        "garage.pdf",
+        django_capture_on_commit_callbacks,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.documents_send(actor=client_user, dossier=dossier, documents=[document])
+    page = auth_client(accountant).get("/connect/inbox/").content.decode()
+    with translation.override("fr"):
+        assert str(Recognition.REVIEW.label) in page
