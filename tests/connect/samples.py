@@ -136,3 +136,18 @@ BELGIAN_INVOICE = [
     "IBAN BE68 5390 0754 7034",
     "Communication structurée +++010/8068/17183+++",
 ]
+
+
+def invoice_photo(lines: list[str]) -> bytes:
+    """A phone photo of a printed invoice: text on paper, slightly turned, JPEG-compressed."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=44)
+    page = Image.new("L", (1700, 2200), 250)
+    draw = ImageDraw.Draw(page)
+    for n, line in enumerate(lines):
+        draw.text((130, 160 + n * 70), line, fill=20, font=font)
+    turned = page.rotate(1.2, expand=True, fillcolor=120).convert("RGB")
+    out = io.BytesIO()
+    turned.save(out, "JPEG", quality=70)
+    return out.getvalue()

@@ -114,6 +114,8 @@ def test_a_sync_that_dies_mid_way_then_completes_writes_each_document_once(
     celery_worker, live_server, dossier: Dossier, accountant: User, client_user: User, tmp_path
 ) -> None:
     base = live_server.url
+    # Premium: the facts read from the PDF and the photo travel with them (UBL: always).
+    Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode="premium")
     _, client_token = api_token_create(actor=client_user, name="scanner")
     _, token = api_token_create(actor=accountant, name="desktop")
     (target,) = [
@@ -125,13 +127,17 @@ def test_a_sync_that_dies_mid_way_then_completes_writes_each_document_once(
     ]
     files += [
         ("Facture Meunerie 2026-0142.pdf", text_pdf(), "application/pdf"),
-        ("IMG_20261128_101500.jpg", samples.image("JPEG", (1600, 1200)), "image/jpeg"),
+        (
+            "IMG_20261128_101500.jpg",
+            samples.invoice_photo(samples.BELGIAN_INVOICE),
+            "image/jpeg",
+        ),
     ]
     assert len(files) == 6
     uploaded = {upload(base, client_token, target["id"], *f)["id"] for f in files}
     assert len(uploaded) == 6
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # the photo is read by OCR
     while (
         len(new := get_all(base, token, f"/api/v1/dossiers/{target['id']}/documents?status=new"))
         < 6
@@ -163,6 +169,14 @@ def test_a_sync_that_dies_mid_way_then_completes_writes_each_document_once(
         metadata = json.loads(path.with_name(path.name + ".json").read_text("utf-8"))
         assert metadata["id"] == document_id
         assert metadata["sha256"] == document["sha256"]
+        facts = metadata["recognized"]
+        if metadata["filename"].endswith(".xml"):
+            assert facts["source"] == "ubl" and facts["invoice_number"] in ("Snippet1", "Vat-Z")
+        elif metadata["filename"].endswith(".pdf"):
+            assert facts["source"] == "text" and facts["total_incl_vat"] == "1210.00"
+        else:  # the photo
+            assert facts["source"] == "ocr" and facts["supplier_vat"] == "BE0403170701"
+            assert facts["total_incl_vat"] == "121.00"
     assert get_all(base, token, f"/api/v1/dossiers/{target['id']}/documents?status=new") == []
 
     # Nothing new: a second run downloads nothing and touches nothing.
