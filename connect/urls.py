@@ -1,10 +1,15 @@
-from django.urls import path
+from django.urls import include, path
 
 from connect import views, views_accountant
 
 app_name = "connect"
 
 urlpatterns = [
+    # Collaboration: tasks and deadlines, document requests, messages, supplier payments.
+    path("", include("connect.urls_tasks")),
+    path("", include("connect.urls_requests")),
+    path("", include("connect.urls_messages")),
+    path("", include("connect.urls_payments")),
     path("", views.home, name="home"),
     path("inbox/", views_accountant.inbox, name="inbox"),
     path("review/", views_accountant.review_queue, name="review_queue"),

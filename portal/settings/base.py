@@ -118,6 +118,8 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "outbound-email-sweep": {"task": "portal.tasks.outbound_email_sweep", "schedule": 60.0},
     "accountant-digests": {"task": "connect.tasks.accountant_digests", "schedule": 900.0},
+    # Reminders of tasks and document requests, decided from the database state.
+    "reminders": {"task": "connect.tasks.reminders_send", "schedule": 900.0},
     "document-processing-sweep": {
         "task": "connect.tasks.document_processing_sweep",
         "schedule": 60.0,

@@ -91,9 +91,22 @@ def named_routes() -> set[str]:
 
 
 def test_every_route_has_a_rule() -> None:
+    from tests.portal import access_messages, access_payments, access_requests, access_tasks
+
+    collaboration = (
+        access_tasks.ROUTES
+        | access_requests.ROUTES
+        | access_messages.ROUTES
+        | access_payments.ROUTES
+    )
     routes = named_routes()
     assert (
-        set(PORTAL_ROUTES) | set(CONNECT_ROUTES) | OWN_ROUTES | set(TOKEN_ROUTES) | set(API_ROUTES)
+        set(PORTAL_ROUTES)
+        | set(CONNECT_ROUTES)
+        | OWN_ROUTES
+        | set(TOKEN_ROUTES)
+        | set(API_ROUTES)
+        | collaboration
         == routes
     )
 

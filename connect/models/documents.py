@@ -180,6 +180,14 @@ class Document(models.Model):
     inbound_message = models.ForeignKey(
         "InboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )
+    #: The accountant's request this upload answers, if any.
+    request = models.ForeignKey(
+        "connect.DocumentRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
     # Processing mode and recognition (the pipeline after sending)
     processing_mode = models.CharField(
         _("processing mode"),
@@ -326,6 +334,7 @@ class EventKind(models.TextChoices):
     RETRIEVED = "retrieved", _("Retrieved")
     BOOKED = "booked", _("Booked")
     SHARED = "shared", _("Shared with the client")
+    REQUESTED = "requested", _("Uploaded for a request")
     RECOGNISED = "recognised", _("Read")
     REVIEWED = "reviewed", _("Facts corrected")
     MODE = "mode", _("Processing mode changed")
@@ -380,6 +389,14 @@ class ConnectProfile(models.Model):
     )
     notify_client = models.BooleanField(
         _("Tell the client by e-mail when a document is rejected or shared"), default=True
+    )
+    reminder_days = models.CharField(
+        _("Reminders before the due date (days, separated by commas; 0: on the day)"),
+        max_length=50,
+        default="7,1,0",
+    )
+    reminder_overdue_weekly = models.BooleanField(
+        _("Remind every week while a task or request is overdue"), default=True
     )
     updated_at = models.DateTimeField(auto_now=True)
     last_digest_at = models.DateTimeField(null=True, blank=True)
