@@ -22,17 +22,23 @@ __all__ = [
 ]
 
 
-def recognise_file(path: Path, content_type: str) -> Recognition:
-    """Raises RecognitionError when OCR fails or times out (worth a retry)."""
+def recognise_file(
+    path: Path, content_type: str, *, not_supplier: frozenset[str] = frozenset()
+) -> Recognition:
+    """Raises RecognitionError when OCR fails or times out (worth a retry). VAT numbers in
+    ``not_supplier`` (the client company's own, on a purchase invoice) are never taken for
+    the supplier's."""
     text, method = extract_text(path, content_type)
     if not text.strip():
         return Recognition(facts={}, confidence=0.0, text="", method="none", language=None)
-    recognised = recognise_text(text, method=method)
+    recognised = recognise_text(text, method=method, not_supplier=not_supplier)
     if method == "ocr" and _incomplete(recognised):
         # Tesseract's block finder sometimes drops a column: read the page again as one
         # column and keep, fact by fact, the surer reading.
         again, _ = extract_text(path, content_type, psm=4)
-        recognised = merge(recognised, recognise_text(again, method=method))
+        recognised = merge(
+            recognised, recognise_text(again, method=method, not_supplier=not_supplier)
+        )
     return recognised
 
 

@@ -99,10 +99,12 @@ def overall_confidence(facts: dict[str, Fact]) -> float:
     return round(total / sum(KEY_WEIGHTS.values()), 4)
 
 
-def recognise_text(text: str, *, method: str = "text") -> Recognition:
+def recognise_text(
+    text: str, *, method: str = "text", not_supplier: frozenset[str] = frozenset()
+) -> Recognition:
     grid = Grid(text)
     facts: dict[str, Fact] = {}
-    vat = _supplier_vat(grid)
+    vat = _supplier_vat(grid, not_supplier)
     if vat:
         facts["supplier_vat"] = Fact(vat[0].value, vat[1])
     name = _supplier_name(grid, vat[2] if vat else None)
@@ -173,7 +175,9 @@ def _masked_lines(grid: Grid) -> list[str]:
     return lines
 
 
-def _supplier_vat(grid: Grid) -> tuple[Found, float, Cell | None] | None:
+def _supplier_vat(
+    grid: Grid, not_supplier: frozenset[str] = frozenset()
+) -> tuple[Found, float, Cell | None] | None:
     candidates: list[tuple[Found, float, int]] = []
     for row, line in enumerate(_masked_lines(grid)):
         for found in be_vats(line):
@@ -185,7 +189,7 @@ def _supplier_vat(grid: Grid) -> tuple[Found, float, Cell | None] | None:
             labelled = re.search(r"(?i)tva|btw|vat|mwst|ust|tax|entreprise|unternehm", line)
             candidates.append((found, 0.9 if labelled else 0.75, row))
     roles = [(found, score, row, _role(grid, row, found.start)) for found, score, row in candidates]
-    customers = {found.value for found, _, _, role in roles if role == "customer"}
+    customers = {found.value for found, _, _, role in roles if role == "customer"} | not_supplier
     eligible = [item for item in roles if item[0].value not in customers]
     if not eligible:
         return None

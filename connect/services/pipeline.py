@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import (
     RECOGNITION_WAITING,
+    Category,
     ConnectProfile,
     CreditUse,
     Document,
@@ -152,7 +153,11 @@ def document_recognise(*, document_id: int) -> Document | None:
 
     try:
         with tempfile.TemporaryDirectory(prefix="portal-recognise-") as workdir:
-            result = recognise_file(_local_copy(document, Path(workdir)), document.content_type)
+            result = recognise_file(
+                _local_copy(document, Path(workdir)),
+                document.content_type,
+                not_supplier=_own_vat_numbers(document),
+            )
     except (RecognitionError, OSError) as exc:
         logger.warning("recognition of document %s failed: %s", document.pk, exc)
         if document.recognition_attempts >= max_attempts:
@@ -186,6 +191,15 @@ def document_recognise(*, document_id: int) -> Document | None:
             note=f"{result.method} {facts['confidence']}" + (" review" if needs_review else ""),
         )
     return locked
+
+
+def _own_vat_numbers(document: Document) -> frozenset[str]:
+    """On what the client company buys, its own VAT number is the customer's, never the
+    supplier's (on a sales invoice it is the supplier's: nothing is excluded)."""
+    number = document.dossier.enterprise_number
+    if not number or document.category == Category.SALES_INVOICE:
+        return frozenset()
+    return frozenset({f"BE{number}"})
 
 
 def _recognise_ubl(document: Document) -> Document:

@@ -375,3 +375,25 @@ def test_a_duplicate_is_never_linked_to_a_clients_draft(
     # Once the e-invoice is sent, it is linked to the earlier paper copy.
     einvoice = send(dossier, client_user, draft)
     assert einvoice.duplicate_of == paper
+
+
+def test_the_client_companys_own_vat_number_is_never_taken_for_the_suppliers(
+    dossier: Dossier, client_user: User
+) -> None:
+    Dossier.objects.filter(pk=dossier.pk).update(
+        default_processing_mode="premium", enterprise_number="0123456749"
+    )
+    dossier.refresh_from_db()
+    lines = [
+        "Alpha Un SRL",
+        "TVA BE0123.456.749",
+        "Facture n° 77-2026",
+        "Date de facture : 02/10/2026",
+        "Total HTVA 50,00 EUR",
+        "TVA 21% 10,50 EUR",
+        "Total TVAC 60,50 EUR",
+        "",
+        "Imprimerie Lambert SA - BE0403.170.701 - rue Haute 1, 1000 Bruxelles",
+    ]
+    document = send(dossier, client_user, receive(dossier, client_user, samples.invoice_pdf(lines)))
+    assert document.recognized["supplier_vat"] == "BE0403170701"
