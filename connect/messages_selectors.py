@@ -1,0 +1,119 @@
+"""Reads of messages. Each takes the acting user: the threads of the dossiers where they hold a
+Connect role (as an active member of the firm); another dossier's thread is a 404."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from connect.models import Document, Message, Status, Thread, ThreadRead
+from dossiers.models import Dossier
+from dossiers.selectors import dossier_connect_list_for
+from users.models import DossierAccess, Role, User
+
+#: Messages shown on a thread's page (the newest ones).
+THREAD_PAGE_SIZE = 200
+
+
+def _threads_for(actor: User) -> QuerySet[Thread]:
+    """Threads of the actor's Connect dossiers. A thread about a document follows the
+    document: a draft on the client's desk is the client's (connect.selectors)."""
+    own_desks = DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ENTREPRENEUR).values(
+        "dossier_id"
+    )
+    return Thread.objects.filter(
+        dossier__in=dossier_connect_list_for(actor=actor).values("id")
+    ).filter(
+        Q(document__isnull=True)
+        | Q(dossier__in=own_desks)
+        | ~Q(document__status=Status.DRAFT)
+        | Q(document__uploaded_by=actor)
+    )
+
+
+def _unread(actor: User) -> QuerySet[Message]:
+    """Messages of others that the actor has not read (none read yet: all of them)."""
+    read = ThreadRead.objects.filter(
+        thread_id=OuterRef("thread_id"), user=actor, read_at__gte=OuterRef("created_at")
+    )
+    return Message.objects.filter(~Q(author=actor)).filter(~Exists(read))
+
+
+def thread_list_for(*, actor: User, dossier: Dossier | None = None) -> QuerySet[Thread]:
+    """The actor's threads (of one dossier, or of all their dossiers), most recent first, each
+    with ``unread``: how many messages of others they have not read. One query."""
+    threads = _threads_for(actor)
+    if dossier is not None:
+        threads = threads.filter(dossier=dossier)
+    unread = (
+        _unread(actor)
+        .filter(thread_id=OuterRef("pk"))
+        .order_by()
+        .values("thread_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return (
+        threads.annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+        .select_related("dossier", "document", "created_by")
+        .order_by("-last_message_at", "-id")
+    )
+
+
+def thread_get_for(*, actor: User, public_id: object) -> Thread:
+    try:
+        uid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    thread = (
+        _threads_for(actor)
+        .filter(public_id=uid)
+        .select_related("dossier__firm", "document", "created_by")
+        .first()
+    )
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def document_thread_for(*, actor: User, document: Document) -> Thread | None:
+    """The conversation about ``document`` (one reached by ``document_get_for``), if any."""
+    return _threads_for(actor).filter(document=document).order_by("created_at", "id").first()
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    messages: list[Message]
+    #: Older messages exist that are not shown.
+    truncated: bool
+    #: Until when the actor had read the thread before this page (None: never opened).
+    read_at: datetime | None
+
+
+def thread_messages_for(*, actor: User, thread: Thread) -> ThreadPage:
+    """The newest messages of a thread reached by ``thread_get_for``, oldest first, with their
+    authors and attachments (the same few queries whatever the length)."""
+    if not _threads_for(actor).filter(pk=thread.pk).exists():
+        raise Http404
+    rows = list(
+        Message.objects.filter(thread=thread)
+        .select_related("author", "attachment")
+        .order_by("-created_at", "-id")[: THREAD_PAGE_SIZE + 1]
+    )
+    read = ThreadRead.objects.filter(thread=thread, user=actor).values_list("read_at", flat=True)
+    return ThreadPage(
+        messages=rows[:THREAD_PAGE_SIZE][::-1],
+        truncated=len(rows) > THREAD_PAGE_SIZE,
+        read_at=read.first(),
+    )
+
+
+def unread_count_for(*, actor: User) -> int:
+    """Messages of others the actor has not read, across every dossier where they hold a
+    Connect role and are an active member. One query, whatever the number of threads."""
+    if not actor.is_authenticated or not actor.is_active:
+        return 0
+    return _unread(actor).filter(thread__in=_threads_for(actor).values("id")).count()
