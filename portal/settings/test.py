@@ -9,7 +9,8 @@ from .base import STORAGES, env
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
 # TEST_RUN_SLOT lets two test runs share this machine (another database name, other Redis dbs).
 _slot = env.int("TEST_RUN_SLOT", default=0)
-_redis_db = 1 + 4 * _slot + (int(_worker[2:] or "0") if _worker.startswith("gw") else 0)
+# Redis has 16 databases (0–15); 0 is left to `make run`-like uses.
+_redis_db = 1 + (4 * _slot + (int(_worker[2:] or "0") if _worker.startswith("gw") else 0)) % 15
 REDIS_URL = env("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_redis_db}")
 
 DATABASES = {
