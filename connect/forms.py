@@ -8,6 +8,12 @@ from connect.models import Binder, Category, Status
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.tif,.tiff,.heic,.heif,.xml,application/pdf,image/*,text/xml"
 
 
+def date_input() -> forms.DateInput:
+    """A date picker: browsers read only ISO dates (YYYY-MM-DD) in its value, whatever the
+    language of the page."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -30,7 +36,9 @@ class FactsForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     keyword = forms.CharField(label=_("Keyword"), max_length=100, required=False)
     due_date = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due date"),
+        required=False,
+        widget=date_input(),
     )
     amount = forms.DecimalField(
         label=_("Amount (EUR)"),
@@ -122,10 +130,14 @@ class InboxFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
     sent_from = forms.DateField(
-        label=_("Sent from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Sent from"),
+        required=False,
+        widget=date_input(),
     )
     sent_to = forms.DateField(
-        label=_("Sent until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Sent until"),
+        required=False,
+        widget=date_input(),
     )
 
     def __init__(self, *args: Any, dossiers: Any, **kwargs: Any) -> None:
@@ -175,10 +187,30 @@ class ShareForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, binders: list[Binder], **kwargs: Any) -> None:
+    task = forms.ModelChoiceField(
+        label=_("Close this task with the document"),
+        queryset=Binder.objects.none(),  # the dossier's open tasks, set in __init__
+        required=False,
+        to_field_name="public_id",
+        help_text=_("The task is marked done when the document is shared, with a link to it."),
+    )
+
+    def __init__(self, *args: Any, binders: list[Binder], tasks: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["binder"])
         field.queryset = Binder.objects.filter(pk__in=[b.pk for b in binders])
+        # The dossier's open tasks (none given: the choice is not offered).
+        if tasks is None:
+            del self.fields["task"]
+        else:
+            from django.utils.formats import date_format
+
+            task_field = cast(forms.ModelChoiceField, self.fields["task"])
+            task_field.queryset = tasks
+            task_field.empty_label = _("No task")
+            task_field.label_from_instance = lambda task: (  # type: ignore[method-assign,assignment]
+                f"{task.title} ({date_format(task.due_date, 'SHORT_DATE_FORMAT')})"
+            )
 
 
 class ProfileForm(forms.Form):
@@ -213,6 +245,15 @@ class ProfileForm(forms.Form):
     )
     notify_client = forms.BooleanField(
         label=_("Tell the client by e-mail when a document is rejected or shared"), required=False
+    )
+    reminder_days = forms.CharField(
+        label=_("Reminders of tasks and requests before their due date (days)"),
+        help_text=_("Separated by commas; 0 is the due date itself. For example: 7,1,0."),
+        max_length=50,
+        required=False,
+    )
+    reminder_overdue_weekly = forms.BooleanField(
+        label=_("Remind every week while a task or request is overdue"), required=False
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from connect.forms import MultipleFileField
+from connect.forms import MultipleFileField, date_input
 from connect.models import Category, RequestStatus
 
 
@@ -23,7 +23,7 @@ class RequestForm(forms.Form):
         required=False,
         help_text=_("For example: October 2026."),
     )
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("Due date"), widget=date_input())
 
 
 class RequestUploadForm(forms.Form):
@@ -53,7 +53,8 @@ class RequestUploadForm(forms.Form):
         field.choices = [(value, label) for value, label in Category.choices if value in categories]
         if require_due_date:
             self.fields["due_date"] = forms.DateField(
-                label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"})
+                label=_("Due date"),
+                widget=date_input(),
             )
         if require_amount:
             self.fields["amount"] = forms.DecimalField(

@@ -186,7 +186,10 @@ def document_action(request: AuthedRequest, document_id: str, action: str) -> Ht
 
 @login_required
 def share(request: AuthedRequest, dossier_id: str) -> HttpResponse:
-    """Put a document into one of the client's binders."""
+    """Put a document into one of the client's binders, and close an open task with it if
+    the accountant chooses one (``?task=<id>`` preselects it)."""
+    from connect.services.tasks import open_tasks_for
+
     dossier = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
     try:
         services.require_accountant(request.user, dossier)
@@ -194,7 +197,11 @@ def share(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         raise Http404 from None
     services.binders_ensure(dossier=dossier)
     binders = binder_list_for(actor=request.user, dossier=dossier)
-    form = ShareForm(request.POST or None, request.FILES or None, binders=binders)
+    tasks = open_tasks_for(actor=request.user, dossier=dossier)
+    initial = {"task": request.GET["task"][:36]} if request.GET.get("task") else {}
+    form = ShareForm(
+        request.POST or None, request.FILES or None, binders=binders, tasks=tasks, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         name = form.cleaned_data["name"] or upload.name
@@ -209,6 +216,7 @@ def share(request: AuthedRequest, dossier_id: str) -> HttpResponse:
                 chunks=upload.chunks(),
                 keyword=form.cleaned_data["keyword"],
                 comment=form.cleaned_data["comment"],
+                task=form.cleaned_data.get("task"),
             )
         except ServiceError as error:
             form_add_service_error(form, error)
@@ -220,7 +228,12 @@ def share(request: AuthedRequest, dossier_id: str) -> HttpResponse:
                 return render(
                     request, "connect/share.html", {"dossier": dossier, "form": form}, status=422
                 )
-            messages.success(request, _("The document was shared with the client."))
+            if form.cleaned_data.get("task"):
+                messages.success(
+                    request, _("The document was shared with the client and the task is done.")
+                )
+            else:
+                messages.success(request, _("The document was shared with the client."))
             return redirect("connect:document", document_id=result.document.public_id)
     return render(
         request, "connect/share.html", {"dossier": dossier, "form": form}, status=form_status(form)

@@ -193,7 +193,7 @@ def celery_worker(celery_worker_process: subprocess.Popen[str], transactional_db
 
     app.conf.task_always_eager = False
     yield celery_worker_process
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER  # unit tests run inline
 
 
 @pytest.fixture(scope="session")

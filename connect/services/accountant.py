@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,8 @@ from connect.models import (
     Recognition,
     Source,
     Status,
+    Task,
+    TaskStatus,
 )
 from connect.notifications import notify_client
 from connect.services.pipeline import pipeline_start
@@ -127,8 +130,11 @@ def document_share(
     chunks: Iterable[bytes],
     keyword: str = "",
     comment: str = "",
+    task: Task | None = None,
 ) -> ReceiveResult:
-    """Put a document of the firm into one of the client's binders (the client is told)."""
+    """Put a document of the firm into one of the client's binders (the client is told).
+    With ``task`` (an open task of the dossier), the document closes it, in the same
+    transaction: shared and closed together, or neither."""
     require_accountant(actor, dossier)
     if binder.dossier_id != dossier.pk:
         raise ServiceError(
@@ -138,20 +144,47 @@ def document_share(
         "bank_statements": Category.BANK_STATEMENT,
         "payslips": Category.PAYSLIP,
     }.get(binder.builtin, Category.OTHER)
-    result = document_receive(
-        dossier=dossier,
-        actor=actor,
-        filename=filename,
-        chunks=chunks,
-        source=Source.SHARED,
-        category=category,
-        keyword=keyword,
-        comment=comment,
-        shared_into=binder,
-    )
-    if not result.duplicate and profile_for(dossier).notify_client:
-        notify_client(document=result.document, kind="shared")
-    return result
+    result: ReceiveResult | None = None
+    try:
+        with transaction.atomic():
+            locked = None
+            if task is not None:
+                locked = (
+                    Task.objects.select_for_update()
+                    .filter(pk=task.pk, dossier=dossier, status=TaskStatus.OPEN)
+                    .first()
+                )
+                if locked is None:
+                    raise ServiceError(
+                        _("Choose an open task of this dossier."), code="task_invalid", field="task"
+                    )
+            result = document_receive(
+                dossier=dossier,
+                actor=actor,
+                filename=filename,
+                chunks=chunks,
+                source=Source.SHARED,
+                category=category,
+                keyword=keyword,
+                comment=comment,
+                shared_into=binder,
+            )
+            if result.duplicate:
+                return result  # nothing shared: the task stays open
+            if locked is not None:
+                locked.document = result.document
+                locked.status = TaskStatus.DONE
+                locked.done_at = timezone.now()
+                locked.done_by = actor
+                locked.save(update_fields=["document", "status", "done_at", "done_by"])
+            if profile_for(dossier).notify_client:
+                notify_client(document=result.document, kind="shared")
+            return result
+    except BaseException:
+        # The stored file of a document whose row was rolled back goes too.
+        if result is not None and not result.duplicate:
+            default_storage.delete(result.document.storage_name)
+        raise
 
 
 def profile_update(
@@ -166,6 +199,8 @@ def profile_update(
     email_allow_list: str,
     digest_hours: int,
     notify_client: bool,
+    reminder_days: str = "7,1,0",
+    reminder_overdue_weekly: bool = True,
 ) -> ConnectProfile:
     require_accountant(actor, dossier)
     unknown = set(allowed_categories) - set(Category.values)
@@ -185,8 +220,17 @@ def profile_update(
         raise ServiceError(
             _("Choose between 0 and 168 hours."), code="digest_invalid", field="digest_hours"
         )
+    days = [part.strip() for part in (reminder_days or "").split(",") if part.strip()]
+    if any(not d.isdigit() or int(d) > 90 for d in days) or len(days) > 6:
+        raise ServiceError(
+            _("Write up to 6 numbers of days between 0 and 90, separated by commas."),
+            code="reminders_invalid",
+            field="reminder_days",
+        )
     profile = profile_for(dossier)
     released = profile.pre_validation and not pre_validation
+    profile.reminder_days = ",".join(str(d) for d in sorted({int(d) for d in days}, reverse=True))
+    profile.reminder_overdue_weekly = reminder_overdue_weekly
     profile.auto_send = auto_send
     profile.require_due_date = require_due_date
     profile.require_amount = require_amount

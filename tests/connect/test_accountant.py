@@ -392,3 +392,17 @@ def test_the_clients_desk_stays_private_until_sent(
     assert auth_client(client_user).get(url).status_code == HTTPStatus.OK
     services.documents_send(actor=client_user, dossier=dossier, documents=[draft])
     assert auth_client(accountant).get(url).status_code == HTTPStatus.OK
+
+
+def test_the_accountant_sets_the_dossiers_reminders(dossier, accountant, auth_client) -> None:
+    from connect.models import ConnectProfile
+
+    client = auth_client(accountant)
+    url = f"/connect/dossiers/{dossier.public_id}/profile/"
+    base = {"digest_hours": "24", "reminder_overdue_weekly": ""}
+    refused = client.post(url, base | {"reminder_days": "7, x"})
+    assert refused.status_code == 422
+    assert not ConnectProfile.objects.filter(dossier=dossier, reminder_days="7, x").exists()
+    client.post(url, base | {"reminder_days": "3, 14,0"})
+    profile = ConnectProfile.objects.get(dossier=dossier)
+    assert (profile.reminder_days, profile.reminder_overdue_weekly) == ("14,3,0", False)
