@@ -27,11 +27,10 @@ from users.selectors import roles_on_dossier_for
 
 #: What a client pays from Connect: invoices of suppliers and expense notes.
 PAYABLE_CATEGORIES = (Category.PURCHASE_INVOICE, Category.EXPENSE)
-#: Every status of the client's own invoices except "rejected": a draft on the desk is the
-#: client's invoice and may be paid before it goes to the accountant; a rejected one was sent
-#: back because something is wrong with it (not this company's, unreadable...): correct it first.
+#: Invoices sent to the accountant: a payment file is seen by the accountant too, and the
+#: client's desk is private until sent; a rejected one was sent back because something is
+#: wrong with it (not this company's, unreadable...): correct it and send it first.
 PAYABLE_STATUSES = (
-    Status.DRAFT,
     Status.SENT,
     Status.VALIDATED,
     Status.RETRIEVED,
@@ -122,6 +121,8 @@ def payable_documents(dossier: Dossier) -> QuerySet[Document]:
         status__in=PAYABLE_STATUSES,
         currency=PAYABLE_CURRENCY,
         paid=False,
+        # An invoice in a payment file is paid, even if someone unticks "paid" later.
+        payment_lines__isnull=True,
         # The same invoice received twice is paid once: the later copy is not offered.
         duplicate_of__isnull=True,
     ).exclude(source=Source.SHARED)

@@ -64,7 +64,7 @@ def reminder_days_parse(text: str) -> frozenset[int]:
     days = set()
     for part in (text or "").split(","):
         part = part.strip()
-        if part.isdigit() and int(part) <= MAX_DAYS_BEFORE:
+        if part.isascii() and part.isdigit() and int(part) <= MAX_DAYS_BEFORE:
             days.add(int(part))
     return frozenset(days)
 

@@ -164,6 +164,9 @@ def request_upload_view(request: AuthedRequest, request_id: str) -> HttpResponse
         except ServiceError as error:
             if error.code == "forbidden":
                 raise Http404 from None
+            if error.code == "state":  # the request moved meanwhile (accepted): say so
+                messages.error(request, str(error.message))
+                return redirect("connect:request_detail", request_id=document_request.public_id)
             form_add_service_error(form, error)
         else:
             messages.success(

@@ -1,5 +1,6 @@
 """The accountant's side of Connect: validate, reject, book, share, and the client's profile."""
 
+import re
 from collections.abc import Iterable
 
 from django.core.files.storage import default_storage
@@ -221,7 +222,7 @@ def profile_update(
             _("Choose between 0 and 168 hours."), code="digest_invalid", field="digest_hours"
         )
     days = [part.strip() for part in (reminder_days or "").split(",") if part.strip()]
-    if any(not d.isdigit() or int(d) > 90 for d in days) or len(days) > 6:
+    if any(not re.fullmatch(r"[0-9]{1,2}", d) for d in days) or len(days) > 6:
         raise ServiceError(
             _("Write up to 6 numbers of days between 0 and 90, separated by commas."),
             code="reminders_invalid",

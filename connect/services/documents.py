@@ -78,7 +78,8 @@ def document_update(
     document.keyword = keyword.strip()[:100]
     document.due_date = due_date
     document.amount = amount
-    document.paid = paid
+    # An invoice in a payment file stays paid (unticking would offer it for payment again).
+    document.paid = paid or document.payment_lines.exists()
     document.comment = comment.strip()[:2000]
     document.binder = binder
     with transaction.atomic():

@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -165,7 +165,12 @@ def _post(
             message = Message.objects.create(
                 thread=thread, author=actor, body=body, attachment=attachment
             )
-            Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)
+            # Never backwards, when two messages are posted at once.
+            Thread.objects.filter(pk=thread.pk).update(
+                last_message_at=Greatest(
+                    Coalesce("last_message_at", message.created_at), message.created_at
+                )
+            )
             thread.last_message_at = message.created_at
             _mark_read(actor=actor, thread=thread, until=message.created_at)
             _notify(thread=thread, message=message, author=actor)

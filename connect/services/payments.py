@@ -464,7 +464,13 @@ def batch_create(
                 .filter(pk__in=[line.document.pk for line in checked])
                 .order_by("pk")
             )
-            if any(document.paid for document in locked):
+            # Checked again under the lock: paid, rejected or re-filed meanwhile.
+            still_payable = set(
+                payable_documents(dossier)
+                .filter(pk__in=[document.pk for document in locked])
+                .values_list("pk", flat=True)
+            )
+            if any(document.pk not in still_payable for document in locked):
                 raise ServiceError(
                     _("One of the chosen invoices was paid meanwhile. Nothing was kept."),
                     code="paid_meanwhile",

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from lxml import etree
 
 from connect import services
@@ -99,9 +99,11 @@ def invoices(dossier: Dossier, client_user: User) -> dict[str, Document]:
         ),
         "gbp": receive(dossier, client_user, fixture("vat-category-E.xml"), "gbp.xml"),
     }
-    # The client sends one to the accountant; the other stays a draft on the desk.
+    # The client sends the invoices to the accountant: only sent invoices are paid from Connect.
     with _commit(execute=True):
-        services.documents_send(actor=client_user, dossier=dossier, documents=[received["a"]])
+        services.documents_send(
+            actor=client_user, dossier=dossier, documents=[received["a"], received["b"]]
+        )
     for document in received.values():
         document.refresh_from_db()
     return received
@@ -163,7 +165,14 @@ def test_only_unpaid_euro_bills_of_the_dossier_with_what_pays_them_are_offered(
         "",
         "Fournisseur Général & Fils SA",
     )
-    assert invoices["b"].status == "draft"  # the client's own draft may be paid
+    # An invoice still on the client's desk is not offered (a payment file is seen by the
+    # accountant too, and the desk is private until sent).
+    draft = receive(
+        dossier, client_user, belgian_a().replace(b"Snippet1", b"Snippet9"), "draft.xml"
+    )
+    assert draft.status == "draft"
+    rows = payable_invoices_for(actor=client_user, dossier=dossier)
+    assert draft.pk not in {row.document.pk for row in rows}
     # The accountant does not pay (and does not see the client's desk this way).
     assert payable_invoices_for(actor=accountant, dossier=dossier) == []
 
@@ -172,6 +181,8 @@ def test_an_invoice_without_a_known_iban_is_offered_only_to_be_completed(
     dossier: Dossier, client_user: User
 ) -> None:
     document = receive(dossier, client_user, fixture("base-example.xml"), "placeholder.xml")
+    with _commit(execute=True):
+        services.documents_send(actor=client_user, dossier=dossier, documents=[document])
     assert (document.recognized or {}).get("iban") is None  # the placeholder fails mod 97
     assert payable_invoices_for(actor=client_user, dossier=dossier) == []
     rows = payable_invoices_for(actor=client_user, dossier=dossier, include_incomplete=True)
@@ -322,7 +333,7 @@ def test_bad_input_is_refused_naming_the_invoice_and_nothing_is_written(
     field: str,
     words: str,
 ) -> None:
-    with pytest.raises(payments.LineError) as excinfo:
+    with translation.override("en"), pytest.raises(payments.LineError) as excinfo:
         payments.batch_create(
             actor=client_user,
             dossier=dossier,
@@ -331,8 +342,9 @@ def test_bad_input_is_refused_naming_the_invoice_and_nothing_is_written(
         )
     error = excinfo.value
     assert (error.line, error.field) == (1, field)
-    assert "Snippet1" in str(error.message)  # the invoice is named
-    assert words in str(error.message)
+    message = str(error.message)
+    assert "Snippet1" in message  # the invoice is named
+    assert words in message
     nothing_written(settings, [invoices["a"], invoices["b"]])
 
 
@@ -626,7 +638,7 @@ def test_the_accountant_reads_the_files_but_does_not_pay(
     assert reverse("connect:payment_batch", args=[batch.public_id]) in listing.content.decode()
     detail = client.get(reverse("connect:payment_batch", args=[batch.public_id]))
     assert detail.status_code == HTTPStatus.OK
-    assert b"b.xml" not in detail.content  # a draft on the client's desk stays private
+    assert b"b.xml" in detail.content  # a sent invoice, which the accountant sees anyway
     download = client.get(reverse("connect:payment_download", args=[batch.public_id]))
     assert download.content == payments.batch_content(batch=batch)
     invoices["a"].refresh_from_db()
@@ -655,6 +667,8 @@ def _payable(dossier: Dossier, user: User, count: int) -> None:
             sha256=f"{i:064d}",
             source="web",
             uploaded_by=user,
+            status="sent",
+            sent_at=timezone.now(),
             amount=Decimal("10.00") + i,
             recognized={"supplier_name": f"Supplier {i}", "iban": SUPPLIER_A_IBAN},
         )
@@ -784,3 +798,9 @@ def test_the_client_reaches_every_payment_route(
         if name != "connect:payment_download":
             assert CANARY in response.content.decode(), name
     assert default_storage.exists(planted.storage_name)
+
+
+@pytest.fixture(autouse=True)
+def _english(client_user: User, accountant: User) -> None:
+    """The messages below are checked in English, the users' language here."""
+    User.objects.filter(pk__in=[client_user.pk, accountant.pk]).update(language="en")
