@@ -56,7 +56,8 @@ portal_patterns = [
         name="api_token_revoke",
     ),
     path("view/", views.view_home, name="view"),
-    path("view/dossiers/<uuid:dossier_id>/", views.view_dossier, name="view_dossier"),
+    path("", include("portal.urls_view_dossier")),
+    path("", include("portal.urls_view_firm")),
 ]
 
 urlpatterns = [

@@ -49,7 +49,6 @@ OWN_ROUTES = {  # routes of the actor's own tools (no foreign ids) or open to al
     "portal:language",
     "portal:portal",
     "portal:view",
-    "portal:view_dossier",
     "connect:home",
     "connect:inbox",
     "connect:review_queue",  # the actor's own queue, across their dossiers
@@ -91,13 +90,22 @@ def named_routes() -> set[str]:
 
 
 def test_every_route_has_a_rule() -> None:
-    from tests.portal import access_messages, access_payments, access_requests, access_tasks
+    from tests.portal import (
+        access_messages,
+        access_payments,
+        access_requests,
+        access_tasks,
+        access_view_dossier,
+        access_view_firm,
+    )
 
     collaboration = (
         access_tasks.ROUTES
         | access_requests.ROUTES
         | access_messages.ROUTES
         | access_payments.ROUTES
+        | access_view_dossier.ROUTES
+        | access_view_firm.ROUTES
     )
     routes = named_routes()
     assert (
