@@ -27,6 +27,7 @@ FIELD_LABELS = {
     "accountant": gettext_lazy("Accountant"),
     "default_processing_mode": gettext_lazy("Default processing mode"),
     "expires_at": gettext_lazy("Valid until"),
+    "off": gettext_lazy("Reports switched off"),
 }
 
 
@@ -37,6 +38,11 @@ def _display(key: str, value: Any) -> str:
         return _("yes") if value else _("no")
     if key == "roles":
         return ", ".join(str(Role(v).label) if v in Role.values else v for v in value)
+    if key == "off":
+        from portal.reports import REPORTS
+
+        titles = {report.key: str(report.title) for report in REPORTS}
+        return ", ".join(titles.get(v, v) for v in value)
     if key == "level" and value in FirmLevel.values:
         return str(FirmLevel(value).label)
     if key == "language" and value in Language.values:

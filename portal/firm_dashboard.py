@@ -1,0 +1,386 @@
+"""Reads of View's firm side: the accountant's dashboard across their dossiers, and the report
+switches of a dossier or of a whole firm.
+
+Every figure is an aggregate computed by the database (grouped counts, minimums, maximums):
+the number of queries does not grow with the number of dossiers or documents.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from connect.models import ConnectProfile, CreditUse, Document, Recognition, Source, Status
+from connect.selectors import accountant_dossiers_for
+from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode
+from dossiers.selectors import dossier_staff_list_for, firm_staff_list_for
+from portal.models import AuditAction, AuditEvent, ReportSwitch
+from users.models import Role, User
+
+#: "No upload for N days": the default and the accepted range.
+QUIET_DAYS_DEFAULT = 30
+QUIET_DAYS_MIN = 1
+QUIET_DAYS_MAX = 365
+#: Months of credit use shown, the current one included.
+CREDIT_MONTHS = 12
+
+#: Statuses of a document that waits on the firm's side (sent, and validated if asked).
+_WAITING_STATUSES = (Status.SENT, Status.VALIDATED)
+#: Statuses of a document that left the client's desk (a draft is the client's own business).
+_RECEIVED_STATUSES = (
+    Status.SENT,
+    Status.VALIDATED,
+    Status.RETRIEVED,
+    Status.BOOKED,
+    Status.REJECTED,
+)
+
+
+def waiting_groups() -> dict[str, Q]:
+    """The three groups of documents waiting for the firm; they never overlap. A sent document
+    with no ``ready_at`` in a dossier without pre-validation is still being read by the
+    machine: it waits for no one at the firm and is in no group."""
+    pre_validation = ConnectProfile.objects.filter(pre_validation=True).values("dossier_id")
+    return {
+        # connect.api.new_documents: ready for retrieval.
+        "new": Q(ready_at__isnull=False),
+        # connect.services.pipeline.pipeline_start: held until the accountant validates.
+        "to_validate": Q(ready_at__isnull=True, status=Status.SENT, dossier_id__in=pre_validation)
+        & ~Q(recognition=Recognition.REVIEW),
+        # Optimum: the reading was not confident, a person checks it before delivery.
+        "to_review": Q(ready_at__isnull=True, recognition=Recognition.REVIEW),
+    }
+
+
+def waiting_q() -> Q:
+    """Any of the three groups."""
+    groups = list(waiting_groups().values())
+    condition = groups[0]
+    for group in groups[1:]:
+        condition |= group
+    return condition
+
+
+def _waiting_documents() -> QuerySet[Document]:
+    """Documents sent (or validated) by clients, not shared by the firm."""
+    return Document.objects.filter(status__in=_WAITING_STATUSES).exclude(source=Source.SHARED)
+
+
+# --- the accountant's dashboard -------------------------------------------------------------
+
+
+@dataclass
+class OldestDocument:
+    public_id: uuid.UUID
+    filename: str
+    sent_at: datetime | None
+
+    @property
+    def url(self) -> str:
+        return reverse("connect:document", kwargs={"document_id": self.public_id})
+
+
+@dataclass
+class DossierRow:
+    dossier: Dossier
+    new: int = 0
+    to_validate: int = 0
+    to_review: int = 0
+    oldest: OldestDocument | None = None
+
+    @property
+    def waiting(self) -> int:
+        return self.new + self.to_validate + self.to_review
+
+    @property
+    def inbox_url(self) -> str:
+        return inbox_url(self.dossier)
+
+
+@dataclass
+class QuietDossier:
+    dossier: Dossier
+    last_upload: datetime | None
+
+    @property
+    def inbox_url(self) -> str:
+        return inbox_url(self.dossier)
+
+
+@dataclass
+class CreditMonth:
+    month: date
+    counts: list[int]
+    total: int
+
+
+@dataclass
+class FirmCredits:
+    firm: Firm
+    modes: list[tuple[str, str]]  # (mode, label)
+    months: list[CreditMonth]
+    remaining: list[tuple[str, int]]  # (label, credits) of the cartouches that use credits
+    total: int = 0
+
+
+@dataclass
+class FirmDashboard:
+    dossiers: list[DossierRow]
+    quiet: list[QuietDossier]
+    quiet_days: int
+    credits: list[FirmCredits] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "new": sum(r.new for r in self.dossiers),
+            "to_validate": sum(r.to_validate for r in self.dossiers),
+            "to_review": sum(r.to_review for r in self.dossiers),
+        }
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.dossiers and not self.credits
+
+
+def inbox_url(dossier: Dossier) -> str:
+    """The accountant's inbox, filtered on one dossier."""
+    return reverse("connect:inbox") + f"?dossier={dossier.public_id}"
+
+
+def _groups(documents: QuerySet[Document]) -> QuerySet[Any]:
+    """Per dossier and group: the count and the oldest sending time. One UNION ALL of three
+    grouped queries, each served by its own partial index (retrieval queue, recognition
+    queue), so that documents long gone through (retrieved, booked) are never read."""
+    parts = [
+        documents.filter(condition)
+        .values("dossier_id")
+        .annotate(
+            group=Value(name, output_field=CharField()),
+            count=Count("id"),
+            oldest=Min("sent_at"),
+        )
+        .order_by()
+        for name, condition in waiting_groups().items()
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _dossier_rows(actor: User) -> list[DossierRow]:
+    dossiers = list(accountant_dossiers_for(actor=actor).select_related("firm").order_by("code"))
+    if not dossiers:
+        return []
+    waiting = _waiting_documents().filter(dossier_id__in=[d.pk for d in dossiers])
+    counts: dict[tuple[int, str], int] = {}
+    oldest_sent: dict[int, datetime] = {}
+    for row in _groups(waiting):
+        counts[(row["dossier_id"], row["group"])] = row["count"]
+        when = row["oldest"]
+        if when is not None and (
+            row["dossier_id"] not in oldest_sent or when < oldest_sent[row["dossier_id"]]
+        ):
+            oldest_sent[row["dossier_id"]] = when
+    # The oldest waiting document of each dossier: among the few sent at those very times.
+    oldest: dict[int, OldestDocument] = {}
+    if oldest_sent:
+        candidates = (
+            waiting.filter(waiting_q(), sent_at__in=set(oldest_sent.values()))
+            .order_by("sent_at", "id")
+            .values_list("dossier_id", "public_id", "filename", "sent_at")
+        )
+        for dossier_id, public_id, filename, sent_at in candidates:
+            if dossier_id not in oldest and oldest_sent.get(dossier_id) == sent_at:
+                oldest[dossier_id] = OldestDocument(public_id, filename, sent_at)
+    rows = [
+        DossierRow(
+            dossier=dossier,
+            new=counts.get((dossier.pk, "new"), 0),
+            to_validate=counts.get((dossier.pk, "to_validate"), 0),
+            to_review=counts.get((dossier.pk, "to_review"), 0),
+            oldest=oldest.get(dossier.pk),
+        )
+        for dossier in dossiers
+    ]
+    # The longest wait first; dossiers with nothing waiting after, by code.
+    rows.sort(
+        key=lambda r: (
+            (0, r.oldest.sent_at, r.dossier.code)
+            if r.oldest is not None and r.oldest.sent_at is not None
+            else (1, r.dossier.code)
+        )
+    )
+    return rows
+
+
+def _quiet_dossiers(actor: User, days: int) -> list[QuietDossier]:
+    """The actor's dossiers (as accountant) from which no document was received for ``days``
+    days (documents still on the client's desk and documents the firm shared do not count)."""
+    since = timezone.now() - timedelta(days=days)
+    received = Document.objects.filter(
+        dossier=OuterRef("pk"), status__in=_RECEIVED_STATUSES
+    ).exclude(source=Source.SHARED)
+    last = (
+        received.order_by().values("dossier").annotate(last=Max("uploaded_at")).values("last")[:1]
+    )
+    dossiers = (
+        accountant_dossiers_for(actor=actor)
+        .filter(~Exists(received.filter(uploaded_at__gte=since)))
+        .annotate(last_upload=Subquery(last))
+        .select_related("firm")
+    )
+    rows = [QuietDossier(dossier=d, last_upload=d.last_upload) for d in dossiers]
+    # Never heard of first, then the longest silence.
+    rows.sort(key=lambda r: (r.last_upload is not None, r.last_upload or since, r.dossier.code))
+    return rows
+
+
+def credit_months(today: date) -> list[date]:
+    """The first days of the last ``CREDIT_MONTHS`` months, newest first."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(CREDIT_MONTHS):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def _credits(actor: User) -> list[FirmCredits]:
+    """Credits used per month and mode, and credits left, of the firms where the actor is
+    staff."""
+    firms = list(firm_staff_list_for(actor=actor))
+    if not firms:
+        return []
+    months = credit_months(timezone.localdate())
+    start = timezone.make_aware(datetime.combine(months[-1], datetime.min.time()))
+    used: dict[tuple[int, date, str], int] = {}
+    for row in (
+        CreditUse.objects.filter(firm__in=firms, created_at__gte=start)
+        .annotate(month=TruncMonth("created_at"))
+        .values("firm_id", "month", "mode")
+        .annotate(count=Count("id"))
+        .order_by()
+    ):
+        month = row["month"]
+        month = timezone.localtime(month).date() if isinstance(month, datetime) else month
+        used[(row["firm_id"], month, row["mode"])] = row["count"]
+    cartouches: dict[int, list[Cartouche]] = {}
+    for cartouche in Cartouche.objects.filter(firm__in=firms):
+        cartouches.setdefault(cartouche.firm_id, []).append(cartouche)
+    labels = dict(ProcessingMode.choices)
+    order = {mode: i for i, mode in enumerate(ProcessingMode.values)}
+    result = []
+    for firm in firms:
+        # The modes that use credits: those the licence holds, and any used in the period.
+        held = sorted(
+            (c for c in cartouches.get(firm.pk, []) if c.mode != ProcessingMode.TRANSPORT),
+            key=lambda c: order.get(c.mode, len(order)),
+        )
+        modes = [c.mode for c in held]
+        modes += sorted({mode for (f, _m, mode) in used if f == firm.pk} - set(modes))
+        table = []
+        for month in months:
+            counts = [used.get((firm.pk, month, mode), 0) for mode in modes]
+            table.append(CreditMonth(month=month, counts=counts, total=sum(counts)))
+        result.append(
+            FirmCredits(
+                firm=firm,
+                modes=[(mode, str(labels.get(mode, mode))) for mode in modes],
+                months=table,
+                remaining=[(str(labels.get(c.mode, c.mode)), c.credits) for c in held],
+                total=sum(m.total for m in table),
+            )
+        )
+    return result
+
+
+def firm_dashboard_for(*, actor: User, quiet_days: int = QUIET_DAYS_DEFAULT) -> FirmDashboard:
+    """The accountant's dashboard: documents waiting per dossier where the actor holds
+    connect.accountant, the dossiers quiet for ``quiet_days`` days, and the credits of the
+    firms where the actor is staff. Never a document of a dossier the actor is not the
+    accountant of; a constant number of queries."""
+    if not actor.is_authenticated or not actor.is_active:
+        return FirmDashboard(dossiers=[], quiet=[], quiet_days=quiet_days)
+    rows = _dossier_rows(actor)
+    return FirmDashboard(
+        dossiers=rows,
+        # Quiet dossiers are among the dossiers above: none there, none here.
+        quiet=_quiet_dossiers(actor, quiet_days) if rows else [],
+        quiet_days=quiet_days,
+        credits=_credits(actor),
+    )
+
+
+# --- report switches ------------------------------------------------------------------------
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise Http404 from None
+
+
+def report_dossiers_for(*, actor: User) -> QuerySet[Dossier]:
+    """Dossiers whose reports the actor may switch: view.admin of the dossier (in a firm they
+    still belong to), or staff of its firm."""
+    as_admin = Dossier.objects.with_role(actor, (Role.VIEW_ADMIN,)).values("id")
+    as_staff = dossier_staff_list_for(actor=actor).values("id")
+    return Dossier.objects.filter(Q(id__in=as_admin) | Q(id__in=as_staff)).select_related("firm")
+
+
+def report_dossier_get_for(*, actor: User, public_id: object) -> Dossier:
+    dossier = report_dossiers_for(actor=actor).filter(public_id=_as_uuid(public_id)).first()
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def report_switches_off(*, firm: Firm, dossier: Dossier | None = None) -> set[str]:
+    """Keys of the reports switched off for the dossier itself, or (no dossier) for the
+    whole firm."""
+    switches = ReportSwitch.objects.filter(firm=firm)
+    switches = (
+        switches.filter(dossier=dossier) if dossier is not None else switches.filter(dossier=None)
+    )
+    return set(switches.values_list("report", flat=True))
+
+
+def report_dossier_switches(*, firm: Firm) -> list[tuple[Dossier, list[str]]]:
+    """The firm's dossiers that switched reports off on their own, with those report keys."""
+    dossiers: dict[int, Dossier] = {}
+    keys: dict[int, list[str]] = {}
+    for switch in (
+        ReportSwitch.objects.filter(firm=firm, dossier__isnull=False)
+        .select_related("dossier")
+        .order_by("dossier__code", "report")
+    ):
+        if switch.dossier is not None:
+            dossiers[switch.dossier.pk] = switch.dossier
+            keys.setdefault(switch.dossier.pk, []).append(switch.report)
+    return [(dossier, keys[pk]) for pk, dossier in dossiers.items()]
+
+
+def report_history(
+    *, firm: Firm, dossier: Dossier | None = None, limit: int = 20
+) -> list[AuditEvent]:
+    """The latest report switches of a dossier, or of the firm as a whole (no dossier)."""
+    events = AuditEvent.objects.filter(firm=firm, action=AuditAction.REPORT_SWITCHED)
+    events = events.filter(dossier=dossier) if dossier is not None else events.filter(dossier=None)
+    return list(events.select_related("actor", "dossier")[:limit])
