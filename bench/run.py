@@ -342,6 +342,94 @@ def measure_downloads(accountant) -> dict:
         }
 
 
+VIEW_DOCUMENTS = int(os.environ.get("BENCH_VIEW_DOCUMENTS", "100000"))
+
+
+def measure_dashboards(accountant) -> dict:
+    """View: one dossier holding 100,000 documents with invoice facts (purchases, sales,
+    credit notes, UBL VAT breakdowns, several channels and statuses) — the dossier dashboard
+    as its client sees it, and the accountant's firm dashboard."""
+    import random
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from bench import dashboard, firm_dashboard
+    from connect.models import Document
+    from tests.factories import DossierFactory, UserFactory, grant
+
+    rng = random.Random(11)
+    dossier = DossierFactory(firm=accountant.memberships.first().firm, code="VIEWBENCH")
+    grant(accountant, dossier, "connect.accountant")
+    client_user = UserFactory()
+    grant(client_user, dossier, "connect.entrepreneur", "view.user")
+    now = timezone.now()
+    categories = ["purchase_invoice"] * 5 + ["sales_invoice"] * 3 + ["credit_note", "expense"]
+    sources = ["web", "email", "api", "peppol"]
+    batch = []
+    for i in range(VIEW_DOCUMENTS):
+        sent = now - timezone.timedelta(hours=rng.randint(1, 24 * 500))
+        total = Decimal(rng.randint(1000, 500000)) / 100
+        vat = (total * Decimal("0.21") / Decimal("1.21")).quantize(Decimal("0.01"))
+        facts = {
+            "supplier_name": f"Fournisseur {rng.randint(1, 300)}",
+            "issue_date": sent.date().isoformat(),
+            "total_incl_vat": str(total),
+            "total_vat": str(vat),
+            "total_excl_vat": str(total - vat),
+            "payable_amount": str(total),
+            "currency": "EUR",
+        }
+        source = rng.choice(sources)
+        if source == "peppol":
+            facts["source"] = "ubl"
+            facts["vat_breakdown"] = [
+                {
+                    "category": "S",
+                    "percent": "21",
+                    "taxable_amount": str(total - vat),
+                    "tax_amount": str(vat),
+                }
+            ]
+        status = rng.choice(["sent", "retrieved", "booked", "booked", "booked"])
+        batch.append(
+            Document(
+                firm=dossier.firm,
+                dossier=dossier,
+                filename=f"view-{i}.pdf",
+                storage_name=f"viewbench/{i}.pdf",
+                content_type="application/pdf",
+                size=1000,
+                sha256=f"{i + 2 * 10**9:064x}",
+                source=source,
+                status=status,
+                category=rng.choice(categories),
+                sent_at=sent,
+                ready_at=sent,
+                retrieved_at=sent + timezone.timedelta(hours=rng.randint(1, 200))
+                if status != "sent"
+                else None,
+                booked_at=sent + timezone.timedelta(days=rng.randint(1, 40))
+                if status == "booked"
+                else None,
+                due_date=(sent + timezone.timedelta(days=30)).date(),
+                amount=total,
+                paid=rng.random() < 0.6,
+                recognized=facts,
+            )
+        )
+        if len(batch) == 5000:
+            Document.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Document.objects.bulk_create(batch)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return dashboard.measure(dossier, client_user) | firm_dashboard.measure(accountant)
+
+
 def main() -> None:
     setup_django()
     fresh_database()
@@ -383,6 +471,16 @@ def main() -> None:
         f"{downloads['files']} downloads one by one: {downloads['files_per_s']} files/s, "
         f"{downloads['single_mb_s']} MB/s (ratio to cat {downloads['single_ratio']}: per-request "
         "cost, not bandwidth)"
+    )
+    views = measure_dashboards(accountant)
+    print(
+        f"View, dossier dashboard ({VIEW_DOCUMENTS} documents in the dossier): "
+        f"{views['dashboard_rps']:.1f} req/s ({views['dashboard_ms']:.0f} ms), "
+        f"{views['dashboard_queries']} queries per page"
+    )
+    print(
+        f"View, firm dashboard: {views['firm_dashboard_rps']:.1f} req/s, "
+        f"{views['firm_dashboard_queries']} queries per page"
     )
     if os.environ.get("BENCH_RECOGNITION", "1") != "0":
         from bench import recognition

@@ -1,13 +1,13 @@
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from dossiers import views as dossier_views
 from portal import views
 from users import views as user_views
 
-portal_patterns = [
+portal_patterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("hub/", views.hub, name="hub"),
     path("language/", views.language_set, name="language"),

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from dossiers.models import Dossier
 from dossiers.selectors import (
     dossier_search_for,
-    dossier_view_get_for,
     dossier_view_list_for,
     firm_staff_get_for,
     firm_staff_list_for,
@@ -114,9 +113,3 @@ def view_home(request: AuthedRequest) -> HttpResponse:
         url_name="portal:view_dossier",
         template="portal/view_home.html",
     )
-
-
-@login_required
-def view_dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
-    dossier = dossier_view_get_for(actor=request.user, public_id=dossier_id)
-    return render(request, "portal/view_dossier.html", {"dossier": dossier})

@@ -252,6 +252,12 @@ class Document(models.Model):
                 condition=Q(status__in=("sent", "validated")) & ~Q(source="shared"),
                 name="document_retrieval",
             ),
+            # View's dossier dashboard: what left the desk, by the day it was sent.
+            models.Index(
+                fields=("dossier", "sent_at"),
+                condition=~Q(status="draft"),
+                name="document_dossier_sent",
+            ),
             models.Index(
                 fields=("recognition", "sent_at"),
                 condition=Q(recognition__in=("pending", "review")),

@@ -1,0 +1,179 @@
+"""The dossier dashboard in a real browser: the demo client of BOULANGERIE, in French, opens
+View, sees the charts drawn and the tables, narrows the period (a row outside it disappears
+from the tables and the charts follow), and downloads a report's figures as CSV. Without
+JavaScript the same page shows the tables."""
+
+import csv
+import io
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import formats, timezone, translation
+
+from connect.models import Document
+from dossiers.models import Dossier
+from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CLIENT = "client@boulangerie-demo.be"
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label(re.compile("WinBooksID")).fill(email)
+    page.locator("#id_password").fill(DEFAULT_DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/hub/")
+
+
+def month_start(today: date, back: int) -> date:
+    index = today.year * 12 + today.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def sent_invoice(dossier: Dossier, number: int, issued: date, **fields: object) -> Document:
+    moment = datetime.combine(
+        issued + timedelta(days=1), time(10), tzinfo=timezone.get_current_timezone()
+    )
+    return Document.objects.create(
+        firm=dossier.firm,
+        dossier=dossier,
+        filename=f"facture-{number}.pdf",
+        storage_name=f"e2e-dashboard/{number}.pdf",
+        content_type="application/pdf",
+        size=1000 + number,
+        sha256=f"{number:064x}",
+        source="web",
+        status="sent",
+        sent_at=moment,
+        **fields,
+    )
+
+
+@pytest.fixture
+def boulangerie() -> dict:
+    """BOULANGERIE with three sent invoices: two recent ones and one eight months ago."""
+    demo_data_load(password=DEFAULT_DEMO_PASSWORD)
+    dossier = Dossier.objects.get(code="BOULANGERIE")
+    today = timezone.localdate()
+    recent, old = (
+        month_start(today, 2) + timedelta(days=9),
+        month_start(today, 8) + timedelta(days=9),
+    )
+    sent_invoice(
+        dossier,
+        1,
+        recent,
+        recognized={
+            "supplier_name": "Meunerie Dupont",
+            "issue_date": recent.isoformat(),
+            "total_excl_vat": "100.00",
+            "total_vat": "21.00",
+            "total_incl_vat": "121.00",
+            "currency": "EUR",
+        },
+    )
+    sent_invoice(
+        dossier,
+        2,
+        old,
+        recognized={
+            "supplier_name": "Boulons Martin",
+            "issue_date": old.isoformat(),
+            "total_incl_vat": "300.00",
+            "currency": "EUR",
+        },
+    )
+    sent_invoice(dossier, 3, recent, category="sales_invoice", amount=Decimal("500.00"))
+    with translation.override("fr"):
+        labels = {
+            "recent": formats.date_format(month_start(today, 2), "YEAR_MONTH_FORMAT"),
+            "old": formats.date_format(month_start(today, 8), "YEAR_MONTH_FORMAT"),
+        }
+    return {"dossier": dossier, "today": today, "labels": labels}
+
+
+def chart_drawn(report: str) -> str:
+    return (
+        "() => { const canvas = document.querySelector('#report-" + report + " canvas');"
+        " return !!(canvas && window.Chart && window.Chart.getChart(canvas)); }"
+    )
+
+
+def chart_labels(page, report: str) -> int:
+    return page.evaluate(
+        "(report) => window.Chart.getChart("
+        "document.querySelector('#report-' + report + ' canvas')).data.labels.length",
+        report,
+    )
+
+
+def test_the_client_narrows_the_period_and_downloads_a_csv(page_factory, boulangerie) -> None:
+    today, labels = boulangerie["today"], boulangerie["labels"]
+    page = page_factory(locale="fr-BE", viewport={"width": 1280, "height": 900})
+    log_in(page, CLIENT)
+    page.goto("/view/")  # one dossier with View: straight to its dashboard
+    page.wait_for_url(f"**/view/dossiers/{boulangerie['dossier'].public_id}/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+    # The last 12 months: every invoice, the charts drawn by Chart.js, the tables beside them.
+    for report in ("purchases_sales", "top_suppliers", "unpaid", "documents", "waiting", "vat"):
+        page.wait_for_function(chart_drawn(report))
+    assert chart_labels(page, "purchases_sales") == 12
+    suppliers = page.locator("#report-top_suppliers table tbody")
+    assert suppliers.locator("tr").count() == 2
+    assert "Boulons Martin" in suppliers.inner_text()
+    purchases = page.locator("#report-purchases_sales table tbody")
+    assert labels["old"] in purchases.inner_text()
+    assert labels["recent"] in purchases.inner_text()
+    assert page.locator("#report-purchases_sales canvas").get_attribute("aria-hidden") == "true"
+
+    # Three months only: the invoice of eight months ago leaves the tables and the charts.
+    start = month_start(today, 3)
+    page.locator("#id_from").fill(start.isoformat())
+    page.locator("form[data-period-form] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"from=" + start.isoformat()))
+    page.wait_for_function(chart_drawn("purchases_sales"))
+    page.wait_for_function(chart_drawn("top_suppliers"))
+    assert chart_labels(page, "purchases_sales") == 4
+    assert chart_labels(page, "top_suppliers") == 1
+    assert suppliers.locator("tr").count() == 1
+    assert "Boulons Martin" not in suppliers.inner_text()
+    assert "Meunerie Dupont" in suppliers.inner_text()
+    assert labels["old"] not in purchases.inner_text()
+    assert page.locator("#id_from").input_value() == start.isoformat()
+
+    # The CSV of the top suppliers holds what the table shows.
+    with page.expect_download() as download_info:
+        page.locator("#report-top_suppliers a[download]").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("BOULANGERIE-top_suppliers-")
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert len(rows[0]) == 5  # supplier, VAT number, currency, invoices, total
+    assert rows[1:] == [["Meunerie Dupont", "", "EUR", "1", "121.00"]]
+
+    # A bad period is refused with a message, in French.
+    page.locator("#id_from").fill(today.isoformat())
+    page.locator("#id_to").fill(start.isoformat())
+    page.locator("form[data-period-form] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator("canvas").count() == 0
+
+
+def test_without_javascript_the_tables_are_there(page_factory, boulangerie) -> None:
+    page = page_factory(
+        locale="fr-BE", java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
+    log_in(page, CLIENT)
+    page.goto(f"/view/dossiers/{boulangerie['dossier'].public_id}/")
+    suppliers = page.locator("#report-top_suppliers table")
+    assert suppliers.is_visible()
+    assert "Meunerie Dupont" in suppliers.inner_text()
+    assert not page.locator("#report-top_suppliers [data-charts]").is_visible()
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits
