@@ -282,12 +282,13 @@ def test_dossiers_with_no_upload_for_n_days(
 def test_an_invalid_number_of_days_is_refused_with_a_message(
     quiet_setup: dict[str, Dossier], accountant: User, auth_client, days: str
 ) -> None:
+    accountant.language = "nl"  # the message is in the user's language
+    accountant.save()
     response = auth_client(accountant).get(URL, {"days": days})
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert response.context["form"].errors["days"] == [
-        "Enter a whole number of days between 1 and 365."
-    ]
-    assert "Enter a whole number of days between 1 and 365." in response.content.decode()
+    expected = "Vul een geheel aantal dagen tussen 1 en 365 in."
+    assert response.context["form"].errors["days"] == [expected]
+    assert expected in response.content.decode()
     # The page still answers, with the default.
     assert response.context["dashboard"].quiet_days == 30
 

@@ -136,6 +136,7 @@ def test_the_dossier_page_keeps_the_firms_choice_and_its_own(
 ) -> None:
     reports_switch(actor=view_admin, dossier=dossier, off={"vat"})
     reports_switch(actor=licence_admin, firm=firm, off={"vat", "unpaid"})
+    User.objects.filter(pk=view_admin.pk).update(language="en")  # the words checked below
     client = auth_client(view_admin)
     page = client.get(dossier_url(dossier))
     body = page.content.decode()
