@@ -2,9 +2,12 @@
 Connect role (as an active member of the firm); another dossier's thread is a 404."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -109,6 +112,34 @@ def thread_messages_for(*, actor: User, thread: Thread) -> ThreadPage:
         truncated=len(rows) > THREAD_PAGE_SIZE,
         read_at=read.first(),
     )
+
+
+UNREAD_CACHE_SECONDS = 120
+
+
+def _unread_key(user_id: int) -> str:
+    return f"unread-messages:{user_id}"
+
+
+def unread_count_cached(*, actor: User) -> int:
+    """The header's count, kept in the shared cache; cleared when a message reaches the user
+    or the user reads a thread (``unread_count_forget``), and at most two minutes old for the
+    rare other changes (a role removed)."""
+    key = _unread_key(actor.pk)
+    count = cache.get(key)
+    if count is None:
+        count = unread_count_for(actor=actor)
+        cache.set(key, count, UNREAD_CACHE_SECONDS)
+    return int(count)
+
+
+def unread_count_forget(user_ids: Iterable[int]) -> None:
+    """After the change commits: the next page counts again."""
+    keys = [_unread_key(pk) for pk in user_ids]
+    if keys:
+        cache.delete_many(keys)
+        # Again after commit: a page counting meanwhile would have kept the old number.
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def unread_count_for(*, actor: User) -> int:

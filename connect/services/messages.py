@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from connect.messages_selectors import unread_count_forget
 from connect.models import (
     Binder,
     BuiltinBinder,
@@ -251,6 +252,7 @@ def thread_mark_read(*, actor: User, thread: Thread, until: datetime | None = No
 
 
 def _mark_read(*, actor: User, thread: Thread, until: datetime) -> None:
+    unread_count_forget([actor.pk])
     reads = ThreadRead.objects.filter(thread=thread, user=actor)
     if reads.update(read_at=Greatest(F("read_at"), Value(until))):
         return
@@ -287,7 +289,9 @@ def _notify(*, thread: Thread, message: Message, author: User) -> int:
     often confidential (amounts, salaries, disputes)."""
     url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("connect:thread", args=[thread.public_id])
     count = 0
-    for user in message_recipients(dossier=thread.dossier, author=author):
+    recipients = message_recipients(dossier=thread.dossier, author=author)
+    unread_count_forget([user.pk for user in recipients])
+    for user in recipients:
         with translation.override(user.language):
             context = {
                 "user": user,

@@ -551,3 +551,19 @@ def test_the_dossiers_users_reach_every_route(
     )
     assert posted.status_code == HTTPStatus.FOUND
     assert canary_thread.messages.count() == 2
+
+
+def test_the_headers_cached_count_follows_new_and_read_messages(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    from connect.messages_selectors import unread_count_cached
+    from connect.services.messages import message_post, thread_create, thread_mark_read
+
+    assert unread_count_cached(actor=accountant) == 0  # now in the cache
+    thread = thread_create(actor=client_user, dossier=dossier, subject="TVA", body="Question")
+    assert unread_count_cached(actor=accountant) == 1
+    message_post(actor=client_user, thread=thread, body="Another one")
+    assert unread_count_cached(actor=accountant) == 2
+    thread_mark_read(actor=accountant, thread=thread)
+    assert unread_count_cached(actor=accountant) == 0
+    assert unread_count_cached(actor=client_user) == 0  # the author's own messages

@@ -489,6 +489,7 @@ def test_the_list_query_count_does_not_grow(
     url = reverse("connect:request_list", args=[dossier.public_id])
 
     def count() -> int:
+        client.get(url)  # the header's unread count is cached after the first page
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == HTTPStatus.OK
         return len(queries)

@@ -352,6 +352,7 @@ def test_the_list_and_calendar_query_counts_do_not_grow(
             )
             for i in range(rows)
         )
+        client.get(url)  # the header's unread count is cached after the first page
         with django_assert_max_num_queries(100) as captured:
             assert client.get(url).status_code == HTTPStatus.OK
         return len(captured.captured_queries)

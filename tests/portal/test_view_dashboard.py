@@ -648,12 +648,13 @@ def test_the_query_count_does_not_grow_with_the_documents(
     dossier: Dossier, client_user: User, auth_client
 ) -> None:
     client = auth_client(client_user)
+    client.get(page_url(dossier), QUERY)  # the header's unread count is cached from here on
     bulk(dossier, 5)
     few = page_queries(client, dossier)
     bulk(dossier, 295)
     many = page_queries(client, dossier)
     assert few == many
-    assert many <= 13  # 2 session/user, 1 dossier, 2 switches, 5 reports, 2 header, 1 admin link
+    assert many <= 12  # 2 session/user, 1 dossier, 2 switches, 5 reports, 1 header, 1 admin link
     with CaptureQueriesContext(connection) as queries:
         client.get(data_url(dossier, "vat"), QUERY)
     assert len(queries) <= 7  # session, user, dossier, two switch reads, two VAT queries
