@@ -29,6 +29,7 @@ from connect import services
 from connect.files import refuse, safe_filename
 from connect.models import Category, ConnectProfile, Document, Source, Status
 from connect.selectors import document_get_for
+from connect.services.accountant import require_accountant
 from connect.services.pipeline import document_retrieved
 from connect.services.receive import missing_facts
 from dossiers.models import Dossier
@@ -185,18 +186,6 @@ def _keyset(queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:
     return queryset.order_by("pk")
 
 
-def _roles(actor: User, dossier: Dossier) -> set[str]:
-    return set(
-        DossierAccess.objects.filter(user=actor, dossier=dossier).values_list("role", flat=True)
-    )
-
-
-def _require_accountant(actor: User, dossier: Dossier) -> None:
-    """The dossier is visible to the caller (else 404 before this); the role is not: 403."""
-    if Role.CONNECT_ACCOUNTANT not in _roles(actor, dossier):
-        raise ServiceError(_("Only the dossier's accountant can do this."), code="forbidden")
-
-
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -324,7 +313,7 @@ class DossierDocumentsView(APIView):
     def get(self, request: Request, dossier_id: str) -> Response:
         user: User = request.user
         dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
-        _require_accountant(user, dossier)
+        require_accountant(user, dossier)  # a client: 403
         documents = _documents_for_status(user, dossier, request.query_params.get("status", "new"))
         rows = list(
             _keyset(documents, request).select_related("dossier", "uploaded_by", "duplicate_of")[
@@ -448,7 +437,7 @@ class DocumentRetrievedView(APIView):
     def post(self, request: Request, document_id: str) -> Response:
         user: User = request.user
         document = document_get_for(actor=user, public_id=document_id)
-        _require_accountant(user, document.dossier)
+        # The service checks the role: a client of the dossier gets 403 (forbidden).
         document = document_retrieved(actor=user, document=document)
         document = Document.objects.select_related("dossier", "uploaded_by", "duplicate_of").get(
             pk=document.pk
@@ -476,7 +465,7 @@ class DossierZipView(APIView):
     def get(self, request: Request, dossier_id: str) -> HttpResponseBase:
         user: User = request.user
         dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
-        _require_accountant(user, dossier)
+        require_accountant(user, dossier)  # a client: 403
         documents = _documents_for_status(user, dossier, request.query_params.get("status", "new"))
         rows = list(
             documents.select_related("dossier", "uploaded_by", "duplicate_of").order_by("pk")[

@@ -1,7 +1,6 @@
 """Reads of messages. Each takes the acting user: the threads of the dossiers where they hold a
 Connect role (as an active member of the firm); another dossier's thread is a 404."""
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from django.http import Http404
 from connect.models import Document, Message, Status, Thread, ThreadRead
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
+from portal.lookups import get_or_404
 from users.models import DossierAccess, Role, User
 
 #: Messages shown on a thread's page (the newest ones).
@@ -67,19 +67,9 @@ def thread_list_for(*, actor: User, dossier: Dossier | None = None) -> QuerySet[
 
 
 def thread_get_for(*, actor: User, public_id: object) -> Thread:
-    try:
-        uid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    thread = (
-        _threads_for(actor)
-        .filter(public_id=uid)
-        .select_related("dossier__firm", "document", "created_by")
-        .first()
+    return get_or_404(
+        _threads_for(actor).select_related("dossier__firm", "document", "created_by"), public_id
     )
-    if thread is None:
-        raise Http404
-    return thread
 
 
 def document_thread_for(*, actor: User, document: Document) -> Thread | None:

@@ -2,14 +2,12 @@
 payment batches already made. Each takes the acting user; a batch or account out of reach is a
 404, like a missing one."""
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import F, QuerySet
-from django.http import Http404
 
 from connect.models import (
     Category,
@@ -22,6 +20,7 @@ from connect.models import (
 )
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
+from portal.lookups import get_or_404
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
 
@@ -175,20 +174,12 @@ def payment_batches_for(*, actor: User, dossier: Dossier) -> QuerySet[PaymentBat
 
 def payment_batch_get_for(*, actor: User, public_id: object) -> PaymentBatch:
     """One batch of a dossier where the actor holds a Connect role; else 404."""
-    try:
-        uid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    batch = (
+    return get_or_404(
         PaymentBatch.objects.filter(
-            public_id=uid, dossier__in=dossier_connect_list_for(actor=actor).values("id")
-        )
-        .select_related("dossier__firm", "account", "created_by")
-        .first()
+            dossier__in=dossier_connect_list_for(actor=actor).values("id")
+        ).select_related("dossier__firm", "account", "created_by"),
+        public_id,
     )
-    if batch is None:
-        raise Http404
-    return batch
 
 
 def payment_lines_for(*, batch: PaymentBatch) -> QuerySet[PaymentLine]:

@@ -15,6 +15,7 @@ from django.http import Http404
 from connect.models import INVOICE_CATEGORIES, Binder, Document, DocumentText, Source, Status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
+from portal.lookups import get_or_404
 from users.models import DossierAccess, Role, User
 
 #: The client's tabs: which documents each shows.
@@ -61,21 +62,12 @@ def document_list_for(
 
 
 def document_get_for(*, actor: User, public_id: object) -> Document:
-    try:
-        uid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    document = (
-        Document.objects.filter(
-            public_id=uid, dossier__in=dossier_connect_list_for(actor=actor).values("id")
-        )
+    return get_or_404(
+        Document.objects.filter(dossier__in=dossier_connect_list_for(actor=actor).values("id"))
         .filter(_not_others_drafts(actor))
-        .select_related("dossier__firm", "binder")
-        .first()
+        .select_related("dossier__firm", "binder"),
+        public_id,
     )
-    if document is None:
-        raise Http404
-    return document
 
 
 def binder_list_for(*, actor: User, dossier: Dossier) -> list[Binder]:

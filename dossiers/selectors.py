@@ -1,32 +1,15 @@
 """Reads of firms and dossiers. Each takes the acting user; a foreign id is a 404."""
 
-import uuid
 from typing import TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404
 
 from connect.models import CreditUse
 from dossiers.models import ConnectionTest, Dossier, DossierQuerySet, Firm
+from portal.lookups import get_or_404
 from users.models import CONNECT_ROLES, VIEW_ROLES, FirmMembership, User
 
 M = TypeVar("M", bound=Model)
-
-
-def _as_uuid(value: object) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise Http404 from None
-
-
-def _get_or_404(queryset: QuerySet[M], public_id: object) -> M:
-    """The row with this public id in ``queryset``; missing, foreign or malformed: 404."""
-    try:
-        return queryset.get(public_id=_as_uuid(public_id))
-    except ObjectDoesNotExist:
-        raise Http404 from None
 
 
 def firm_list_for(*, actor: User) -> QuerySet[Firm]:
@@ -46,7 +29,7 @@ def firm_staff_list_for(*, actor: User) -> QuerySet[Firm]:
 
 
 def firm_staff_get_for(*, actor: User, public_id: object) -> Firm:
-    return _get_or_404(firm_staff_list_for(actor=actor), public_id)
+    return get_or_404(firm_staff_list_for(actor=actor), public_id)
 
 
 def dossier_list_for(*, actor: User) -> DossierQuerySet:
@@ -55,7 +38,7 @@ def dossier_list_for(*, actor: User) -> DossierQuerySet:
 
 
 def dossier_get_for(*, actor: User, public_id: object) -> Dossier:
-    return _get_or_404(dossier_list_for(actor=actor), public_id)
+    return get_or_404(dossier_list_for(actor=actor), public_id)
 
 
 def dossier_staff_list_for(*, actor: User) -> DossierQuerySet:
@@ -73,7 +56,7 @@ def dossier_search_for(*, actor: User, firm: Firm, query: str = "") -> DossierQu
 
 
 def dossier_staff_get_for(*, actor: User, public_id: object) -> Dossier:
-    return _get_or_404(dossier_staff_list_for(actor=actor), public_id)
+    return get_or_404(dossier_staff_list_for(actor=actor), public_id)
 
 
 def dossier_connect_list_for(*, actor: User) -> DossierQuerySet:
@@ -86,7 +69,7 @@ def dossier_connect_list_for(*, actor: User) -> DossierQuerySet:
 
 
 def dossier_connect_get_for(*, actor: User, public_id: object) -> Dossier:
-    return _get_or_404(dossier_connect_list_for(actor=actor), public_id)
+    return get_or_404(dossier_connect_list_for(actor=actor), public_id)
 
 
 def dossier_view_list_for(*, actor: User) -> DossierQuerySet:
@@ -95,7 +78,7 @@ def dossier_view_list_for(*, actor: User) -> DossierQuerySet:
 
 
 def dossier_view_get_for(*, actor: User, public_id: object) -> Dossier:
-    return _get_or_404(dossier_view_list_for(actor=actor), public_id)
+    return get_or_404(dossier_view_list_for(actor=actor), public_id)
 
 
 def connection_test_latest_for(*, actor: User, dossier: Dossier) -> ConnectionTest | None:

@@ -23,7 +23,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import TruncMonth
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from connect.models import ConnectProfile, CreditUse, Document, Recognition, Sou
 from connect.selectors import accountant_dossiers_for
 from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode
 from dossiers.selectors import dossier_staff_list_for, firm_staff_list_for
+from portal.lookups import get_or_404
 from portal.models import AuditAction, AuditEvent, ReportSwitch
 from users.models import Role, User
 
@@ -330,13 +330,6 @@ def firm_dashboard_for(*, actor: User, quiet_days: int = QUIET_DAYS_DEFAULT) -> 
 # --- report switches ------------------------------------------------------------------------
 
 
-def _as_uuid(value: object) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise Http404 from None
-
-
 def report_dossiers_for(*, actor: User) -> QuerySet[Dossier]:
     """Dossiers whose reports the actor may switch: view.admin of the dossier (in a firm they
     still belong to), or staff of its firm."""
@@ -346,10 +339,7 @@ def report_dossiers_for(*, actor: User) -> QuerySet[Dossier]:
 
 
 def report_dossier_get_for(*, actor: User, public_id: object) -> Dossier:
-    dossier = report_dossiers_for(actor=actor).filter(public_id=_as_uuid(public_id)).first()
-    if dossier is None:
-        raise Http404
-    return dossier
+    return get_or_404(report_dossiers_for(actor=actor), public_id)
 
 
 def report_switches_off(*, firm: Firm, dossier: Dossier | None = None) -> set[str]:

@@ -103,6 +103,18 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at ``url`` (dropping pooled connections)."""
+    from kombu import pools
+
+    from portal.celery import app
+
+    app.conf.broker_url = url
+    pools.reset()  # kombu's shared connection and producer pools
+    app._pool = None  # rebuilt on next use from the new URL
+    app.amqp._producer_pool = None
+
+
 def worker_start(
     *, broker_url: str, email_url: str = "", pool: str = "prefork", name: str = "test"
 ) -> subprocess.Popen[str]:

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from dossiers.models import Dossier, Firm
+from portal.lookups import get_or_404
 from users.models import ApiToken, DossierAccess, FirmMembership, Invitation, User
 
 
@@ -147,11 +148,4 @@ def api_token_list_for(*, actor: User) -> QuerySet[ApiToken]:
 
 
 def api_token_get_for(*, actor: User, public_id: object) -> ApiToken:
-    try:
-        uid = uuid.UUID(str(public_id))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    token = ApiToken.objects.filter(user=actor, public_id=uid).first()
-    if token is None:
-        raise Http404
-    return token
+    return get_or_404(ApiToken.objects.filter(user=actor), public_id)

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dossiers.models import ProcessingMode
+
 
 class Category(models.TextChoices):
     PURCHASE_INVOICE = "purchase_invoice", _("Purchase invoice")
@@ -192,12 +194,8 @@ class Document(models.Model):
     processing_mode = models.CharField(
         _("processing mode"),
         max_length=10,
-        choices=[
-            ("transport", _("Transport")),
-            ("premium", _("Premium")),
-            ("optimum", _("Optimum")),
-        ],
-        default="transport",
+        choices=ProcessingMode.choices,
+        default=ProcessingMode.TRANSPORT,
     )
     recognition = models.CharField(
         max_length=10, choices=Recognition.choices, default=Recognition.NONE

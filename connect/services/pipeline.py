@@ -9,7 +9,6 @@ worker killed mid-recognition consumes nothing and the next attempt consumes one
 
 import hashlib
 import logging
-import shutil
 import tempfile
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -38,6 +37,7 @@ from connect.models import (
     Source,
     Status,
 )
+from connect.services.processing import local_copy
 from dossiers.models import Cartouche, ProcessingMode
 from dossiers.services import processing_mode_check
 from portal.errors import ServiceError
@@ -101,13 +101,6 @@ def pipeline_start(*, document: Document, profile: ConnectProfile | None) -> Non
 # --- the worker's step -----------------------------------------------------------------------
 
 
-def _local_copy(document: Document, directory: Path) -> Path:
-    target = directory / f"source{Path(document.storage_name).suffix}"
-    with default_storage.open(document.storage_name, "rb") as source, target.open("wb") as out:
-        shutil.copyfileobj(source, out, 1024 * 1024)
-    return target
-
-
 def _deliver(document: Document, **fields: Any) -> None:
     Document.objects.filter(pk=document.pk).update(**fields)
     for name, value in fields.items():
@@ -154,7 +147,7 @@ def document_recognise(*, document_id: int) -> Document | None:
     try:
         with tempfile.TemporaryDirectory(prefix="portal-recognise-") as workdir:
             result = recognise_file(
-                _local_copy(document, Path(workdir)),
+                local_copy(document, Path(workdir)),
                 document.content_type,
                 not_supplier=_own_vat_numbers(document),
             )

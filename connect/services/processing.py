@@ -30,7 +30,7 @@ class ProcessingError(Exception):
     """A document could not be processed (its own fault, or a tool's)."""
 
 
-def _local_copy(document: Document, directory: Path) -> Path:
+def local_copy(document: Document, directory: Path) -> Path:
     """The stored bytes in a local file (the storage may be S3)."""
     target = directory / f"source{Path(document.storage_name).suffix}"
     with default_storage.open(document.storage_name, "rb") as source, target.open("wb") as out:
@@ -102,9 +102,9 @@ def document_process(*, document_id: int) -> Document | None:
             directory = Path(workdir)
             made: Path | None = None
             if document.content_type == PDF:
-                made = _thumbnail_pdf(_local_copy(document, directory), directory)
+                made = _thumbnail_pdf(local_copy(document, directory), directory)
             elif document.content_type.startswith("image/"):
-                made = _thumbnail_image(_local_copy(document, directory), directory)
+                made = _thumbnail_image(local_copy(document, directory), directory)
             if made is not None and made.exists():
                 with made.open("rb") as handle:
                     thumbnail = default_storage.save(

@@ -8,7 +8,6 @@ accountant's note) -> provided again. The reminders of the requests still waitin
 The reads of requests are here too, after the writes (each takes the acting user; a request
 out of reach is a 404)."""
 
-import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -19,7 +18,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, QuerySet
-from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -40,6 +38,7 @@ from connect.services import document_receive, documents_send
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
+from portal.lookups import get_or_404
 from portal.mail import email_enqueue
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
@@ -311,20 +310,12 @@ def request_list_for(
 
 def request_get_for(*, actor: User, public_id: object) -> DocumentRequest:
     """One request of a dossier the actor holds a Connect role on; otherwise 404."""
-    try:
-        uid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except (TypeError, ValueError):
-        raise Http404 from None
-    found = (
+    return get_or_404(
         DocumentRequest.objects.filter(
-            public_id=uid, dossier__in=dossier_connect_list_for(actor=actor).values("id")
-        )
-        .select_related("dossier__firm", "created_by")
-        .first()
+            dossier__in=dossier_connect_list_for(actor=actor).values("id")
+        ).select_related("dossier__firm", "created_by"),
+        public_id,
     )
-    if found is None:
-        raise Http404
-    return found
 
 
 def request_documents_for(*, actor: User, document_request: DocumentRequest) -> list[Document]:

@@ -5,12 +5,10 @@ Both Connect roles create, edit and complete the tasks of their dossier; only it
 generates the fiscal deadlines and deletes. An assignee is a user of the dossier: an active
 user, active member of the dossier's firm, holding a Connect role on it."""
 
-import uuid
 from datetime import date
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +18,7 @@ from connect.services.accountant import require_accountant
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
+from portal.lookups import get_or_404
 from users.models import CONNECT_ROLES, DossierAccess, FirmMembership, User
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -68,20 +67,12 @@ def task_list_for(
 
 def task_get_for(*, actor: User, public_id: object) -> Task:
     """One task of a dossier the actor holds a Connect role on; otherwise 404."""
-    try:
-        uid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
-    except (TypeError, ValueError, AttributeError):
-        raise Http404 from None
-    task = (
+    return get_or_404(
         Task.objects.filter(
-            public_id=uid, dossier__in=dossier_connect_list_for(actor=actor).values("id")
-        )
-        .select_related("dossier__firm", "assignee", "done_by", "created_by", "document")
-        .first()
+            dossier__in=dossier_connect_list_for(actor=actor).values("id")
+        ).select_related("dossier__firm", "assignee", "done_by", "created_by", "document"),
+        public_id,
     )
-    if task is None:
-        raise Http404
-    return task
 
 
 def open_tasks_for(*, actor: User, dossier: Dossier) -> QuerySet[Task]:

@@ -15,22 +15,10 @@ from django.utils import timezone
 from connect.models import Document, Processing
 from dossiers.models import Dossier
 from tests.connect import samples
-from tests.fixtures_services import free_port
+from tests.fixtures_services import free_port, use_broker
 from users.models import User
 
 pytestmark = pytest.mark.integration
-
-
-def _use_broker(url: str) -> None:
-    """Point this process's Celery app at ``url`` (dropping pooled connections)."""
-    from kombu import pools
-
-    from portal.celery import app
-
-    app.conf.broker_url = url
-    pools.reset()  # kombu's shared connection and producer pools
-    app._pool = None  # rebuilt on next use from the new URL
-    app.amqp._producer_pool = None
 
 
 def test_uploads_succeed_with_the_broker_down_and_are_processed_after(
@@ -41,7 +29,7 @@ def test_uploads_succeed_with_the_broker_down_and_are_processed_after(
     real_broker = settings.CELERY_BROKER_URL
     client = Client()
     client.force_login(client_user)
-    _use_broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there: Redis is down
+    use_broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there: Redis is down
     try:
         response = client.post(
             reverse("connect:upload", args=[dossier.public_id]),
@@ -52,7 +40,7 @@ def test_uploads_succeed_with_the_broker_down_and_are_processed_after(
             HTTP_ACCEPT="application/json",
         )
     finally:
-        _use_broker(real_broker)
+        use_broker(real_broker)
     assert response.status_code == HTTPStatus.OK, response.content
     document = Document.objects.get(dossier=dossier)
     assert document.processing == Processing.PENDING  # recorded; its task never left

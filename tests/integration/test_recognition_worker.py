@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 from connect import services
 from connect.models import CreditUse, Document, Recognition
 from dossiers.models import Cartouche, Dossier
-from tests.fixtures_services import worker_start
+from tests.fixtures_services import use_broker, worker_start
 from users.models import User
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -46,17 +46,6 @@ def scanned_invoice(pages: int = 3) -> bytes:
     return img2pdf.convert(images)
 
 
-def _use_broker(url: str) -> None:
-    from kombu import pools
-
-    from portal.celery import app
-
-    app.conf.broker_url = url
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 def test_a_worker_killed_mid_recognition_leaves_the_document_read_again_once(
     dossier: Dossier, client_user: User, tmp_path
 ) -> None:
@@ -73,7 +62,7 @@ def test_a_worker_killed_mid_recognition_leaves_the_document_read_again_once(
     Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode="premium")
     dossier.refresh_from_db()
     before = Cartouche.objects.get(firm=dossier.firm, mode="premium").credits
-    _use_broker(broker)
+    use_broker(broker)
     app.conf.task_always_eager = False
     first = worker_start(broker_url=broker, pool="solo", name="doomed")
     second: subprocess.Popen[str] | None = None
@@ -120,5 +109,5 @@ def test_a_worker_killed_mid_recognition_leaves_the_document_read_again_once(
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait(15)
-        _use_broker(real_broker)
+        use_broker(real_broker)
         app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
