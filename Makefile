@@ -14,7 +14,7 @@ PYTEST_ARGS ?= --create-db
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 .PHONY: help run test install messages lint typecheck check-migrations check-messages pytest \
-        run-deps test-deps clean bench
+        run-deps test-deps clean bench load
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)"
@@ -45,7 +45,8 @@ run: install run-deps messages
 
 # System packages, installed from Debian when missing (as root): libmagic (file types),
 # poppler (PDF thumbnails and OCR pages) and Tesseract with French, Dutch, German and English
-# (recognition of scans and photos) to run; Chromium and gettext as well to test.
+# (recognition of scans and photos) to run; Chromium, gettext and ClamAV's clamd (the tests
+# start their own with a test signature) as well to test.
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
 run-deps:
@@ -66,6 +67,7 @@ test-deps: run-deps
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$(IS_ROOT)" = yes ]; then \
 	    echo "Installing:$$missing"; \
@@ -100,3 +102,8 @@ clean:
 # Benchmarks (QUALITY.md, Performance): ratios from one run, on PostgreSQL.
 bench: install run-deps
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m bench.run
+
+# Load (docs/load.md): locust against gunicorn + PostgreSQL + Redis + a worker for LOAD_SECONDS
+# (60), then every upload is checked: stored with its sha256 and processed.
+load: install run-deps
+	$(PY) -m bench.load.run

@@ -5,6 +5,7 @@ a sender uploads through the same receive service as the web."""
 import json
 from collections.abc import Iterator
 from decimal import Decimal
+from http import HTTPStatus
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -27,7 +28,8 @@ from zipstream import ZipStream
 
 from connect import services
 from connect.files import refuse, safe_filename
-from connect.models import Category, ConnectProfile, Document, Source, Status
+from connect.models import Category, ConnectProfile, Document, ReadKind, Source, Status
+from connect.reads import document_reads_record, reader_of
 from connect.selectors import document_get_for
 from connect.services.accountant import require_accountant
 from connect.services.pipeline import document_retrieved
@@ -342,6 +344,8 @@ class DossierDocumentsView(APIView):
         dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.CONNECT_MAX_UPLOAD_SIZE + 2**20:
             raise _too_large()
+        if len(request.FILES.getlist("file")) > 1:
+            raise ServiceError(_("Send one file per request."), code="too_many_files")
         form = UploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -391,7 +395,11 @@ class DocumentView(APIView):
     @extend_schema(responses={200: DocumentSerializer, 404: ERROR})
     def get(self, request: Request, document_id: str) -> Response:
         document = document_get_for(actor=request.user, public_id=document_id)
-        return Response(document_json(document, request))
+        body = document_json(document, request)
+        document_reads_record(
+            reader=reader_of(request), documents=[document], how=ReadKind.API_DOCUMENT
+        )
+        return Response(body)
 
 
 def _content_response(document: Document, request: Request) -> HttpResponseBase:
@@ -427,7 +435,12 @@ class DocumentContentView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR})
     def get(self, request: Request, document_id: str) -> HttpResponseBase:
         document = document_get_for(actor=request.user, public_id=document_id)
-        return _content_response(document, request)
+        response = _content_response(document, request)
+        if response.status_code != HTTPStatus.NOT_MODIFIED:  # 304: nothing was sent
+            document_reads_record(
+                reader=reader_of(request), documents=[document], how=ReadKind.API_CONTENT
+            )
+        return response
 
 
 class DocumentRetrievedView(APIView):
@@ -490,4 +503,6 @@ class DossierZipView(APIView):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["X-Content-Type-Options"] = "nosniff"
         response["X-More-Documents"] = "true" if more else "false"
+        # One row per document, written before the first byte of the zip leaves.
+        document_reads_record(reader=reader_of(request), documents=rows, how=ReadKind.API_ZIP)
         return response

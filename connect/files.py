@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject
+from pypdf.generic import DictionaryObject, IndirectObject
 
 from connect import ubl
 from portal.errors import ServiceError
@@ -131,6 +131,8 @@ class Inspection:
     extension: str
     is_ubl: bool = False
     page_count: int | None = None
+    #: Files embedded in an e-invoice (scanned like the file that carries them).
+    embedded: tuple[ubl.Attachment, ...] = ()
 
 
 def sniff(path: Path) -> str:
@@ -174,14 +176,22 @@ def inspect(spooled: Spooled, filename: str) -> Inspection:
     if content_type == PDF:
         return Inspection(PDF, extension, page_count=_check_pdf(spooled.path))
     if content_type == XML:
-        _check_ubl(spooled.path)
-        return Inspection(XML, extension, is_ubl=True)
+        invoice = _check_ubl(spooled.path)
+        return Inspection(XML, extension, is_ubl=True, embedded=invoice.attachments)
     _check_image(spooled.path)
     return Inspection(content_type, extension, page_count=1)
 
 
-#: Action types that make a PDF act on its own (scripts, programs, outgoing data).
-ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToE"}
+#: Action types that make a PDF act on its own (scripts, programs, outgoing data, media).
+ACTIVE_ACTIONS = {
+    "/JavaScript",
+    "/Launch",
+    "/ImportData",
+    "/SubmitForm",
+    "/GoToE",
+    "/Rendition",
+    "/RichMediaExecute",
+}
 MAX_PDF_PAGES_CHECKED = 5_000
 
 
@@ -191,33 +201,90 @@ def _dict(value: object) -> DictionaryObject:
     return value if isinstance(value, DictionaryObject) else DictionaryObject()
 
 
-def _is_active_action(action: object) -> bool:
-    return _dict(action).get("/S") in ACTIVE_ACTIONS
+def _items(value: object) -> list[object]:
+    """An array's items, or the one object that stands in for it (a reference stays one)."""
+    target = value.get_object() if isinstance(value, IndirectObject) else value
+    if isinstance(target, list):
+        return list(target)
+    return [] if target is None else [value]
+
+
+class _Walk:
+    """Follows chained actions and trees of form fields or outline items; each indirect object
+    is read once, so a file made with loops ends like any other."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[int, int]] = set()
+
+    def _first_visit(self, value: object) -> bool:
+        if isinstance(value, IndirectObject):
+            key = (value.idnum, value.generation)
+            if key in self.seen:
+                return False
+            self.seen.add(key)
+        return True
+
+    def action_is_active(self, action: object) -> bool:
+        """An action, or any action chained after it by /Next, that acts on its own."""
+        pending = [action]
+        while pending:
+            value = pending.pop()
+            if not self._first_visit(value):
+                continue
+            current = _dict(value)
+            if current.get("/S") in ACTIVE_ACTIONS or "/JS" in current:
+                return True
+            pending.extend(_items(_raw(current, "/Next")))
+        return False
+
+    def tree_is_active(self, first: object, *, links: tuple[str, ...]) -> bool:
+        """Nodes (form fields, outline items) with actions of their own, reached by ``links``."""
+        pending = _items(first)
+        while pending:
+            value = pending.pop()
+            if not self._first_visit(value):
+                continue
+            node = _dict(value)
+            if "/AA" in node or self.action_is_active(_raw(node, "/A")):
+                return True
+            for link in links:
+                pending.extend(_items(_raw(node, link)))
+        return False
+
+
+def _raw(node: DictionaryObject, key: str) -> object:
+    """A value as written (an indirect reference stays one, so loops can be noticed)."""
+    return node.raw_get(key) if key in node else None
 
 
 def _has_active_content(reader: PdfReader) -> bool:
     """Where a PDF can act when opened: the document's open action and additional actions,
-    its JavaScript and embedded-file name trees, an XFA form, and each page's actions and
-    annotations. Only dictionaries are read, never stream data (whose compressed bytes may
-    contain anything): memory stays flat for large scans."""
+    its JavaScript and embedded-file name trees, an XFA form and its fields, its outline, and
+    each page's actions and annotations (actions chained with /Next included). Only
+    dictionaries are read, never stream data (whose compressed bytes may contain anything):
+    memory stays flat for large scans."""
+    walk = _Walk()
     root = reader.root_object
-    if "/AA" in root or ("/OpenAction" in root and _is_active_action(root["/OpenAction"])):
+    if "/AA" in root or walk.action_is_active(_raw(root, "/OpenAction")):
         return True
     names = _dict(root.get("/Names"))
     if "/JavaScript" in names or "/EmbeddedFiles" in names:
         return True
-    if "/XFA" in _dict(root.get("/AcroForm")):
+    form = _dict(root.get("/AcroForm"))
+    if "/XFA" in form or walk.tree_is_active(_raw(form, "/Fields"), links=("/Kids",)):
+        return True
+    outline = _dict(root.get("/Outlines"))
+    if walk.tree_is_active(_raw(outline, "/First"), links=("/First", "/Next")):
         return True
     for number, page in enumerate(reader.pages):
         if number >= MAX_PDF_PAGES_CHECKED or "/AA" in page:
             return True
-        annotations = page.get("/Annots")
-        for annotation in (annotations.get_object() if annotations is not None else None) or []:
-            annotation = _dict(annotation)
+        for item in _items(_raw(page, "/Annots")):
+            annotation = _dict(item)
             if (
                 annotation.get("/Subtype") in ("/FileAttachment", "/RichMedia", "/Movie")
                 or "/AA" in annotation
-                or _is_active_action(annotation.get("/A"))
+                or walk.action_is_active(_raw(annotation, "/A"))
             ):
                 return True
     return False
@@ -280,11 +347,11 @@ def _check_image(path: Path) -> None:
         raise refuse(_("The image is damaged and cannot be opened."), "image_broken") from None
 
 
-def _check_ubl(path: Path) -> None:
+def _check_ubl(path: Path) -> ubl.UblInvoice:
     """A Peppol UBL invoice or credit note with its mandatory facts; its inconsistencies are
     shown with the document, not refused here."""
     try:
-        ubl.parse(path)
+        return ubl.parse(path)
     except ubl.UblError as error:
         raise refuse(
             error.message, error.code, 413 if error.code == "xml_too_large" else 400

@@ -5,7 +5,12 @@ from typing import Any
 from anymail.signals import AnymailInboundEvent, inbound
 from django.dispatch import receiver
 
-from connect.services.inbound import dossier_for_address, inbound_message_receive
+from connect.services.inbound import (
+    dossier_for_address,
+    inbound_message_receive,
+    provider_message_bytes,
+)
+from portal import db_scope
 
 
 @receiver(inbound)
@@ -20,13 +25,19 @@ def inbound_from_provider(
         if message.envelope_recipient
         else [str(a.addr_spec) for a in message.to]
     )
-    seen = set()
+    seen: set[int] = set()
+    # The webhook proved itself with its secret; the address names the dossier.
+    with db_scope.system():
+        _receive(message, recipients, esp_name, seen)
+
+
+def _receive(message: Any, recipients: list[str], esp_name: str, seen: set[int]) -> None:
     for address in recipients:
         dossier = dossier_for_address(address or "")
         if dossier is not None and dossier.pk not in seen:
             seen.add(dossier.pk)
             inbound_message_receive(
-                raw=message.as_bytes(),
+                raw=provider_message_bytes(message),
                 dossier=dossier,
                 channel=esp_name.lower(),
                 envelope_sender=message.envelope_sender or "",

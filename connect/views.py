@@ -26,8 +26,9 @@ from connect.forms import (
     ReviewForm,
     UploadForm,
 )
-from connect.models import Category, Document, Recognition, Source, Status
+from connect.models import Category, Document, ReadKind, Recognition, Source, Status
 from connect.photos import photos_to_pdf
+from connect.reads import document_reads_record, reader_of
 from connect.selectors import (
     SECTIONS,
     binder_get_for,
@@ -325,7 +326,9 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         context["mode_form"] = ModeForm(
             initial={"processing_mode": current.processing_mode}, modes=modes
         )
-    return render(request, "connect/document.html", context, status=form_status(form))
+    response = render(request, "connect/document.html", context, status=form_status(form))
+    document_reads_record(reader=reader_of(request), documents=[current], how=ReadKind.PAGE)
+    return response
 
 
 FACT_LABELS = {
@@ -392,11 +395,13 @@ def attachment(request: AuthedRequest, document_id: str, attachment_id: str) -> 
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    document_reads_record(reader=reader_of(request), documents=[current], how=ReadKind.ATTACHMENT)
     return response
 
 
 @login_required
 def thumbnail(request: AuthedRequest, document_id: str) -> HttpResponseBase:
+    """Part of the document's page (whose read is recorded): not recorded itself."""
     current = document_get_for(actor=request.user, public_id=document_id)
     if not current.thumbnail_name:
         raise Http404
@@ -421,6 +426,7 @@ def download(request: AuthedRequest, document_id: str) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Content-SHA256"] = current.sha256
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    document_reads_record(reader=reader_of(request), documents=[current], how=ReadKind.DOWNLOAD)
     return response
 
 

@@ -7,6 +7,11 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
 
+    def ready(self) -> None:
+        from portal import db_scope
+
+        db_scope.connect_celery_signals()
+
 
 class PortalAdminConfig(AdminConfig):
     """The Django admin, open to superusers (the platform operator) only."""

@@ -61,6 +61,7 @@ class AuditAction(models.TextChoices):
     ACCOUNTANT_CHANGED = "dossier.accountant_changed", _("Accountant changed")
     MODE_CHANGED = "dossier.mode_changed", _("Default processing mode changed")
     REPORT_SWITCHED = "view.report_switched", _("View report switched on or off")
+    FIRM_MFA_CHANGED = "firm.mfa_required", _("Two-factor authentication for staff changed")
 
 
 class AuditEvent(models.Model):

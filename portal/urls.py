@@ -1,10 +1,10 @@
-from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.decorators.csrf import csrf_exempt
 
+from connect import inbound_webhook
+from connect import views_reads as reads_views
 from dossiers import views as dossier_views
-from portal import views
+from portal import health, views
 from users import views as user_views
 
 portal_patterns: list[URLPattern | URLResolver] = [
@@ -34,6 +34,14 @@ portal_patterns: list[URLPattern | URLResolver] = [
         dossier_views.connection_test_start,
         name="dossier_connection_test_run",
     ),
+    path(
+        "portal/dossiers/<uuid:dossier_id>/reads/", reads_views.dossier_reads, name="dossier_reads"
+    ),
+    path(
+        "portal/dossiers/<uuid:dossier_id>/reads.csv",
+        reads_views.dossier_reads_csv,
+        name="dossier_reads_csv",
+    ),
     path("portal/firms/<uuid:firm_id>/users/", user_views.user_list, name="users"),
     path("portal/firms/<uuid:firm_id>/credits/", dossier_views.credits, name="credits"),
     path("portal/firms/<uuid:firm_id>/users/new/", user_views.user_create, name="user_create"),
@@ -62,6 +70,11 @@ portal_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    # Probes (portal/health.py): answered by HealthCheckMiddleware before sessions and login.
+    path("health/", health.health_web, name="health"),
+    path("health/db/", health.health_db, name="health_db"),
+    path("health/redis/", health.health_redis, name="health_redis"),
+    path("health/worker/", health.health_worker, name="health_worker"),
     path("connect/", include("connect.urls")),
     path("api/v1/", include(("portal.api_urls", "api"))),
     path("accounts/", include("users.urls")),
@@ -70,7 +83,7 @@ urlpatterns = [
     # Inbound mail from a provider (Postmark's format), protected by INBOUND_WEBHOOK_SECRET.
     path(
         "inbound/postmark/",
-        csrf_exempt(PostmarkInboundWebhookView.as_view()),
+        inbound_webhook.postmark_inbound,
         name="inbound_postmark",
     ),
 ]

@@ -1,13 +1,14 @@
 """The portal shell: tools hub, language switch, the Portal's dossier pages and View."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dossiers.models import Dossier
@@ -17,10 +18,15 @@ from dossiers.selectors import (
     firm_staff_get_for,
     firm_staff_list_for,
 )
+from portal.errors import ServiceError
 from portal.forms import LanguageForm
 from portal.selectors import request_memberships, tools_for
 from portal.types import AuthedRequest
-from users.services import user_language_set
+from users.forms import FirmMfaForm
+from users.models import FirmLevel
+from users.redirects import safe_next
+from users.selectors import firm_mfa_last_change_for
+from users.services import firm_mfa_required_set, user_language_set
 
 DOSSIERS_PER_PAGE = 50
 
@@ -41,11 +47,7 @@ def hub(request: AuthedRequest) -> HttpResponse:
 def language_set(request: HttpRequest) -> HttpResponse:
     """Switch the UI language; a logged-in user's choice is saved on their account."""
     form = LanguageForm(request.POST)
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
+    next_url = safe_next(request.POST.get("next"), request=request) or "/"
     response = HttpResponseRedirect(next_url)
     if form.is_valid():
         language = form.cleaned_data["language"]
@@ -76,10 +78,33 @@ def portal_home(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def portal_firm(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    """The firm's dossiers; a licence admin also sets the firm's two-factor rule here (POST)."""
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    mfa_form = FirmMfaForm(
+        request.POST if request.method == "POST" else None,
+        initial={"mfa_required_for_staff": firm.mfa_required_for_staff},
+    )
+    if request.method == "POST" and mfa_form.is_valid():
+        required = mfa_form.cleaned_data["mfa_required_for_staff"]
+        try:
+            firm_mfa_required_set(actor=request.user, firm=firm, required=required)
+        except ServiceError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(
+                request,
+                _("Two-factor authentication is now required for the firm's staff.")
+                if required
+                else _("Two-factor authentication is no longer required for the firm's staff."),
+            )
+        return redirect("portal:firm", firm_id=firm.public_id)
     query = request.GET.get("q", "").strip()[:100]
     dossiers = dossier_search_for(actor=request.user, firm=firm, query=query)
     page = Paginator(dossiers, DOSSIERS_PER_PAGE).get_page(request.GET.get("page"))
+    licence_admin = any(
+        m.firm_id == firm.pk and m.level == FirmLevel.LICENCE_ADMIN
+        for m in request_memberships(request)
+    )
     return render(
         request,
         "portal/firm.html",
@@ -88,6 +113,8 @@ def portal_firm(request: AuthedRequest, firm_id: str) -> HttpResponse:
             "staff_firms": firm_staff_list_for(actor=request.user),
             "page": page,
             "query": query,
+            "mfa_form": mfa_form if licence_admin else None,
+            "mfa_last_change": firm_mfa_last_change_for(actor=request.user, firm=firm),
         },
     )
 

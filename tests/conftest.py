@@ -1,6 +1,7 @@
 """Fixtures shared by every test: two firms, their people and dossiers, logged-in clients."""
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
@@ -18,6 +19,27 @@ from tests.factories import (
 from users.models import FirmLevel, User
 
 pytest_plugins = ["tests.fixtures_services"]
+
+#: The role the tests act as once the database is migrated: it owns nothing and has no
+#: BYPASSRLS, so PostgreSQL's row-level security applies to every test (docs/tenancy.md).
+APP_ROLE = "portal_app"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """Migrate as the owner (pytest-django), then act as the application role."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        call_command("db_app_role", APP_ROLE, "--create", "--truncate", stdout=io.StringIO())
+        connections.close_all()
+        settings.DATABASE_APP_ROLE = APP_ROLE
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()  # the owner drops the test database
+    settings.DATABASE_APP_ROLE = ""
 
 
 @pytest.fixture(autouse=True)

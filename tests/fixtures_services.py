@@ -1,10 +1,14 @@
 """Real components for integration and end-to-end tests: an SMTP server on loopback (aiosmtpd),
 a Celery worker process consuming from Redis, and Debian's Chromium driven by Playwright."""
 
+import contextlib
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -116,10 +120,18 @@ def use_broker(url: str) -> None:
 
 
 def worker_start(
-    *, broker_url: str, email_url: str = "", pool: str = "prefork", name: str = "test"
+    *,
+    broker_url: str,
+    email_url: str = "",
+    pool: str = "prefork",
+    name: str = "test",
+    queues: str = "default,mail,documents,recognition",
+    new_session: bool = False,
 ) -> subprocess.Popen[str]:
     """Start a real `celery worker` process on the test database and ``broker_url``; returns
-    once it is ready (its output is kept in ``process.log``)."""
+    once it is ready (its output is kept in ``process.log``). ``new_session``: the worker leads
+    a process group of its own, which ``os.killpg`` kills whole (pool children, OCR tools)
+    without touching the test run."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
@@ -127,6 +139,7 @@ def worker_start(
         "TEST_REDIS_URL": broker_url,
         "EMAIL_URL": email_url or "consolemail://",
         "CELERY_TASK_ALWAYS_EAGER": "false",  # what the worker enqueues goes to Redis too
+        "DATABASE_APP_ROLE": settings.DATABASE_APP_ROLE,  # row-level security applies
         "PYTHONUNBUFFERED": "1",
     }
     command = [
@@ -137,7 +150,7 @@ def worker_start(
         "portal",
         "worker",
         "-Q",
-        "default,mail,documents,recognition",
+        queues,
         "--pool",
         pool,
         "--concurrency",
@@ -151,7 +164,13 @@ def worker_start(
         f"{name}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}@%h",
     ]
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=new_session,
     )
     ready = threading.Event()
     log: list[str] = []
@@ -206,6 +225,152 @@ def celery_worker(celery_worker_process: subprocess.Popen[str], transactional_db
     app.conf.task_always_eager = False
     yield celery_worker_process
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER  # unit tests run inline
+
+
+def process_group_kill(process: subprocess.Popen[Any]) -> None:
+    """SIGKILL a process started with ``new_session`` and everything in its group (a worker's
+    pool children, the OCR tools they run), then reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(15)
+
+
+def children_of(pid: int) -> list[int]:
+    """Ids of the live child processes of ``pid`` (from /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return children
+
+
+# --- private Redis and PostgreSQL: instances a test may crash and restart ---------------------
+# The shared servers on 6379 and 5432 serve other test runs: they are never stopped.
+
+
+@dataclass
+class RedisInstance:
+    """A redis-server of the test's own on a free loopback port, without persistence."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def up(self) -> None:
+        """Start (again, on the same port) and wait until it answers."""
+        import redis
+
+        if self.process is not None and self.process.poll() is None:
+            return
+        executable = shutil.which("redis-server")
+        assert executable, "redis-server is needed (Debian package redis-server)"
+        options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [executable, "--port", str(self.port), *options, "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        client = redis.Redis.from_url(self.url(), socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "the private redis-server did not start"
+                time.sleep(0.05)
+
+    def crash(self) -> None:
+        """SIGKILL: what was queued in it is lost, as when Redis dies without persistence."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis() -> Iterator[RedisInstance]:
+    instance = RedisInstance()
+    instance.up()
+    yield instance
+    instance.crash()
+
+
+def postgres_bin(name: str) -> str:
+    found = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3])
+    )
+    located = str(found[-1]) if found else shutil.which(name)
+    assert located, f"{name} is needed (Debian package postgresql)"
+    return located
+
+
+@dataclass
+class PostgresCluster:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory, trust
+    authentication on loopback), run as the ``postgres`` user when the tests run as root."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+
+    def _run(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        return subprocess.run(
+            [*prefix, *argv], check=True, capture_output=True, text=True, timeout=120
+        )
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
+
+    def url(self, name: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def init(self) -> None:
+        self._run(
+            postgres_bin("initdb"),
+            *("-D", str(self.data), "-U", "postgres", "--auth=trust"),
+            *("-E", "UTF8", "--locale=C.UTF-8", "--no-sync"),
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+            " -c full_page_writes=off -c synchronous_commit=off"
+        )
+        self._run(
+            postgres_bin("pg_ctl"),
+            *("-D", str(self.data), "-l", str(self.directory / "log"), "-o", options),
+            *("-w", "-t", "60", "start"),
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast`` ends the sessions (clients see their connection closed); ``immediate`` is
+        a crash (recovery at the next start)."""
+        self._run(postgres_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PostgresCluster]:
+    directory = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(directory, "postgres", "postgres")
+    cluster = PostgresCluster(directory)
+    cluster.init()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            cluster.stop("immediate")
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,29 @@
-"""allauth glue: no public sign-up, and every mail rendered in the recipient's language and sent
-through Celery."""
+"""allauth glue: no public sign-up, every mail rendered in the recipient's language and sent
+through Celery, ``next`` limited to local paths, and the firm's two-factor rule."""
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 from django.utils import translation
 
 from portal.mail import email_enqueue
-from users.models import User, normalize_winbooks_id
+from users.models import FirmMembership, User, normalize_winbooks_id
+from users.redirects import is_safe_next
+from users.selectors import mfa_required_for
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def is_safe_url(self, url: str | None) -> bool:
+        """Login, logout, re-authentication and the two-factor pages redirect to ``next``
+        only when it is a path of this site."""
+        return is_safe_next(url, request=context.request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         user = context.get("user")
@@ -23,3 +33,26 @@ class AccountAdapter(DefaultAccountAdapter):
         with translation.override(language):
             message = self.render_mail(template_prefix, email, context)
         email_enqueue(message, kind=template_prefix.rsplit("/", 1)[-1][:50])
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """A staff member whose firm requires two-factor authentication keeps at least one
+        authenticator app or security key."""
+        if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+            return True
+        memberships = list(
+            FirmMembership.objects.active()
+            .filter(user_id=authenticator.user_id)
+            .select_related("firm")
+        )
+        if not mfa_required_for(memberships=memberships):
+            return True
+        return (
+            Authenticator.objects.filter(
+                user_id=authenticator.user_id,
+                type__in=(Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN),
+            )
+            .exclude(pk=authenticator.pk)
+            .exists()
+        )

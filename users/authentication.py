@@ -8,6 +8,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from portal import db_scope
 from users.services import api_token_authenticate
 
 
@@ -29,6 +30,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         token = api_token_authenticate(raw)
         if token is None:
             raise exceptions.AuthenticationFailed(_("The token is not valid."))
+        db_scope.activate(db_scope.for_user(token.user), fresh=True)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -1,6 +1,7 @@
 from typing import Any, cast
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,15 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].label = _("WinBooksID (e-mail address)")
         self.fields["login"].widget.attrs["placeholder"] = ""
         self.fields["password"].widget.attrs["placeholder"] = ""
+
+
+class SecurityKeyForm(AddWebAuthnForm):
+    """allauth's form to add a security key or passkey, its name field labelled."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name of the key")
+        self.fields["name"].help_text = _("To recognise it in the list, for example: office key.")
 
 
 ROLE_FIELD_PREFIX = "role__"
@@ -125,4 +135,17 @@ class ApiTokenForm(forms.Form):
         label=_("Token name"),
         max_length=100,
         help_text=_("Where you will use it, for example: the office PC."),
+    )
+
+
+class FirmMfaForm(forms.Form):
+    """The firm's two-factor rule, set by a licence admin on the firm page."""
+
+    mfa_required_for_staff = forms.BooleanField(
+        label=_("Require two-factor authentication for the firm's staff"),
+        required=False,
+        help_text=_(
+            "Licence admins and power users who have not set it up are asked to do so before "
+            "anything else. Clients are not concerned; API tokens keep working."
+        ),
     )

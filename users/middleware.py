@@ -1,13 +1,22 @@
-"""The UI follows the logged-in user's language (before login: the browser's Accept-Language,
-or the language chosen on the login page)."""
+"""Per-request behaviour tied to the logged-in user: the UI language, the session list's "last
+seen", and the firm's two-factor requirement for its staff."""
 
+import time
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from allauth.usersessions.internal.usersessionkit import track_activity
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class UserLanguageMiddleware:
+    """The UI follows the logged-in user's language (before login: the browser's
+    Accept-Language, or the language chosen on the login page)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -17,3 +26,84 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return self.get_response(request)
+
+
+#: How often a session's "last seen" (time, IP, browser) is written: not on every request.
+SESSION_SEEN_EVERY = 60
+_SEEN_KEY = "_usersession_seen_at"
+
+
+class UserSessionActivityMiddleware:
+    """allauth's session tracking (USERSESSIONS_TRACK_ACTIVITY), written at most once a minute
+    per session: allauth's own middleware writes the row on every request. When it is due is
+    kept in the session itself, which is read anyway, so a request in between costs nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if user is not None and user.is_authenticated and session is not None:
+            now = int(time.time())
+            if now - int(session.get(_SEEN_KEY, 0)) >= SESSION_SEEN_EVERY:
+                track_activity(request, user=user, session=session)
+                session[_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class MfaRequiredMiddleware:
+    """A staff member of a firm that requires two-factor authentication, who has not set it
+    up, is sent to the setup on every page but the two-factor pages themselves, the
+    re-authentication they ask for, logout, the language switch and static files. Clients
+    (level ``user``) are never forced. The API is not concerned: it authenticates with
+    personal tokens, not sessions."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._exempt: tuple[str, ...] | None = None
+
+    def exempt_prefixes(self) -> tuple[str, ...]:
+        if self._exempt is None:
+            self._exempt = tuple(
+                p
+                for p in (
+                    reverse("mfa_index"),
+                    reverse("account_logout"),
+                    reverse("account_reauthenticate"),
+                    reverse("portal:language"),
+                    "/api/",
+                    settings.STATIC_URL,  # made absolute by Django ("/static/")
+                )
+                if p
+            )
+        return self._exempt
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.exempt_prefixes())
+        ):
+            from users.selectors import mfa_setup_required_for
+
+            if mfa_setup_required_for(request):
+                return self._send_to_setup(request)
+        return self.get_response(request)
+
+    def _send_to_setup(self, request: HttpRequest) -> HttpResponse:
+        url = reverse("mfa_activate_totp")
+        if getattr(request, "htmx", False):
+            # An htmx fragment would swap the setup page into a part of the page.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        messages.warning(
+            request,
+            _(
+                "Your firm requires two-factor authentication for its staff. Set it up to "
+                "continue: with an authenticator app, or a security key."
+            ),
+        )
+        return HttpResponseRedirect(url)

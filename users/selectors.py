@@ -4,10 +4,11 @@ import uuid
 from collections import defaultdict
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from dossiers.models import Dossier, Firm
 from portal.lookups import get_or_404
+from portal.models import AuditAction, AuditEvent
 from users.models import ApiToken, DossierAccess, FirmMembership, Invitation, User
 
 
@@ -149,3 +150,36 @@ def api_token_list_for(*, actor: User) -> QuerySet[ApiToken]:
 
 def api_token_get_for(*, actor: User, public_id: object) -> ApiToken:
     return get_or_404(ApiToken.objects.filter(user=actor), public_id)
+
+
+# --- Two-factor authentication --------------------------------------------------------------
+
+
+def mfa_required_for(*, memberships: list[FirmMembership]) -> bool:
+    """Whether one of the actor's firms requires two-factor authentication of them: they are
+    active staff there and the firm says so. Clients are never required."""
+    return any(m.is_staff_level and m.firm.mfa_required_for_staff for m in memberships)
+
+
+def mfa_setup_required_for(request: HttpRequest) -> bool:
+    """The logged-in user must set up two-factor authentication before going on. Reads the
+    memberships the page header reads anyway (one query per request, shared), and the
+    authenticators only for those who are required."""
+    from allauth.mfa.utils import is_mfa_enabled
+
+    from portal.selectors import request_memberships
+
+    if not mfa_required_for(memberships=request_memberships(request)):
+        return False
+    return not is_mfa_enabled(request.user)
+
+
+def firm_mfa_last_change_for(*, actor: User, firm: Firm) -> AuditEvent | None:
+    """Who last changed the firm's two-factor rule, and when (for the firm's staff)."""
+    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+        return None
+    return (
+        AuditEvent.objects.filter(firm=firm, action=AuditAction.FIRM_MFA_CHANGED)
+        .select_related("actor")
+        .first()
+    )

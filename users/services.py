@@ -405,6 +405,34 @@ def user_update(
     return user
 
 
+# --- The firm's two-factor rule ---------------------------------------------------------------
+
+
+def firm_mfa_required_set(*, actor: User, firm: Firm, required: bool) -> Firm:
+    """Make two-factor authentication mandatory (or not) for the firm's staff. Only a licence
+    admin decides; the change is in the firm's audit trail."""
+    with transaction.atomic():
+        locked = Firm.objects.select_for_update().get(pk=firm.pk)
+        actor_membership = actor_staff_membership(actor=actor, firm=locked)
+        if actor_membership.level != FirmLevel.LICENCE_ADMIN:
+            raise ServiceError(
+                _("Only a licence admin can change this setting."), code="level_forbidden"
+            )
+        before = locked.mfa_required_for_staff
+        if before != required:
+            locked.mfa_required_for_staff = required
+            locked.save(update_fields=["mfa_required_for_staff"])
+            audit_record(
+                firm=locked,
+                actor=actor,
+                action=AuditAction.FIRM_MFA_CHANGED,
+                before={"mfa_required_for_staff": before},
+                after={"mfa_required_for_staff": required},
+            )
+    firm.mfa_required_for_staff = required
+    return firm
+
+
 # --- Invitations ----------------------------------------------------------------------------
 
 INVITATION_VALIDITY = timedelta(days=7)

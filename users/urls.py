@@ -1,4 +1,5 @@
-"""Account routes: allauth's login, logout, password reset and change, and MFA. Sign-up and
+"""Account routes: allauth's login, logout, password reset and change, two-factor
+authentication (``/accounts/2fa/``) and the session list (``/accounts/sessions/``). Sign-up and
 e-mail management are not routed at all: users are created by their firm, and the WinBooksID
 is the identity (it is changed by the firm, not by the user)."""
 
@@ -19,4 +20,7 @@ ACCOUNT_ROUTES = {
 }
 
 urlpatterns = [p for p in account_urls.urlpatterns if getattr(p, "name", None) in ACCOUNT_ROUTES]
-urlpatterns += [path("2fa/", include("allauth.mfa.urls"))]
+urlpatterns += [
+    path("2fa/", include("allauth.mfa.urls")),
+    path("sessions/", include("allauth.usersessions.urls")),
+]

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +22,7 @@ from portal.types import AuthedRequest
 from users import services
 from users.forms import ApiTokenForm, InvitationAcceptForm, UserForm, role_field_name
 from users.models import FirmLevel, Role
+from users.redirects import safe_next
 from users.selectors import (
     api_token_get_for,
     api_token_list_for,
@@ -32,14 +33,6 @@ from users.selectors import (
 )
 
 USERS_PER_PAGE = 50
-
-
-def _safe_next(request: HttpRequest, value: str | None) -> str | None:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return None
 
 
 @login_required
@@ -83,7 +76,7 @@ def user_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
     dossiers = list(dossier_staff_list_for(actor=request.user).filter(firm=firm).order_by("code"))
     levels = services.grantable_levels(actor=request.user, firm=firm)
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(request.POST.get("next") or request.GET.get("next"), request=request)
     initial: dict[str, Any] = {
         "language": request.user.language,
         "level": FirmLevel.USER,
@@ -240,18 +233,24 @@ def staff_search(request: AuthedRequest, firm_id: str) -> HttpResponse:
     return render(request, "partials/staff_options.html", {"staff": staff})
 
 
+def _invitation_unusable(request: HttpRequest, *, used: bool) -> HttpResponse:
+    """One answer, 410, for every link that cannot be used: unknown, expired, replaced,
+    revoked, or of a deactivated user all read the same. Only a link that was used says so
+    (its holder got it by mail; QUALITY.md asks for a clear message)."""
+    response = render(
+        request, "users/invitation_invalid.html", {"used": used}, status=HTTPStatus.GONE
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link of an invitation: choose a password, then land logged in on the hub."""
     invitation = services.invitation_for_token(token)
     status = invitation.status if invitation else "invalid"
     usable = status == "pending" and invitation is not None and invitation.user.is_active
     if not usable:
-        return render(
-            request,
-            "users/invitation_invalid.html",
-            {"status": status},
-            status=HTTPStatus.GONE if invitation else HTTPStatus.NOT_FOUND,
-        )
+        return _invitation_unusable(request, used=status == "accepted")
     assert invitation is not None  # noqa: S101 (narrowing for the type checker)
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -259,12 +258,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
         except ServiceError as error:
             if error.code == "invitation_invalid":
-                return render(
-                    request,
-                    "users/invitation_invalid.html",
-                    {"status": "invalid"},
-                    status=HTTPStatus.GONE,
-                )
+                return _invitation_unusable(request, used=False)
             form_add_service_error(form, error)
         else:
             if Authenticator.objects.filter(user=user).exists():

@@ -1,5 +1,5 @@
-"""Connect's models: the documents and binders (``documents``), and what a client and their
-accountant do together between two uploads (``collaboration``)."""
+"""Connect's models: the documents and binders (``documents``), who read them (``reads``),
+and what a client and their accountant do together between two uploads (``collaboration``)."""
 
 from connect.models.collaboration import (
     REQUEST_WAITING,
@@ -35,6 +35,7 @@ from connect.models.documents import (
     Source,
     Status,
 )
+from connect.models.reads import DocumentRead, ReadKind
 
 __all__ = [
     "INVOICE_CATEGORIES",
@@ -48,6 +49,7 @@ __all__ = [
     "Document",
     "DocumentAttachment",
     "DocumentEvent",
+    "DocumentRead",
     "DocumentRequest",
     "DocumentText",
     "EventKind",
@@ -57,6 +59,7 @@ __all__ = [
     "PaymentBatch",
     "PaymentLine",
     "Processing",
+    "ReadKind",
     "Recognition",
     "ReminderSent",
     "RequestStatus",

@@ -5,8 +5,8 @@ receiver and by the provider webhook alike."""
 import logging
 import uuid
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
+from email import encoders, message_from_bytes, policy
+from email.message import EmailMessage, Message
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.core.mail import EmailMessage as OutgoingMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from connect import antivirus
 from connect.files import safe_filename
 from connect.models import Category, ConnectProfile, Document, InboundMessage, Source
 from connect.services.receive import document_receive
@@ -71,11 +72,26 @@ def _may_answer(parsed: EmailMessage, sender: str) -> bool:
     )
 
 
+def provider_message_bytes(message: Message) -> bytes:
+    """The bytes of a message a provider's webhook rebuilt from its JSON (anymail). Parts made
+    from raw bytes carry no transfer encoding: serialised as they are, they lose their CR
+    bytes (a PNG arrives damaged). They are base64-encoded first."""
+    for part in message.walk():
+        if (
+            not part.is_multipart()
+            and part.get("Content-Transfer-Encoding") is None
+            and part.get_content_maintype() not in ("text", "message")
+        ):
+            encoders.encode_base64(part)
+    return message.as_bytes()
+
+
 def inbound_message_receive(
     *, raw: bytes, dossier: Dossier, channel: str, envelope_sender: str | None = None
 ) -> InboundResult:
-    """Keep the message, put each attachment through the receive service, and answer the
-    sender politely when something could not be taken (no attachment, refused files).
+    """Keep the message (not when the virus scanner finds something in it or cannot say),
+    put each attachment through the receive service, and answer the sender politely when
+    something could not be taken (no attachment, refused files).
     ``envelope_sender`` is the SMTP MAIL FROM when the channel knows it ("" for a bounce,
     which is never answered); unknown (None), the From header stands in."""
     parsed = message_from_bytes(raw, policy=policy.default)
@@ -84,10 +100,12 @@ def inbound_message_receive(
         envelope_sender = str(parsed.get("From", ""))
     sender = parseaddr(envelope_sender)[1].lower()
     subject = " ".join(str(parsed.get("Subject", "")).split())[:255]  # no CR/LF smuggled
-    stored = default_storage.save(
-        f"inbound/{dossier.firm.public_id}/{dossier.public_id}/{uuid.uuid4().hex}.eml",
-        ContentFile(raw),
-    )
+    stored = ""
+    if _raw_may_be_kept(raw, dossier):
+        stored = default_storage.save(
+            f"inbound/{dossier.firm.public_id}/{dossier.public_id}/{uuid.uuid4().hex}.eml",
+            ContentFile(raw),
+        )
     message = InboundMessage.objects.create(
         dossier=dossier,
         channel=channel,
@@ -109,6 +127,33 @@ def inbound_message_receive(
         _bounce(result, dossier, sender, reason="none", parsed=parsed)
         return result
     category = (profile.categories() if profile else list(Category.values))[0]
+    # Reasons are read by the sender, in the dossier's language (as the answer around them).
+    with translation.override(dossier.language):
+        _attachments_receive(result, attachments, dossier, category, subject)
+    if result.refused:
+        _bounce(result, dossier, sender, reason="refused", parsed=parsed)
+    return result
+
+
+def _raw_may_be_kept(raw: bytes, dossier: Dossier) -> bool:
+    """The message is kept as the source of its documents unless the virus scanner finds
+    something in it or cannot say (its attachments are then judged one by one)."""
+    try:
+        antivirus.scan_or_refuse([raw], context=f"dossier {dossier.pk}, e-mail")
+    except ServiceError:
+        return False
+    return True
+
+
+def _attachments_receive(
+    result: InboundResult,
+    attachments: list[EmailMessage],
+    dossier: Dossier,
+    category: str,
+    subject: str,
+) -> None:
+    message = result.message
+    infected = False
     for part in attachments[: settings.CONNECT_MAX_FILES_PER_REQUEST]:
         name = safe_filename(str(part.get_filename()))
         payload = part.get_payload(decode=True)
@@ -125,6 +170,7 @@ def inbound_message_receive(
             )
         except ServiceError as error:
             result.refused.append((name, str(error.message)))
+            infected = infected or error.code == "virus_found"
             continue
         Document.objects.filter(pk=received.document.pk, inbound_message__isnull=True).update(
             inbound_message=message
@@ -132,9 +178,11 @@ def inbound_message_receive(
         result.documents.append(received.document)
     for extra in attachments[settings.CONNECT_MAX_FILES_PER_REQUEST :]:
         result.refused.append((safe_filename(str(extra.get_filename())), "limit"))
-    if result.refused:
-        _bounce(result, dossier, sender, reason="refused", parsed=parsed)
-    return result
+    if infected and message.storage_name:
+        # The scan of the whole message may miss what the scan of one attachment found.
+        default_storage.delete(message.storage_name)
+        InboundMessage.objects.filter(pk=message.pk).update(storage_name="")
+        message.storage_name = ""
 
 
 def _record(result: InboundResult, outcome: str, reason: str) -> None:

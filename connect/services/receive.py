@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect import antivirus
 from connect.files import inspect, refuse, safe_filename, spool
 from connect.models import (
     Binder,
@@ -69,7 +70,8 @@ def document_receive(
 
     The bytes are spooled to a temporary file (memory stays flat), sniffed and opened with
     limits; the same bytes already in the dossier give back the earlier document. On any
-    failure no row and no stored file remain."""
+    failure no row and no stored file remain. With a virus scanner set, the bytes are scanned
+    before any parser reads them (and an e-invoice's embedded files after it is read)."""
     if (
         actor is not None
         and not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists()
@@ -82,7 +84,11 @@ def document_receive(
     name = safe_filename(filename)
     spooled = spool(chunks, max_size=settings.CONNECT_MAX_UPLOAD_SIZE)
     try:
+        context = f"dossier {dossier.pk}, {source}"
+        antivirus.scan_or_refuse(spooled.path, context=context)
         info = inspect(spooled, name)
+        for embedded in info.embedded:
+            antivirus.scan_or_refuse([embedded.content], part=embedded.filename, context=context)
         earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()
         if earlier is not None:
             return _duplicate(earlier, actor)

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "anymail",
     "portal.apps.PortalConfig",
     "users",
@@ -37,18 +38,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes are answered first: no session, database scope, host check or TLS redirect.
+    "portal.health.HealthCheckMiddleware",
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.db_scope.DbScopeMiddleware",
     "users.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "users.middleware.UserSessionActivityMiddleware",
+    "users.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -78,6 +86,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+#: Row-level security, the second wall (docs/tenancy.md): the role the application acts as
+#: (owns nothing, no BYPASSRLS; `SET ROLE` on connecting when the login role differs), and the
+#: scope of a connection before a request or task sets its own: "none" in web processes
+#: (portal/wsgi.py), "system" for the worker and management commands.
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
+DB_DEFAULT_SCOPE = env("DB_DEFAULT_SCOPE", default="system")
+#: The application's own tenant filters. Only the test proving the second wall switches them off.
+PORTAL_APP_SCOPING = True
 
 # --- Cache, broker ---------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -150,6 +166,11 @@ CONNECT_MAX_FILES_PER_REQUEST = env.int("CONNECT_MAX_FILES_PER_REQUEST", default
 CONNECT_MAX_IMAGE_PIXELS = env.int("CONNECT_MAX_IMAGE_PIXELS", default=60_000_000)
 #: PDFs with JavaScript or automatic actions are refused unless this is off.
 CONNECT_PDF_REFUSE_ACTIVE_CONTENT = env.bool("CONNECT_PDF_REFUSE_ACTIVE_CONTENT", default=True)
+#: ClamAV's clamd scans every received file, e-mail and e-invoice attachment: a unix socket
+#: path or host:port (empty: no scan). No verdict (clamd down) refuses the file: fail closed.
+#: clamd's StreamMaxLength must exceed 1.4 x CONNECT_MAX_UPLOAD_SIZE (a whole e-mail is scanned).
+CONNECT_CLAMD_SOCKET = env("CONNECT_CLAMD_SOCKET", default="")
+CONNECT_CLAMD_TIMEOUT = env.float("CONNECT_CLAMD_TIMEOUT", default=60.0)
 #: A document whose processing failed this many times is quarantined.
 CONNECT_PROCESSING_MAX_ATTEMPTS = 3
 #: Optimum: a reading whose overall confidence is below this waits for the accountant.
@@ -203,8 +224,23 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Two-factor authentication: an authenticator app (TOTP), security keys and passkeys (WebAuthn,
+# as a second factor after the password), and single-use recovery codes. A firm may require it
+# of its staff (Firm.mfa_required_for_staff, users.middleware.MfaRequiredMiddleware).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_ADAPTER = "users.adapters.MFAAdapter"
+MFA_FORMS = {"add_webauthn": "users.forms.SecurityKeyForm"}
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Portal")
+# A code of the previous or next 30 seconds is accepted too (a phone's clock drifts); each code
+# opens one login only.
+MFA_TOTP_TOLERANCE = 1
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Sessions: each user lists theirs (device, IP, last seen) and can log out the others; "last
+# seen" is written at most once a minute (users.middleware.UserSessionActivityMiddleware).
+USERSESSIONS_TRACK_ACTIVITY = True
+# Behind a reverse proxy the client's IP (for the per-IP login limits and the session list) is
+# taken from X-Forwarded-For, trusting this many proxies; 0: REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -257,12 +293,58 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+#: Content-Security-Policy of every page (portal/middleware.py; Django 6.0's setting shape):
+#: no inline script or style, nothing from another origin. Downloads set a stricter one.
+SECURE_CSP: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+#: Browser features no page uses. Photos are taken through <input capture> (the phone's camera
+#: app), which no policy governs.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+#: /health/db/, /health/redis/ and /health/worker/ keep a result this long (portal/health.py).
+HEALTH_CHECK_CACHE_SECONDS = env.float("HEALTH_CHECK_CACHE_SECONDS", default=5.0)
 
-LOGGING = {
+# --- Logs: JSON lines in production, plain lines for `make run`, both with the request id ---
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "portal.logging.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

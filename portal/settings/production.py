@@ -1,7 +1,7 @@
 """Production: PostgreSQL, Redis, SMTP, behind TLS. `manage.py check --deploy` is clean."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -20,3 +20,9 @@ LANGUAGE_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+# The other headers of every page (Content-Security-Policy, Permissions-Policy, COOP, CORP)
+# are the same everywhere: base.py.
+
+# One JSON object per log line, with the request id (docs/operations.md, "Logs").
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT

@@ -126,6 +126,7 @@ def test_mail_delivered_over_smtp_to_inbound_smtp_becomes_two_documents(
         f"{db['NAME']}",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "CELERY_TASK_ALWAYS_EAGER": "true",
+        "DATABASE_APP_ROLE": settings.DATABASE_APP_ROLE,
     }
     server = subprocess.Popen(
         [sys.executable, "manage.py", "inbound_smtp", "--port", str(port)],

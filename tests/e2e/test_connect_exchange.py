@@ -111,7 +111,7 @@ def test_documents_go_to_the_accountant_and_come_back(
     client.get_by_label(re.compile("^" + words["due"])).fill("2026-12-31")
     client.get_by_label(re.compile("^" + words["amount"])).fill("242.00")
     client.locator("form[data-upload] button[type=submit]").click()
-    client.wait_for_function("document.querySelectorAll('.upload-ok').length === 3")
+    client.wait_for_function("() => document.querySelectorAll('.upload-ok').length === 3")
     client.wait_for_load_state("load")
     client.locator("table.documents").wait_for()
     rows = client.locator("table.documents tbody tr")

@@ -654,10 +654,10 @@ def test_the_query_count_does_not_grow_with_the_documents(
     bulk(dossier, 295)
     many = page_queries(client, dossier)
     assert few == many
-    assert many <= 12  # 2 session/user, 1 dossier, 2 switches, 5 reports, 1 header, 1 admin link
+    assert many <= 13  # session, user, scope, dossier, 2 switches, 5 reports, header, admin link
     with CaptureQueriesContext(connection) as queries:
         client.get(data_url(dossier, "vat"), QUERY)
-    assert len(queries) <= 7  # session, user, dossier, two switch reads, two VAT queries
+    assert len(queries) <= 8  # session, user, scope, dossier, two switch reads, two VAT
 
 
 # --- access ---------------------------------------------------------------------------------

@@ -329,7 +329,7 @@ def test_the_number_of_queries_does_not_grow_with_dossiers_and_documents(
     many, listed = _count(client)
     assert listed == 40
     assert few == many
-    assert many <= 12  # session, user, header, and the dashboard's seven aggregates
+    assert many <= 13  # session, user, scope, header, and the dashboard's seven aggregates
 
 
 # --- access ---------------------------------------------------------------------------------

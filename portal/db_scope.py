@@ -1,0 +1,222 @@
+"""The second wall: PostgreSQL row-level security on the tenant tables (docs/tenancy.md).
+
+Every connection carries a *scope* in session settings that the policies of migration
+portal/0003 read:
+
+- ``none``: nothing of any tenant (the default of a web process before it knows who asks);
+- ``user``: the dossiers where the user holds a role in a firm they still belong to, and every
+  dossier of the firms where they are active staff (computed inside PostgreSQL by
+  ``portal_scope_for_user``, from the same tables the application reads);
+- ``dossier``: one dossier (a Celery task working on one document);
+- ``system``: everything (the worker's sweepers, management commands, migrations).
+
+A web request sets the scope when it starts (middleware for sessions, the API's Bearer
+authentication for tokens) and puts the process default back when its response is closed.
+Django runs in autocommit, so the settings are session-level, set per request rather than
+``SET LOCAL`` per transaction; a request always overwrites what the previous one left.
+
+The application connects as a role that owns no table and has no BYPASSRLS
+(``DATABASE_APP_ROLE``; ``manage.py db_app_role`` grants it what it needs).
+"""
+
+import contextlib
+import contextvars
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
+
+NONE = ("none", None)
+SYSTEM = ("system", None)
+#: While a request resolves its user (session and user tables, which carry no tenant rows), the
+#: connection is left as it is: the user's scope is then set before any tenant query.
+PENDING = ("pending", None)
+
+#: The scope the code running in this context wants; re-applied on a new connection.
+_current: contextvars.ContextVar[tuple[str, Any] | None] = contextvars.ContextVar(
+    "portal_db_scope", default=None
+)
+
+
+def _enabled(conn: BaseDatabaseWrapper | None = None) -> bool:
+    return (conn or connection).vendor == "postgresql"
+
+
+def process_default() -> tuple[str, Any]:
+    """``none`` in a web process (set by portal/wsgi.py), ``system`` elsewhere."""
+    return SYSTEM if settings.DB_DEFAULT_SCOPE == "system" else NONE
+
+
+def _apply(scope: tuple[str, Any], conn: BaseDatabaseWrapper | None = None) -> None:
+    conn = conn or connection
+    if getattr(conn, "_portal_scope", None) == scope:
+        return
+    kind, value = scope
+    with conn.cursor() as cursor:
+        if kind == "user":
+            cursor.execute("SELECT portal_scope_for_user(%s)", [value])
+        else:
+            dossiers = ",".join(str(int(v)) for v in value) if kind == "dossier" else ""
+            cursor.execute(
+                "SELECT set_config('portal.scope', %s, false), "
+                "set_config('portal.user', '', false), "
+                "set_config('portal.firms', '', false), "
+                "set_config('portal.dossiers', %s, false)",
+                [kind, dossiers],
+            )
+    conn._portal_scope = scope  # type: ignore[attr-defined]
+
+
+def activate(scope: tuple[str, Any], *, fresh: bool = False) -> None:
+    """Make ``scope`` the scope of this context: the connection takes it before its next query
+    (a request that never queries costs nothing). ``fresh``: compute it again even if the
+    connection holds the same one (a request must see the roles as they are now)."""
+    _current.set(scope)
+    if fresh:
+        connection._portal_scope = None  # type: ignore[attr-defined]
+
+
+def for_user(user: Any) -> tuple[str, Any]:
+    if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) is not None:
+        return ("user", user.pk)
+    return NONE
+
+
+def for_dossiers(*dossier_ids: int) -> tuple[str, Any]:
+    return ("dossier", tuple(dossier_ids))
+
+
+def current() -> tuple[str, Any]:
+    return _current.get() or process_default()
+
+
+@contextlib.contextmanager
+def scoped(scope: tuple[str, Any]) -> Iterator[None]:
+    """Run a block under ``scope`` and put the previous one back afterwards."""
+    previous = current()
+    activate(scope)
+    try:
+        yield
+    finally:
+        activate(previous)
+
+
+def system() -> contextlib.AbstractContextManager[None]:
+    """For code a web request runs on behalf of no user: the provider's inbound webhook (it
+    proves itself with its own secret) before it knows the dossier."""
+    return scoped(SYSTEM)
+
+
+def _before_query(
+    conn: BaseDatabaseWrapper,
+) -> Callable[[Callable[..., Any], str, Any, bool, dict[str, Any]], Any]:
+    def wrapper(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
+        if not getattr(conn, "_portal_scope_applying", False) and current() is not PENDING:
+            conn._portal_scope_applying = True  # type: ignore[attr-defined]
+            try:
+                _apply(current(), conn)
+            finally:
+                conn._portal_scope_applying = False  # type: ignore[attr-defined]
+        return execute(sql, params, many, context)
+
+    wrapper.portal_db_scope = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _on_connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    if not _enabled(connection):
+        return
+    connection._portal_scope = None  # type: ignore[attr-defined]
+    if not any(getattr(w, "portal_db_scope", False) for w in connection.execute_wrappers):
+        connection.execute_wrappers.append(_before_query(connection))
+    role = settings.DATABASE_APP_ROLE
+    if role:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
+
+
+connection_created.connect(_on_connection_created, dispatch_uid="portal_db_scope")
+
+
+class DbScopeMiddleware:
+    """Sets the acting user's scope when a request starts (after authentication) and puts the
+    process default back when the response is closed (after a streamed body is sent)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        _current.set(PENDING)
+        try:
+            user = getattr(request, "user", None)
+            scope = for_user(user)  # resolves the session's user
+        finally:
+            _current.set(NONE)
+        activate(scope, fresh=True)
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            activate(process_default())
+            raise
+        default = process_default()
+        if response.streaming:
+            response._resource_closers.append(lambda: activate(default))  # type: ignore[attr-defined]
+        else:
+            activate(default)
+        return response
+
+
+# --- Celery: every task runs under an explicit scope ------------------------------------------
+
+#: Tasks that work on one document: narrowed to that document's dossier once it is found.
+DOCUMENT_TASKS = {
+    "connect.tasks.document_process",
+    "connect.tasks.document_recognise",
+}
+
+
+#: Scopes to put back when tasks run inline (eagerly, inside a request) finish.
+_task_stack: contextvars.ContextVar[tuple[tuple[str, Any], ...]] = contextvars.ContextVar(
+    "portal_db_scope_tasks", default=()
+)
+
+
+def _task_started(
+    sender: Any = None, task: Any = None, args: Any = None, kwargs: Any = None, **extra: Any
+) -> None:
+    _task_stack.set((*_task_stack.get(), current()))
+    activate(SYSTEM)
+    name = getattr(task, "name", "")
+    document_id = (kwargs or {}).get("document_id")
+    if document_id is None and args:
+        document_id = args[0]
+    if name in DOCUMENT_TASKS and isinstance(document_id, int) and _enabled():
+        from connect.models import Document
+
+        found = list(
+            Document.objects.filter(pk=document_id).values_list("dossier_id", flat=True)[:1]
+        )
+        if found:
+            activate(for_dossiers(found[0]))
+
+
+def _task_finished(**extra: Any) -> None:
+    stack = _task_stack.get()
+    _task_stack.set(stack[:-1])
+    activate(stack[-1] if stack else process_default())
+
+
+def connect_celery_signals() -> None:
+    from celery.signals import task_postrun, task_prerun
+
+    task_prerun.connect(_task_started, dispatch_uid="portal_db_scope_prerun", weak=False)
+    task_postrun.connect(_task_finished, dispatch_uid="portal_db_scope_postrun", weak=False)
