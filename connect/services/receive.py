@@ -1,5 +1,6 @@
 """Receiving a file: the one service every channel (web, e-mail, API) goes through."""
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Iterable
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -32,6 +34,10 @@ from portal.queue import enqueue_on_commit
 from users.models import User
 
 logger = logging.getLogger(__name__)
+
+#: What a failing storage raises: a full or read-only disk (OSError), S3 unreachable or
+#: refusing (botocore, installed with django-storages[s3]).
+STORAGE_ERRORS: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError)
 
 
 @dataclass(frozen=True)
@@ -92,13 +98,14 @@ def document_receive(
         earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()
         if earlier is not None:
             return _duplicate(earlier, actor)
+        target = storage_name_for(dossier, info.extension)
         try:
             with spooled.path.open("rb") as handle:
-                stored = default_storage.save(
-                    storage_name_for(dossier, info.extension), File(handle)
-                )
-        except OSError:
+                stored = default_storage.save(target, File(handle))
+        except STORAGE_ERRORS:
             logger.exception("storage refused a write for dossier %s", dossier.pk)
+            with contextlib.suppress(*STORAGE_ERRORS):
+                default_storage.delete(target)  # the part a full disk let through
             raise refuse(
                 _("The file could not be stored. Nothing was kept: please try again later."),
                 "storage_failed",

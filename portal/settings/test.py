@@ -21,7 +21,7 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_portal{_slot or ''}"}
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portal.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "test",
     }

@@ -28,6 +28,7 @@ from django.core import mail
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from dossiers.models import Dossier, Firm
 from portal.models import AuditAction, AuditEvent
@@ -298,7 +299,7 @@ def test_staff_without_two_factor_are_sent_to_the_setup_on_every_page(
     warned = client.get(HUB, follow=True)
     assert warned.redirect_chain[-1][0].startswith(reverse("account_reauthenticate"))
     reasons = [m for m in warned.context["messages"] if m.level == messages.WARNING]
-    assert reasons and str(reasons[0]) in warned.content.decode()  # the reason is shown
+    assert reasons and escape(str(reasons[0])) in warned.content.decode()  # the reason is shown
     assert client.get(reverse("mfa_index")).status_code == HTTPStatus.OK
     assert (
         client.post(reverse("portal:language"), {"language": "nl", "next": "/x/"})["Location"]
