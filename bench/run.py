@@ -10,7 +10,9 @@ that sets every "Performance" line against its target (pass or MISS).
 - the View dashboards and the recognition bench (reported, no bar in QUALITY.md).
 
 ``BENCH_QUICK=1`` runs smaller sizes (20,000 inbox documents: page 400 instead of 2,000; a zip
-of 200 files; 30 invoices for recognition). ``BENCH_STRICT=1`` exits non-zero on a MISS.
+of 200 files; 30 invoices for recognition). ``BENCH_STRICT=1`` exits non-zero on a MISS. The
+bench acts as the application role (row-level security on) and its worker consumes a private
+redis-server (``TEST_REDIS_URL`` to use another). See docs/load.md.
 """
 
 import os
