@@ -1,8 +1,6 @@
 """The audit of reads (docs/architecture.md, "Audit of reads"): the service that records who
 read which document, and the selectors of a dossier's list for the staff of its firm."""
 
-import base64
-import binascii
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from django.utils import timezone
 from connect.models import Document, DocumentRead
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_staff_list_for
+from portal.pagination import cursor_decode, cursor_encode
 from users.models import ApiToken, User
 
 #: How much of the client's address is kept: enough to tell an office or a provider from
@@ -104,11 +103,11 @@ def document_reads_for(
     *, actor: User, dossier: Dossier, filters: ReadFilters | None = None
 ) -> QuerySet[DocumentRead]:
     """The reads of a dossier's documents, newest first, for the staff of its firm (anyone
-    else: none)."""
-    if not dossier_staff_list_for(actor=actor).filter(pk=dossier.pk).exists():
-        return DocumentRead.objects.none()
+    else: none; scoped in the same query)."""
     filters = filters or ReadFilters()
-    reads = DocumentRead.objects.filter(dossier=dossier)
+    reads = DocumentRead.objects.filter(
+        dossier=dossier, dossier__in=dossier_staff_list_for(actor=actor).values("id")
+    )
     if filters.start:
         reads = reads.filter(at__gte=_day_start(filters.start))
     if filters.end:
@@ -128,30 +127,16 @@ class ReadPage:
     next_cursor: str | None
 
 
-def _cursor_encode(read: DocumentRead) -> str:
-    raw = f"{read.at.isoformat()}|{read.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _cursor_decode(cursor: str) -> tuple[datetime, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, pk = raw.split("|")
-        position = (datetime.fromisoformat(when), int(pk))
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        return None
-    return position if timezone.is_aware(position[0]) else None
-
-
 def document_read_page(
     *, actor: User, dossier: Dossier, filters: ReadFilters, cursor: str = "", size: int = 50
 ) -> ReadPage:
     """One page of the list, keyset on (at, id): any page costs what the first does."""
     reads = document_reads_for(actor=actor, dossier=dossier, filters=filters)
-    position = _cursor_decode(cursor) if cursor else None
-    if position is not None:
+    position = cursor_decode(cursor) if cursor else None
+    if position is not None and timezone.is_aware(position[0]):
         at, pk = position
         reads = reads.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
     rows = list(reads[: size + 1])
-    next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
+    last = rows[size - 1] if len(rows) > size else None
+    next_cursor = cursor_encode(last.at, last.pk) if last else None
     return ReadPage(rows=rows[:size], next_cursor=next_cursor)

@@ -1,10 +1,8 @@
 """Reads of Connect. Each takes the acting user; a document or binder out of reach is a 404."""
 
-import base64
-import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.db import connection
@@ -16,6 +14,7 @@ from connect.models import INVOICE_CATEGORIES, Binder, Document, DocumentText, S
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.lookups import get_or_404
+from portal.pagination import cursor_decode, cursor_encode
 from users.models import DossierAccess, Role, User
 
 #: The client's tabs: which documents each shows.
@@ -117,20 +116,6 @@ def accountant_dossiers_for(*, actor: User) -> QuerySet[Dossier]:
     )
 
 
-def _cursor_encode(document: Document) -> str:
-    raw = f"{document.sent_at.isoformat() if document.sent_at else ''}|{document.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _cursor_decode(cursor: str) -> tuple[datetime, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, pk = raw.split("|")
-        return datetime.fromisoformat(when), int(pk)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        return None
-
-
 def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int = 50) -> InboxPage:
     """Documents sent and not yet booked, across the actor's dossiers as accountant, newest
     first, with keyset pagination on (sent_at, id): page 2,000 costs what page 1 does."""
@@ -151,12 +136,14 @@ def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int
         documents = documents.filter(sent_at__date__gte=filters.sent_from)
     if filters.sent_to:
         documents = documents.filter(sent_at__date__lte=filters.sent_to)
-    position = _cursor_decode(cursor) if cursor else None
+    position = cursor_decode(cursor) if cursor else None
     if position is not None:
         when, pk = position
         documents = documents.filter(Q(sent_at__lt=when) | Q(sent_at=when, id__lt=pk))
     rows = list(documents.select_related("dossier").order_by("-sent_at", "-id")[: size + 1])
-    next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
+    next_cursor = (
+        cursor_encode(rows[size - 1].sent_at, rows[size - 1].pk) if len(rows) > size else None
+    )
     return InboxPage(documents=rows[:size], next_cursor=next_cursor)
 
 

@@ -19,7 +19,7 @@ from connect.forms_reads import ReadFilterForm
 from connect.models import DocumentRead, ReadKind
 from connect.reads import document_read_page, document_reads_for
 from dossiers.selectors import dossier_staff_get_for
-from portal.dashboard import _plain as _spreadsheet_text
+from portal.dashboard import csv_cell
 from portal.forms import form_status
 from portal.types import AuthedRequest
 
@@ -55,12 +55,7 @@ def dossier_reads(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         "csv_url": reverse("portal:dossier_reads_csv", args=[dossier.public_id])
         + (f"?{filtered}" if filtered else ""),
     }
-    return render(
-        request,
-        "portal/dossier_reads.html",
-        context,
-        status=form_status(form) if form.is_bound else 200,
-    )
+    return render(request, "portal/dossier_reads.html", context, status=form_status(form))
 
 
 class _Echo:
@@ -79,11 +74,11 @@ def _csv_lines(
         yield writer.writerow(
             [
                 timezone.localtime(read.at, zone).isoformat(timespec="seconds"),
-                _spreadsheet_text("text", read.actor_email),
+                csv_cell("text", read.actor_email),
                 hows.get(read.how, read.how),
-                _spreadsheet_text("text", read.filename),
+                csv_cell("text", read.filename),
                 str(read.document_public_id),
-                _spreadsheet_text("text", str(read.token)) if read.token else "",
+                csv_cell("text", read.token),
                 read.network or "",
             ]
         )

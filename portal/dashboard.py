@@ -570,7 +570,7 @@ class ReportData:
         """A header of the columns' labels, then the plain values (ISO months, dot decimals)."""
         header = [str(column.label) for column in self.columns]
         return [header] + [
-            [_plain(column.kind, row[column.key]) for column in self.columns] for row in self.rows
+            [csv_cell(column.kind, row[column.key]) for column in self.columns] for row in self.rows
         ]
 
     def as_json(self, period: Period) -> dict[str, Any]:
@@ -611,7 +611,9 @@ def _display(kind: str, value: Any) -> str:
     return str(value)
 
 
-def _plain(kind: str, value: Any) -> str:
+def csv_cell(kind: str, value: Any) -> str:
+    """A value as a CSV cell: ISO months and quarters, and a text a spreadsheet could take for
+    a formula quoted."""
     if value is None:
         return ""
     if kind == "month":
