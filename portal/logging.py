@@ -96,7 +96,6 @@ class JsonFormatter(logging.Formatter):
             for key, value in record.__dict__.items()
             if key not in _STANDARD
             and key not in line
-            and key not in EXTRA_FIELDS
             and isinstance(value, str | int | float | bool)
         }
         if extra:

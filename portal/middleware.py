@@ -85,7 +85,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.headers = {
+        headers = {
             "Content-Security-Policy": _policy(settings.SECURE_CSP),
             "Permissions-Policy": ", ".join(
                 f"{feature}=({' '.join(allowed)})"
@@ -93,10 +93,11 @@ class SecurityHeadersMiddleware:
             ),
             "Cross-Origin-Resource-Policy": settings.SECURE_CROSS_ORIGIN_RESOURCE_POLICY,
         }
+        # Decided once: a setting left empty sends no header.
+        self.headers = {name: value for name, value in headers.items() if value}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         for name, value in self.headers.items():
-            if value:
-                response.headers.setdefault(name, value)
+            response.headers.setdefault(name, value)
         return response

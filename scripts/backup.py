@@ -57,8 +57,9 @@ def pg_environment(database_url: str) -> dict[str, str]:
     return {**os.environ, **{key: value for key, value in values.items() if value}}
 
 
-class HashingReader:
-    """Reads a file for tarfile while hashing it: each document is read once."""
+class Hashing:
+    """A file that hashes what is read from it or written to it on the way: each document is
+    read once, and the archive is not read back for its own sum."""
 
     def __init__(self, handle: BinaryIO) -> None:
         self.handle = handle
@@ -69,21 +70,33 @@ class HashingReader:
         self.digest.update(data)
         return data
 
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
 
-def media_archive(root: Path, archive: Path) -> dict[str, str]:
-    """Tar every file under ``root`` (paths relative to it); returns path -> SHA-256."""
+    def tell(self) -> int:
+        return self.handle.tell()
+
+
+def media_archive(root: Path, archive: Path) -> tuple[str, dict[str, str]]:
+    """Tar every file under ``root`` (paths relative to it); returns the archive's SHA-256
+    and path -> SHA-256 of each file."""
     sums: dict[str, str] = {}
-    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
-        for path in sorted(root.rglob("*")):
-            if path.is_symlink() or not path.is_file():
-                continue
-            name = path.relative_to(root).as_posix()
-            info = tar.gettarinfo(str(path), arcname=name)
-            with path.open("rb") as handle:
-                reader = HashingReader(handle)
-                tar.addfile(info, reader)  # type: ignore[arg-type]
-            sums[name] = reader.digest.hexdigest()
-    return sums
+    with archive.open("wb") as output:
+        written = Hashing(output)
+        with tarfile.open(  # type: ignore[call-overload]
+            fileobj=written, mode="w", format=tarfile.PAX_FORMAT
+        ) as tar:
+            for path in sorted(root.rglob("*")):
+                if path.is_symlink() or not path.is_file():
+                    continue
+                name = path.relative_to(root).as_posix()
+                info = tar.gettarinfo(str(path), arcname=name)
+                with path.open("rb") as handle:
+                    reader = Hashing(handle)
+                    tar.addfile(info, reader)
+                sums[name] = reader.digest.hexdigest()
+    return written.digest.hexdigest(), sums
 
 
 def backup(dest: Path, database_url: str, media_root: Path | None, s3_bucket: str) -> Path:
@@ -125,11 +138,11 @@ def _write(
         }
     elif media_root is not None:
         archive = work / "media.tar"
-        files = media_archive(media_root, archive)
+        digest, files = media_archive(media_root, archive)
         manifest["media"] = {
             "file": archive.name,
             "bytes": archive.stat().st_size,
-            "sha256": sha256_file(archive),
+            "sha256": digest,
             "files": files,
         }
 
