@@ -19,9 +19,5 @@ def private_redis(fallback: str) -> Iterator[str]:
         return
     from tests.fixtures_services import RedisInstance
 
-    instance = RedisInstance()
-    instance.up()
-    try:
+    with RedisInstance() as instance:
         yield instance.url()
-    finally:
-        instance.crash()  # nothing in it is worth keeping

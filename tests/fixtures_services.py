@@ -294,13 +294,18 @@ class RedisInstance:
             self.process.wait(10)
             self.process = None
 
+    def __enter__(self) -> "RedisInstance":
+        self.up()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.crash()  # nothing in it is worth keeping
+
 
 @pytest.fixture
 def private_redis() -> Iterator[RedisInstance]:
-    instance = RedisInstance()
-    instance.up()
-    yield instance
-    instance.crash()
+    with RedisInstance() as instance:
+        yield instance
 
 
 def postgres_bin(name: str) -> str:

@@ -58,14 +58,6 @@ USERS = {
 FIRMS, ACCOUNTANTS_PER_FIRM, DOSSIERS_PER_ACCOUNTANT = 2, 2, 5
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def service_env(workdir: Path, port: int, redis_url: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -192,13 +184,13 @@ def seed(workdir: Path) -> dict[str, Any]:
 
 
 def app_role_grant() -> str:
-    """Grants APP_ROLE its row access (`manage.py db_app_role`, where the project has it);
-    returns the role the services are to act as."""
+    """Grants APP_ROLE its row access (`manage.py db_app_role`); returns the role the services
+    are to act as."""
     import io
 
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
 
-    if not APP_ROLE or "db_app_role" not in get_commands():
+    if not APP_ROLE:
         return ""
     call_command("db_app_role", APP_ROLE, "--create", stdout=io.StringIO())
     return APP_ROLE
@@ -421,6 +413,8 @@ def main() -> None:
 
 
 def run(redis_url: str) -> None:
+    from tests.fixtures_services import free_port
+
     workdir = Path(tempfile.mkdtemp(prefix="portal-load-"))
     port = free_port()
     env = service_env(workdir, port, redis_url)

@@ -20,6 +20,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from tests.connect.samples import ubl
 from tests.hostile.cases import (
     CASES,
     FILES,
@@ -33,7 +34,6 @@ from tests.hostile.cases import (
     WORKER_PNG,
 )
 
-PEPPOL = HERE.parent / "fixtures" / "peppol" / "base-example.xml"
 URL = f"http://{NETWORK_PLACEHOLDER}"
 UBL_ROOT = b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">'
 
@@ -247,10 +247,6 @@ def png_broken_stream() -> bytes:
         + _chunk(b"IDAT", b"\x78\x9c" + b"\xff" * 64)
         + _chunk(b"IEND", b"")
     )
-
-
-def ubl() -> bytes:
-    return PEPPOL.read_bytes()
 
 
 def ubl_with_doctype(doctype: bytes, *, between: bytes = b"") -> bytes:

@@ -24,8 +24,8 @@ from django.urls import reverse
 from connect.models import InboundMessage
 from dossiers.models import Dossier
 from dossiers.services import inbound_email_address
+from tests.connect.test_api import api as api_client
 from users.models import User
-from users.services import api_token_create
 
 CHANNELS = ("web", "api", "smtp", "postmark")
 #: The SMTP receiver works in its own thread, on its own database connection: those tests
@@ -103,8 +103,7 @@ class Sender:
         self.smtp_port = smtp_port
         self.web = Client()
         self.web.force_login(user)
-        _token, raw = api_token_create(actor=user, name="hostile corpus")
-        self.api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        self.api = api_client(user)
 
     def send(self, channel: str, files: list[tuple[str, bytes]], language: str) -> Answer:
         """Send, then run what waits for the commit (processing, the answer by e-mail) as it

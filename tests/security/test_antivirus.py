@@ -15,6 +15,7 @@ import pytest
 
 from connect import antivirus
 from connect.models import Document, InboundMessage
+from tests.connect import samples
 from tests.hostile.cases import CASES, SCAN_UNAVAILABLE, VALID_PDF, VIRUS_FOUND, eicar
 from tests.security.channels import CHANNEL_PARAMS, LANGUAGES, Sender, files_under
 from tests.security.conftest import Clamd, Storage, clamd_start
@@ -64,8 +65,6 @@ def test_a_clean_pdf_is_received_with_scanning_on(
 
 def ubl_carrying(data: bytes, filename: str) -> bytes:
     """The sample e-invoice with ``data`` embedded as an additional document."""
-    from tests.hostile.make_corpus import ubl
-
     reference = (
         "<cac:AdditionalDocumentReference><cbc:ID>annexe</cbc:ID><cac:Attachment>"
         f'<cbc:EmbeddedDocumentBinaryObject mimeCode="application/pdf" filename="{filename}">'
@@ -73,7 +72,7 @@ def ubl_carrying(data: bytes, filename: str) -> bytes:
         "</cac:Attachment></cac:AdditionalDocumentReference>"
     ).encode()
     anchor = b"<cac:AccountingSupplierParty>"
-    return ubl().replace(anchor, reference + anchor, 1)
+    return samples.ubl().replace(anchor, reference + anchor, 1)
 
 
 @pytest.mark.parametrize("channel", ["web", "api"])

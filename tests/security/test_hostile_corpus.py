@@ -14,7 +14,6 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import Message
 from http import HTTPStatus
-from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -26,6 +25,7 @@ from connect.files import inspect, spool
 from connect.models import Document, InboundMessage, Processing
 from connect.services.inbound import provider_message_bytes
 from dossiers.models import Dossier
+from tests.connect import samples
 from tests.hostile.cases import (
     CASES,
     EMPTY,
@@ -69,27 +69,14 @@ def assert_nothing_kept(storage: Storage, channel: str) -> None:
     assert list(storage.temp.iterdir()) == []
 
 
-#: Found by this corpus in the Postmark webhook (anymail's view and connect/signals.py, not
-#: the receive service); each test turns red once fixed, to drop its mark.
-#: (case, channel) -> why it is expected to fail (none left).
-KNOWN_GAPS: dict[tuple[str, str], str] = {}
+CORPUS_PARAMS = [
+    pytest.param(case, channel.values[0], marks=channel.marks, id=f"{case.id}-{channel.id}")
+    for case in CASES
+    for channel in CHANNEL_PARAMS
+]
 
 
-def corpus_params() -> list[Any]:
-    params = []
-    for case in CASES:
-        for channel in CHANNEL_PARAMS:
-            marks = list(channel.marks)
-            gap = KNOWN_GAPS.get((case.id, channel.values[0]))
-            if gap:
-                marks.append(pytest.mark.xfail(strict=True, reason=gap))
-            params.append(
-                pytest.param(case, channel.values[0], marks=marks, id=f"{case.id}-{channel.id}")
-            )
-    return params
-
-
-@pytest.mark.parametrize(("case", "channel"), corpus_params())
+@pytest.mark.parametrize(("case", "channel"), CORPUS_PARAMS)
 def test_every_hostile_file_is_refused_with_its_reason_and_nothing_is_kept(
     case: Case, channel: str, sender: Sender, storage: Storage
 ) -> None:
@@ -154,9 +141,9 @@ def test_the_api_refuses_more_than_one_file_per_request(sender: Sender, storage:
 def test_a_png_through_the_postmark_webhook_arrives_byte_for_byte(
     sender: Sender, storage: Storage
 ) -> None:
-    answer = sender.send("postmark", [("photo.png", _png())], "en")
+    answer = sender.send("postmark", [("photo.png", samples.image("PNG"))], "en")
     assert len(answer.documents) == 1, answer.text
-    assert Document.objects.get().sha256 == hashlib.sha256(_png()).hexdigest()
+    assert Document.objects.get().sha256 == hashlib.sha256(samples.image("PNG")).hexdigest()
 
 
 def test_provider_message_bytes_keeps_binary_attachments_byte_for_byte() -> None:
@@ -165,7 +152,7 @@ def test_provider_message_bytes_keeps_binary_attachments_byte_for_byte() -> None
     ``provider_message_bytes(message)``."""
     from anymail.inbound import AnymailInboundMessage
 
-    png = _png()
+    png = samples.image("PNG")
     attachment = AnymailInboundMessage.construct_attachment(
         content_type="application/octet-stream", content=png, filename="photo.png"
     )
@@ -297,17 +284,9 @@ def test_a_file_that_slips_past_receive_fails_in_a_real_worker_which_survives_an
         expected = Processing.QUARANTINED if attempt == limit else Processing.FAILED
         assert (broken.processing_attempts, broken.processing) == (attempt, expected)
         assert "image thumbnail failed" in broken.processing_error
-    healthy = wait_until(upload("photo.png", _png()), lambda d: d.processing == Processing.DONE)
+    healthy = wait_until(
+        upload("photo.png", samples.image("PNG")), lambda d: d.processing == Processing.DONE
+    )
     assert healthy.thumbnail_name
     assert celery_worker.poll() is None
     assert not any("WorkerLostError" in line for line in celery_worker.log)
-
-
-def _png() -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (300, 200), (10, 120, 200)).save(out, "PNG")
-    return out.getvalue()
