@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from portal.mail import email_enqueue
-from users.models import FirmMembership, User, normalize_winbooks_id
+from users.models import User, normalize_winbooks_id
 from users.redirects import is_safe_next
-from users.selectors import mfa_required_for
+from users.selectors import memberships_for, mfa_required_for
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -41,12 +41,7 @@ class MFAAdapter(DefaultMFAAdapter):
         authenticator app or security key."""
         if authenticator.type == Authenticator.Type.RECOVERY_CODES:
             return True
-        memberships = list(
-            FirmMembership.objects.active()
-            .filter(user_id=authenticator.user_id)
-            .select_related("firm")
-        )
-        if not mfa_required_for(memberships=memberships):
+        if not mfa_required_for(memberships=memberships_for(actor=authenticator.user)):
             return True
         return (
             Authenticator.objects.filter(

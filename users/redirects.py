@@ -36,4 +36,4 @@ def _starts_local(url: str) -> bool:
 
 def safe_next(url: str | None, *, request: HttpRequest) -> str | None:
     """``url`` if it is a safe local path, else None (the caller's default applies)."""
-    return url if url and is_safe_next(url, request=request) else None
+    return url if is_safe_next(url, request=request) else None

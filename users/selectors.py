@@ -4,7 +4,7 @@ import uuid
 from collections import defaultdict
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from dossiers.models import Dossier, Firm
 from portal.lookups import get_or_404
@@ -161,25 +161,15 @@ def mfa_required_for(*, memberships: list[FirmMembership]) -> bool:
     return any(m.is_staff_level and m.firm.mfa_required_for_staff for m in memberships)
 
 
-def mfa_setup_required_for(request: HttpRequest) -> bool:
-    """The logged-in user must set up two-factor authentication before going on. Reads the
-    memberships the page header reads anyway (one query per request, shared), and the
-    authenticators only for those who are required."""
-    from allauth.mfa.utils import is_mfa_enabled
-
-    from portal.selectors import request_memberships
-
-    if not mfa_required_for(memberships=request_memberships(request)):
-        return False
-    return not is_mfa_enabled(request.user)
-
-
 def firm_mfa_last_change_for(*, actor: User, firm: Firm) -> AuditEvent | None:
-    """Who last changed the firm's two-factor rule, and when (for the firm's staff)."""
-    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
-        return None
+    """Who last changed the firm's two-factor rule, and when (for the firm's staff: one query,
+    the actor's staff membership a condition of it)."""
     return (
-        AuditEvent.objects.filter(firm=firm, action=AuditAction.FIRM_MFA_CHANGED)
+        AuditEvent.objects.filter(
+            firm=firm,
+            firm_id__in=FirmMembership.objects.staff().filter(user=actor).values("firm_id"),
+            action=AuditAction.FIRM_MFA_CHANGED,
+        )
         .select_related("actor")
         .first()
     )

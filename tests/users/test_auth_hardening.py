@@ -25,7 +25,9 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.core import mail
-from django.test import Client, RequestFactory
+from django.db import connection
+from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -40,6 +42,7 @@ from users.services import api_token_create, invitation_token_hash
 
 LOGIN = reverse("account_login")
 HUB = reverse("portal:hub")
+PORTAL_HOME = reverse("portal:portal")
 TOTP_SETUP = reverse("mfa_activate_totp")
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SAFARI_IPHONE = (
@@ -326,6 +329,36 @@ def test_the_rule_leaves_clients_other_firms_and_api_tokens_alone(
     _token, raw = api_token_create(actor=accountant, name="office PC")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api.get(reverse("api:me")).status_code == HTTPStatus.OK
+
+
+def test_the_rule_costs_a_query_only_where_it_must(
+    firm: Firm, accountant: User, auth_client
+) -> None:
+    """Per request, against the same request without the middleware: a rendered page, an htmx
+    fragment included, pays nothing (the memberships are the header's, read once); a response
+    rendering no template (here a redirect) pays the memberships; the staff of a strict firm
+    pay the authenticator check on top."""
+    without_rule = [m for m in settings.MIDDLEWARE if not m.endswith("MfaRequiredMiddleware")]
+    fragment = reverse("portal:staff_search", args=[firm.public_id])
+
+    def queries(url: str, **extra: str) -> int:
+        client = auth_client(accountant)  # a new client loads the middleware in force
+        client.get(url, **extra)  # "last seen" written, then not again within the minute
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, **extra).status_code in (HTTPStatus.OK, HTTPStatus.FOUND)
+        return len(captured)
+
+    def costs() -> tuple[int, ...]:
+        requests = ((HUB, {}), (fragment, {"HTTP_HX_REQUEST": "true"}), (PORTAL_HOME, {}))
+        with override_settings(MIDDLEWARE=without_rule):
+            bare = [queries(url, **extra) for url, extra in requests]
+        ruled = [queries(url, **extra) for url, extra in requests]
+        return tuple(r - b for r, b in zip(ruled, bare, strict=True))
+
+    assert costs() == (0, 0, 1)
+    enrol_totp(accountant)
+    Firm.objects.filter(pk=firm.pk).update(mfa_required_for_staff=True)
+    assert costs() == (1, 1, 2)
 
 
 def test_a_required_authenticator_cannot_be_deactivated(
