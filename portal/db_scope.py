@@ -120,10 +120,11 @@ def _before_query(
     def wrapper(
         execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
     ) -> Any:
-        if not getattr(conn, "_portal_scope_applying", False) and current() is not PENDING:
+        scope = current()
+        if scope is not PENDING and not getattr(conn, "_portal_scope_applying", False):
             conn._portal_scope_applying = True  # type: ignore[attr-defined]
             try:
-                _apply(current(), conn)
+                _apply(scope, conn)
             finally:
                 conn._portal_scope_applying = False  # type: ignore[attr-defined]
         return execute(sql, params, many, context)

@@ -229,6 +229,27 @@ def test_the_provider_webhook_path(dossier: Dossier, settings) -> None:
     assert Document.objects.count() == 2
 
 
+@pytest.mark.parametrize("body", [b"not json", b"\xff\xfe", b"[1, 2]"])
+def test_a_malformed_provider_payload_is_a_400_and_keeps_nothing(
+    dossier: Dossier, settings, body: bytes
+) -> None:
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    response = Client().post(
+        "/inbound/postmark/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"hook:s3cret").decode(),
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not Document.objects.exists()
+
+
+def test_without_a_secret_the_provider_webhook_is_closed(dossier: Dossier, settings) -> None:
+    settings.ANYMAIL = {"WEBHOOK_SECRET": ""}
+    response = Client().post("/inbound/postmark/", b"{}", content_type="application/json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
 from tests.connect.test_receive import HOSTILE  # noqa: E402  (the same corpus, another channel)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -25,6 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dossiers.models import Dossier, Firm
+from tests.conftest import APP_ROLE
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
 from users.models import DossierAccess, FirmLevel, FirmMembership, User
 
@@ -202,7 +204,6 @@ def tenant_build(firm: Firm, code: str, staff: User) -> Tenant:
     from connect.services import document_receive, documents_send
     from connect.services.processing import document_process
     from tests.connect.samples import pdf
-    from users.models import ApiToken
     from users.services import api_token_create
 
     canary = f"canary{code.lower()}{uuid.uuid4().hex[:8]}"
@@ -263,7 +264,6 @@ def tenant_build(firm: Firm, code: str, staff: User) -> Tenant:
     authenticator = Authenticator.objects.create(
         user=colleague, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
     )
-    assert ApiToken.objects.filter(pk=token.pk).exists()
     return Tenant(
         firm=firm,
         dossier=dossier,
@@ -410,7 +410,7 @@ def fill(pattern: str, tenant: Tenant) -> str:
     return "/" + path
 
 
-def snapshot(world: World, tenants: list[Tenant], actor: User | None) -> dict[str, list[tuple]]:
+def snapshot(tenants: list[Tenant], actor: User | None) -> dict[str, list[tuple]]:
     """Every row of the target dossiers, as tuples of all their values (not the actor's own
     identity and tokens: logging in touches them)."""
     from connect.models import (
@@ -492,7 +492,7 @@ def check(
     response = client.generic(
         method.upper(),
         path,
-        data=_encode(data) if method == "post" else "",
+        data=urlencode(data, doseq=True) if method == "post" else "",
         content_type="application/x-www-form-urlencoded",
         **extra,
     )
@@ -530,12 +530,6 @@ def check(
         tally.fail(f"{where}: expected a refusal")
 
 
-def _encode(data: dict[str, Any]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(data, doseq=True)
-
-
 def api_operations() -> list[tuple[str, str, str]]:
     """(method, path template, operation id) of every operation in the OpenAPI schema."""
     from drf_spectacular.generators import SchemaGenerator
@@ -549,7 +543,7 @@ def api_operations() -> list[tuple[str, str, str]]:
     return operations
 
 
-def walk(world: World, actor: Actor, *, with_admin: bool) -> Tally:
+def walk(actor: Actor, *, with_admin: bool) -> Tally:
     tally = Tally()
     client = Client()
     if actor.session and actor.user is not None:
@@ -617,9 +611,9 @@ def without_app_scoping(settings) -> Iterator[None]:
 
 def _run(world: World, actor_name: str, *, with_admin: bool) -> Tally:
     actor = actor_make(actor_name, world)
-    before = snapshot(world, actor.targets, actor.user)
-    tally = walk(world, actor, with_admin=with_admin)
-    after = snapshot(world, actor.targets, actor.user)
+    before = snapshot(actor.targets, actor.user)
+    tally = walk(actor, with_admin=with_admin)
+    after = snapshot(actor.targets, actor.user)
     for table in before:
         if before[table] != after[table]:
             tally.fail(f"{actor_name}: rows of {table} changed")
@@ -644,7 +638,7 @@ def test_row_level_security_alone_holds(
             "SELECT current_user, rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user"
         )
         role, bypass, superuser = cursor.fetchone()
-    assert role == "portal_app" and not bypass and not superuser
+    assert role == APP_ROLE and not bypass and not superuser
     tally = _run(world, actor_name, with_admin=False)
     assert tally.attempts > 150
     assert not tally.failures, "\n".join(tally.failures)
@@ -678,5 +672,5 @@ def test_without_either_wall_the_matrix_sees_the_leak(
         )
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET ROLE portal_app")
+            cursor.execute(f"SET ROLE {APP_ROLE}")
     assert any("canary" in failure for failure in tally.failures), tally.failures
