@@ -1,5 +1,5 @@
 """What a received file really is: its type sniffed from the bytes (libmagic) and checked
-against its name, then opened by the right parser (pypdf, Pillow, connect.ubl) with limits.
+against its name, then opened by the right parser (pypdf, Pillow, connect.einvoice) with limits.
 Every refusal is a translated ServiceError; nothing here writes anywhere but a temporary file."""
 
 import hashlib
@@ -7,7 +7,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import magic
@@ -19,7 +19,9 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
-from connect import ubl
+from connect import einvoice
+from connect.einvoice.pdf import Embedded, embedded_invoice
+from connect.einvoice.xml import lazy_format
 from portal.errors import ServiceError
 
 try:  # HEIC/HEIF photos from phones
@@ -129,10 +131,13 @@ def spool(chunks: Iterable[bytes], *, max_size: int) -> Spooled:
 class Inspection:
     content_type: str
     extension: str
+    #: The file itself is an XML e-invoice (UBL or CII).
     is_ubl: bool = False
     page_count: int | None = None
     #: Files embedded in an e-invoice (scanned like the file that carries them).
-    embedded: tuple[ubl.Attachment, ...] = ()
+    embedded: tuple[einvoice.Attachment, ...] = ()
+    #: A PDF's embedded invoice XML (Factur-X, ZUGFeRD, XRechnung, Odoo's UBL), or why none.
+    hybrid: Embedded = field(default_factory=Embedded)
 
 
 def sniff(path: Path) -> str:
@@ -174,23 +179,47 @@ def inspect(spooled: Spooled, filename: str) -> Inspection:
             415,
         )
     if content_type == PDF:
-        return Inspection(PDF, extension, page_count=_check_pdf(spooled.path))
+        pages, hybrid = _check_pdf(spooled.path)
+        embedded = hybrid.invoice.attachments if hybrid.invoice else ()
+        return Inspection(PDF, extension, page_count=pages, embedded=embedded, hybrid=hybrid)
     if content_type == XML:
-        invoice = _check_ubl(spooled.path)
+        invoice = _check_einvoice(spooled.path)
         return Inspection(XML, extension, is_ubl=True, embedded=invoice.attachments)
     _check_image(spooled.path)
     return Inspection(content_type, extension, page_count=1)
 
 
-#: Action types that make a PDF act on its own (scripts, programs, outgoing data, media).
-ACTIVE_ACTIONS = {
-    "/JavaScript",
-    "/Launch",
-    "/ImportData",
-    "/SubmitForm",
-    "/GoToE",
-    "/Rendition",
-    "/RichMediaExecute",
+#: Action types that make a PDF act on its own, and what the refusal calls each of them. A
+#: harmless destination (an /OpenAction GoTo or an explicit page view, /PageMode
+#: /UseAttachments) is not active content.
+ACTIVE_ACTIONS: dict[str, str] = {
+    "/JavaScript": "javascript",
+    "/Launch": "launch",
+    "/ImportData": "import_data",
+    "/SubmitForm": "submit_form",
+    "/GoToE": "embedded_target",
+    "/Rendition": "media",
+    "/RichMediaExecute": "media",
+}
+ACTIVE_ANNOTATIONS: dict[str, str] = {
+    "/FileAttachment": "page_attachment",
+    "/RichMedia": "media",
+    "/Movie": "media",
+    "/Sound": "media",
+    "/Screen": "media",
+}
+#: What the PDF contains, as the refusal names it ("The PDF contains …").
+ACTIVE_FOUND: dict[str, Promise] = {
+    "javascript": _("JavaScript"),
+    "launch": _("an action that starts a program"),
+    "import_data": _("an action that imports data"),
+    "submit_form": _("a form that sends data"),
+    "embedded_target": _("a link that opens an embedded document"),
+    "media": _("embedded media (sound, video or Flash)"),
+    "automatic": _("actions that run by themselves (on opening, on a page or on a field)"),
+    "xfa": _("an XFA form"),
+    "page_attachment": _("a file attached to a page"),
+    "too_many_pages": _("more pages than can be checked"),
 }
 MAX_PDF_PAGES_CHECKED = 5_000
 
@@ -224,20 +253,23 @@ class _Walk:
             self.seen.add(key)
         return True
 
-    def action_is_active(self, action: object) -> bool:
-        """An action, or any action chained after it by /Next, that acts on its own."""
+    def active_action(self, action: object) -> str | None:
+        """What an action, or any action chained after it by /Next, does on its own."""
         pending = [action]
         while pending:
             value = pending.pop()
             if not self._first_visit(value):
                 continue
             current = _dict(value)
-            if current.get("/S") in ACTIVE_ACTIONS or "/JS" in current:
-                return True
+            if "/JS" in current:
+                return "javascript"
+            found = ACTIVE_ACTIONS.get(str(current.get("/S")))
+            if found:
+                return found
             pending.extend(_items(_raw(current, "/Next")))
-        return False
+        return None
 
-    def tree_is_active(self, first: object, *, links: tuple[str, ...]) -> bool:
+    def active_tree(self, first: object, *, links: tuple[str, ...]) -> str | None:
         """Nodes (form fields, outline items) with actions of their own, reached by ``links``."""
         pending = _items(first)
         while pending:
@@ -245,11 +277,14 @@ class _Walk:
             if not self._first_visit(value):
                 continue
             node = _dict(value)
-            if "/AA" in node or self.action_is_active(_raw(node, "/A")):
-                return True
+            if "/AA" in node:
+                return "automatic"
+            found = self.active_action(_raw(node, "/A"))
+            if found:
+                return found
             for link in links:
                 pending.extend(_items(_raw(node, link)))
-        return False
+        return None
 
 
 def _raw(node: DictionaryObject, key: str) -> object:
@@ -257,40 +292,50 @@ def _raw(node: DictionaryObject, key: str) -> object:
     return node.raw_get(key) if key in node else None
 
 
-def _has_active_content(reader: PdfReader) -> bool:
-    """Where a PDF can act when opened: the document's open action and additional actions,
-    its JavaScript and embedded-file name trees, an XFA form and its fields, its outline, and
-    each page's actions and annotations (actions chained with /Next included). Only
-    dictionaries are read, never stream data (whose compressed bytes may contain anything):
-    memory stays flat for large scans."""
+def _active_content(reader: PdfReader) -> str | None:
+    """Where a PDF can act when opened, and what it would do: the document's open action and
+    additional actions, its JavaScript name tree, an XFA form and its fields, its outline, and
+    each page's actions and annotations (actions chained with /Next included). Embedded files
+    are not active content here: ``connect.einvoice.pdf`` reads them. Only dictionaries are
+    read, never page content (whose compressed bytes may contain anything): memory stays flat
+    for large scans."""
     walk = _Walk()
     root = reader.root_object
-    if "/AA" in root or walk.action_is_active(_raw(root, "/OpenAction")):
-        return True
-    names = _dict(root.get("/Names"))
-    if "/JavaScript" in names or "/EmbeddedFiles" in names:
-        return True
+    if "/AA" in root:
+        return "automatic"
+    found = walk.active_action(_raw(root, "/OpenAction"))
+    if found:
+        return found
+    if "/JavaScript" in _dict(root.get("/Names")):
+        return "javascript"
     form = _dict(root.get("/AcroForm"))
-    if "/XFA" in form or walk.tree_is_active(_raw(form, "/Fields"), links=("/Kids",)):
-        return True
-    outline = _dict(root.get("/Outlines"))
-    if walk.tree_is_active(_raw(outline, "/First"), links=("/First", "/Next")):
-        return True
+    if "/XFA" in form:
+        return "xfa"
+    found = walk.active_tree(_raw(form, "/Fields"), links=("/Kids",)) or walk.active_tree(
+        _raw(_dict(root.get("/Outlines")), "/First"), links=("/First", "/Next")
+    )
+    if found:
+        return found
     for number, page in enumerate(reader.pages):
-        if number >= MAX_PDF_PAGES_CHECKED or "/AA" in page:
-            return True
+        if number >= MAX_PDF_PAGES_CHECKED:
+            return "too_many_pages"
+        if "/AA" in page:
+            return "automatic"
         for item in _items(_raw(page, "/Annots")):
             annotation = _dict(item)
-            if (
-                annotation.get("/Subtype") in ("/FileAttachment", "/RichMedia", "/Movie")
-                or "/AA" in annotation
-                or walk.action_is_active(_raw(annotation, "/A"))
-            ):
-                return True
-    return False
+            found = ACTIVE_ANNOTATIONS.get(str(annotation.get("/Subtype")))
+            if found:
+                return found
+            if "/AA" in annotation:
+                return "automatic"
+            found = walk.active_action(_raw(annotation, "/A"))
+            if found:
+                return found
+    return None
 
 
-def _check_pdf(path: Path) -> int:
+def _check_pdf(path: Path) -> tuple[int, Embedded]:
+    """The page count and the embedded invoice XML of an acceptable PDF."""
     with path.open("rb") as handle:
         handle.seek(max(0, path.stat().st_size - 2048))
         if b"%%EOF" not in handle.read():
@@ -305,22 +350,29 @@ def _check_pdf(path: Path) -> int:
                     "pdf_encrypted",
                 )
             pages = len(reader.pages)
-            active = settings.CONNECT_PDF_REFUSE_ACTIVE_CONTENT and _has_active_content(reader)
+            checked = settings.CONNECT_PDF_REFUSE_ACTIVE_CONTENT
+            active = _active_content(reader) if checked else None
+            hybrid = Embedded() if active else embedded_invoice(reader)
         except ServiceError:
             raise
+        except einvoice.EInvoiceError as error:
+            raise refuse(error.message, error.code) from None
         except Exception:  # hostile input: any parser failure means "damaged", never a crash
             raise refuse(_("The PDF is damaged and cannot be opened."), "pdf_broken") from None
     if pages < 1:
         raise refuse(_("The PDF has no page."), "pdf_broken")
     if active:
         raise refuse(
-            _(
-                "The PDF contains scripts or automatic actions, which are not accepted: print it "
-                "to a new PDF and send that one."
+            lazy_format(
+                _(
+                    "The PDF contains %(found)s: scripts or automatic actions are not accepted. "
+                    "Print it to a new PDF and send that one."
+                ),
+                found=ACTIVE_FOUND[active],
             ),
             "pdf_active_content",
         )
-    return pages
+    return pages, hybrid
 
 
 def _too_many_pixels(limit: int) -> ServiceError:
@@ -347,12 +399,12 @@ def _check_image(path: Path) -> None:
         raise refuse(_("The image is damaged and cannot be opened."), "image_broken") from None
 
 
-def _check_ubl(path: Path) -> ubl.UblInvoice:
-    """A Peppol UBL invoice or credit note with its mandatory facts; its inconsistencies are
+def _check_einvoice(path: Path) -> einvoice.EInvoice:
+    """A UBL or CII invoice or credit note with its mandatory facts; its inconsistencies are
     shown with the document, not refused here."""
     try:
-        return ubl.parse(path)
-    except ubl.UblError as error:
+        return einvoice.parse(path)
+    except einvoice.EInvoiceError as error:
         raise refuse(
             error.message, error.code, 413 if error.code == "xml_too_large" else 400
         ) from None

@@ -314,6 +314,7 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         "reject_form": RejectForm(),
         "book_form": BookForm(),
         "facts": _facts_rows(current.recognized),
+        "disagreements": _disagreements(current.recognized),
         "attachments": list(current.attachments.all()),
         "invoice": _ubl_invoice(current),
     }
@@ -367,16 +368,25 @@ def _facts_rows(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _disagreements(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """What a hybrid PDF prints against its embedded XML (whose facts are kept)."""
+    return [
+        {"label": FACT_LABELS.get(row.get("fact", ""), row.get("fact")), **row}
+        for row in (facts or {}).get("disagreements") or []
+        if isinstance(row, dict)
+    ]
+
+
 def _ubl_invoice(document: Document) -> Any:
     """The e-invoice read again for its preview (a few milliseconds; nothing is stored)."""
     if not document.is_ubl:
         return None
-    from connect.ubl import UblError, parse
+    from connect.einvoice import EInvoiceError, parse
 
     try:
         with default_storage.open(document.storage_name, "rb") as handle:
             return parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
-    except (UblError, OSError):
+    except (EInvoiceError, OSError):
         return None
 
 

@@ -340,9 +340,8 @@ _VAT_SQL = {
                SUM(sub.sign * {taxable}) AS taxable, SUM(sub.sign * {tax}) AS tax
         FROM ({inner}) sub
         CROSS JOIN LATERAL jsonb_array_elements(
-            CASE WHEN sub.ubl THEN
-                CASE WHEN jsonb_typeof(sub.breakdown) = 'array' THEN sub.breakdown
-                     ELSE '[]'::jsonb END
+            CASE WHEN jsonb_typeof(sub.breakdown) = 'array'
+                      AND jsonb_array_length(sub.breakdown) > 0 THEN sub.breakdown
             ELSE jsonb_build_array(jsonb_build_object(
                 'percent', NULL, 'taxable_amount', sub.excl, 'tax_amount', sub.tax))
             END) AS line(value)
@@ -352,9 +351,8 @@ _VAT_SQL = {
                SUM(sub.sign * {taxable}) AS taxable, SUM(sub.sign * {tax}) AS tax
         FROM ({inner}) sub,
              json_each(
-                CASE WHEN sub.ubl THEN
-                    CASE WHEN json_type(sub.breakdown) = 'array' THEN sub.breakdown
-                         ELSE '[]' END
+                CASE WHEN json_type(sub.breakdown) = 'array'
+                          AND json_array_length(sub.breakdown) > 0 THEN sub.breakdown
                 ELSE json_array(json_object(
                     'percent', NULL, 'taxable_amount', sub.excl, 'tax_amount', sub.tax))
                 END) AS line
@@ -372,9 +370,9 @@ def _line_number(key: str) -> str:
 
 def vat(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
     """Per quarter, currency, purchases (deductible) or sales (due) and rate: the taxable
-    amount and the VAT. A Peppol UBL invoice counts by the lines of its VAT breakdown; another
-    invoice by its recognised totals (``total_excl_vat``, ``total_vat``), with no rate. Credit
-    notes count negative.
+    amount and the VAT. An e-invoice (UBL, CII, or the XML a PDF carries) counts by the lines of
+    its VAT breakdown; another invoice (or an e-invoice without breakdown) by its totals
+    (``total_excl_vat``, ``total_vat``), with no rate. Credit notes count negative.
 
     One query: the ORM scopes the invoices and computes their quarter, currency and sign; the
     VAT lines (or one line made of the totals) are unnested and summed around it."""
@@ -391,12 +389,11 @@ def vat(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
                 default=Value(1),
                 output_field=IntegerField(),
             ),
-            ubl=F("is_ubl"),
             breakdown=KeyTransform("vat_breakdown", "recognized"),
             excl=F("excl_vat"),
             tax=F("vat_total"),
         )
-        .values("quarter", "cur", "direction", "sign", "ubl", "breakdown", "excl", "tax")
+        .values("quarter", "cur", "direction", "sign", "breakdown", "excl", "tax")
     )
     inner_sql, params = inner.query.sql_with_params()
     sql = _VAT_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"].format(

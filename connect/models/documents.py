@@ -67,6 +67,14 @@ class Recognition(models.TextChoices):
     FAILED = "failed", _("could not be read")
 
 
+class EmbeddedProblem(models.TextChoices):
+    """Why the invoice XML a PDF carries was not used (the PDF is then read like any other)."""
+
+    UNREADABLE = "unreadable", _("The e-invoice inside the PDF is damaged and could not be read.")
+    NOT_INVOICE = "not_invoice", _("The XML file inside the PDF is not an e-invoice.")
+    INCOMPLETE = "incomplete", _("The e-invoice inside the PDF lacks mandatory facts.")
+
+
 #: Recognition states that keep a sent document from the retrieval queue.
 RECOGNITION_WAITING = (Recognition.PENDING, Recognition.REVIEW)
 
@@ -146,7 +154,14 @@ class Document(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+    #: The file itself is an XML e-invoice (Peppol UBL, or CII).
     is_ubl = models.BooleanField(default=False)
+    #: A PDF's embedded invoice XML (Factur-X, ZUGFeRD, XRechnung, Odoo's UBL): its name, and
+    #: why it could not be used (then the PDF is read like any other).
+    embedded_invoice = models.CharField(max_length=200, blank=True)
+    embedded_invoice_problem = models.CharField(
+        max_length=20, choices=EmbeddedProblem.choices, blank=True
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
     # Lifecycle
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -265,6 +280,12 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def carries_einvoice(self) -> bool:
+        """Its facts come from an e-invoice's XML, exactly and at no credit: the file is one,
+        or a PDF carries one that could be read."""
+        return self.is_ubl or bool(self.embedded_invoice and not self.embedded_invoice_problem)
 
 
 class DocumentText(models.Model):

@@ -1,7 +1,8 @@
 """The processing modes after sending: Transport delivers the file at once; Premium reads the
 invoice facts first (one credit of the firm's Premium cartouche); Optimum also holds back a
-doubtful reading for the accountant to correct. A Peppol UBL e-invoice is read from its XML,
-whatever the mode, and consumes no credit.
+doubtful reading for the accountant to correct. An e-invoice (a UBL or CII file, or a PDF that
+carries one: Factur-X, ZUGFeRD, XRechnung, Odoo) is read from its XML, whatever the mode, and
+consumes no credit.
 
 A document becomes "new" for retrieval when ``ready_at`` is set. Credits are taken in the
 transaction that stores the facts, and the ledger holds one row per document at most, so a
@@ -77,12 +78,12 @@ def pipeline_start(*, document: Document, profile: ConnectProfile | None) -> Non
     now = timezone.now()
     if profile is not None and profile.pre_validation and document.status == Status.SENT:
         document.recognition, document.ready_at = Recognition.NONE, None
-    elif document.is_ubl and document.recognized:
+    elif document.carries_einvoice and document.recognized:
         document.recognition, document.ready_at = Recognition.DONE, now
         duplicate = duplicate_find(document, document.recognized)
         if duplicate is not None and document.duplicate_of_id is None:
             _deliver(document, duplicate_of=duplicate)
-    elif document.is_ubl or document.processing_mode != ProcessingMode.TRANSPORT:
+    elif document.carries_einvoice or document.processing_mode != ProcessingMode.TRANSPORT:
         document.recognition, document.ready_at = Recognition.PENDING, None
         # A new reading: its own attempts and lease.
         Document.objects.filter(pk=document.pk).update(
@@ -135,8 +136,8 @@ def document_recognise(*, document_id: int) -> Document | None:
         document.recognition_started_at = now
         document.save(update_fields=["recognition_attempts", "recognition_started_at"])
     document.refresh_from_db()
-    if document.is_ubl:
-        return _recognise_ubl(document)
+    if document.carries_einvoice:
+        return _recognise_einvoice(document)
     if document.processing_mode == ProcessingMode.TRANSPORT:
         _deliver(document, recognition=Recognition.NONE, ready_at=timezone.now())
         return document
@@ -195,12 +196,12 @@ def _own_vat_numbers(document: Document) -> frozenset[str]:
     return frozenset({f"BE{number}"})
 
 
-def _recognise_ubl(document: Document) -> Document:
-    from connect.ubl import UblError
+def _recognise_einvoice(document: Document) -> Document:
+    from connect.einvoice import EInvoiceError
 
     try:
-        ubl_read(document)
-    except (UblError, OSError) as exc:
+        einvoice_read(document)
+    except (EInvoiceError, OSError) as exc:
         logger.warning("e-invoice %s could not be read: %s", document.pk, exc)
         _deliver(document, recognition=Recognition.FAILED, ready_at=timezone.now())
         return document
@@ -267,34 +268,66 @@ def credits_add(*, firm_id: int, mode: str, credits: int) -> Cartouche:
     return cartouche
 
 
-# --- Peppol UBL ------------------------------------------------------------------------------
+# --- e-invoices ------------------------------------------------------------------------------
 
 
-def ubl_read(document: Document) -> dict[str, Any]:
+def _einvoice_of(document: Document) -> tuple[Any, dict[str, Any], str]:
+    """The e-invoice, its facts and the text to search: from the XML file itself, or from the
+    XML a PDF carries (then the page's text layer is searched, and compared with the XML)."""
+    from connect.einvoice import EInvoiceError, parse
+    from connect.einvoice.compare import disagreements
+    from connect.einvoice.pdf import embedded_invoice_of
+    from connect.recognition import extract_text, recognise_text
+
+    if document.is_ubl:
+        with default_storage.open(document.storage_name, "rb") as handle:
+            invoice = parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
+        return invoice, invoice.facts(), _einvoice_text(invoice)
+    with tempfile.TemporaryDirectory(prefix="portal-einvoice-") as workdir:
+        path = local_copy(document, Path(workdir))
+        invoice = embedded_invoice_of(path).invoice
+        if invoice is None:
+            raise EInvoiceError(_("The e-invoice inside the PDF could not be read."), "embedded")
+        text, _method = extract_text(path, document.content_type, ocr=False)
+    facts = invoice.facts(embedded=True)
+    page = recognise_text(text) if text.strip() else None
+    found = disagreements(
+        facts,
+        text,
+        {key: (fact.value, fact.confidence) for key, fact in page.facts.items()} if page else {},
+    )
+    if found:
+        facts["disagreements"] = found
+        facts["checks_failed"] = [*facts["checks_failed"], "pdf_disagrees"]  # type: ignore[list-item]
+    return invoice, facts, text or _einvoice_text(invoice)
+
+
+def _einvoice_text(invoice: Any) -> str:
+    return "\n".join(
+        str(part)
+        for part in (
+            invoice.supplier.name,
+            invoice.customer.name,
+            invoice.invoice_number,
+            *(line.description for line in invoice.lines),
+            *invoice.notes,
+        )
+        if part
+    )
+
+
+def einvoice_read(document: Document) -> dict[str, Any]:
     """Read an e-invoice's facts and embedded files from its XML (exact, no credit), fill the
     facts the client left empty, and flag the same invoice received by another channel."""
-    from connect.ubl import parse
-
-    with default_storage.open(document.storage_name, "rb") as handle:
-        invoice = parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
-    facts = invoice.facts()
+    invoice, facts, text = _einvoice_of(document)
     with transaction.atomic():
         locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
         if not locked.attachments.exists():
             for attachment in invoice.attachments:
                 _attachment_store(locked, attachment)
-        text = "\n".join(
-            str(part)
-            for part in (
-                invoice.supplier.name,
-                invoice.customer.name,
-                invoice.invoice_number,
-                *(line.description for line in invoice.lines),
-                *invoice.notes,
-            )
-            if part
-        )
-        _store_facts(locked, facts, text=text, method="ubl", language="")
+        # "ubl" or "cii" for an XML file; "text" for a PDF's text layer beside its XML.
+        method = invoice.syntax if locked.is_ubl else "text"
+        _store_facts(locked, facts, text=text, method=method, language="")
         updates: dict[str, Any] = {"recognized": facts}
         if locked.amount is None and invoice.payable_amount is not None:
             updates["amount"] = invoice.payable_amount
@@ -316,9 +349,11 @@ def _attachment_store(document: Document, attachment: Any) -> DocumentAttachment
         f"{hashlib.sha256(content).hexdigest()[:16]}.bin",
         ContentFile(content),
     )
+    from connect.files import safe_filename
+
     return DocumentAttachment.objects.create(
         document=document,
-        filename=attachment.filename or "attachment",
+        filename=safe_filename(attachment.filename or "attachment"),
         storage_name=name,
         declared_type=attachment.declared_type[:100],
         content_type=attachment.sniffed_type[:100],
@@ -402,7 +437,7 @@ def document_mode_set(*, actor: User, document: Document, mode: str) -> Document
         DocumentEvent.objects.create(
             document=locked, actor=actor, kind=EventKind.MODE, note=f"{before} → {mode}"
         )
-        if locked.status != Status.DRAFT and not locked.is_ubl:
+        if locked.status != Status.DRAFT and not locked.carries_einvoice:
             already_read = locked.recognized is not None
             if mode == ProcessingMode.TRANSPORT or already_read:
                 if locked.recognition in RECOGNITION_WAITING or locked.ready_at is None:

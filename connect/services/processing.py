@@ -111,8 +111,8 @@ def document_process(*, document_id: int) -> Document | None:
                         f"thumbnails/{document.firm.public_id}/{document.public_id}.png",
                         File(handle),
                     )
-        if document.is_ubl and document.recognized is None:
-            _ubl_facts(document)
+        if document.carries_einvoice and document.recognized is None:
+            _einvoice_facts(document)
     except (ProcessingError, OSError) as exc:
         failed = document.processing_attempts >= max_attempts
         Document.objects.filter(pk=document.pk).update(
@@ -131,15 +131,15 @@ def document_process(*, document_id: int) -> Document | None:
     return document
 
 
-def _ubl_facts(document: Document) -> None:
+def _einvoice_facts(document: Document) -> None:
     """An e-invoice's facts are read at once (the client sees them on the desk), whatever the
     processing mode; a failure here is retried when the document is sent."""
-    from connect.services.pipeline import ubl_read
-    from connect.ubl import UblError
+    from connect.einvoice import EInvoiceError
+    from connect.services.pipeline import einvoice_read
 
     try:
-        ubl_read(document)
-    except UblError as exc:
+        einvoice_read(document)
+    except EInvoiceError as exc:
         logger.warning("e-invoice %s could not be read: %s", document.pk, exc)
 
 

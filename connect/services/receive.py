@@ -122,6 +122,8 @@ def document_receive(
                     size=spooled.size,
                     sha256=spooled.sha256,
                     is_ubl=info.is_ubl,
+                    embedded_invoice=safe_filename(info.hybrid.name) if info.hybrid.name else "",
+                    embedded_invoice_problem=info.hybrid.problem,
                     source=source,
                     status=Status.SHARED if shared_into else Status.DRAFT,
                     binder=shared_into,

@@ -112,7 +112,7 @@ HOSTILE = [
     ("empty.pdf", b"", "empty"),
     ("xxe.xml", samples.XXE, "xml_forbidden"),
     ("laughs.xml", samples.BILLION_LAUGHS, "xml_forbidden"),
-    ("order.xml", samples.NOT_UBL, "xml_not_ubl"),
+    ("order.xml", samples.NOT_UBL, "xml_not_einvoice"),
     ("incomplete.xml", samples.UBL_INCOMPLETE, "ubl_incomplete"),
 ]
 

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from connect import ubl
+from connect.einvoice import xml as einvoice_xml
 from connect.models import Document
 from tests.hostile.cases import CASES, NETWORK_ACCEPTED
 from tests.security.channels import CHANNEL_PARAMS, Sender
@@ -53,7 +53,7 @@ def test_the_parser_alone_fetches_nothing_even_past_the_prolog_check(
     case, loopback_http: Loopback
 ) -> None:
     """The DOCTYPE check before parsing is one wall; lxml's own settings are the second."""
-    with pytest.raises(ubl.UblError) as refused:
-        ubl._parse_xml(case.data(loopback_http.port))
+    with pytest.raises(einvoice_xml.EInvoiceError) as refused:
+        einvoice_xml._parse(case.data(loopback_http.port))
     assert refused.value.code == "xml_forbidden"
     assert loopback_http.hits == []

@@ -1,0 +1,253 @@
+"""UN/CEFACT Cross Industry Invoice (CII D16B), the syntax of Factur-X, ZUGFeRD 2.x and
+XRechnung CII, read exactly into the shared fact model: every fact the UBL reader reads.
+
+Profiles differ in what they carry: MINIMUM has no lines, no VAT breakdown and may omit the net
+total and the VAT total (then the VAT is the grand total less the total excluding VAT, BR-CO-15);
+BASIC WL has no lines. What a profile leaves out stays empty and its checks are skipped.
+"""
+
+from dataclasses import replace
+from typing import Literal
+
+from lxml import etree
+
+from connect.einvoice.model import (
+    Attachment,
+    Check,
+    EInvoice,
+    Line,
+    Party,
+    VatLine,
+    attachment_decode,
+    consistency_checks,
+    enterprise_number,
+    iban_or_none,
+    structured_reference,
+    vat_number,
+)
+from connect.einvoice.xml import (
+    Reader,
+    amount,
+    compact_date,
+    decimal,
+    incomplete,
+)
+
+ROOT = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice"
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+}
+X = Reader(NS)
+#: UNTDID 1001 codes of credit notes (EN 16931 code list); every other code is an invoice.
+CREDIT_NOTE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "532"})
+HEADER = "rsm:SupplyChainTradeTransaction"
+AGREEMENT = f"{HEADER}/ram:ApplicableHeaderTradeAgreement"
+SETTLEMENT = f"{HEADER}/ram:ApplicableHeaderTradeSettlement"
+SUMMATION = f"{SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+
+
+def is_cii(root: etree._Element) -> bool:
+    return str(root.tag) == ROOT
+
+
+def read(root: etree._Element) -> EInvoice:
+    """The facts of a CII invoice or credit note (``root`` passed ``is_cii``); ``EInvoiceError``
+    when it lacks a mandatory fact or holds an invalid value."""
+    currency = X.text(root, f"{SETTLEMENT}/ram:InvoiceCurrencyCode") or ""
+    seller = X.node(root, f"{AGREEMENT}/ram:SellerTradeParty")
+    totals = X.node(root, SUMMATION)
+    number = X.text(root, "rsm:ExchangedDocument/ram:ID")
+    issued = X.text(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
+    excl = X.amount(totals, "ram:TaxBasisTotalAmount")
+    incl = X.amount(totals, "ram:GrandTotalAmount")
+    payable = X.amount(totals, "ram:DuePayableAmount")
+    required = {
+        "ExchangedDocument/ID": number,
+        "IssueDateTime": issued,
+        "InvoiceCurrencyCode": currency,
+        "SellerTradeParty": seller is not None,
+        "SellerTradeParty/Name": seller is None or X.text(seller, "ram:Name"),
+        "TaxBasisTotalAmount": excl is not None,
+        "GrandTotalAmount": incl is not None,
+        "DuePayableAmount": payable is not None,
+    }
+    missing = [name for name, value in required.items() if not value]
+    issue_date = compact_date(issued, "IssueDateTime")
+    if missing or number is None or issue_date is None or seller is None:
+        raise incomplete(missing)
+    assert excl is not None and incl is not None and payable is not None  # noqa: S101 - required
+    # The VAT total in the invoice currency (a second one may give it in the tax currency);
+    # without one (MINIMUM), the grand total less the total excluding VAT (BR-CO-15).
+    vat_totals = X.nodes(totals, "ram:TaxTotalAmount")
+    in_currency = [node for node in vat_totals if node.get("currencyID") in (None, currency)]
+    chosen = (in_currency or vat_totals or [None])[0]
+    tax_total = (
+        amount((chosen.text or "").strip() or None, "TaxTotalAmount")
+        if chosen is not None
+        else incl - excl
+    )
+    type_code = X.text(root, "rsm:ExchangedDocument/ram:TypeCode") or "380"
+    document_type: Literal["invoice", "credit_note"] = (
+        "credit_note" if type_code in CREDIT_NOTE_CODES else "invoice"
+    )
+    means = X.nodes(root, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans")
+    account = next(
+        (
+            text
+            for node in means
+            for text in (
+                X.text(node, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID"),
+                X.text(node, "ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID"),
+            )
+            if text
+        ),
+        None,
+    )
+    payment_id = X.text(root, f"{SETTLEMENT}/ram:PaymentReference")
+    structured = structured_reference(payment_id)
+    attachments, attachment_checks = _attachments(root)
+    invoice = EInvoice(
+        syntax="cii",
+        document_type=document_type,
+        invoice_number=number,
+        issue_date=issue_date,
+        due_date=compact_date(
+            X.text(
+                root,
+                f"{SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/"
+                "udt:DateTimeString",
+            ),
+            "DueDateDateTime",
+        ),
+        currency=currency,
+        supplier=_party(seller),
+        customer=_party(X.node(root, f"{AGREEMENT}/ram:BuyerTradeParty")),
+        line_extension_amount=X.amount(totals, "ram:LineTotalAmount"),
+        total_excl_vat=excl,
+        total_vat=tax_total if tax_total is not None else incl - excl,
+        total_incl_vat=incl,
+        payable_amount=payable,
+        allowance_total=X.amount(totals, "ram:AllowanceTotalAmount"),
+        charge_total=X.amount(totals, "ram:ChargeTotalAmount"),
+        prepaid_amount=X.amount(totals, "ram:TotalPrepaidAmount"),
+        rounding_amount=X.amount(totals, "ram:RoundingAmount"),
+        vat_breakdown=tuple(
+            _vat_line(node) for node in X.nodes(root, f"{SETTLEMENT}/ram:ApplicableTradeTax")
+        ),
+        iban=iban_or_none(account),
+        payee_account=account,
+        structured_reference=structured,
+        payment_reference=None if structured else payment_id,
+        buyer_reference=X.text(root, f"{AGREEMENT}/ram:BuyerReference"),
+        order_reference=X.text(
+            root, f"{AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"
+        ),
+        lines=tuple(
+            _line(node) for node in X.nodes(root, f"{HEADER}/ram:IncludedSupplyChainTradeLineItem")
+        ),
+        attachments=attachments,
+        notes=tuple(
+            text
+            for node in X.nodes(root, "rsm:ExchangedDocument/ram:IncludedNote/ram:Content")
+            if (text := (node.text or "").strip())
+        ),
+        checks=(),
+    )
+    return replace(invoice, checks=(*consistency_checks(invoice), *attachment_checks))
+
+
+def _party(party: etree._Element | None) -> Party:
+    vat = vat_number(X.text(party, "ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA']"))
+    endpoint = X.node(party, "ram:URIUniversalCommunication/ram:URIID")
+    endpoint_id = (endpoint.text or "").strip() if endpoint is not None else ""
+    endpoint_scheme = (endpoint.get("schemeID") or "").strip() if endpoint is not None else ""
+    legal = X.node(party, "ram:SpecifiedLegalOrganization/ram:ID")
+    address = X.node(party, "ram:PostalTradeAddress")
+    streets = [
+        text
+        for text in (
+            X.text(address, "ram:LineOne"),
+            X.text(address, "ram:LineTwo"),
+            X.text(address, "ram:LineThree"),
+        )
+        if text
+    ]
+    return Party(
+        name=X.text(party, "ram:Name") or "",
+        trading_name=X.text(party, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
+        vat=vat,
+        enterprise_number=enterprise_number(
+            legal_id=(legal.text or "").strip() if legal is not None else "",
+            legal_scheme=(legal.get("schemeID") or "") if legal is not None else "",
+            vat=vat,
+            endpoint_id=endpoint_id,
+            endpoint_scheme=endpoint_scheme,
+        ),
+        endpoint=(
+            (f"{endpoint_scheme}:{endpoint_id}" if endpoint_scheme else endpoint_id)
+            if endpoint_id
+            else None
+        ),
+        street=", ".join(streets) or None,
+        city=X.text(address, "ram:CityName"),
+        postal_code=X.text(address, "ram:PostcodeCode"),
+        country=X.text(address, "ram:CountryID"),
+    )
+
+
+def _vat_line(node: etree._Element) -> VatLine:
+    taxable = X.amount(node, "ram:BasisAmount")
+    tax = X.amount(node, "ram:CalculatedAmount")
+    category = X.text(node, "ram:CategoryCode")
+    if taxable is None or tax is None or category is None:
+        raise incomplete(["ApplicableTradeTax"])
+    return VatLine(
+        category=category,
+        percent=X.percent(node, "ram:RateApplicablePercent"),
+        taxable_amount=taxable,
+        tax_amount=tax,
+    )
+
+
+def _line(node: etree._Element) -> Line:
+    quantity = X.node(node, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
+    quantity_text = (quantity.text or "").strip() if quantity is not None else ""
+    price = "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice"
+    settlement = "ram:SpecifiedLineTradeSettlement"
+    return Line(
+        id=X.text(node, "ram:AssociatedDocumentLineDocument/ram:LineID") or "",
+        description=X.text(node, "ram:SpecifiedTradeProduct/ram:Name") or "",
+        quantity=decimal(quantity_text or None, "BilledQuantity"),
+        unit_code=(quantity.get("unitCode") or None) if quantity is not None else None,
+        unit_price=X.amount(node, f"{price}/ram:ChargeAmount"),
+        base_quantity=decimal(X.text(node, f"{price}/ram:BasisQuantity"), "BasisQuantity"),
+        line_total=X.amount(
+            node,
+            f"{settlement}/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
+        ),
+        vat_category=X.text(node, f"{settlement}/ram:ApplicableTradeTax/ram:CategoryCode"),
+        vat_percent=X.percent(
+            node, f"{settlement}/ram:ApplicableTradeTax/ram:RateApplicablePercent"
+        ),
+    )
+
+
+def _attachments(root: etree._Element) -> tuple[tuple[Attachment, ...], list[Check]]:
+    attachments: list[Attachment] = []
+    checks: list[Check] = []
+    for reference in X.nodes(root, f"{AGREEMENT}/ram:AdditionalReferencedDocument"):
+        binary = X.node(reference, "ram:AttachmentBinaryObject")
+        if binary is None:
+            continue
+        attachment, found = attachment_decode(
+            encoded=binary.text or "",
+            filename=binary.get("filename") or X.text(reference, "ram:IssuerAssignedID") or "",
+            declared=binary.get("mimeCode") or "",
+            description=X.text(reference, "ram:Name") or "",
+        )
+        checks += found
+        if attachment is not None:
+            attachments.append(attachment)
+    return tuple(attachments), checks

@@ -1,0 +1,271 @@
+"""The invoice XML that a PDF carries as an embedded file: Factur-X and ZUGFeRD 2.x
+(``factur-x.xml``, ``zugferd-invoice.xml``), XRechnung in a PDF (``xrechnung.xml``), Odoo's
+UBL (``UBL-Invoice-*.xml``, ``*_ubl_bis3.xml``), read with the same rules as an uploaded XML.
+
+Only an invoice XML may ride inside a PDF. Any other embedded file (a program, another PDF, an
+Office file, an archive; also a file named ``.xml`` that is not XML) refuses the PDF with a reason
+that names it, and so does a stream that inflates past the limit (a bomb) or a DOCTYPE in the
+XML. What is only unusable (a damaged stream, an XML that is no invoice, an invoice lacking
+mandatory facts) leaves the PDF accepted and read like any other, with ``problem`` saying why.
+Only dictionaries and the embedded streams are read; page content is never decoded here.
+"""
+
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import magic
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+from connect.einvoice import cii, ubl
+from connect.einvoice.model import EInvoice
+from connect.einvoice.xml import EInvoiceError, lazy_format, parse_root
+
+#: An embedded invoice XML inflates to at most this (a UBL with its own attachments included).
+MAX_EMBEDDED_SIZE = 30 * 1024 * 1024
+MAX_EMBEDDED_FILES = 32
+MAX_TREE_DEPTH = 16
+XML_TYPES = frozenset({"text/xml", "application/xml"})
+#: The names invoice software gives the XML, tried first when a PDF carries several.
+KNOWN_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
+
+UNREADABLE = "unreadable"
+NOT_INVOICE = "not_invoice"
+INCOMPLETE = "incomplete"
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """What a PDF carries: its invoice XML, read, or why none could be used."""
+
+    name: str = ""
+    invoice: EInvoice | None = None
+    content: bytes = field(default=b"", repr=False)
+    #: "" (an invoice, or no embedded file), or UNREADABLE, NOT_INVOICE, INCOMPLETE.
+    problem: str = ""
+
+    @property
+    def source(self) -> str:
+        return f"embedded_{self.invoice.syntax}" if self.invoice else ""
+
+
+@dataclass(frozen=True)
+class _File:
+    name: str
+    stream: StreamObject | None
+
+
+def _dict(value: object) -> DictionaryObject:
+    if value is not None and hasattr(value, "get_object"):
+        value = value.get_object()
+    return value if isinstance(value, DictionaryObject) else DictionaryObject()
+
+
+def _array(value: object) -> list[object]:
+    if value is not None and hasattr(value, "get_object"):
+        value = value.get_object()
+    return list(value) if isinstance(value, ArrayObject | list) else []
+
+
+def _too_large() -> EInvoiceError:
+    return EInvoiceError(
+        lazy_format(
+            _(
+                "A file embedded in the PDF is too large or too deeply nested to be read (at "
+                "most %(limit)s). Print the invoice to a new PDF and send that one."
+            ),
+            limit=filesizeformat(MAX_EMBEDDED_SIZE),
+        ),
+        "pdf_embedded_too_large",
+    )
+
+
+class _Files:
+    """The PDF's embedded files, from its name tree and its associated files (/AF): each file
+    specification once, bounded in count and depth, loops ended."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[int, int]] = set()
+        self.found: list[_File] = []
+
+    def _first_visit(self, value: object) -> bool:
+        if isinstance(value, IndirectObject):
+            key = (value.idnum, value.generation)
+            if key in self.seen:
+                return False
+            self.seen.add(key)
+        return True
+
+    def add(self, name: object, spec_ref: object) -> None:
+        if not self._first_visit(spec_ref):
+            return
+        if len(self.found) >= MAX_EMBEDDED_FILES:
+            raise _too_large()
+        spec = _dict(spec_ref)
+        label = str(spec.get("/UF") or spec.get("/F") or name or "")
+        streams = _dict(spec.get("/EF"))
+        stream = streams.get("/UF") or streams.get("/F")
+        stream = stream.get_object() if stream is not None else None
+        self.found.append(
+            _File(name=label, stream=stream if isinstance(stream, StreamObject) else None)
+        )
+
+    def tree(self, node_ref: object, depth: int = 0) -> None:
+        if depth > MAX_TREE_DEPTH:
+            raise _too_large()
+        if not self._first_visit(node_ref):
+            return
+        node = _dict(node_ref)
+        pairs = _array(node.get("/Names"))
+        for index in range(0, len(pairs) - 1, 2):
+            self.add(pairs[index], pairs[index + 1])
+        for kid in _array(node.get("/Kids")):
+            self.tree(kid, depth + 1)
+
+
+def _files(reader: PdfReader) -> list[_File]:
+    root = reader.root_object
+    walk = _Files()
+    names = _dict(root.get("/Names"))
+    if "/EmbeddedFiles" in names:
+        walk.tree(names.raw_get("/EmbeddedFiles"))
+    for spec in _array(root.get("/AF")):
+        walk.add(None, spec)
+    return walk.found
+
+
+def _inflate(stream: StreamObject) -> bytes:
+    """The stream's bytes, inflated within MAX_EMBEDDED_SIZE; ValueError when damaged."""
+    raw = stream._data  # the encoded bytes, inflated here with a limit
+    filters = stream.get("/Filter")
+    if isinstance(filters, IndirectObject):
+        filters = filters.get_object()
+    names = [str(item) for item in filters] if isinstance(filters, list) else []
+    if filters is not None and not isinstance(filters, list):
+        names = [str(filters)]
+    if not names:
+        if len(raw) > MAX_EMBEDDED_SIZE:
+            raise _too_large()
+        return bytes(raw)
+    if names != ["/FlateDecode"] or "/DecodeParms" in stream:
+        raise ValueError("an unusual filter")
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(raw, MAX_EMBEDDED_SIZE + 1)
+    except zlib.error:
+        raise ValueError("damaged stream") from None
+    if len(data) > MAX_EMBEDDED_SIZE or inflater.unconsumed_tail:
+        raise _too_large()
+    return data
+
+
+def _kind(content_type: str) -> str | Promise:
+    if content_type in (
+        "application/x-dosexec",
+        "application/vnd.microsoft.portable-executable",
+        "application/x-executable",
+        "application/x-sharedlib",
+        "application/x-pie-executable",
+        "application/x-mach-binary",
+        "application/x-msdownload",
+        "application/x-msi",
+        "text/x-shellscript",
+    ):
+        return _("a program")
+    if content_type == "application/pdf":
+        return _("another PDF")
+    if content_type.startswith(("application/msword", "application/vnd.")):
+        return _("an Office document")
+    if content_type in (
+        "application/zip",
+        "application/x-rar",
+        "application/x-7z-compressed",
+        "application/gzip",
+        "application/x-tar",
+    ):
+        return _("an archive")
+    if content_type.startswith("image/"):
+        return _("an image")
+    return lazy_format(_("a file of type %(type)s"), type=content_type)
+
+
+def _refuse_file(name: str, content_type: str) -> EInvoiceError:
+    if name.lower().endswith(".xml"):
+        message = _(
+            "The PDF carries a file named %(name)s that is not XML but %(kind)s, which is not "
+            "accepted. Print the invoice to a new PDF and send that one."
+        )
+    else:
+        message = _(
+            "The PDF carries an embedded file, %(name)s (%(kind)s), which is not accepted: only "
+            "an invoice XML may be embedded. Print the invoice to a new PDF and send that one."
+        )
+    return EInvoiceError(
+        lazy_format(message, name=name[:100], kind=_kind(content_type)), "pdf_embedded_file"
+    )
+
+
+def _read_xml(name: str, content: bytes) -> Embedded:
+    try:
+        root = parse_root(content, max_size=MAX_EMBEDDED_SIZE)
+    except EInvoiceError as error:
+        if error.code == "xml_forbidden":
+            raise EInvoiceError(
+                _(
+                    "The e-invoice inside the PDF contains a DOCTYPE or entities, which are not "
+                    "accepted."
+                ),
+                "pdf_embedded_xml_forbidden",
+            ) from None
+        return Embedded(name=name, problem=UNREADABLE)
+    reader = ubl.read if ubl.is_ubl(root) else cii.read if cii.is_cii(root) else None
+    if reader is None:
+        return Embedded(name=name, problem=NOT_INVOICE)
+    try:
+        return Embedded(name=name, invoice=reader(root), content=content)
+    except EInvoiceError:
+        return Embedded(name=name, problem=INCOMPLETE)
+
+
+def embedded_invoice(reader: PdfReader) -> Embedded:
+    """The invoice XML the PDF carries (``Embedded()`` when it carries no file). Raises
+    ``EInvoiceError`` for what refuses the PDF."""
+    results: list[Embedded] = []
+    for found in _files(reader):
+        if found.stream is None:
+            results.append(Embedded(name=found.name, problem=UNREADABLE))
+            continue
+        try:
+            content = _inflate(found.stream)
+        except ValueError:
+            results.append(Embedded(name=found.name, problem=UNREADABLE))
+            continue
+        content_type = magic.from_buffer(content[: 64 * 1024], mime=True) if content else ""
+        looks_xml = content_type in XML_TYPES or content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+        if not looks_xml:
+            if not content:
+                results.append(Embedded(name=found.name, problem=UNREADABLE))
+                continue
+            raise _refuse_file(found.name, content_type)
+        results.append(_read_xml(found.name, content))
+    if not results:
+        return Embedded()
+    readable = [result for result in results if result.invoice is not None]
+    if readable:
+        return min(readable, key=_preference)
+    return min(results, key=_preference)
+
+
+def _preference(result: Embedded) -> int:
+    name = result.name.lower()
+    return KNOWN_NAMES.index(name) if name in KNOWN_NAMES else len(KNOWN_NAMES)
+
+
+def embedded_invoice_of(path: Path) -> Embedded:
+    """The same, for a stored PDF (its checks were passed when it was received)."""
+    with path.open("rb") as handle:
+        return embedded_invoice(PdfReader(handle, strict=False))

@@ -1,0 +1,432 @@
+"""E-invoices beyond a UBL file (issue 13, part 1): the CII reader in every Factur-X profile, the
+invoice XML a PDF carries (Factur-X, ZUGFeRD, XRechnung, Odoo's UBL), what a PDF may and may
+not embed, and the PDF that prints something else than its XML."""
+
+import io
+import zlib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
+
+from connect import einvoice
+from connect.einvoice import cii, pdf
+from connect.files import inspect, spool
+from portal.errors import ServiceError
+from tests.connect import einvoices, samples
+from tests.connect.einvoices import PROFILES, Facts
+from tests.hostile import make_corpus
+
+UBL_FACTS = ("supplier_name", "invoice_number", "issue_date", "total_incl_vat", "currency")
+
+
+def inspected(data: bytes, name: str = "facture.pdf"):
+    spooled = spool([data], max_size=50 * 1024 * 1024)
+    try:
+        return inspect(spooled, name)
+    finally:
+        spooled.remove()
+
+
+def refused(data: bytes, name: str = "facture.pdf") -> ServiceError:
+    with pytest.raises(ServiceError) as excinfo:
+        inspected(data, name)
+    assert str(excinfo.value.message)
+    return excinfo.value
+
+
+def subset(facts: dict[str, object], expected: dict[str, object]) -> dict[str, object]:
+    return {key: facts.get(key) for key in expected}
+
+
+# --- The CII reader ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", [*PROFILES, "xrechnung"])
+def test_each_profile_is_schema_valid_and_read_value_by_value(profile: str) -> None:
+    xml = einvoices.cii_xml(profile)
+    assert einvoices.xsd_valid(xml, profile)
+    invoice = einvoice.parse(xml)
+    assert invoice.syntax == "cii"
+    expected = Facts().expected("cii")
+    assert subset(invoice.facts(), expected) == expected
+    assert invoice.failed_checks == ()
+
+
+def test_the_en16931_profile_gives_every_fact_the_ubl_reader_gives() -> None:
+    invoice = einvoice.parse(einvoices.cii_xml("en16931"))
+    facts = invoice.facts()
+    assert facts["due_date"] == "2026-02-14"
+    assert facts["iban"] == "BE71096123456769"
+    assert facts["structured_reference"] == "+++010/8068/17183+++"
+    assert facts["payment_reference"] is None
+    assert facts["supplier_enterprise_number"] == "0417497106"
+    assert facts["supplier_endpoint"] == "0208:0417497106"
+    assert facts["vat_breakdown"] == [
+        {"category": "S", "percent": "21", "taxable_amount": "317.00", "tax_amount": "66.57"}
+    ]
+    assert invoice.supplier.street == "Rue Anna Boch 19"
+    assert (invoice.supplier.city, invoice.supplier.postal_code) == ("Bruxelles", "1000")
+    assert invoice.supplier.country == "BE"
+    assert (invoice.buyer_reference, invoice.order_reference) == ("REF-CAFE", "PO-778")
+    assert invoice.notes == ("Merci pour votre commande.",)
+    assert invoice.line_extension_amount == Decimal("317.00")
+    assert [
+        (line.id, line.description, line.quantity, line.line_total) for line in invoice.lines
+    ] == [
+        ("1", "Bière Zinnebir 24 x 33 cl", Decimal(10), Decimal("285.00")),
+        ("2", "Consigne casiers", Decimal(10), Decimal("32.00")),
+    ]
+    assert {line.unit_code for line in invoice.lines} == {"C62"}
+    assert {line.vat_percent for line in invoice.lines} == {Decimal(21)}
+    assert {check.code for check in invoice.checks} >= {
+        "lines_total",
+        "tax_exclusive_total",
+        "tax_inclusive_total",
+        "payable_amount",
+        "vat_breakdown_total",
+        "supplier_vat",
+        "iban",
+    }
+
+
+def test_the_minimum_profile_has_no_lines_and_skips_their_checks() -> None:
+    invoice = einvoice.parse(einvoices.cii_xml("minimum"))
+    assert (invoice.lines, invoice.vat_breakdown, invoice.line_extension_amount) == ((), (), None)
+    assert invoice.due_date is None and invoice.iban is None
+    assert {c.code for c in invoice.checks} == {
+        "tax_inclusive_total",
+        "payable_amount",
+        "supplier_vat",
+    }
+
+
+def test_a_minimum_invoice_without_vat_total_takes_gross_less_net() -> None:
+    xml = einvoices.cii_xml("minimum").replace(
+        b'<ram:TaxTotalAmount currencyID="EUR">66.57</ram:TaxTotalAmount>', b""
+    )
+    assert einvoice.parse(xml).total_vat == Decimal("66.57")
+
+
+def test_a_cii_credit_note_is_told_by_its_type_code() -> None:
+    invoice = einvoice.parse(einvoices.cii_xml("en16931", einvoices.credit_note()))
+    assert invoice.document_type == "credit_note"
+
+
+def test_the_vat_total_in_the_invoice_currency_is_taken_beside_one_in_the_tax_currency() -> None:
+    xml = einvoices.cii_xml("en16931").replace(
+        b'<ram:TaxTotalAmount currencyID="EUR">66.57</ram:TaxTotalAmount>',
+        b'<ram:TaxTotalAmount currencyID="USD">77.01</ram:TaxTotalAmount>'
+        b'<ram:TaxTotalAmount currencyID="EUR">66.57</ram:TaxTotalAmount>',
+    )
+    assert einvoice.parse(xml).total_vat == Decimal("66.57")
+
+
+def test_inconsistent_cii_totals_fail_their_check_only() -> None:
+    xml = einvoices.cii_xml("en16931").replace(
+        b"<ram:DuePayableAmount>383.57</ram:DuePayableAmount>",
+        b"<ram:DuePayableAmount>383.00</ram:DuePayableAmount>",
+    )
+    invoice = einvoice.parse(xml)
+    assert {c.code for c in invoice.failed_checks} == {"payable_amount"}
+
+
+@pytest.mark.parametrize(
+    ("old", "missing"),
+    [
+        (b"<ram:ID>FX-2026-0042</ram:ID>", "ExchangedDocument/ID"),
+        (b"<ram:GrandTotalAmount>383.57</ram:GrandTotalAmount>", "GrandTotalAmount"),
+        (b"<ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>", "InvoiceCurrencyCode"),
+    ],
+)
+def test_a_cii_invoice_without_a_mandatory_fact_is_refused_by_name(
+    old: bytes, missing: str
+) -> None:
+    with pytest.raises(einvoice.EInvoiceError) as excinfo:
+        einvoice.parse(einvoices.cii_xml("en16931").replace(old, b""))
+    assert excinfo.value.code == "ubl_incomplete"
+    assert missing in str(excinfo.value.message)
+
+
+def test_an_invalid_cii_date_is_named() -> None:
+    xml = einvoices.cii_xml("en16931").replace(b">20260115<", b">2026-01-15<")
+    with pytest.raises(einvoice.EInvoiceError) as excinfo:
+        einvoice.parse(xml)
+    assert excinfo.value.code == "ubl_invalid"
+
+
+def test_an_xml_neither_ubl_nor_cii_is_refused() -> None:
+    with pytest.raises(einvoice.EInvoiceError) as excinfo:
+        einvoice.parse(samples.NOT_UBL)
+    assert excinfo.value.code == "xml_not_einvoice"
+
+
+def test_a_cii_file_uploaded_on_its_own_is_an_e_invoice() -> None:
+    info = inspected(einvoices.cii_xml("xrechnung"), "xrechnung.xml")
+    assert info.is_ubl and info.content_type == "application/xml"
+    assert cii.is_cii(einvoice.xml.parse_root(einvoices.cii_xml("basic")))
+
+
+# --- Hybrid PDFs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_factur_x_pdf_of_each_profile_is_accepted_with_its_facts(profile: str) -> None:
+    info = inspected(einvoices.factur_x(profile))
+    assert not info.is_ubl and info.content_type == "application/pdf" and info.page_count == 1
+    assert (info.hybrid.name, info.hybrid.problem, info.hybrid.source) == (
+        "factur-x.xml",
+        "",
+        "embedded_cii",
+    )
+    expected = Facts().expected("embedded_cii")
+    assert info.hybrid.invoice is not None
+    assert subset(info.hybrid.invoice.facts(embedded=True), expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "xml", "source"),
+    [
+        ("zugferd-invoice.xml", einvoices.cii_xml("en16931"), "embedded_cii"),
+        ("xrechnung.xml", einvoices.cii_xml("xrechnung"), "embedded_cii"),
+        ("UBL-Invoice-FX-2026-0042.xml", einvoices.ubl_invoice(), "embedded_ubl"),
+        ("INV_2026_00042_ubl_bis3.xml", einvoices.ubl_invoice(), "embedded_ubl"),
+    ],
+)
+def test_zugferd_xrechnung_and_odoo_pdfs_are_read_from_their_xml(
+    name: str, xml: bytes, source: str
+) -> None:
+    info = inspected(einvoices.with_embedded(einvoices.printed(), {name: xml}))
+    assert (info.hybrid.name, info.hybrid.source, info.hybrid.problem) == (name, source, "")
+    assert info.hybrid.invoice == einvoice.parse(xml)
+
+
+def test_the_factur_x_xml_is_preferred_when_a_pdf_carries_several() -> None:
+    data = einvoices.with_embedded(
+        einvoices.printed(),
+        {"other.xml": samples.NOT_UBL, "factur-x.xml": einvoices.cii_xml("basic")},
+    )
+    assert inspected(data).hybrid.name == "factur-x.xml"
+
+
+def _pdf_with(**catalog: object) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    for key, value in catalog.items():
+        writer._root_object[NameObject(f"/{key}")] = value
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_harmless_open_action_and_the_attachments_pane_are_not_active_content() -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(einvoices.factur_x("basic"))))
+    writer.add_blank_page(width=595, height=842)
+    page = writer.pages[0].indirect_reference
+    writer._root_object[NameObject("/OpenAction")] = ArrayObject([page, NameObject("/Fit")])
+    writer._root_object[NameObject("/PageMode")] = NameObject("/UseAttachments")
+    out = io.BytesIO()
+    writer.write(out)
+    assert inspected(out.getvalue()).hybrid.source == "embedded_cii"
+    go_to = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/GoTo"),
+            NameObject("/D"): ArrayObject([NumberObject(0), NameObject("/Fit")]),
+        }
+    )
+    assert inspected(_pdf_with(OpenAction=go_to)).page_count == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "named"),
+    [
+        ({"/S": "/JavaScript", "/JS": "app.alert(1)"}, "JavaScript"),
+        ({"/S": "/Launch", "/F": "calc.exe"}, "starts a program"),
+        ({"/S": "/SubmitForm", "/F": "http://127.0.0.1/"}, "sends data"),
+        ({"/S": "/ImportData", "/F": "data.fdf"}, "imports data"),
+    ],
+)
+def test_active_content_is_still_refused_and_the_reason_names_it(
+    action: dict[str, str], named: str
+) -> None:
+    value = DictionaryObject(
+        {
+            NameObject(key): NameObject(text) if text.startswith("/") else TextStringObject(text)
+            for key, text in action.items()
+        }
+    )
+    error = refused(_pdf_with(OpenAction=value))
+    assert error.code == "pdf_active_content"
+    assert named in str(error.message)
+
+
+def _docx() -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+PE = make_corpus.pe()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "named"),
+    [
+        ("setup.exe", PE, "a program"),
+        ("annexe.pdf", samples.pdf(), "another PDF"),
+        ("contrat.docx", _docx(), "setup"),
+        ("factur-x.xml", PE, "not XML but a program"),
+    ],
+)
+def test_a_pdf_carrying_anything_but_invoice_xml_is_refused_by_name(
+    name: str, content: bytes, named: str
+) -> None:
+    error = refused(einvoices.with_embedded(einvoices.printed(), {name: content}))
+    assert error.code == "pdf_embedded_file"
+    assert name in str(error.message)
+    if named != "setup":
+        assert named in str(error.message)
+
+
+def test_an_embedded_xml_with_a_doctype_refuses_the_pdf() -> None:
+    xml = einvoices.cii_xml("basic").replace(
+        b"<rsm:CrossIndustryInvoice",
+        b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<rsm:CrossIndustryInvoice',
+        1,
+    )
+    error = refused(einvoices.with_embedded(einvoices.printed(), {"factur-x.xml": xml}))
+    assert error.code == "pdf_embedded_xml_forbidden"
+
+
+def _with_raw_stream(data: bytes, *, flate: bool) -> bytes:
+    """A PDF carrying factur-x.xml as a stream of these raw bytes (no check of the content)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(einvoices.printed())))
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    if flate:
+        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    ref = writer._add_object(stream)
+    spec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject("factur-x.xml"),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): ref}),
+        }
+    )
+    tree = DictionaryObject(
+        {
+            NameObject("/Names"): ArrayObject(
+                [TextStringObject("factur-x.xml"), writer._add_object(spec)]
+            )
+        }
+    )
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/EmbeddedFiles"): tree}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_decompression_bomb_hidden_as_the_xml_refuses_the_pdf() -> None:
+    bomb = zlib.compress(b"<" + b" " * (pdf.MAX_EMBEDDED_SIZE + 1024 * 1024), 9)
+    assert len(bomb) < 200_000
+    error = refused(_with_raw_stream(bomb, flate=True))
+    assert error.code == "pdf_embedded_too_large"
+
+
+def test_a_deeply_nested_name_tree_refuses_the_pdf() -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(einvoices.printed())))
+    node = DictionaryObject({NameObject("/Names"): ArrayObject()})
+    for _ in range(pdf.MAX_TREE_DEPTH + 5):
+        node = DictionaryObject({NameObject("/Kids"): ArrayObject([writer._add_object(node)])})
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/EmbeddedFiles"): node}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    assert refused(out.getvalue()).code == "pdf_embedded_too_large"
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (_with_raw_stream(b"x\x9c\x01\x02garbage-not-zlib", flate=True), pdf.UNREADABLE),
+        (_with_raw_stream(b"<rsm:CrossIndustryInvoice", flate=False), pdf.UNREADABLE),
+        (
+            einvoices.with_embedded(einvoices.printed(), {"factur-x.xml": samples.NOT_UBL}),
+            pdf.NOT_INVOICE,
+        ),
+        (
+            einvoices.with_embedded(
+                einvoices.printed(),
+                {
+                    "factur-x.xml": einvoices.cii_xml("basic").replace(
+                        b"<ram:ID>FX-2026-0042</ram:ID>", b""
+                    )
+                },
+            ),
+            pdf.INCOMPLETE,
+        ),
+    ],
+    ids=["corrupt-stream", "broken-xml", "not-an-invoice", "incomplete"],
+)
+def test_an_unusable_embedded_xml_is_flagged_and_the_pdf_accepted(
+    data: bytes, problem: str
+) -> None:
+    info = inspected(data)
+    assert (info.hybrid.problem, info.hybrid.invoice, info.hybrid.name) == (
+        problem,
+        None,
+        "factur-x.xml",
+    )
+
+
+def test_a_plain_pdf_carries_nothing() -> None:
+    info = inspected(einvoices.printed())
+    assert (info.hybrid.name, info.hybrid.invoice, info.hybrid.problem) == ("", None, "")
+
+
+def test_the_embedded_invoice_of_a_stored_file(tmp_path: Path) -> None:
+    path = tmp_path / "f.pdf"
+    path.write_bytes(einvoices.factur_x("en16931"))
+    assert pdf.embedded_invoice_of(path).source == "embedded_cii"
+    assert isinstance(PdfReader(path).trailer["/Root"]["/Names"], DictionaryObject)
+    assert not isinstance(PdfReader(path).trailer["/Root"], StreamObject)
+
+
+# --- The page against the XML --------------------------------------------------------------
+
+
+def test_the_page_disagrees_only_when_it_prints_another_sure_value() -> None:
+    from connect.einvoice.compare import disagreements
+
+    facts = Facts().expected("embedded_cii")
+    text = "Total TVAC 1.383,57 EUR  TVA BE 0417.497.106  Facture FX-2026-0042"
+    read = {"total_incl_vat": ("1383.57", 0.95), "supplier_vat": ("BE0417497106", 0.95)}
+    assert disagreements(facts, text, read) == [
+        {"fact": "total_incl_vat", "xml": "383.57", "pdf": "1383.57"}
+    ]
+    # Printed otherwise (a thousands separator): no disagreement.
+    assert disagreements(facts, "Total 383,57", {"total_incl_vat": ("383.00", 0.95)}) == []
+    # Not printed, but the reader is unsure: no disagreement.
+    assert disagreements(facts, "Total 999,00", {"total_incl_vat": ("999.00", 0.5)}) == []
