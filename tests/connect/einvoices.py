@@ -254,9 +254,23 @@ def with_embedded(pdf: bytes, files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+#: What ``ubl_invoice()`` says, to print it.
+UBL_FACTS = Facts(
+    number="Snippet1",
+    issued=date(2017, 11, 13),
+    due=date(2017, 12, 1),
+    seller="SupplierOfficialName Ltd",
+    buyer="Buyer Official Name",
+    iban="BE71096123456769",
+    reference="Snippet1",
+    lines=(("Goods and services", Decimal(1), Decimal("1325.00")),),
+    rate=Decimal(25),
+)
+
+
 def odoo_ubl_pdf() -> bytes:
     """An Odoo-style invoice: the printed PDF with its Peppol BIS 3 UBL embedded."""
-    return with_embedded(printed(), {"UBL-Invoice-FX-2026-0042.xml": ubl_invoice()})
+    return with_embedded(printed(UBL_FACTS), {"UBL-Invoice-Snippet1.xml": ubl_invoice()})
 
 
 def ubl_invoice() -> bytes:

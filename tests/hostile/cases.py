@@ -31,12 +31,28 @@ PDF_ENCRYPTED = ("pdf_encrypted", "protected by a password", "protégé par un m
 PDF_INCOMPLETE = ("pdf_broken", "The PDF is incomplete or damaged", "incomplet ou endommagé")
 PDF_DAMAGED = ("pdf_broken", "The PDF is damaged and cannot be opened", "PDF est endommagé")
 PDF_ACTIVE = ("pdf_active_content", "scripts or automatic actions", "actions automatiques")
+PDF_EMBEDDED = ("pdf_embedded_file", "only an invoice XML may be embedded", "seul le XML d'une")
+PDF_EMBEDDED_FAKE_XML = (
+    "pdf_embedded_file",
+    "is not XML but a program",
+    "pas du XML mais un programme",
+)
+PDF_EMBEDDED_DOCTYPE = (
+    "pdf_embedded_xml_forbidden",
+    "The e-invoice inside the PDF contains a DOCTYPE",
+    "comporte un DOCTYPE",
+)
+PDF_EMBEDDED_LARGE = ("pdf_embedded_too_large", "too large or too deeply nested", "trop imbriqué")
 IMAGE_PIXELS = ("image_too_large", "The image has too many pixels", "trop de pixels")
 IMAGE_BROKEN = ("image_broken", "The image is damaged", "image est endommagée")
 EMPTY = ("empty", "The file is empty.", "Le fichier est vide.")
 TOO_LARGE = ("too_large", "The file is larger than", "Le fichier dépasse")
 XML_FORBIDDEN = ("xml_forbidden", "contains a DOCTYPE or entities", "contient un DOCTYPE")
-XML_NOT_UBL = ("xml_not_ubl", "not a Peppol UBL invoice or credit note", "Peppol UBL")
+XML_NOT_UBL = (
+    "xml_not_einvoice",
+    "The XML file is not an e-invoice",
+    "pas une facture électronique",
+)
 UBL_INCOMPLETE = ("ubl_incomplete", "lacks mandatory facts", "obligatoires")
 VIRUS_FOUND = ("virus_found", "A virus was found", "Un virus a été trouvé")
 SCAN_UNAVAILABLE = (
@@ -107,6 +123,37 @@ CASES: tuple[Case, ...] = (
         PDF_ACTIVE,
         Q_PDF,
         "a form field's calculation script, on a parent field no page lists",
+    ),
+    Case("pdf-embedded-exe", "facture.pdf", PDF_EMBEDDED, Q_PDF, "a PDF carrying setup.exe"),
+    Case("pdf-embedded-pdf", "facture.pdf", PDF_EMBEDDED, Q_PDF, "a PDF carrying another PDF"),
+    Case("pdf-embedded-docx", "facture.pdf", PDF_EMBEDDED, Q_PDF, "a PDF carrying a Word file"),
+    Case(
+        "pdf-embedded-exe-as-xml",
+        "facture.pdf",
+        PDF_EMBEDDED_FAKE_XML,
+        Q_PDF,
+        "a PDF carrying a program named factur-x.xml",
+    ),
+    Case(
+        "pdf-embedded-doctype",
+        "facture.pdf",
+        PDF_EMBEDDED_DOCTYPE,
+        Q_PDF,
+        "a Factur-X PDF whose XML declares an external entity",
+    ),
+    Case(
+        "pdf-embedded-bomb",
+        "facture.pdf",
+        PDF_EMBEDDED_LARGE,
+        Q_PDF,
+        "a 64 KB stream named factur-x.xml that inflates to 64 MB",
+    ),
+    Case(
+        "pdf-embedded-deep",
+        "facture.pdf",
+        PDF_EMBEDDED_LARGE,
+        Q_PDF,
+        "an embedded-files name tree nested 40 levels deep",
     ),
     Case("bomb-64mpx", "scan.png", IMAGE_PIXELS, Q_SIZE, "an 8 KB PNG of 8000 x 8000 pixels"),
     Case(

@@ -173,6 +173,55 @@ def pdf_loops() -> bytes:
     return _pdf(writer)
 
 
+def pdf_embedding(name: str, content: bytes) -> bytes:
+    writer = _page_pdf()[0]
+    writer.add_attachment(name, content)
+    return _pdf(writer)
+
+
+def docx() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+CII_DOCTYPE = b"""<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100">
+&xxe;</rsm:CrossIndustryInvoice>"""
+
+
+def pdf_embedded_bomb() -> bytes:
+    """factur-x.xml as a Flate stream of 64 KB that inflates to 64 MB."""
+    writer = _page_pdf()[0]
+    writer.add_attachment("factur-x.xml", b"placeholder")
+    data = zlib.compress(b"<" + b" " * (64 * 1024 * 1024), 9)
+    for spec in writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"][1::2]:
+        stream = spec.get_object()["/EF"]["/F"].get_object()
+        stream.set_data(b"")
+        stream._data = data
+        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    return _pdf(writer)
+
+
+def pdf_embedded_deep() -> bytes:
+    writer = _page_pdf()[0]
+    node = DictionaryObject({NameObject("/Names"): ArrayObject()})
+    for _ in range(40):
+        node = DictionaryObject({NameObject("/Kids"): ArrayObject([writer._add_object(node)])})
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/EmbeddedFiles"): node}
+    )
+    return _pdf(writer)
+
+
 def elf() -> bytes:
     """The smallest x86-64 Linux program: exit(0)."""
     code = b"\xb8\x3c\x00\x00\x00\x31\xff\x0f\x05"  # mov eax, 60; xor edi, edi; syscall
@@ -338,6 +387,13 @@ CONTENT = {
     "pdf-link-javascript": pdf_link_javascript,
     "pdf-outline-javascript": pdf_outline_javascript,
     "pdf-field-actions": pdf_field_actions,
+    "pdf-embedded-exe": lambda: pdf_embedding("setup.exe", pe()),
+    "pdf-embedded-pdf": lambda: pdf_embedding("annexe.pdf", valid_pdf()),
+    "pdf-embedded-docx": lambda: pdf_embedding("contrat.docx", docx()),
+    "pdf-embedded-exe-as-xml": lambda: pdf_embedding("factur-x.xml", pe()),
+    "pdf-embedded-doctype": lambda: pdf_embedding("factur-x.xml", CII_DOCTYPE),
+    "pdf-embedded-bomb": pdf_embedded_bomb,
+    "pdf-embedded-deep": pdf_embedded_deep,
     "bomb-64mpx": lambda: png_bomb(8000),
     "bomb-256mpx": lambda: png_bomb(16000),
     "jpeg-truncated": lambda: jpeg()[:300],
