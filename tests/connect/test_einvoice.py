@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -39,9 +40,12 @@ def inspected(data: bytes, name: str = "facture.pdf"):
 
 
 def refused(data: bytes, name: str = "facture.pdf") -> ServiceError:
+    """The refusal, its message shown in English."""
     with pytest.raises(ServiceError) as excinfo:
         inspected(data, name)
-    assert str(excinfo.value.message)
+    with translation.override("en"):
+        excinfo.value.message = str(excinfo.value.message)
+    assert excinfo.value.message
     return excinfo.value
 
 
