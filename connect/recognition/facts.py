@@ -10,7 +10,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -35,6 +35,7 @@ from .parse import (
     invoice_numbers,
     structured_references,
 )
+from .words import Word
 
 T = TypeVar("T")
 
@@ -77,6 +78,11 @@ class Recognition:
     text: str
     method: str  # "text" (the PDF's own text), "ocr" or "none"
     language: str | None
+    # The words the facts were read from (`words.Word`, with their places on the page), for a
+    # caller that needs to find where a value stood; not part of `as_json()`.
+    words: tuple[Word, ...] = field(default=(), repr=False, compare=False)
+    # What the reader noticed about the document as a whole ("blank", "upside_down", ...).
+    notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The `recognized` object of the API (DESIGN.md §4)."""
