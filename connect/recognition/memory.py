@@ -12,19 +12,19 @@ VAT number...). What cannot be read is left out, never guessed. Each fact carrie
 placement's ``confidence``, which the caller computes from how often the placement held
 (``connect/services/memory.py``).
 
-Words come from ``words.words_of`` (coordinates 0..1 of the page, ``line`` numbering the
-lines of a page); any object with those attributes does.
+Words come from ``words.words_of``: coordinates are shares (0..1) of the page, ``line``
+numbers the visual lines of a page.
 """
 
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
 
 from .facts import Fact
 from .layout import fold
 from .parse import amounts, be_vats, dates, eu_vats, ibans, invoice_numbers, structured_references
+from .words import Word
 
 RIGHT, BELOW, PAGE = "right", "below", "page"
 
@@ -49,16 +49,6 @@ MAX_LABEL = 4  # words of a label
 #: another length move a right-aligned column's left edge.
 X_SLACK = 0.06
 CURRENCY_SIGNS = {"€": "EUR", "$": "USD", "£": "GBP", "₹": "INR"}
-
-
-class WordLike(Protocol):
-    text: str
-    page: int
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-    line: int
 
 
 @dataclass(frozen=True)
@@ -93,8 +83,8 @@ class Placement:
 # --- words and lines -------------------------------------------------------------------------
 
 
-def _lines(words: Iterable[WordLike]) -> list[list[WordLike]]:
-    by_line: dict[tuple[int, int], list[WordLike]] = {}
+def _lines(words: Iterable[Word]) -> list[list[Word]]:
+    by_line: dict[tuple[int, int], list[Word]] = {}
     for word in words:
         if word.text.strip():
             by_line.setdefault((word.page, word.line), []).append(word)
@@ -104,11 +94,11 @@ def _lines(words: Iterable[WordLike]) -> list[list[WordLike]]:
     ]
 
 
-def _height(words: Sequence[WordLike]) -> float:
+def _height(words: Sequence[Word]) -> float:
     return max(sum(w.bottom - w.top for w in words) / max(len(words), 1), 0.004)
 
 
-def _phrase_gap(a: WordLike, b: WordLike) -> bool:
+def _phrase_gap(a: Word, b: Word) -> bool:
     """A gap wider than a few spaces between two words of a line: another cell."""
     return b.x0 - a.x1 > max(1.2 * _height([a, b]), 0.012)
 
@@ -122,7 +112,7 @@ def label_tokens(label: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(fold(label)))
 
 
-def _is_label_word(word: WordLike) -> bool:
+def _is_label_word(word: Word) -> bool:
     return not any(char.isdigit() for char in word.text) and not _PUNCT_ONLY.match(word.text)
 
 
@@ -161,8 +151,8 @@ def read(kind: str, text: str) -> str | None:
         for sign, code in CURRENCY_SIGNS.items():
             if sign in text:
                 return code
-        code = re.search(r"\b[A-Z]{3}\b", text)
-        return code.group() if code else None
+        found_code = re.search(r"\b[A-Z]{3}\b", text)
+        return found_code.group() if found_code else None
     if kind == "number":
         numbers = invoice_numbers(text)
         return numbers[0] if numbers else None
@@ -197,16 +187,16 @@ def _matches(kind: str, text: str, value: str) -> bool:
 
 @dataclass(frozen=True)
 class _Occurrence:
-    line: list[WordLike]
+    line: list[Word]
     start: int
     end: int  # exclusive
 
     @property
-    def words(self) -> list[WordLike]:
+    def words(self) -> list[Word]:
         return self.line[self.start : self.end]
 
 
-def _occurrences(lines: list[list[WordLike]], kind: str, value: str) -> list[_Occurrence]:
+def _occurrences(lines: list[list[Word]], kind: str, value: str) -> list[_Occurrence]:
     """The shortest runs of words of a line that print ``value``."""
     found: list[_Occurrence] = []
     for line in lines:
@@ -222,11 +212,11 @@ def _occurrences(lines: list[list[WordLike]], kind: str, value: str) -> list[_Oc
     return found
 
 
-def _label_left(occurrence: _Occurrence) -> tuple[list[WordLike], bool] | None:
+def _label_left(occurrence: _Occurrence) -> tuple[list[Word], bool] | None:
     """The words of the label just before the value on its line (one phrase, no digits), and
     whether that label starts its phrase (a "Label: value" cell, not the end of a sentence)."""
     line, index = occurrence.line, occurrence.start - 1
-    label: list[WordLike] = []
+    label: list[Word] = []
     while index >= 0 and len(label) < MAX_LABEL:
         word = line[index]
         if label and _phrase_gap(word, label[0]):
@@ -244,16 +234,14 @@ def _label_left(occurrence: _Occurrence) -> tuple[list[WordLike], bool] | None:
     return label, starts
 
 
-def _label_above(lines: list[list[WordLike]], occurrence: _Occurrence) -> list[WordLike] | None:
+def _label_above(lines: list[list[Word]], occurrence: _Occurrence) -> list[Word] | None:
     """The phrase just above the value, over its column (a header row)."""
     value = occurrence.words
     x0, x1 = min(w.x0 for w in value), max(w.x1 for w in value)
     top, height = min(w.top for w in value), _height(value)
     page = value[0].page
     above = [
-        line
-        for line in lines
-        if line[0].page == page and 0 < top - line[0].top <= 3.5 * height
+        line for line in lines if line[0].page == page and 0 < top - line[0].top <= 3.5 * height
     ]
     for line in sorted(above, key=lambda line: -line[0].top):
         over = [w for w in line if w.x0 <= x1 + 0.01 and x0 <= w.x1 + 0.01]
@@ -268,7 +256,7 @@ def _label_above(lines: list[list[WordLike]], occurrence: _Occurrence) -> list[W
     return None
 
 
-def _phrase_around(line: list[WordLike], index: int) -> list[WordLike]:
+def _phrase_around(line: list[Word], index: int) -> list[Word]:
     start = index
     while start > 0 and not _phrase_gap(line[start - 1], line[start]):
         start -= 1
@@ -279,7 +267,7 @@ def _phrase_around(line: list[WordLike], index: int) -> list[WordLike]:
 
 
 def _placement(
-    fact: str, occurrence: _Occurrence, label: list[WordLike] | None, relation: str, last: int
+    fact: str, occurrence: _Occurrence, label: list[Word] | None, relation: str, last: int
 ) -> Placement:
     value = occurrence.words
     x0, x1, top = min(w.x0 for w in value), max(w.x1 for w in value), min(w.top for w in value)
@@ -301,7 +289,7 @@ def _placement(
     )
 
 
-def learn(words: Sequence[WordLike], fact_key: str, value: str) -> Placement | None:
+def learn(words: Sequence[Word], fact_key: str, value: str) -> Placement | None:
     """Where ``value`` (the corrected ``fact_key``) stands in ``words``, with its label; None
     when the value is not printed on the page (as the accountant typed it)."""
     kind = KINDS.get(fact_key)
@@ -332,7 +320,7 @@ def learn(words: Sequence[WordLike], fact_key: str, value: str) -> Placement | N
 # --- applying ----------------------------------------------------------------------------------
 
 
-def _label_hits(lines: list[list[WordLike]], tokens: tuple[str, ...]) -> list[list[WordLike]]:
+def _label_hits(lines: list[list[Word]], tokens: tuple[str, ...]) -> list[list[Word]]:
     """Runs of words of a line whose tokens are the label's."""
     hits = []
     for line in lines:
@@ -345,19 +333,19 @@ def _label_hits(lines: list[list[WordLike]], tokens: tuple[str, ...]) -> list[li
 
 
 def _value_words(
-    lines: list[list[WordLike]],
+    lines: list[list[Word]],
     placement: Placement,
     *,
     page: int,
     x: float,
     top: float,
     after: float,
-    exclude: list[WordLike],
-) -> list[WordLike]:
+    exclude: list[Word],
+) -> list[Word]:
     """The words of the line nearest to where the value stood, inside its horizontal range."""
     lo, hi = x + placement.dx0 - X_SLACK, x + placement.dx1 + X_SLACK
     expected_top = top + placement.dy
-    best: list[WordLike] = []
+    best: list[Word] = []
     best_distance = 1.0
     for line in lines:
         if line[0].page != page:
@@ -375,7 +363,7 @@ def _value_words(
     return best
 
 
-def _read_words(kind: str, words: list[WordLike], span: int) -> str | None:
+def _read_words(kind: str, words: list[Word], span: int) -> str | None:
     if kind == "name":
         return read(kind, " ".join(w.text for w in words[:span]))
     if kind == "number":
@@ -388,7 +376,7 @@ def _read_words(kind: str, words: list[WordLike], span: int) -> str | None:
     return None
 
 
-def apply(words: Sequence[WordLike], placements: Iterable[Placement]) -> dict[str, Fact]:
+def apply(words: Sequence[Word], placements: Iterable[Placement]) -> dict[str, Fact]:
     """The facts read where the placements say, each with its placement's confidence."""
     if not words:
         return {}
@@ -402,9 +390,7 @@ def apply(words: Sequence[WordLike], placements: Iterable[Placement]) -> dict[st
         page = last if placement.page == -1 else min(placement.page, last)
         value: str | None = None
         if placement.relation == PAGE:
-            found = _value_words(
-                lines, placement, page=page, x=0.0, top=0.0, after=0.0, exclude=[]
-            )
+            found = _value_words(lines, placement, page=page, x=0.0, top=0.0, after=0.0, exclude=[])
             value = _read_words(kind, found, placement.span) if found else None
         else:
             hits = [

@@ -1,23 +1,10 @@
 """The supplier memory's pure part: learning where a corrected fact stood on an invoice and
 reading it there on the next invoice of the same supplier (connect/recognition/memory.py)."""
 
-from dataclasses import dataclass
-
 import pytest
 
 from connect.recognition.memory import BELOW, PAGE, RIGHT, Placement, apply, learn
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    page: int
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-    line: int
-
+from connect.recognition.words import Word
 
 CHAR = 0.009  # the width of a character, as a fraction of the page
 HEIGHT = 0.012
