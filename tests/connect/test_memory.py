@@ -316,3 +316,35 @@ def test_the_page_costs_the_same_queries_for_2_and_200_suppliers(
     assert page.content.decode().count('class="panel memory"') == 50
     next_page = client.get("/connect/suppliers/" + page.context["next_url"])
     assert "Supplier 050" in next_page.content.decode()
+
+
+def test_row_level_security_shows_a_memory_to_its_firm_only(
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+    licence_admin: User,
+    other_staff: User,
+    other_dossier: Dossier,
+) -> None:
+    """The second wall, with the application's filters out of the way: PostgreSQL shows the
+    rows to the firm's staff, to its dossiers' accountants and to a task on one of its
+    dossiers; not to a client of the firm nor to another firm."""
+    from portal import db_scope
+
+    memory = remember(dossier, "Drukkerij Peeters BV", "BE0403170701")
+    # An accountant who is no staff of the firm: seen through the role.
+    outsider = UserFactory()
+    MembershipFactory(firm=dossier.firm, user=outsider, level=FirmLevel.USER)
+    grant(outsider, dossier, "connect.accountant")
+    for scope, seen in (
+        (db_scope.for_user(accountant), True),
+        (db_scope.for_user(licence_admin), True),
+        (db_scope.for_user(outsider), True),
+        (db_scope.for_dossiers(dossier.pk), True),
+        (db_scope.for_user(client_user), False),
+        (db_scope.for_user(other_staff), False),
+        (db_scope.for_dossiers(other_dossier.pk), False),
+    ):
+        with db_scope.scoped(scope):
+            assert SupplierMemory.objects.filter(pk=memory.pk).exists() is seen, scope
+            assert RememberedFact.objects.filter(memory_id=memory.pk).exists() is seen, scope
