@@ -7,12 +7,14 @@ that sets every "Performance" line against its target (pass or MISS).
 - peak memory growth while receiving a 50 MB PDF (measured in a child process);
 - a streamed zip of 1,000 documents and a single 50 MB download against `cat`;
 - from upload to "ready for retrieval" (Transport) with a warm worker (`bench/ready.py`);
-- the View dashboards and the recognition bench (reported, no bar in QUALITY.md).
+- the View dashboards, the recognition bench and the supplier memory's gain on a supplier's
+  second invoice (`bench/memory.py`; reported, no bar in QUALITY.md).
 
 ``BENCH_QUICK=1`` runs smaller sizes (20,000 inbox documents: page 400 instead of 2,000; a zip
-of 200 files; 30 invoices for recognition). ``BENCH_STRICT=1`` exits non-zero on a MISS. The
-bench acts as the application role (row-level security on) and its worker consumes a private
-redis-server (``TEST_REDIS_URL`` to use another). See docs/load.md.
+of 200 files; 30 invoices for recognition, 12 pairs for the supplier memory).
+``BENCH_STRICT=1`` exits non-zero on a MISS. The bench acts as the application role (row-level
+security on) and its worker consumes a private redis-server (``TEST_REDIS_URL`` to use
+another). See docs/load.md.
 """
 
 import os
@@ -573,6 +575,11 @@ def bench() -> None:
         from bench import recognition
 
         recognition.main()
+        if QUICK:
+            os.environ.setdefault("BENCH_MEMORY_PAIRS", "12")
+        from bench import memory as supplier_memory
+
+        supplier_memory.main()
     rows = summary(pages, counts, memory, downloads, latency)
     print_summary(rows)
     if os.environ.get("BENCH_STRICT") == "1" and any(row[3] == "MISS" for row in rows):

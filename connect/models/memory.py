@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from connect.recognition.memory import BELOW, PAGE, RIGHT, Placement
+from connect.recognition.memory import BELOW, PAGE, RIGHT, Placement, confidence
 
 
 class SupplierMemory(models.Model):
@@ -89,11 +89,9 @@ class RememberedFact(models.Model):
 
     @property
     def confidence(self) -> float:
-        """Laplace's rule of succession over what happened to this place: the lesson and
-        each confirmation are hits, each correction a miss. Taught once: 0.67 (below the
-        review threshold, 0.8); confirmed twice more: 0.8; a miss pulls it down again."""
-        hits = self.taught + self.held
-        return round((hits + 1) / (hits + self.missed + 2), 2)
+        """The lessons and confirmations are hits, the corrections misses
+        (``memory.confidence``)."""
+        return confidence(hits=self.taught + self.held, misses=self.missed)
 
     def placement(self) -> Placement:
         return Placement(

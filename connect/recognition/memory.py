@@ -80,6 +80,14 @@ class Placement:
         )
 
 
+def confidence(*, hits: int, misses: int) -> float:
+    """How far a remembered place is trusted: Laplace's rule of succession, (hits + 1) /
+    (hits + misses + 2). The lesson itself is the first hit, so a place taught once reads at
+    0.67, below the review threshold (0.8): the next invoice is still checked; confirmed
+    twice, it reaches 0.8; each miss pulls it down."""
+    return round((hits + 1) / (hits + misses + 2), 2)
+
+
 # --- words and lines -------------------------------------------------------------------------
 
 
@@ -416,3 +424,18 @@ def apply(words: Sequence[Word], placements: Iterable[Placement]) -> dict[str, F
         if value is not None:
             facts[placement.fact] = Fact(value, round(placement.confidence, 2))
     return facts
+
+
+def recall(facts: dict[str, Fact], remembered: dict[str, Fact]) -> dict[str, Fact]:
+    """The facts of a reading with the memory's put first: a remembered value takes the place
+    of the generic reader's (the memory exists because that reader was wrong for this
+    supplier) with the memory's own confidence; when both read the same value, the surer of
+    the two confidences is kept."""
+    merged = dict(facts)
+    for key, fact in remembered.items():
+        generic = merged.get(key)
+        if generic is not None and generic.value == fact.value:
+            merged[key] = Fact(fact.value, max(generic.confidence, fact.confidence))
+        else:
+            merged[key] = fact
+    return merged

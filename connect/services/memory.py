@@ -34,11 +34,11 @@ from connect.models import (
     RememberedFact,
     SupplierMemory,
 )
-from connect.recognition import Fact, Recognition
+from connect.recognition import Recognition
 from connect.recognition.facts import overall_confidence
 from connect.recognition.labels import LEGAL_FORM
 from connect.recognition.layout import fold
-from connect.recognition.memory import Placement, apply, learn
+from connect.recognition.memory import Placement, apply, learn, recall
 from portal.errors import ServiceError
 from portal.queue import enqueue_on_commit
 from users.models import User
@@ -138,9 +138,8 @@ class Recalled:
 
 
 def supplier_memory_recall(*, firm_id: int, recognition: Recognition) -> Recalled | None:
-    """Read the firm's memory of the document's supplier on its words. A remembered fact
-    takes the place of the generic reading; when both read the same value, the surer
-    confidence of the two is kept. Reads only: ``supplier_memory_used`` counts the use."""
+    """Read the firm's memory of the document's supplier on its words and put its facts first
+    (``recognition.memory.recall``). Reads only: ``supplier_memory_used`` counts the use."""
     if not recognition.words:
         return None
     facts = {key: fact.value for key, fact in recognition.facts.items()}
@@ -151,13 +150,7 @@ def supplier_memory_recall(*, firm_id: int, recognition: Recognition) -> Recalle
     remembered = apply(list(recognition.words), [row.placement() for row in rows])
     if not remembered:
         return None
-    merged: dict[str, Fact] = dict(recognition.facts)
-    for key, fact in remembered.items():
-        generic = merged.get(key)
-        if generic is not None and generic.value == fact.value:
-            merged[key] = Fact(fact.value, max(generic.confidence, fact.confidence))
-        else:
-            merged[key] = fact
+    merged = recall(recognition.facts, remembered)
     return Recalled(
         recognition=dataclasses.replace(
             recognition, facts=merged, confidence=overall_confidence(merged)
