@@ -33,25 +33,8 @@ def _media(settings, tmp_path) -> None:
     settings.CONNECT_REVIEW_THRESHOLD = 0.8
 
 
-def peeters(number: str, date: str = "14/03/2026", *, label: str = "Stuk") -> bytes:
-    """A printer's invoice whose number stands after "Stuk", a label the generic reader does
-    not know: it reads no invoice number at all."""
-    return samples.invoice_pdf(
-        [
-            "Drukkerij Peeters BV",
-            "Kerkstraat 5, 2000 Antwerpen",
-            "BTW BE0403.170.701",
-            "",
-            "Klant: Alpha Un BV",
-            f"{label}          {number}",
-            f"Opgemaakt op  {date}",
-            "",
-            "Drukwerk folders                          100,00",
-            "Maatstaf van heffing                      100,00",
-            "BTW 21%                                    21,00",
-            "Saldo                                     121,00",
-        ]
-    )
+def peeters(number: str, date: str = "14/03/2026") -> bytes:
+    return samples.printer_invoice(number, date)
 
 
 @pytest.fixture
@@ -103,7 +86,7 @@ def test_a_correction_is_remembered_and_the_next_invoice_arrives_right(
     memory = SupplierMemory.objects.get()
     assert (memory.firm_id, memory.key, memory.name) == (
         optimum.firm_id,
-        "vat:BE0403170701",
+        "vat:BE0477123402",
         "Drukkerij Peeters BV",
     )
     fact = memory.facts.get()
@@ -129,6 +112,8 @@ def test_a_correction_is_remembered_and_the_next_invoice_arrives_right(
     assert second.recognized["remembered"] == ["invoice_number"]
     assert second.recognized_machine["memory"] == str(memory.public_id)
     assert "memory" not in second.recognized  # the memory's id stays out of the API
+    page = auth_client(accountant).get(f"/connect/documents/{second.public_id}/")
+    assert "mémoire du fournisseur" in page.content.decode()  # where the fact comes from
     fact.refresh_from_db()
     assert (fact.used, fact.held) == (1, 0)
     # The accountant confirms it: the place held, its confidence grows; nothing new to learn.
@@ -163,7 +148,7 @@ def test_a_place_that_no_longer_holds_is_learned_again(
     data = samples.invoice_pdf(
         [
             "Drukkerij Peeters BV",
-            "BTW BE0403.170.701",
+            "BTW BE0477.123.402",
             "Stuk          PO-9",
             "Nummer        DP-2044",
             "Saldo                                     121,00",
