@@ -24,6 +24,7 @@ from .labels import (
     SUPPLIER_BLOCK,
 )
 from .layout import Cell, Grid, Hit, fold
+from .notes import note_json
 from .parse import (
     Amount,
     Found,
@@ -31,9 +32,11 @@ from .parse import (
     be_vats,
     dates,
     eu_vats,
+    foreign_tax_ids,
     ibans,
     invoice_numbers,
     structured_references,
+    unchecked_vats,
 )
 from .words import Word
 
@@ -95,6 +98,8 @@ class Recognition:
         }
         data["source"] = self.method
         data["language"] = self.language
+        if self.notes:
+            data["notes"] = [note_json(note) for note in self.notes]
         return data
 
 
@@ -110,9 +115,14 @@ def recognise_text(
 ) -> Recognition:
     grid = Grid(text)
     facts: dict[str, Fact] = {}
+    notes: list[str] = []
     vat = _supplier_vat(grid, not_supplier)
     if vat:
         facts["supplier_vat"] = Fact(vat[0].value, vat[1])
+        if vat[1] < 0.5 and not eu_vats(vat[0].value) and not be_vats(vat[0].value):
+            notes.append(f"vat_checksum:{vat[0].value}")
+    for line in grid.lines:
+        notes.extend(f"not_eu_vat:{value}" for value in foreign_tax_ids(line))
     name = _supplier_name(grid, vat[2] if vat else None)
     if name:
         facts["supplier_name"] = name
@@ -133,6 +143,7 @@ def recognise_text(
         text=text,
         method=method,
         language=detect_language(text),
+        notes=tuple(dict.fromkeys(notes)),
     )
 
 
@@ -198,6 +209,11 @@ def _supplier_vat(
     customers = {found.value for found, _, _, role in roles if role == "customer"} | not_supplier
     eligible = [item for item in roles if item[0].value not in customers]
     if not eligible:
+        # A labelled number whose check digits fail: shown, doubtful, for the reviewer.
+        for row, line in enumerate(_masked_lines(grid)):
+            for found in unchecked_vats(line):
+                if found.value not in customers and _role(grid, row, found.start) != "customer":
+                    return found, 0.4, grid.cell_at(row, found.start)
         return None
     counts = Counter(item[0].value for item in eligible)
     letterhead = _letterhead_name(grid)
@@ -379,18 +395,23 @@ def _located(
 def _invoice_number(grid: Grid) -> Fact | None:
     candidates = []
     for hit in grid.hits:
-        if hit.kind not in {"number", "number_title"}:
+        if hit.kind not in {"number", "number_title", "number_other"}:
             continue
         if hit.kind == "number_title":
             found, where = grid.values(hit, invoice_numbers, below=False, cells=0)
         else:
             found, where = _located(grid, hit, invoice_numbers)
         if found:
-            score = 0.7 if hit.kind == "number_title" else 0.9 if where == "same" else 0.8
+            score = {"number_title": 0.7, "number_other": 0.55}.get(
+                hit.kind, 0.9 if where == "same" else 0.8
+            )
             candidates.append((found[0], score, hit.cell.row))
     if not candidates:
         return None
     value, score, _ = max(candidates, key=lambda item: (item[1], -item[2]))
+    # Another number under an equally strong label: unsure which is the invoice's.
+    if any(item[0] != value and item[1] >= score for item in candidates):
+        score = min(score, 0.6)
     return Fact(value, score)
 
 

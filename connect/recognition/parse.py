@@ -262,3 +262,49 @@ def structured_references(line: str, folded: str) -> list[tuple[Found, float]]:
                 (Found(match.start("n"), match.end("n"), format_structured(digits), False), 0.8)
             )
     return found
+
+
+_VAT_SHAPED = re.compile(
+    r"(?<![A-Za-z0-9])(?P<cc>AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL"
+    r"|PT|RO|SE|SI|SK|XI)[\s.-]?(?P<body>U?\d(?:[\s.]?[0-9A-Z]){7,11})(?![0-9A-Za-z])"
+)
+_VAT_LABEL = re.compile(r"(?i)\b(?:tva|btw|vat|mwst|ust|iva|moms|alv|dic|nip)|umsatzsteuer")
+
+
+def unchecked_vats(line: str) -> list[Found]:
+    """Numbers printed after a VAT label in an EU country's shape whose check digits fail: a
+    misprint, a misread, or a specimen's number. Never trusted, only shown as doubtful."""
+    found = []
+    for match in _VAT_SHAPED.finditer(line):
+        if not _VAT_LABEL.search(line[max(0, match.start() - 30) : match.start()]):
+            continue
+        number = match.group("cc") + re.sub(r"[\s.]", "", match.group("body"))
+        if sum(char.isdigit() for char in number) >= 8 and not eu_vat.is_valid(number):
+            found.append(Found(match.start(), match.end(), number, False))
+    return found
+
+
+_FOREIGN_TAX = re.compile(
+    r"(?i)(?<![a-z])(?P<label>gstin|gst(?:\s?(?:no|number|reg\w*|id))?|abn|ein|tax\s?id|uid"
+    r"|vat(?:\s?reg\w*)?(?:\s?(?:no|number|id))?|mwst(?:[\s.-]?nr)?|tva|pan)"
+    r"[\s.:#°-]{1,4}(?P<id>(?:GB|CH|NO|IN|US|AU|CA|JP)?[\s-]?[0-9A-Z][0-9A-Z .-]{5,20}[0-9A-Z])"
+)
+
+
+def foreign_tax_ids(line: str) -> list[str]:
+    """Tax numbers after a tax label that are not the VAT number of an EU country: a UK, Swiss,
+    Indian, US or Australian number."""
+    found = []
+    for match in _FOREIGN_TAX.finditer(line):
+        raw = match.group("id").strip()
+        token = re.match(r"[0-9A-Z](?:[0-9A-Z.-]|\s(?=[0-9]))*", raw)
+        value = token.group().rstrip(".-") if token else raw
+        compact = re.sub(r"[\s.-]", "", value)
+        if sum(char.isdigit() for char in compact) < 6 or len(compact) > 16:
+            continue
+        if _EU_VAT.match(compact) or re.match(r"BE[01]?\d{9}$", compact):
+            continue
+        if dates(value, value.lower()) or _AMOUNT.fullmatch(value):
+            continue
+        found.append(value)
+    return found
