@@ -28,6 +28,7 @@ from .notes import note_json
 from .parse import (
     Amount,
     Found,
+    ambiguous_dates,
     amounts,
     be_vats,
     dates,
@@ -37,6 +38,7 @@ from .parse import (
     invoice_numbers,
     structured_references,
     unchecked_vats,
+    us_dates,
 )
 from .words import Word
 
@@ -132,7 +134,14 @@ def recognise_text(
         "structured_reference": _structured_reference(grid),
     }
     facts.update({key: fact for key, fact in others.items() if fact})
-    facts.update(_dates(grid))
+    language = detect_language(text)
+    facts.update(_dates(grid, month_first=language == "en" and _DOLLAR.search(text) is not None))
+    if language == "en":
+        # 03/11/2017 in English: 3 November or March 11? Not sure enough to deliver unseen.
+        for key in ("issue_date", "due_date"):
+            fact = facts.get(key)
+            if fact and fact.confidence >= 0.8 and _printed_ambiguously(grid, fact.value):
+                facts[key] = Fact(fact.value, 0.7)
     facts.update(_totals(grid))
     currency = _currency(text, has_amounts="total_incl_vat" in facts)
     if currency:
@@ -142,7 +151,7 @@ def recognise_text(
         confidence=overall_confidence(facts),
         text=text,
         method=method,
-        language=detect_language(text),
+        language=language,
         notes=tuple(dict.fromkeys(notes)),
     )
 
@@ -347,11 +356,33 @@ def _iban(grid: Grid) -> Fact | None:
             if _role(grid, row, found.start) != "customer":
                 candidates.append((found.value, score, row))
     if not candidates:
-        return None
+        return _iban_after_label(grid)
     value, score, _ = min(candidates, key=lambda item: (item[2], -item[1]))
     if len({item[0] for item in candidates}) > 1:
         score -= 0.1
     return Fact(value, score)
+
+
+_IBAN_LABEL = re.compile(r"(?i)\biban\b[^A-Z0-9\n]{0,12}")
+_IBAN_SHAPED = re.compile(r"[A-Z]{2}\d{2}(?:\s?[0-9A-Z]){8,30}")
+
+
+def _iban_after_label(grid: Grid) -> Fact | None:
+    """An IBAN cut by a line break ("IBAN BE71 0961" / "2345 6769"), or one whose check
+    digits fail (shown, doubtful, for the reviewer)."""
+    for row, line in enumerate(grid.lines):
+        label = _IBAN_LABEL.search(line)
+        if not label or _role(grid, row, label.start()) == "customer":
+            continue
+        rest = line[label.end() :].strip()
+        following = grid.lines[row + 1].strip() if row + 1 < len(grid.lines) else ""
+        for found, score in ibans(f"{rest} {following}"):
+            if found.start == 0:
+                return Fact(found.value, min(score, 0.85))
+        shaped = _IBAN_SHAPED.match(rest)
+        if shaped:
+            return Fact(re.sub(r"\s", "", shaped.group()), 0.35)
+    return None
 
 
 def _structured_reference(grid: Grid) -> Fact | None:
@@ -423,16 +454,24 @@ def _after(grid: Grid, hit: Hit, length: int) -> tuple[str, str]:
     return text, fold(text)
 
 
-def _dates(grid: Grid) -> dict[str, Fact]:
+def _printed_ambiguously(grid: Grid, value: str) -> bool:
+    day = date.fromisoformat(value)
+    return (
+        day.day <= 12 and day.day != day.month and any(ambiguous_dates(line) for line in grid.lines)
+    )
+
+
+def _dates(grid: Grid, *, month_first: bool = False) -> dict[str, Fact]:
+    read = us_dates if month_first else dates
     issue: list[tuple[date, float, int]] = []
     due: list[tuple[date, float, int]] = []
     for hit in grid.hits:
         if hit.kind == "issue_inline":
             if not _INLINE_TITLE.search(hit.cell.folded[: hit.start - hit.cell.start]):
                 continue
-            found, where = dates(*_after(grid, hit, 30))[:1], "same"
+            found, where = read(*_after(grid, hit, 30))[:1], "same"
         elif hit.kind in {"issue", "due"}:
-            found, where = _located(grid, hit, dates)
+            found, where = _located(grid, hit, read)
         else:
             continue
         if not found:
@@ -447,7 +486,7 @@ def _dates(grid: Grid) -> dict[str, Fact]:
     else:
         # No label: the first date of the page that is not the due date.
         for line in grid.lines:
-            found = [d for d in dates(line, fold(line)) if not due_pick or d != due_pick[0]]
+            found = [d for d in read(line, fold(line)) if not due_pick or d != due_pick[0]]
             if found:
                 facts["issue_date"] = Fact(found[0].isoformat(), 0.5)
                 break
@@ -628,11 +667,41 @@ def _unlabelled_totals(grid: Grid) -> dict[str, Fact]:
     return {}
 
 
+# Currencies by ISO code and by symbol; "$" alone is taken for the US dollar, less surely.
+_CURRENCIES = (
+    ("EUR", r"€|\bEUR\b|\beuros?\b"),
+    ("USD", r"US\$|\bUSD\b"),
+    ("GBP", r"£|\bGBP\b"),
+    ("CHF", r"\bCHF\b|\bSFr\."),
+    ("INR", r"₹|\bINR\b|\bRs\.?(?=\s?\d)"),
+    ("CAD", r"\bCAD\b|C\$"),
+    ("AUD", r"\bAUD\b|A\$"),
+    ("SEK", r"\bSEK\b"),
+    ("DKK", r"\bDKK\b"),
+    ("NOK", r"\bNOK\b"),
+    ("PLN", r"\bPLN\b|\bzł"),
+    ("CZK", r"\bCZK\b|\bKč"),
+    ("JPY", r"\bJPY\b|¥"),
+)
+_DOLLAR = re.compile(r"(?<![A-Z])\$")
+_CURRENCY_LABEL = re.compile(
+    r"(?i)(?:currency|devise|monnaie|munteenheid|valuta|w[aä]hrung|rechnungsw[aä]hrung)"
+    r"\s?:?\s{0,20}([A-Z]{3})\b"
+)
+
+
 def _currency(text: str, *, has_amounts: bool) -> Fact | None:
-    counts = Counter({"EUR": len(re.findall(r"€|\bEUR\b|\beuros?\b", text, flags=re.IGNORECASE))})
-    for code, pattern in (("USD", r"\$|\bUSD\b"), ("GBP", r"£|\bGBP\b"), ("CHF", r"\bCHF\b")):
-        counts[code] = len(re.findall(pattern, text))
-    code, count = counts.most_common(1)[0]
-    if count:
-        return Fact(code, 0.95 if code == "EUR" else 0.8)
-    return Fact("EUR", 0.5) if has_amounts else None
+    labelled = _CURRENCY_LABEL.search(text)
+    if labelled and any(labelled.group(1) == code for code, _ in _CURRENCIES):
+        return Fact(labelled.group(1), 0.95)
+    counts = Counter({code: len(re.findall(pattern, text)) for code, pattern in _CURRENCIES})
+    if not any(counts.values()) and _DOLLAR.search(text):
+        return Fact("USD", 0.75)
+    ranked = counts.most_common(2)
+    code, count = ranked[0]
+    if not count:
+        return Fact("EUR", 0.5) if has_amounts else None
+    other = ranked[1][1] if len(ranked) > 1 else 0
+    if other == 0:
+        return Fact(code, 0.95)
+    return Fact(code, 0.8 if count >= 4 * other else 0.55)

@@ -3,7 +3,12 @@
 
 from typing import Any
 
-from django.utils.translation import gettext_noop
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogues (makemessages reads the name) without needing
+    Django's settings: recognition also runs outside Django (the bench's worker processes)."""
+    return message
+
 
 MESSAGES = {
     "blank": gettext_noop("The page is blank: nothing to read."),

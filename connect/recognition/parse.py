@@ -15,9 +15,11 @@ from .labels import MONTHS
 # Characters OCR reads in place of digits, inside numbers that must be all digits.
 OCR_DIGITS = str.maketrans("OoDQIl|!SsBZz", "0000111155822")
 
+# A currency printed before an amount: symbols and ISO codes.
+CURRENCY_PREFIX = r"(?:€|US\$|\$|£|₹|Rs\.?|EUR|Eur|eur|USD|GBP|CHF|INR)"
 _AMOUNT = re.compile(
-    r"(?<![\w.,/+-])(?P<neg>-\s?)?(?:(?:€|EUR|Eur|eur)\s?)?(?P<neg2>-\s?)?"
-    r"(?P<int>\d{1,3}(?:[.,' ]\d{3})+|\d+)(?P<dec>[.,]\d{2})"
+    rf"(?<![\w.,/+-])(?P<neg>-\s?)?(?:{CURRENCY_PREFIX}\s?)?(?P<neg2>-\s?)?"
+    r"(?P<int>\d{1,3}(?:[.,' ]\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d+)(?P<dec>[.,]\d{2})"
     r"(?!\d|[.,]\d|\s?%)"
 )
 
@@ -71,10 +73,25 @@ def _date(year: int, month: int, day: int) -> date | None:
     return value if 2000 <= value.year <= 2100 else None
 
 
-def dates(text: str, folded: str) -> list[date]:
+def ambiguous_dates(text: str) -> bool:
+    """A numeric date that reads both ways (03/11/2017: 3 November or March 11)."""
+    return any(
+        int(match.group(1)) <= 12 and int(match.group(3)) <= 12 and match.group(1) != match.group(3)
+        for match in _NUMERIC_DATE.finditer(text)
+    )
+
+
+def us_dates(text: str, folded: str) -> list[date]:
+    """Dates of a document that writes them month first (an American invoice)."""
+    return dates(text, folded, month_first=True)
+
+
+def dates(text: str, folded: str, *, month_first: bool = False) -> list[date]:
     found: list[tuple[int, date]] = []
     for match in _NUMERIC_DATE.finditer(text):
         day, _, month, year = match.groups()
+        if month_first:
+            day, month = month, day
         value = _date(int(year), int(month), int(day))
         if value:
             found.append((match.start(), value))
