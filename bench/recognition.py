@@ -175,8 +175,8 @@ def print_right(metrics: dict[str, Any]) -> None:
     for kind in ("text", "scan"):
         right = sum(int(metrics[kind][key]["correct"]) for key in FACT_KEYS)
         labelled = sum(int(metrics[kind][key]["labelled"]) for key in FACT_KEYS)
-        share = right / labelled if labelled else 0.0
-        cells.append(f"{kind} {share:.1%} ({right}/{labelled})")
+        if labelled:
+            cells.append(f"{kind} {right / labelled:.1%} ({right}/{labelled})")
     print("facts right: " + ", ".join(cells))
 
 

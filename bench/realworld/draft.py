@@ -10,6 +10,7 @@ printed on the page, which may differ from the XML. Set ``checked_by_eye`` once 
 import argparse
 import json
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,11 @@ def from_cii(xml: bytes) -> dict[str, str | None]:
         return _first(root, path)
 
     seller = "//*[local-name()='SellerTradeParty']"
-    totals = "//*[local-name()='SpecifiedTradeSettlementMonetarySummation']"
+    totals = (
+        "//*[local-name()='SpecifiedTradeSettlementMonetarySummation' or "
+        "local-name()='SpecifiedTradeSettlementHeaderMonetarySummation']"
+    )
+    currency = x("//*[local-name()='InvoiceCurrencyCode']")
     reference = x(
         "//*[local-name()='ApplicableHeaderTradeSettlement' or "
         "local-name()='ApplicableSupplyChainTradeSettlement']"
@@ -68,10 +73,14 @@ def from_cii(xml: bytes) -> dict[str, str | None]:
             x("//*[local-name()='SpecifiedTradePaymentTerms']/*[local-name()='DueDateDateTime']/*")
         ),
         "total_excl_vat": x(f"{totals}/*[local-name()='TaxBasisTotalAmount']"),
-        "total_vat": x(f"{totals}/*[local-name()='TaxTotalAmount']"),
+        # In a foreign currency the VAT is given twice: keep the invoice currency's.
+        "total_vat": x(
+            f"{totals}/*[local-name()='TaxTotalAmount']"
+            f"[not(@currencyID) or @currencyID='{currency}']"
+        ),
         "total_incl_vat": x(f"{totals}/*[local-name()='GrandTotalAmount']"),
         "payable_amount": x(f"{totals}/*[local-name()='DuePayableAmount']"),
-        "currency": x("//*[local-name()='InvoiceCurrencyCode']"),
+        "currency": currency,
         "iban": x(
             "//*[local-name()='PayeePartyCreditorFinancialAccount']/*[local-name()='IBANID']"
         ),
@@ -93,6 +102,9 @@ def draft(document: Document) -> dict[str, Any]:
     for key in ("supplier_vat", "iban"):
         if facts[key]:
             facts[key] = "".join(str(facts[key]).split()).upper()
+    for key in ("total_excl_vat", "total_vat", "total_incl_vat", "payable_amount"):
+        if facts[key]:
+            facts[key] = f"{Decimal(str(facts[key])):.2f}"
     return {**facts, "checked_by_eye": False, "notes": f"drafted from {source}"}
 
 
