@@ -446,7 +446,16 @@ def _invoice_number(grid: Grid) -> Fact | None:
     return Fact(value, score)
 
 
-_INLINE_TITLE = re.compile(r"(?:facture|factuur|rechnung|invoice)\S*\s(?:\S+\s)?\S*\d\S*\s$")
+_INLINE_TITLE = re.compile(
+    r"(?:facture|factuur|rechnung|invoice|gutschrift|avoir|creditnota|credit\snote)\S*\s"
+    r"(?:\S+\s{1,8}){0,4}\S*\d\S*\s+$"
+)
+
+
+_TITLE_DATE = re.compile(
+    r"(?<![a-z])\w*(?:facture|factuur|rechnung|invoice|gutschrift|avoir|creditnota|credit\snote)"
+    r"\S*\s.{0,40}?\d\S*\s+(?:du|van|vom|of|dated|d\.d\.)\s+(.{6,30})"
+)
 
 
 def _after(grid: Grid, hit: Hit, length: int) -> tuple[str, str]:
@@ -467,9 +476,10 @@ def _dates(grid: Grid, *, month_first: bool = False) -> dict[str, Fact]:
     due: list[tuple[date, float, int]] = []
     for hit in grid.hits:
         if hit.kind == "issue_inline":
-            if not _INLINE_TITLE.search(hit.cell.folded[: hit.start - hit.cell.start]):
+            # "Rechnung 2026-7 vom 3.3.2026", in one cell or in cells of one row.
+            if not _INLINE_TITLE.search(fold(grid.lines[hit.cell.row][: hit.start])):
                 continue
-            found, where = read(*_after(grid, hit, 30))[:1], "same"
+            found, where = read(*_after(grid, hit, 40))[:1], "same"
         elif hit.kind in {"issue", "due"}:
             found, where = _located(grid, hit, read)
         else:
@@ -478,6 +488,14 @@ def _dates(grid: Grid, *, month_first: bool = False) -> dict[str, Fact]:
             continue
         score = {3: 0.9, 2: 0.85, 1: 0.75}[hit.strength] - (0.05 if where == "below" else 0)
         (due if hit.kind == "due" else issue).append((found[0], score, hit.cell.row))
+    # "Handelsrechnung (380)   Nr. 471102   vom   05.03.2026": title, number, date on one row.
+    for row, line in enumerate(grid.lines):
+        folded = fold(line)
+        match = _TITLE_DATE.search(folded)
+        if match:
+            found = read(line[match.start(1) : match.end(1)], folded[match.start(1) : match.end(1)])
+            if found:
+                issue.append((found[0], 0.85, row))
     facts: dict[str, Fact] = {}
     due_pick = max(due, key=lambda item: (item[1], -item[2])) if due else None
     if issue:

@@ -109,7 +109,7 @@ LABELS: list[Label] = [
     ),
     *_labels("issue", 1, r"date|datum|dated"),
     # "Facture 2026-0142 du 3 mars 2026": the joining word, checked in context by the reader.
-    *_labels("issue_inline", 2, r"(?:du|van|vom|of|dated|d\.d\.)(?=\s(?:\d|[a-z]+\s\d))"),
+    *_labels("issue_inline", 2, r"(?:du|van|vom|of|dated|d\.d\.)(?=\s{1,12}(?:\d|[a-z]+\s\d))"),
     *_labels(
         "due",
         3,
