@@ -107,7 +107,10 @@ def pdf_words(path: Path) -> Reading:
                 if width <= 0 or height <= 0:
                     continue
                 sizes.append((width, height))
-                raw = page.extract_words(x_tolerance=1.5, y_tolerance=2.5, keep_blank_chars=False)
+                # Words are cut where the ink leaves a gap, not at space characters: some
+                # producers draw a space on top of the next glyph ("Nr. 4 71102").
+                inked = page.filter(lambda obj: obj.get("text") != " ")
+                raw = inked.extract_words(x_tolerance_ratio=0.15, y_tolerance=2.5)
                 boxes = [
                     (
                         str(item["text"]),

@@ -220,8 +220,11 @@ def test_date_formats(printed: str, value: str) -> None:
     assert facts_of(f"Invoice date: {printed}\n")["issue_date"] == value
 
 
-def test_a_vat_number_with_a_wrong_checksum_is_not_taken() -> None:
-    assert facts_of("Fournisseur SRL\nTVA BE 0403.170.702\n")["supplier_vat"] is None
+def test_a_vat_number_with_a_wrong_checksum_is_only_doubtful() -> None:
+    recognised = recognise_text("Fournisseur SRL\nTVA BE 0403.170.702\n")
+    assert recognised.facts["supplier_vat"].confidence < 0.5
+    assert recognised.as_json()["notes"][0]["code"] == "vat_checksum"
+    assert "0403170702" in recognised.as_json()["notes"][0]["message"]
     text = "Fournisseur SRL\nTVA BE 0403.170.702\nFooter - TVA BE 0403.170.701\n"
     assert facts_of(text)["supplier_vat"] == SUPPLIER_VAT
 
@@ -243,7 +246,27 @@ def test_a_structured_reference_with_a_wrong_checksum_is_not_taken() -> None:
 def test_other_eu_vat_numbers_are_validated() -> None:
     assert facts_of("Lieferant GmbH\nUSt-IdNr.: DE 136695976\n")["supplier_vat"] == "DE136695976"
     assert facts_of("Leverancier B.V.\nBTW: NL004495445B01\n")["supplier_vat"] == "NL004495445B01"
-    assert facts_of("Fournisseur SAS\nTVA : FR40303265046\n")["supplier_vat"] is None
+    wrong = recognise_text("Fournisseur SAS\nTVA : FR40303265046\n")
+    assert wrong.facts["supplier_vat"].confidence < 0.5
+    assert wrong.notes == ("vat_checksum:FR40303265046",)
+
+
+@pytest.mark.parametrize(
+    ("printed", "value"),
+    [
+        ("GSTIN: 29AAACR5055K1Z5", "29AAACR5055K1Z5"),
+        ("VAT Reg No: GB 123 4567 89", "GB 123 4567 89"),
+        ("MWST-Nr. CHE-123.456.788", "CHE-123.456.788"),
+    ],
+)
+def test_a_tax_number_from_outside_the_eu_is_noted_not_taken(printed: str, value: str) -> None:
+    recognised = recognise_text(f"Supplier Ltd\n{printed}\nInvoice No: 2024-17\n")
+
+    assert "supplier_vat" not in recognised.facts
+    notes = recognised.as_json()["notes"]
+    assert [note["code"] for note in notes] == ["not_eu_vat"]
+    assert notes[0]["value"] == value
+    assert notes[0]["message"] == f"Not an EU VAT number: {value}"
 
 
 def test_the_customer_vat_number_is_not_taken_as_the_supplier() -> None:
