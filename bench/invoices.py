@@ -4,10 +4,13 @@
 VAT numbers, IBANs and structured communications, 21/12/6 % VAT) and `render_pdf` draws one with
 reportlab in one of five layouts; `degrade` turns a PDF into a poor scan (JPEG or image-only PDF).
 `Invoice.labels()` is the truth the recogniser is measured against, in its normalised form.
+`supplier_pairs` gives two invoices of one supplier (for the supplier memory's bench).
 """
 
+import dataclasses
 import io
 import random
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -982,3 +985,83 @@ def degrade(pdf: Path, out_dir: Path, rng: random.Random) -> tuple[Path, str]:
     target = out_dir / f"{pdf.stem}-scan.pdf"
     target.write_bytes(bytes(img2pdf.convert(buffer.getvalue())))
     return target, "application/pdf"
+
+
+# Supplier pairs for the supplier memory's bench (`bench/memory.py`) ---------------------------
+
+#: Labels real suppliers print that the generic reader does not know (its vocabulary is in
+#: connect/recognition/labels.py): the invoice number, the dates and the totals under
+#: other words. A supplier with these is what the supplier memory is for.
+ODD_WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "number": "Pièce",
+        "date": "Émise le",
+        "due": "Régler au",
+        "incl": "Montant facturé",
+        "payable": "Solde client",
+    },
+    "nl": {
+        "number": "Stuk",
+        "date": "Opgemaakt op",
+        "due": "Betaling uiterlijk",
+        "incl": "Saldo",
+        "payable": "Uw saldo",
+    },
+    "de": {
+        "number": "Vorgang",
+        "date": "Erstellt am",
+        "due": "Spätestens",
+        "incl": "Endsumme",
+        "payable": "Ihr Saldo",
+    },
+    "en": {
+        "number": "Doc ref",
+        "date": "Raised on",
+        "due": "Settle by",
+        "incl": "Charges",
+        "payable": "Outstanding",
+    },
+}
+
+
+def _next_number(number: str, step: int) -> str:
+    """The supplier's numbering, further on: the last run of digits counts up."""
+    match = list(re.finditer(r"\d+", number))[-1]
+    digits = str(int(match.group()) + step).zfill(len(match.group()))
+    return number[: match.start()] + digits + number[match.end() :]
+
+
+def supplier_pairs(count: int, seed: int, *, odd_every: int = 2) -> list[tuple[Invoice, Invoice]]:
+    """``count`` pairs of invoices from one supplier: the same software (layout, wording,
+    number and date styles), another number, dates and lines on the second. One supplier in
+    ``odd_every`` prints the labels of ``ODD_WORDS``."""
+    rng = random.Random(seed + 1)
+    pairs = []
+    for first in generate(count, seed):
+        if first.key % odd_every == 0:
+            first.words.update(ODD_WORDS[first.language])
+        issue = first.issue + timedelta(days=rng.randint(20, 75))
+        rates = sorted({rate for *_, rate in first.items})
+        descriptions = rng.sample(WORDS[first.language]["items"], rng.randint(1, 5))
+        items = [
+            (
+                description,
+                Decimal(rng.choice([1, 1, 2, 3, 5, 10])),
+                Decimal(rng.randint(500, 250000)) / 100,
+                rates[i % len(rates)],
+            )
+            for i, description in enumerate(descriptions)
+        ]
+        second = dataclasses.replace(
+            first,
+            key=first.key + 100_000,
+            number=_next_number(first.number, rng.randint(1, 40)),
+            issue=issue,
+            due=issue + (first.due - first.issue) if first.due else None,
+            items=items,
+            structured_reference=structured_reference(rng) if first.structured_reference else None,
+            deposit=Decimal(0),
+            words=dict(first.words),
+        )
+        pairs.append((first, second))
+    return pairs

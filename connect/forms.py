@@ -285,3 +285,7 @@ class ModeForm(forms.Form):
     def __init__(self, *args: Any, modes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["processing_mode"]).choices = modes
+
+
+class SupplierMemorySearchForm(forms.Form):
+    q = forms.CharField(label=_("Supplier, VAT number or IBAN"), max_length=100, required=False)

@@ -1,21 +1,34 @@
 """Reads of Connect. Each takes the acting user; a document or binder out of reach is a 404."""
 
+import base64
+import binascii
+import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
-from connect.models import INVOICE_CATEGORIES, Binder, Document, DocumentText, Source, Status
-from dossiers.models import Dossier
+from connect.models import (
+    INVOICE_CATEGORIES,
+    Binder,
+    Document,
+    DocumentText,
+    RememberedFact,
+    Source,
+    Status,
+    SupplierMemory,
+)
+from dossiers.models import Dossier, Firm
 from dossiers.selectors import dossier_connect_list_for
 from portal.lookups import get_or_404
 from portal.pagination import cursor_decode, cursor_encode
-from users.models import DossierAccess, Role, User
+from users.models import DossierAccess, FirmLevel, FirmMembership, Role, User
 
 #: The client's tabs: which documents each shows.
 TABS = {
@@ -199,3 +212,80 @@ def document_search(documents: QuerySet[Document], query: str) -> QuerySet[Docum
     else:
         texts = DocumentText.objects.filter(text__icontains=query).values("document_id")
     return documents.filter(by_fields | Q(id__in=texts))
+
+
+# --- the supplier memory ---------------------------------------------------------------------
+
+
+def supplier_memory_firms_for(*, actor: User) -> QuerySet[Firm]:
+    """Firms whose supplier memory the actor may see and forget: those where they keep a
+    dossier as accountant (the review queue's rule), and those where they are licence
+    admin."""
+    if not actor.is_authenticated or not actor.is_active:
+        return Firm.objects.none()
+    admin_of = (
+        FirmMembership.objects.active()
+        .filter(user=actor, level=FirmLevel.LICENCE_ADMIN)
+        .values("firm_id")
+    )
+    accountant_of = accountant_dossiers_for(actor=actor).values("firm_id")
+    return Firm.objects.filter(Q(id__in=admin_of) | Q(id__in=accountant_of)).order_by("name")
+
+
+@dataclass(frozen=True)
+class SupplierMemoryPage:
+    memories: list[SupplierMemory]
+    next_cursor: str | None
+
+
+def _memory_cursor_encode(memory: SupplierMemory) -> str:
+    raw = json.dumps([memory.name, memory.pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _memory_cursor_decode(cursor: str) -> tuple[str, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        name, pk = json.loads(raw)
+        return str(name), int(pk)
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def supplier_memory_list_for(
+    *, actor: User, query: str = "", cursor: str = "", size: int = 50
+) -> SupplierMemoryPage:
+    """The supplier memories of the actor's firms, by name, with their remembered facts
+    (two queries whatever the count), keyset pages on (name, id); ``query`` searches the
+    name, VAT number and IBAN."""
+    memories = SupplierMemory.objects.filter(
+        firm_id__in=supplier_memory_firms_for(actor=actor).values("id")
+    )
+    if query:
+        compact = re.sub(r"[\s.]", "", query).upper()
+        memories = memories.filter(
+            Q(name__icontains=query) | Q(vat__contains=compact) | Q(iban__contains=compact)
+        )
+    position = _memory_cursor_decode(cursor) if cursor else None
+    if position is not None:
+        name, pk = position
+        memories = memories.filter(Q(name__gt=name) | Q(name=name, id__gt=pk))
+    rows = list(
+        memories.select_related("firm")
+        .prefetch_related(Prefetch("facts", queryset=RememberedFact.objects.order_by("id")))
+        .order_by("name", "id")[: size + 1]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    return SupplierMemoryPage(
+        memories=rows, next_cursor=_memory_cursor_encode(rows[-1]) if more else None
+    )
+
+
+def supplier_memory_get_for(*, actor: User, public_id: object) -> SupplierMemory:
+    return get_or_404(
+        SupplierMemory.objects.filter(
+            firm_id__in=supplier_memory_firms_for(actor=actor).values("id")
+        ),
+        public_id,
+    )

@@ -19,6 +19,15 @@ def document_recognise(document_id: int) -> None:
     recognise(document_id=document_id)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)
+def supplier_memory_learn(document_id: int) -> None:
+    """Remember where the facts the accountant corrected stood (the document's words are read
+    again from the stored file: OCR for a scan). Idempotent: a document teaches once."""
+    from connect.services.memory import supplier_memory_learn as learn
+
+    learn(document_id=document_id)
+
+
 @shared_task
 def document_processing_sweep() -> int:
     """Beat: enqueue again the documents whose processing or reading never started (broker

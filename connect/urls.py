@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from connect import views, views_accountant
+from connect import views, views_accountant, views_memory
 
 app_name = "connect"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("inbox/", views_accountant.inbox, name="inbox"),
     path("review/", views_accountant.review_queue, name="review_queue"),
+    path("suppliers/", views_memory.supplier_memories, name="supplier_memories"),
+    path(
+        "suppliers/<uuid:memory_id>/forget/",
+        views_memory.supplier_memory_forget_view,
+        name="supplier_memory_forget",
+    ),
     path(
         "documents/<uuid:document_id>/attachments/<uuid:attachment_id>/",
         views.attachment,

@@ -353,6 +353,7 @@ def _facts_rows(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not facts:
         return []
     confidences = facts.get("confidences") or {}
+    remembered = set(facts.get("remembered") or ())
     rows = []
     for key, label in FACT_LABELS.items():
         value = facts.get(key)
@@ -363,6 +364,7 @@ def _facts_rows(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
                 "label": label,
                 "value": value,
                 "doubtful": confidence is not None and float(confidence) < 0.8,
+                "remembered": key in remembered,
             }
         )
     return rows

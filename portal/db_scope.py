@@ -182,6 +182,7 @@ class DbScopeMiddleware:
 DOCUMENT_TASKS = {
     "connect.tasks.document_process",
     "connect.tasks.document_recognise",
+    "connect.tasks.supplier_memory_learn",
 }
 
 

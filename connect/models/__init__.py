@@ -36,6 +36,7 @@ from connect.models.documents import (
     Source,
     Status,
 )
+from connect.models.memory import Relation, RememberedFact, SupplierMemory
 from connect.models.reads import DocumentRead, ReadKind
 
 __all__ = [
@@ -63,10 +64,13 @@ __all__ = [
     "Processing",
     "ReadKind",
     "Recognition",
+    "Relation",
+    "RememberedFact",
     "ReminderSent",
     "RequestStatus",
     "Source",
     "Status",
+    "SupplierMemory",
     "Task",
     "TaskKind",
     "TaskStatus",

@@ -363,6 +363,7 @@ class EventKind(models.TextChoices):
     RECOGNISED = "recognised", _("Read")
     REVIEWED = "reviewed", _("Facts corrected")
     MODE = "mode", _("Processing mode changed")
+    REMEMBERED = "remembered", _("Supplier memory updated")
 
 
 class DocumentEvent(models.Model):

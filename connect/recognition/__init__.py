@@ -8,17 +8,20 @@ bookkeeper needs (`FACT_KEYS`), each with a confidence; `Recognition.as_json()` 
 import dataclasses
 from pathlib import Path
 
-from .facts import FACT_KEYS, KEY_WEIGHTS, Fact, Recognition, overall_confidence, recognise_text
-from .text import RecognitionError, extract_text
+from .facts import FACT_KEYS, Fact, Recognition, overall_confidence, recognise_text
+from .text import RecognitionError, extract_text, layout_text
+from .words import Word, read_words, words_of
 
 __all__ = [
     "FACT_KEYS",
     "Fact",
     "Recognition",
     "RecognitionError",
+    "Word",
     "extract_text",
     "recognise_file",
     "recognise_text",
+    "words_of",
 ]
 
 
@@ -28,25 +31,16 @@ def recognise_file(
     """Raises RecognitionError when OCR fails or times out (worth a retry). VAT numbers in
     ``not_supplier`` (the client company's own, on a purchase invoice) are never taken for
     the supplier's."""
-    text, method = extract_text(path, content_type)
+    reading = read_words(path, content_type)
+    text = layout_text(reading.words)
     if not text.strip():
-        return Recognition(facts={}, confidence=0.0, text="", method="none", language=None)
-    recognised = recognise_text(text, method=method, not_supplier=not_supplier)
-    if method == "ocr" and _incomplete(recognised):
-        # Tesseract's block finder sometimes drops a column: read the page again as one
-        # column and keep, fact by fact, the surer reading.
-        again, _ = extract_text(path, content_type, psm=4)
-        recognised = merge(
-            recognised, recognise_text(again, method=method, not_supplier=not_supplier)
+        return Recognition(
+            facts={}, confidence=0.0, text="", method="none", language=None, notes=reading.notes
         )
-    return recognised
-
-
-def _incomplete(recognised: Recognition) -> bool:
-    """A key fact is missing, or the totals do not add up."""
-    incl = recognised.facts.get("total_incl_vat")
-    missing = any(key not in recognised.facts for key in KEY_WEIGHTS)
-    return missing or incl is None or incl.confidence < 0.9
+    recognised = recognise_text(text, method=reading.method, not_supplier=not_supplier)
+    return dataclasses.replace(
+        recognised, words=tuple(reading.words), notes=(*reading.notes, *recognised.notes)
+    )
 
 
 TOTALS = ("total_excl_vat", "total_vat", "total_incl_vat", "payable_amount")

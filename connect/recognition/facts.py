@@ -10,7 +10,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -24,17 +24,23 @@ from .labels import (
     SUPPLIER_BLOCK,
 )
 from .layout import Cell, Grid, Hit, fold
+from .notes import note_json
 from .parse import (
     Amount,
     Found,
+    ambiguous_dates,
     amounts,
     be_vats,
     dates,
     eu_vats,
+    foreign_tax_ids,
     ibans,
     invoice_numbers,
     structured_references,
+    unchecked_vats,
+    us_dates,
 )
+from .words import Word
 
 T = TypeVar("T")
 
@@ -77,6 +83,11 @@ class Recognition:
     text: str
     method: str  # "text" (the PDF's own text), "ocr" or "none"
     language: str | None
+    # The words the facts were read from (`words.Word`, with their places on the page), for a
+    # caller that needs to find where a value stood; not part of `as_json()`.
+    words: tuple[Word, ...] = field(default=(), repr=False, compare=False)
+    # What the reader noticed about the document as a whole ("blank", "upside_down", ...).
+    notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The `recognized` object of the API (DESIGN.md §4)."""
@@ -89,6 +100,8 @@ class Recognition:
         }
         data["source"] = self.method
         data["language"] = self.language
+        if self.notes:
+            data["notes"] = [note_json(note) for note in self.notes]
         return data
 
 
@@ -104,9 +117,14 @@ def recognise_text(
 ) -> Recognition:
     grid = Grid(text)
     facts: dict[str, Fact] = {}
+    notes: list[str] = []
     vat = _supplier_vat(grid, not_supplier)
     if vat:
         facts["supplier_vat"] = Fact(vat[0].value, vat[1])
+        if vat[1] < 0.5 and not eu_vats(vat[0].value) and not be_vats(vat[0].value):
+            notes.append(f"vat_checksum:{vat[0].value}")
+    for line in grid.lines:
+        notes.extend(f"not_eu_vat:{value}" for value in foreign_tax_ids(line))
     name = _supplier_name(grid, vat[2] if vat else None)
     if name:
         facts["supplier_name"] = name
@@ -116,7 +134,14 @@ def recognise_text(
         "structured_reference": _structured_reference(grid),
     }
     facts.update({key: fact for key, fact in others.items() if fact})
-    facts.update(_dates(grid))
+    language = detect_language(text)
+    facts.update(_dates(grid, month_first=language == "en" and _DOLLAR.search(text) is not None))
+    if language == "en":
+        # 03/11/2017 in English: 3 November or March 11? Not sure enough to deliver unseen.
+        for key in ("issue_date", "due_date"):
+            fact = facts.get(key)
+            if fact and fact.confidence >= 0.8 and _printed_ambiguously(grid, fact.value):
+                facts[key] = Fact(fact.value, 0.7)
     facts.update(_totals(grid))
     currency = _currency(text, has_amounts="total_incl_vat" in facts)
     if currency:
@@ -126,7 +151,8 @@ def recognise_text(
         confidence=overall_confidence(facts),
         text=text,
         method=method,
-        language=detect_language(text),
+        language=language,
+        notes=tuple(dict.fromkeys(notes)),
     )
 
 
@@ -192,6 +218,11 @@ def _supplier_vat(
     customers = {found.value for found, _, _, role in roles if role == "customer"} | not_supplier
     eligible = [item for item in roles if item[0].value not in customers]
     if not eligible:
+        # A labelled number whose check digits fail: shown, doubtful, for the reviewer.
+        for row, line in enumerate(_masked_lines(grid)):
+            for found in unchecked_vats(line):
+                if found.value not in customers and _role(grid, row, found.start) != "customer":
+                    return found, 0.4, grid.cell_at(row, found.start)
         return None
     counts = Counter(item[0].value for item in eligible)
     letterhead = _letterhead_name(grid)
@@ -325,11 +356,33 @@ def _iban(grid: Grid) -> Fact | None:
             if _role(grid, row, found.start) != "customer":
                 candidates.append((found.value, score, row))
     if not candidates:
-        return None
+        return _iban_after_label(grid)
     value, score, _ = min(candidates, key=lambda item: (item[2], -item[1]))
     if len({item[0] for item in candidates}) > 1:
         score -= 0.1
     return Fact(value, score)
+
+
+_IBAN_LABEL = re.compile(r"(?i)\biban\b[^A-Z0-9\n]{0,12}")
+_IBAN_SHAPED = re.compile(r"[A-Z]{2}\d{2}(?:\s?[0-9A-Z]){8,30}")
+
+
+def _iban_after_label(grid: Grid) -> Fact | None:
+    """An IBAN cut by a line break ("IBAN BE71 0961" / "2345 6769"), or one whose check
+    digits fail (shown, doubtful, for the reviewer)."""
+    for row, line in enumerate(grid.lines):
+        label = _IBAN_LABEL.search(line)
+        if not label or _role(grid, row, label.start()) == "customer":
+            continue
+        rest = line[label.end() :].strip()
+        following = grid.lines[row + 1].strip() if row + 1 < len(grid.lines) else ""
+        for found, score in ibans(f"{rest} {following}"):
+            if found.start == 0:
+                return Fact(found.value, min(score, 0.85))
+        shaped = _IBAN_SHAPED.match(rest)
+        if shaped:
+            return Fact(re.sub(r"\s", "", shaped.group()), 0.35)
+    return None
 
 
 def _structured_reference(grid: Grid) -> Fact | None:
@@ -373,22 +426,36 @@ def _located(
 def _invoice_number(grid: Grid) -> Fact | None:
     candidates = []
     for hit in grid.hits:
-        if hit.kind not in {"number", "number_title"}:
+        if hit.kind not in {"number", "number_title", "number_other"}:
             continue
         if hit.kind == "number_title":
             found, where = grid.values(hit, invoice_numbers, below=False, cells=0)
         else:
             found, where = _located(grid, hit, invoice_numbers)
         if found:
-            score = 0.7 if hit.kind == "number_title" else 0.9 if where == "same" else 0.8
+            score = {"number_title": 0.7, "number_other": 0.55}.get(
+                hit.kind, 0.9 if where == "same" else 0.8
+            )
             candidates.append((found[0], score, hit.cell.row))
     if not candidates:
         return None
     value, score, _ = max(candidates, key=lambda item: (item[1], -item[2]))
+    # Another number under an equally strong label: unsure which is the invoice's.
+    if any(item[0] != value and item[1] >= score for item in candidates):
+        score = min(score, 0.6)
     return Fact(value, score)
 
 
-_INLINE_TITLE = re.compile(r"(?:facture|factuur|rechnung|invoice)\S*\s(?:\S+\s)?\S*\d\S*\s$")
+_INLINE_TITLE = re.compile(
+    r"(?:facture|factuur|rechnung|invoice|gutschrift|avoir|creditnota|credit\snote)\S*\s"
+    r"(?:\S+\s{1,8}){0,4}\S*\d\S*\s+$"
+)
+
+
+_TITLE_DATE = re.compile(
+    r"(?<![a-z])\w*(?:facture|factuur|rechnung|invoice|gutschrift|avoir|creditnota|credit\snote)"
+    r"\S*\s.{0,40}?\d\S*\s+(?:du|van|vom|of|dated|d\.d\.)\s+(.{6,30})"
+)
 
 
 def _after(grid: Grid, hit: Hit, length: int) -> tuple[str, str]:
@@ -396,22 +463,39 @@ def _after(grid: Grid, hit: Hit, length: int) -> tuple[str, str]:
     return text, fold(text)
 
 
-def _dates(grid: Grid) -> dict[str, Fact]:
+def _printed_ambiguously(grid: Grid, value: str) -> bool:
+    day = date.fromisoformat(value)
+    return (
+        day.day <= 12 and day.day != day.month and any(ambiguous_dates(line) for line in grid.lines)
+    )
+
+
+def _dates(grid: Grid, *, month_first: bool = False) -> dict[str, Fact]:
+    read = us_dates if month_first else dates
     issue: list[tuple[date, float, int]] = []
     due: list[tuple[date, float, int]] = []
     for hit in grid.hits:
         if hit.kind == "issue_inline":
-            if not _INLINE_TITLE.search(hit.cell.folded[: hit.start - hit.cell.start]):
+            # "Rechnung 2026-7 vom 3.3.2026", in one cell or in cells of one row.
+            if not _INLINE_TITLE.search(fold(grid.lines[hit.cell.row][: hit.start])):
                 continue
-            found, where = dates(*_after(grid, hit, 30))[:1], "same"
+            found, where = read(*_after(grid, hit, 40))[:1], "same"
         elif hit.kind in {"issue", "due"}:
-            found, where = _located(grid, hit, dates)
+            found, where = _located(grid, hit, read)
         else:
             continue
         if not found:
             continue
         score = {3: 0.9, 2: 0.85, 1: 0.75}[hit.strength] - (0.05 if where == "below" else 0)
         (due if hit.kind == "due" else issue).append((found[0], score, hit.cell.row))
+    # "Handelsrechnung (380)   Nr. 471102   vom   05.03.2026": title, number, date on one row.
+    for row, line in enumerate(grid.lines):
+        folded = fold(line)
+        match = _TITLE_DATE.search(folded)
+        if match:
+            found = read(line[match.start(1) : match.end(1)], folded[match.start(1) : match.end(1)])
+            if found:
+                issue.append((found[0], 0.85, row))
     facts: dict[str, Fact] = {}
     due_pick = max(due, key=lambda item: (item[1], -item[2])) if due else None
     if issue:
@@ -420,7 +504,7 @@ def _dates(grid: Grid) -> dict[str, Fact]:
     else:
         # No label: the first date of the page that is not the due date.
         for line in grid.lines:
-            found = [d for d in dates(line, fold(line)) if not due_pick or d != due_pick[0]]
+            found = [d for d in read(line, fold(line)) if not due_pick or d != due_pick[0]]
             if found:
                 facts["issue_date"] = Fact(found[0].isoformat(), 0.5)
                 break
@@ -601,11 +685,41 @@ def _unlabelled_totals(grid: Grid) -> dict[str, Fact]:
     return {}
 
 
+# Currencies by ISO code and by symbol; "$" alone is taken for the US dollar, less surely.
+_CURRENCIES = (
+    ("EUR", r"€|\bEUR\b|\beuros?\b"),
+    ("USD", r"US\$|\bUSD\b"),
+    ("GBP", r"£|\bGBP\b"),
+    ("CHF", r"\bCHF\b|\bSFr\."),
+    ("INR", r"₹|\bINR\b|\bRs\.?(?=\s?\d)"),
+    ("CAD", r"\bCAD\b|C\$"),
+    ("AUD", r"\bAUD\b|A\$"),
+    ("SEK", r"\bSEK\b"),
+    ("DKK", r"\bDKK\b"),
+    ("NOK", r"\bNOK\b"),
+    ("PLN", r"\bPLN\b|\bzł"),
+    ("CZK", r"\bCZK\b|\bKč"),
+    ("JPY", r"\bJPY\b|¥"),
+)
+_DOLLAR = re.compile(r"(?<![A-Z])\$")
+_CURRENCY_LABEL = re.compile(
+    r"(?i)(?:currency|devise|monnaie|munteenheid|valuta|w[aä]hrung|rechnungsw[aä]hrung)"
+    r"\s?:?\s{0,20}([A-Z]{3})\b"
+)
+
+
 def _currency(text: str, *, has_amounts: bool) -> Fact | None:
-    counts = Counter({"EUR": len(re.findall(r"€|\bEUR\b|\beuros?\b", text, flags=re.IGNORECASE))})
-    for code, pattern in (("USD", r"\$|\bUSD\b"), ("GBP", r"£|\bGBP\b"), ("CHF", r"\bCHF\b")):
-        counts[code] = len(re.findall(pattern, text))
-    code, count = counts.most_common(1)[0]
-    if count:
-        return Fact(code, 0.95 if code == "EUR" else 0.8)
-    return Fact("EUR", 0.5) if has_amounts else None
+    labelled = _CURRENCY_LABEL.search(text)
+    if labelled and any(labelled.group(1) == code for code, _ in _CURRENCIES):
+        return Fact(labelled.group(1), 0.95)
+    counts = Counter({code: len(re.findall(pattern, text)) for code, pattern in _CURRENCIES})
+    if not any(counts.values()) and _DOLLAR.search(text):
+        return Fact("USD", 0.75)
+    ranked = counts.most_common(2)
+    code, count = ranked[0]
+    if not count:
+        return Fact("EUR", 0.5) if has_amounts else None
+    other = ranked[1][1] if len(ranked) > 1 else 0
+    if other == 0:
+        return Fact(code, 0.95)
+    return Fact(code, 0.8 if count >= 4 * other else 0.55)

@@ -55,7 +55,12 @@ LABELS: list[Label] = [
         3,
         rf"{NO}\s?(?:de\s)?(?:tva|btw|vat|mwst|ust)",
         rf"(?:tva|btw|vat|mwst|ust)[\s.-]?(?:{NO}|id(?:nr)?\.?|nummer|number|reg(?:istration)?\.?)",
-        r"ust[\s.-]?id[\s.-]?(?:nr\.?)?|umsatzsteuer[\s.-]?id\w*",
+        r"ust[\s.-]{0,2}id[\s.-]{0,2}(?:nr\.?)?|umsatzsteuer[\s.-]?id\w*|steuer[\s.-]?(?:nummer|nr\.?)"
+        r"|st\.?[\s-]?nr\.?|tva\sintra[\s.-]?com\w*\.?|(?:numero|n[°o])\sd[e']\s?identification\w*"
+        r"|btw[\s.-]?(?:identificatie)?nummer|mehrwertsteuer[\s.-]?nummer",
+        # Tax numbers of countries outside the EU.
+        r"gstin|gst\s?(?:no\.?|number|reg\w*|id|#)|abn|ein|tax\s?id|pan(?:\sno\.?)?|uid"
+        r"|tax\sreg(?:istration)?\.?\s?(?:no\.?|number|#)?",
         rf"{NO}\s?d[' ]?entreprise|numero\s?d[' ]?entreprise|ondernemings(?:nummer|nr\.?)",
         r"unternehmens(?:nummer|nr\.?)|company\s(?:no\.?|number|reg(?:istration)?\.?)",
         r"(?:tva|btw|vat|mwst)\s(?:client|klant|kunde|customer)|(?:votre|uw|ihre|your)\s\S*"
@@ -71,7 +76,19 @@ LABELS: list[Label] = [
         r"ref(?:erence)?\.?\s?(?:de\s)?(?:la\s)?facture",
         rf"factuur[\s.-]?{NO}|factuurnummer|factuurnr\.?|nummer\sfactuur",
         rf"rechnungs?[\s.-]?{NO}|rechnungsnummer|re\.?[\s-]?nr\.?|beleg[\s-]?nr\.?",
-        rf"invoice[\s.-]?{NO}|inv\.?\s?(?:no\.?|#)",
+        rf"invoice[\s.-]?{NO}|inv\.?\s?(?:no\.?|#)|bill[\s.-]?{NO}|receipt[\s.-]?{NO}",
+        # A document's title and its number: "Handelsrechnung Nr. 471102", "Rechnung des
+        # Versicherers Nr.", "Credit note No.", "Avoir n°".
+        rf"\w*(?:rechnung\w*|gutschrift|facture|factuur|creditnota|avoir|invoice|credit\snote)"
+        rf"(?:\s(?:\(\d+\)|[a-z]+)){{0,3}}\s{NO}",
+    ),
+    # Numbers that stand for the invoice's when it has none of its own: order, document.
+    *_labels(
+        "number_other",
+        2,
+        rf"(?:order|bestell(?:ung)?|commande|bestelling|document|dokument|auftrag)s?[\s.-]?{NO}",
+        r"bestellnummer|bestelnummer|ordernummer|auftragsnummer|dokumentnummer|documentnummer"
+        r"|order\sid|numero\sde\scommande",
     ),
     # "FACTURE 2026-0142 du 3 mars 2026", "N° 2026-0142": a title or a bare "N°" at the start
     # of a cell, followed by the number.
@@ -92,7 +109,7 @@ LABELS: list[Label] = [
     ),
     *_labels("issue", 1, r"date|datum|dated"),
     # "Facture 2026-0142 du 3 mars 2026": the joining word, checked in context by the reader.
-    *_labels("issue_inline", 2, r"(?:du|van|vom|of|dated|d\.d\.)(?=\s(?:\d|[a-z]+\s\d))"),
+    *_labels("issue_inline", 2, r"(?:du|van|vom|of|dated|d\.d\.)(?=\s{1,12}(?:\d|[a-z]+\s\d))"),
     *_labels(
         "due",
         3,
@@ -115,6 +132,8 @@ LABELS: list[Label] = [
         r"|bedrag\s?excl(?:\.|usief)?(?:\sbtw)?|totaal\szonder\sbtw|nettobedrag",
         r"netto[\s-]?betrag|summe\snetto|gesamt\snetto|zwischensumme|nettosumme|netto\ssumme"
         r"|gesamtbetrag\snetto|rechnungsbetrag\snetto",
+        r"rechnungssumme\sohne\s(?:ust|mwst|steuer)\.?|summe\sohne\s(?:ust|mwst)\.?|montant\snet"
+        r"|total\snet\sht|totaal\sexcl\.?\sbtw|total\swithout\s(?:vat|tax)|taxable\s(?:amount|value)",
         r"sub[\s-]?total|total\s?excl(?:\.|uding)?(?:\s(?:vat|tax))?|net\samount|net\stotal"
         r"|total\sbefore\s(?:vat|tax)|amount\sexcl(?:\.|uding)?(?:\s(?:vat|tax))?|total\snet",
     ),
@@ -124,7 +143,8 @@ LABELS: list[Label] = [
         3,
         r"total\s?(?:de\s(?:la\s)?)?tva|montant\s?(?:de\s(?:la\s)?)?tva|totaal\s?btw|btw[\s-]?bedrag"
         r"|bedrag\sbtw|summe\s?(?:mwst|ust)\.?|(?:mwst|ust)\.?[\s-]?betrag|mehrwertsteuer"
-        r"|umsatzsteuer|total\s?vat|vat\samount|total\stax|tax\samount",
+        r"|umsatzsteuer|total\s?vat|vat\samount|total\staxe?s?|tax\samount|steuerbetrag"
+        r"|total\s(?:tva|btw)|montant\sde\stva|total\sgst|gst\samount|sales\stax",
     ),
     *_labels(
         "vat_rate",
@@ -144,6 +164,8 @@ LABELS: list[Label] = [
         r"gesamtbetrag|summe\sbrutto|gesamt\sbrutto|bruttobetrag|rechnungsbetrag|gesamtsumme"
         r"|endbetrag|bruttosumme|brutto\ssumme",
         r"total\s?incl(?:\.|uding)?(?:\s(?:vat|tax))?|grand\stotal|invoice\stotal|total\samount"
+        r"|total\s(?:payable|invoice\samount)|montant\stotal\sttc|totaal\sbedrag|brutto[\s-]?betrag"
+        r"|gesamt(?:betrag|summe)\sbrutto|total\s\(?(?:eur|usd|gbp|chf|inr)\)?",
         r"|amount\sincl(?:\.|uding)?(?:\s(?:vat|tax))?",
     ),
     *_labels("incl", 1, r"total|totaal|gesamt|summe|brutto|tvac|ttc|incl\.?\s?(?:btw|vat|tva)"),
@@ -154,7 +176,8 @@ LABELS: list[Label] = [
         r"|total\s[a]\spayer|a\spayer",
         r"(?:nog\s|totaal\s)?te\sbetalen|openstaand(?:\s(?:saldo|bedrag))?|te\svoldoen",
         r"(?:noch\s)?zu\szahlen|zahlbetrag|zahlungsbetrag|offener\sbetrag|restbetrag|zu\sbezahlen",
-        r"amount\sdue|balance\sdue|total\sdue|amount\s(?:payable|to\spay)|please\spay"
+        r"amount\sdue|balance\sdue|total\sdue|amount\s(?:payable|to\spay)|please\spay|reste\sdu"
+        r"|montant\snet\sa\spayer|total\sa\sregler|verschuldigd\sbedrag|faelliger\sbetrag"
         r"|balance\s(?:to\spay|outstanding)",
     ),
 ]

@@ -121,7 +121,7 @@ class Grid:
         if not following:
             row = self.rows[cell.row]
             for other in row[row.index(cell) + 1 : row.index(cell) + 1 + cells]:
-                if found or self.starts_with_label(other) or other.start - cell.end > 80:
+                if found or self.starts_with_label(other) or other.start - cell.end > 160:
                     break
                 found = parse(other.text, other.folded)
         if found:

@@ -15,9 +15,11 @@ from .labels import MONTHS
 # Characters OCR reads in place of digits, inside numbers that must be all digits.
 OCR_DIGITS = str.maketrans("OoDQIl|!SsBZz", "0000111155822")
 
+# A currency printed before an amount: symbols and ISO codes.
+CURRENCY_PREFIX = r"(?:€|US\$|\$|£|₹|Rs\.?|EUR|Eur|eur|USD|GBP|CHF|INR)"
 _AMOUNT = re.compile(
-    r"(?<![\w.,/+-])(?P<neg>-\s?)?(?:(?:€|EUR|Eur|eur)\s?)?(?P<neg2>-\s?)?"
-    r"(?P<int>\d{1,3}(?:[.,' ]\d{3})+|\d+)(?P<dec>[.,]\d{2})"
+    rf"(?<![\w.,/+-])(?P<neg>-\s?)?(?:{CURRENCY_PREFIX}\s?)?(?P<neg2>-\s?)?"
+    r"(?P<int>\d{1,3}(?:[.,' ]\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d+)(?P<dec>[.,]\d{2})"
     r"(?!\d|[.,]\d|\s?%)"
 )
 
@@ -71,10 +73,25 @@ def _date(year: int, month: int, day: int) -> date | None:
     return value if 2000 <= value.year <= 2100 else None
 
 
-def dates(text: str, folded: str) -> list[date]:
+def ambiguous_dates(text: str) -> bool:
+    """A numeric date that reads both ways (03/11/2017: 3 November or March 11)."""
+    return any(
+        int(match.group(1)) <= 12 and int(match.group(3)) <= 12 and match.group(1) != match.group(3)
+        for match in _NUMERIC_DATE.finditer(text)
+    )
+
+
+def us_dates(text: str, folded: str) -> list[date]:
+    """Dates of a document that writes them month first (an American invoice)."""
+    return dates(text, folded, month_first=True)
+
+
+def dates(text: str, folded: str, *, month_first: bool = False) -> list[date]:
     found: list[tuple[int, date]] = []
     for match in _NUMERIC_DATE.finditer(text):
         day, _, month, year = match.groups()
+        if month_first:
+            day, month = month, day
         value = _date(int(year), int(month), int(day))
         if value:
             found.append((match.start(), value))
@@ -261,4 +278,50 @@ def structured_references(line: str, folded: str) -> list[tuple[Found, float]]:
             found.append(
                 (Found(match.start("n"), match.end("n"), format_structured(digits), False), 0.8)
             )
+    return found
+
+
+_VAT_SHAPED = re.compile(
+    r"(?<![A-Za-z0-9])(?P<cc>AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL"
+    r"|PT|RO|SE|SI|SK|XI)[\s.-]?(?P<body>U?\d(?:[\s.]?[0-9A-Z]){7,11})(?![0-9A-Za-z])"
+)
+_VAT_LABEL = re.compile(r"(?i)\b(?:tva|btw|vat|mwst|ust|iva|moms|alv|dic|nip)|umsatzsteuer")
+
+
+def unchecked_vats(line: str) -> list[Found]:
+    """Numbers printed after a VAT label in an EU country's shape whose check digits fail: a
+    misprint, a misread, or a specimen's number. Never trusted, only shown as doubtful."""
+    found = []
+    for match in _VAT_SHAPED.finditer(line):
+        if not _VAT_LABEL.search(line[max(0, match.start() - 30) : match.start()]):
+            continue
+        number = match.group("cc") + re.sub(r"[\s.]", "", match.group("body"))
+        if sum(char.isdigit() for char in number) >= 8 and not eu_vat.is_valid(number):
+            found.append(Found(match.start(), match.end(), number, False))
+    return found
+
+
+_FOREIGN_TAX = re.compile(
+    r"(?i)(?<![a-z])(?P<label>gstin|gst(?:\s?(?:no|number|reg\w*|id))?|abn|ein|tax\s?id|uid"
+    r"|vat(?:\s?reg\w*)?(?:\s?(?:no|number|id))?|mwst(?:[\s.-]?nr)?|tva|pan)"
+    r"[\s.:#°-]{1,4}(?P<id>(?:GB|CH|NO|IN|US|AU|CA|JP)?[\s-]?[0-9A-Z][0-9A-Z .-]{5,20}[0-9A-Z])"
+)
+
+
+def foreign_tax_ids(line: str) -> list[str]:
+    """Tax numbers after a tax label that are not the VAT number of an EU country: a UK, Swiss,
+    Indian, US or Australian number."""
+    found = []
+    for match in _FOREIGN_TAX.finditer(line):
+        raw = match.group("id").strip()
+        token = re.match(r"[0-9A-Z](?:[0-9A-Z.-]|\s(?=[0-9]))*", raw)
+        value = token.group().rstrip(".-") if token else raw
+        compact = re.sub(r"[\s.-]", "", value)
+        if sum(char.isdigit() for char in compact) < 6 or len(compact) > 16:
+            continue
+        if _EU_VAT.match(compact) or re.match(r"BE[01]?\d{9}$", compact):
+            continue
+        if dates(value, value.lower()) or _AMOUNT.fullmatch(value):
+            continue
+        found.append(value)
     return found

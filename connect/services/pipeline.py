@@ -159,13 +159,25 @@ def document_recognise(*, document_id: int) -> Document | None:
         else:  # the lease is given back: the sweeper tries again
             _deliver(document, recognition_started_at=None)
         return document
+    from connect.services.memory import supplier_memory_recall, supplier_memory_used
+
+    # The firm's memory of the supplier is read first (docs/recognition-memory.md).
+    recalled = supplier_memory_recall(firm_id=document.firm_id, recognition=result)
+    if recalled is not None:
+        result = recalled.recognition
     facts = result.as_json()
+    machine = facts
+    if recalled is not None:
+        facts["remembered"] = list(recalled.keys)
+        machine = facts | {"memory": str(recalled.memory.public_id)}
     with transaction.atomic():
         locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
         if locked.recognition != Recognition.PENDING:
             return locked
         if not _credit_take(locked):
             return _fallback(locked)
+        if recalled is not None:
+            supplier_memory_used(recalled=recalled)
         needs_review = locked.processing_mode == ProcessingMode.OPTIMUM and Decimal(
             facts["confidence"]
         ) < Decimal(str(settings.CONNECT_REVIEW_THRESHOLD))
@@ -175,7 +187,7 @@ def document_recognise(*, document_id: int) -> Document | None:
         _deliver(
             locked,
             recognized=facts,
-            recognized_machine=facts,
+            recognized_machine=machine,
             recognition=Recognition.REVIEW if needs_review else Recognition.DONE,
             ready_at=None if needs_review else timezone.now(),
         )
@@ -526,6 +538,11 @@ def document_review(*, actor: User, document: Document, facts: dict[str, str]) -
         )
         DocumentEvent.objects.create(
             document=locked, actor=actor, kind=EventKind.REVIEWED, note=", ".join(changed)[:500]
+        )
+        from connect.services.memory import supplier_memory_review
+
+        supplier_memory_review(
+            document=locked, machine=locked.recognized_machine or {}, corrected=corrected
         )
         duplicate = duplicate_find(locked, corrected)
         if duplicate is not None and locked.duplicate_of_id is None:

@@ -129,6 +129,7 @@ CELERY_TASK_ROUTES = {
     "portal.tasks.email_deliver": {"queue": "mail"},
     "connect.tasks.document_process": {"queue": "documents"},
     "connect.tasks.document_recognise": {"queue": "recognition"},
+    "connect.tasks.supplier_memory_learn": {"queue": "recognition"},
     "dossiers.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {

@@ -151,3 +151,24 @@ def invoice_photo(lines: list[str]) -> bytes:
     out = io.BytesIO()
     turned.save(out, "JPEG", quality=70)
     return out.getvalue()
+
+
+def printer_invoice(number: str, date: str = "14/03/2026") -> bytes:
+    """A printer's invoice whose number stands after "Stuk", a label the generic reader does
+    not know: it reads no invoice number at all (what the supplier memory is for)."""
+    return invoice_pdf(
+        [
+            "Drukkerij Peeters BV",
+            "Kerkstraat 5, 2000 Antwerpen",
+            "BTW BE0477.123.402",
+            "",
+            "Klant: Alpha Un BV",
+            f"Stuk          {number}",
+            f"Opgemaakt op  {date}",
+            "",
+            "Drukwerk folders                          100,00",
+            "Maatstaf van heffing                      100,00",
+            "BTW 21%                                    21,00",
+            "Saldo                                     121,00",
+        ]
+    )

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -18,6 +18,7 @@ from connect.recognition import (
     extract_text,
     recognise_file,
     recognise_text,
+    words_of,
 )
 
 # Valid numbers (mod-97 checks): supplier, customer, account, structured communication.
@@ -219,8 +220,11 @@ def test_date_formats(printed: str, value: str) -> None:
     assert facts_of(f"Invoice date: {printed}\n")["issue_date"] == value
 
 
-def test_a_vat_number_with_a_wrong_checksum_is_not_taken() -> None:
-    assert facts_of("Fournisseur SRL\nTVA BE 0403.170.702\n")["supplier_vat"] is None
+def test_a_vat_number_with_a_wrong_checksum_is_only_doubtful() -> None:
+    recognised = recognise_text("Fournisseur SRL\nTVA BE 0403.170.702\n")
+    assert recognised.facts["supplier_vat"].confidence < 0.5
+    assert recognised.as_json()["notes"][0]["code"] == "vat_checksum"
+    assert "0403170702" in recognised.as_json()["notes"][0]["message"]
     text = "Fournisseur SRL\nTVA BE 0403.170.702\nFooter - TVA BE 0403.170.701\n"
     assert facts_of(text)["supplier_vat"] == SUPPLIER_VAT
 
@@ -242,7 +246,27 @@ def test_a_structured_reference_with_a_wrong_checksum_is_not_taken() -> None:
 def test_other_eu_vat_numbers_are_validated() -> None:
     assert facts_of("Lieferant GmbH\nUSt-IdNr.: DE 136695976\n")["supplier_vat"] == "DE136695976"
     assert facts_of("Leverancier B.V.\nBTW: NL004495445B01\n")["supplier_vat"] == "NL004495445B01"
-    assert facts_of("Fournisseur SAS\nTVA : FR40303265046\n")["supplier_vat"] is None
+    wrong = recognise_text("Fournisseur SAS\nTVA : FR40303265046\n")
+    assert wrong.facts["supplier_vat"].confidence < 0.5
+    assert wrong.notes == ("vat_checksum:FR40303265046",)
+
+
+@pytest.mark.parametrize(
+    ("printed", "value"),
+    [
+        ("GSTIN: 29AAACR5055K1Z5", "29AAACR5055K1Z5"),
+        ("VAT Reg No: GB 123 4567 89", "GB 123 4567 89"),
+        ("MWST-Nr. CHE-123.456.788", "CHE-123.456.788"),
+    ],
+)
+def test_a_tax_number_from_outside_the_eu_is_noted_not_taken(printed: str, value: str) -> None:
+    recognised = recognise_text(f"Supplier Ltd\n{printed}\nInvoice No: 2024-17\n")
+
+    assert "supplier_vat" not in recognised.facts
+    notes = recognised.as_json()["notes"]
+    assert [note["code"] for note in notes] == ["not_eu_vat"]
+    assert notes[0]["value"] == value
+    assert notes[0]["message"] == f"Not an EU VAT number: {value}"
 
 
 def test_the_customer_vat_number_is_not_taken_as_the_supplier() -> None:
@@ -362,6 +386,62 @@ def test_a_scan_is_read_with_ocr(tmp_path: Path) -> None:
     assert recognised.language == "fr"
 
 
+def _line_of(words: list[recognition.Word], text: str) -> list[str]:
+    word = next(word for word in words if word.text == text)
+    return [other.text for other in words if (other.page, other.line) == (word.page, word.line)]
+
+
+def test_the_words_of_a_text_pdf_keep_their_place_on_the_page(tmp_path: Path) -> None:
+    pdf = tmp_path / "facture.pdf"
+    draw_invoice(pdf)
+
+    words, method = words_of(pdf, "application/pdf")
+
+    assert method == "text"
+    assert all(0 <= w.x0 <= w.x1 <= 1 and 0 <= w.top < w.bottom <= 1 for w in words)
+    number = next(word for word in words if word.text == "F2026/0142")
+    label = next(word for word in words if word.text == "Facture")
+    # Drawn at x = 545 pt of 595, y = 740 pt of 842 from the bottom, right of its label.
+    assert number.x1 == pytest.approx(545 / A4[0], abs=0.01)
+    assert number.top == pytest.approx(1 - 751 / A4[1], abs=0.02)
+    assert label.x1 < number.x0
+    assert _line_of(words, "F2026/0142") == [
+        "TVA",
+        "BE",
+        "0403.170.701",
+        "Facture",
+        "n°",
+        ":",
+        "F2026/0142",
+    ]
+    assert {w.page for w in words} == {0}
+
+
+def test_the_result_keeps_the_words_it_was_read_from(tmp_path: Path) -> None:
+    pdf = tmp_path / "facture.pdf"
+    draw_invoice(pdf)
+
+    recognised = recognise_file(pdf, "application/pdf")
+
+    assert "F2026/0142" in {word.text for word in recognised.words}
+    assert "words" not in recognised.as_json()
+
+
+def test_the_words_of_a_scan_keep_their_lines(tmp_path: Path) -> None:
+    pdf = tmp_path / "facture.pdf"
+    draw_invoice(pdf)
+    photo = tmp_path / "scan.jpg"
+    scan_of(pdf, photo)
+
+    words, method = words_of(photo, "image/jpeg")
+
+    assert method == "ocr"
+    line = _line_of(words, "F2026/0142")
+    assert "Facture" in line and "0403.170.701" in line
+    number = next(word for word in words if word.text == "F2026/0142")
+    assert number.x1 == pytest.approx(545 / A4[0], abs=0.02)
+
+
 def test_an_image_only_pdf_falls_back_to_ocr(tmp_path: Path) -> None:
     import img2pdf
 
@@ -383,9 +463,9 @@ def test_without_tesseract_there_is_no_text_and_a_warning(
 ) -> None:
     photo = tmp_path / "photo.png"
     Image.new("L", (100, 100), 255).save(photo)
-    monkeypatch.setattr(recognition.text.shutil, "which", lambda name: None)
+    monkeypatch.setattr(recognition.words.shutil, "which", lambda name: None)
 
-    with caplog.at_level(logging.WARNING, logger="connect.recognition.text"):
+    with caplog.at_level(logging.WARNING, logger="connect.recognition.words"):
         assert extract_text(photo, "image/png") == ("", "none")
         assert recognise_file(photo, "image/png").method == "none"
 
@@ -396,12 +476,14 @@ def test_an_ocr_timeout_is_a_recognition_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     photo = tmp_path / "photo.png"
-    Image.new("L", (100, 100), 255).save(photo)
+    page = Image.new("L", (600, 300), 255)
+    ImageDraw.Draw(page).text((20, 20), "Facture 2026-0142", fill=0, font_size=40)
+    page.save(photo)
 
     def too_slow(argv: list[str], **kwargs: object) -> None:
         raise subprocess.TimeoutExpired(argv, 1)
 
-    monkeypatch.setattr(recognition.text.subprocess, "run", too_slow)
+    monkeypatch.setattr(recognition.scan.subprocess, "run", too_slow)
 
     with pytest.raises(RecognitionError):
         extract_text(photo, "image/png", timeout=1)

@@ -69,6 +69,8 @@ RULES: dict[str, str] = {
     "connect:home": "own",
     "connect:inbox": "own",
     "connect:review_queue": "own",
+    "connect:supplier_memories": "own",
+    "connect:supplier_memory_forget": "tenant",
     "connect:inbox_messages": "own",
     "connect:dossier": "tenant",
     "connect:upload": "tenant",
@@ -198,6 +200,8 @@ def tenant_build(firm: Firm, code: str, staff: User) -> Tenant:
         Message,
         PayingAccount,
         PaymentBatch,
+        RememberedFact,
+        SupplierMemory,
         Task,
         Thread,
     )
@@ -254,6 +258,19 @@ def tenant_build(firm: Firm, code: str, staff: User) -> Tenant:
         count=1,
         created_by=staff,
     )
+    # The firm's supplier memory: a supplier named after the dossier's canary.
+    memory = SupplierMemory.objects.create(
+        firm=firm, key=f"name:{canary}", name=f"{canary} supplier", vat=f"BE{canary[-8:]}"
+    )
+    RememberedFact.objects.create(
+        memory=memory,
+        fact="invoice_number",
+        label=f"{canary} label",
+        relation="right",
+        dx0=0.1,
+        dx1=0.2,
+        dy=0,
+    )
     # Another client of the dossier owns a token and an authenticator (an actor's own rows are
     # theirs to see).
     colleague = MembershipFactory(
@@ -280,6 +297,7 @@ def tenant_build(firm: Firm, code: str, staff: User) -> Tenant:
             "request_id": request.public_id,
             "thread_id": thread.public_id,
             "batch_id": batch.public_id,
+            "memory_id": memory.public_id,
             "user_id": colleague.public_id,
             "token_id": token.public_id,
             "pk": authenticator.pk,
@@ -420,6 +438,8 @@ def snapshot(tenants: list[Tenant], actor: User | None) -> dict[str, list[tuple]
         Message,
         PayingAccount,
         PaymentBatch,
+        RememberedFact,
+        SupplierMemory,
         Task,
         Thread,
     )
@@ -440,6 +460,8 @@ def snapshot(tenants: list[Tenant], actor: User | None) -> dict[str, list[tuple]
         "access": DossierAccess.objects.filter(dossier__in=dossiers),
         "dossier": Dossier.objects.filter(pk__in=dossiers),
         "firm": Firm.objects.filter(pk__in=firms),
+        "supplier_memory": SupplierMemory.objects.filter(firm__in=firms),
+        "remembered_fact": RememberedFact.objects.filter(memory__firm__in=firms),
         "membership": FirmMembership.objects.filter(firm__in=firms),
         "user": User.objects.filter(pk__in=users),
         "token": ApiToken.objects.filter(user__in=users).exclude(name="matrix"),
