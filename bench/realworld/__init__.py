@@ -212,10 +212,10 @@ def scan(document: Document, seed: int) -> tuple[Path, str]:
             else:
                 pages.append(path.read_bytes())
         merged = PdfWriter()
-        for data in pages:
-            with tempfile.NamedTemporaryFile(suffix=".pdf", dir=tmp, delete=False) as handle:
-                handle.write(data)
-            merged.append(handle.name)
+        for number, data in enumerate(pages):
+            degraded = Path(tmp) / f"scan-{number:02d}.pdf"
+            degraded.write_bytes(data)
+            merged.append(degraded)
         final = directory / f"{document.id}-scan.pdf"
         with final.open("wb") as handle:
             merged.write(handle)
