@@ -593,11 +593,12 @@ def bench() -> None:
 def realworld() -> None:
     """The recognition bench on the real-world set (bench/realworld), text PDFs and scans;
     text PDFs only with BENCH_QUICK. Its targets (issue 13) are printed, not enforced."""
-    from bench.realworld import SetError
+    from bench.realworld import SetError, hybrid
     from bench.realworld.evaluate import main as evaluate
 
     try:
         metrics = evaluate(["--text-only"] if QUICK else [])
+        hybrid.main()
     except SetError as error:
         print(f"real-world recognition set not available: {error}")
         return

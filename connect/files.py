@@ -180,7 +180,7 @@ def inspect(spooled: Spooled, filename: str) -> Inspection:
         )
     if content_type == PDF:
         pages, hybrid = _check_pdf(spooled.path)
-        embedded = hybrid.invoice.attachments if hybrid.invoice else ()
+        embedded = (*hybrid.invoice.attachments, *hybrid.attachments) if hybrid.invoice else ()
         return Inspection(PDF, extension, page_count=pages, embedded=embedded, hybrid=hybrid)
     if content_type == XML:
         invoice = _check_einvoice(spooled.path)

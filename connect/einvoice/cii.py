@@ -20,6 +20,7 @@ from connect.einvoice.model import (
     VatLine,
     attachment_decode,
     consistency_checks,
+    due_date_from_terms,
     enterprise_number,
     iban_or_none,
     structured_reference,
@@ -106,6 +107,7 @@ def read(root: etree._Element) -> EInvoice:
         None,
     )
     payment_id = X.text(root, f"{SETTLEMENT}/ram:PaymentReference")
+    terms = X.text(root, f"{SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:Description")
     structured = structured_reference(payment_id)
     attachments, attachment_checks = _attachments(root)
     invoice = EInvoice(
@@ -120,7 +122,8 @@ def read(root: etree._Element) -> EInvoice:
                 "udt:DateTimeString",
             ),
             "DueDateDateTime",
-        ),
+        )
+        or due_date_from_terms(terms),
         currency=currency,
         supplier=_party(seller),
         customer=_party(X.node(root, f"{AGREEMENT}/ram:BuyerTradeParty")),
@@ -140,6 +143,7 @@ def read(root: etree._Element) -> EInvoice:
         payee_account=account,
         structured_reference=structured,
         payment_reference=None if structured else payment_id,
+        payment_terms=terms,
         buyer_reference=X.text(root, f"{AGREEMENT}/ram:BuyerReference"),
         order_reference=X.text(
             root, f"{AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"

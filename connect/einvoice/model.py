@@ -119,6 +119,8 @@ class EInvoice:
     payee_account: str | None
     structured_reference: str | None
     payment_reference: str | None
+    #: The payment terms as written (BT-20), e.g. "Zahlbar netto bis 11.03.2026".
+    payment_terms: str | None
     buyer_reference: str | None
     order_reference: str | None
     lines: tuple[Line, ...]
@@ -231,6 +233,28 @@ def structured_reference(payment_id: str | None) -> str | None:
     if not ogm_vcs.is_valid(digits):
         return None
     return f"+++{ogm_vcs.format(digits)}+++"
+
+
+_TERMS_DATE = re.compile(
+    r"(?<!\d)(?:(\d{1,2})[./](\d{1,2})[./](\d{4})|(\d{4})-(\d{2})-(\d{2}))(?!\d)"
+)
+
+
+def due_date_from_terms(terms: str | None) -> date | None:
+    """The net due date that payment terms state in words when the invoice gives no due date
+    (BT-9): the latest date they name ("3 % Skonto bis 21.02.2026, netto bis 11.03.2026")."""
+    found = []
+    for match in _TERMS_DATE.finditer(terms or ""):
+        day, month, year = (
+            (match.group(1), match.group(2), match.group(3))
+            if match.group(1)
+            else (match.group(6), match.group(5), match.group(4))
+        )
+        try:
+            found.append(date(int(year), int(month), int(day)))
+        except ValueError:
+            continue
+    return max(found, default=None)
 
 
 # --- Attachments ---------------------------------------------------------------------------

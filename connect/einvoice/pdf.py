@@ -2,17 +2,20 @@
 (``factur-x.xml``, ``zugferd-invoice.xml``), XRechnung in a PDF (``xrechnung.xml``), Odoo's
 UBL (``UBL-Invoice-*.xml``, ``*_ubl_bis3.xml``), read with the same rules as an uploaded XML.
 
-Only an invoice XML may ride inside a PDF. Any other embedded file (a program, another PDF, an
-Office file, an archive; also a file named ``.xml`` that is not XML) refuses the PDF with a reason
-that names it, and so does a stream that inflates past the limit (a bomb) or a DOCTYPE in the
-XML. What is only unusable (a damaged stream, an XML that is no invoice, an invoice lacking
-mandatory facts) leaves the PDF accepted and read like any other, with ``problem`` saying why.
+Beside a readable invoice XML, a Factur-X may carry supplementary documents of the types
+EN 16931 allows for attachments (PDF, PNG, JPEG, CSV, XLSX, ODS, the bytes matching the name):
+they are kept like an e-invoice's attachments. Any other embedded file (a program, an Office
+file, an archive; also a file named ``.xml`` that is not XML), and any file at all in a PDF that
+carries no invoice XML, refuses the PDF with a reason that names it, and so does a stream that
+inflates past the limit (a bomb) or a DOCTYPE in the XML. What is only unusable (a damaged
+stream, an XML that is no invoice, an invoice lacking mandatory facts) leaves the PDF accepted
+and read like any other, with ``problem`` saying why.
 Only dictionaries and the embedded streams are read; page content is never decoded here.
 """
 
 import zlib
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 
 import magic
 from django.template.defaultfilters import filesizeformat
@@ -22,7 +25,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from connect.einvoice import cii, ubl
-from connect.einvoice.model import EInvoice
+from connect.einvoice.model import ATTACHMENT_TYPES, ODS, XLSX, Attachment, EInvoice
 from connect.einvoice.xml import EInvoiceError, lazy_format, parse_root
 
 #: An embedded invoice XML inflates to at most this (a UBL with its own attachments included).
@@ -32,6 +35,17 @@ MAX_TREE_DEPTH = 16
 XML_TYPES = frozenset({"text/xml", "application/xml"})
 #: The names invoice software gives the XML, tried first when a PDF carries several.
 KNOWN_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
+
+#: The supplementary documents a hybrid invoice may carry, by extension (EN 16931's list).
+SUPPLEMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".csv": "text/csv",
+    ".xlsx": XLSX,
+    ".ods": ODS,
+}
 
 UNREADABLE = "unreadable"
 NOT_INVOICE = "not_invoice"
@@ -47,6 +61,8 @@ class Embedded:
     content: bytes = field(default=b"", repr=False)
     #: "" (an invoice, or no embedded file), or UNREADABLE, NOT_INVOICE, INCOMPLETE.
     problem: str = ""
+    #: Supplementary documents beside a readable invoice XML (EN 16931 attachment types).
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def source(self) -> str:
@@ -232,9 +248,11 @@ def _read_xml(name: str, content: bytes) -> Embedded:
 
 
 def embedded_invoice(reader: PdfReader) -> Embedded:
-    """The invoice XML the PDF carries (``Embedded()`` when it carries no file). Raises
-    ``EInvoiceError`` for what refuses the PDF."""
+    """The invoice XML the PDF carries (``Embedded()`` when it carries no file), with the
+    supplementary documents a Factur-X may carry beside it. Raises ``EInvoiceError`` for what
+    refuses the PDF."""
     results: list[Embedded] = []
+    others: list[tuple[str, bytes, str]] = []
     for found in _files(reader):
         if found.stream is None:
             results.append(Embedded(name=found.name, problem=UNREADABLE))
@@ -246,18 +264,39 @@ def embedded_invoice(reader: PdfReader) -> Embedded:
             continue
         content_type = magic.from_buffer(content[: 64 * 1024], mime=True) if content else ""
         looks_xml = content_type in XML_TYPES or content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
-        if not looks_xml:
-            if not content:
-                results.append(Embedded(name=found.name, problem=UNREADABLE))
-                continue
-            raise _refuse_file(found.name, content_type)
-        results.append(_read_xml(found.name, content))
-    if not results:
-        return Embedded()
+        if looks_xml:
+            results.append(_read_xml(found.name, content))
+        elif not content:
+            results.append(Embedded(name=found.name, problem=UNREADABLE))
+        else:
+            others.append((found.name, content, content_type))
     readable = [result for result in results if result.invoice is not None]
-    if readable:
-        return min(readable, key=_preference)
-    return min(results, key=_preference)
+    chosen = min(readable or results, key=_preference) if results else Embedded()
+    return replace(chosen, attachments=_supplements(others, invoice_found=bool(readable)))
+
+
+def _supplements(
+    others: list[tuple[str, bytes, str]], *, invoice_found: bool
+) -> tuple[Attachment, ...]:
+    """What a Factur-X carries beside its XML (a delivery note, a timesheet): kept like an
+    e-invoice's attachments when of a type EN 16931 allows. Anything else, or anything at all
+    in a PDF that carries no invoice XML, refuses the PDF."""
+    kept = []
+    for name, content, content_type in others:
+        declared = SUPPLEMENT_TYPES.get(PurePosixPath(name.lower()).suffix)
+        if not invoice_found or declared is None or content_type not in ATTACHMENT_TYPES[declared]:
+            raise _refuse_file(name, content_type)
+        kept.append(
+            Attachment(
+                filename=name,
+                declared_type=declared,
+                content=content,
+                description="",
+                sniffed_type=content_type,
+                type_matches=True,
+            )
+        )
+    return tuple(kept)
 
 
 def _preference(result: Embedded) -> int:

@@ -16,6 +16,7 @@ from connect.einvoice.model import (
     VatLine,
     attachment_decode,
     consistency_checks,
+    due_date_from_terms,
     enterprise_number,
     iban_or_none,
     structured_reference,
@@ -76,6 +77,7 @@ def read(root: etree._Element) -> EInvoice:
         raise incomplete(missing)
     account = X.text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID")
     payment_id = X.text(root, "cac:PaymentMeans/cbc:PaymentID")
+    terms = X.text(root, "cac:PaymentTerms/cbc:Note")
     structured = structured_reference(payment_id)
     attachments, attachment_checks = _attachments(root)
     invoice = EInvoice(
@@ -86,7 +88,8 @@ def read(root: etree._Element) -> EInvoice:
         due_date=iso_date(
             X.text(root, "cbc:DueDate") or X.text(root, "cac:PaymentMeans/cbc:PaymentDueDate"),
             "DueDate",
-        ),
+        )
+        or due_date_from_terms(terms),
         currency=currency,
         supplier=_party(supplier),
         customer=_party(X.node(root, "cac:AccountingCustomerParty/cac:Party")),
@@ -104,6 +107,7 @@ def read(root: etree._Element) -> EInvoice:
         payee_account=account,
         structured_reference=structured,
         payment_reference=None if structured else payment_id,
+        payment_terms=terms,
         buyer_reference=X.text(root, "cbc:BuyerReference"),
         order_reference=X.text(root, "cac:OrderReference/cbc:ID"),
         lines=tuple(_line(node) for node in X.nodes(root, "cac:InvoiceLine | cac:CreditNoteLine")),

@@ -8,6 +8,7 @@ A document becomes "new" for retrieval when ``ready_at`` is set. Credits are tak
 transaction that stores the facts, and the ledger holds one row per document at most, so a
 worker killed mid-recognition consumes nothing and the next attempt consumes one."""
 
+import dataclasses
 import hashlib
 import logging
 import tempfile
@@ -297,9 +298,13 @@ def _einvoice_of(document: Document) -> tuple[Any, dict[str, Any], str]:
         return invoice, invoice.facts(), _einvoice_text(invoice)
     with tempfile.TemporaryDirectory(prefix="portal-einvoice-") as workdir:
         path = local_copy(document, Path(workdir))
-        invoice = embedded_invoice_of(path).invoice
-        if invoice is None:
+        embedded = embedded_invoice_of(path)
+        if embedded.invoice is None:
             raise EInvoiceError(_("The e-invoice inside the PDF could not be read."), "embedded")
+        # The documents a Factur-X carries beside its XML are kept like the XML's own.
+        invoice = dataclasses.replace(
+            embedded.invoice, attachments=(*embedded.invoice.attachments, *embedded.attachments)
+        )
         text, _method = extract_text(path, document.content_type, ocr=False)
     facts = invoice.facts(embedded=True)
     page = recognise_text(text) if text.strip() else None

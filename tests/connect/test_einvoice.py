@@ -4,6 +4,7 @@ not embed, and the PDF that prints something else than its XML."""
 
 import io
 import zlib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -311,6 +312,40 @@ def test_a_pdf_carrying_anything_but_invoice_xml_is_refused_by_name(
         assert named in str(error.message)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "named"),
+    [
+        ("setup.exe", PE, "a program"),
+        ("contrat.docx", _docx(), "setup"),
+        ("annexe.pdf", PE, "a program"),
+        ("photo.png", samples.pdf(), "another PDF"),
+    ],
+)
+def test_beside_an_invoice_xml_only_supplements_of_an_allowed_type_pass(
+    name: str, content: bytes, named: str
+) -> None:
+    files = {"factur-x.xml": einvoices.cii_xml("en16931"), name: content}
+    error = refused(einvoices.with_embedded(einvoices.printed(), files))
+    assert error.code == "pdf_embedded_file"
+    assert name in str(error.message)
+    if named != "setup":
+        assert named in str(error.message)
+
+
+def test_a_factur_x_may_carry_a_delivery_note_kept_as_an_attachment() -> None:
+    files = {
+        "factur-x.xml": einvoices.cii_xml("en16931"),
+        "Bon_de_livraison.pdf": samples.pdf(),
+        "releve.png": samples.image("PNG"),
+    }
+    info = inspected(einvoices.with_embedded(einvoices.printed(), files))
+    assert info.hybrid.source == "embedded_cii"
+    assert [(a.filename, a.declared_type, a.type_matches) for a in info.embedded] == [
+        ("Bon_de_livraison.pdf", "application/pdf", True),
+        ("releve.png", "image/png", True),
+    ]
+
+
 def test_an_embedded_xml_with_a_doctype_refuses_the_pdf() -> None:
     xml = einvoices.cii_xml("basic").replace(
         b"<rsm:CrossIndustryInvoice",
@@ -434,3 +469,30 @@ def test_the_page_disagrees_only_when_it_prints_another_sure_value() -> None:
     assert disagreements(facts, "Total 383,57", {"total_incl_vat": ("383.00", 0.95)}) == []
     # Not printed, but the reader is unsure: no disagreement.
     assert disagreements(facts, "Total 999,00", {"total_incl_vat": ("999.00", 0.5)}) == []
+
+
+def test_without_a_due_date_the_net_date_of_the_payment_terms_is_taken() -> None:
+    xml = einvoices.cii_xml("en16931").replace(
+        b'<ram:DueDateDateTime><udt:DateTimeString format="102">20260214</udt:DateTimeString>'
+        b"</ram:DueDateDateTime>",
+        b"<ram:Description>Zahlbar innerhalb 30 Tagen netto bis 11.03.2026, 3% Skonto "
+        b"innerhalb 10 Tagen bis 21.02.2026</ram:Description>",
+    )
+    invoice = einvoice.parse(xml)
+    assert invoice.due_date == date(2026, 3, 11)
+    assert invoice.payment_terms is not None and "Skonto" in invoice.payment_terms
+
+
+@pytest.mark.parametrize(
+    ("terms", "due"),
+    [
+        ("Net 30 days, due 2026-04-05", date(2026, 4, 5)),
+        ("Payable on receipt", None),
+        ("À payer avant le 31/02/2026 ou le 15/03/2026", date(2026, 3, 15)),
+        (None, None),
+    ],
+)
+def test_the_due_date_of_written_payment_terms(terms: str | None, due: date | None) -> None:
+    from connect.einvoice.model import due_date_from_terms
+
+    assert due_date_from_terms(terms) == due
