@@ -1,12 +1,14 @@
 """UN/CEFACT Cross Industry Invoice (CII D16B), the syntax of Factur-X, ZUGFeRD 2.x and
-XRechnung CII, read exactly into the shared fact model: every fact the UBL reader reads.
+XRechnung CII, read exactly into the shared fact model: every fact the UBL reader reads. Its
+predecessor ZUGFeRD 1.0 (``CrossIndustryDocument``, CII D13B; German invoices of 2014–2019 still
+arrive) is the same model under other element names: a second ``Dialect``.
 
 Profiles differ in what they carry: MINIMUM has no lines, no VAT breakdown and may omit the net
 total and the VAT total (then the VAT is the grand total less the total excluding VAT, BR-CO-15);
 BASIC WL has no lines. What a profile leaves out stays empty and its checks are skipped.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from lxml import etree
@@ -34,36 +36,96 @@ from connect.einvoice.xml import (
     incomplete,
 )
 
-ROOT = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice"
-NS = {
-    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
-}
-X = Reader(NS)
+
+@dataclass(frozen=True)
+class Dialect:
+    """Where one version of CII keeps each fact."""
+
+    root: str
+    namespaces: dict[str, str]
+    document: str
+    transaction: str
+    agreement: str
+    settlement: str
+    summation: str
+    rate: str
+    order: str
+    line_agreement: str
+    line_delivery: str
+    line_settlement: str
+    line_summation: str
+    #: ZUGFeRD 1.0 may leave out the amount due (then the total less what was prepaid) and,
+    #: in BASIC, the VAT category (then a positive rate is the standard one, S).
+    payable_required: bool = True
+
+    @property
+    def x(self) -> Reader:
+        return Reader(self.namespaces)
+
+
+D16B = Dialect(
+    root="{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice",
+    namespaces={
+        "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+        "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+        "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+    },
+    document="rsm:ExchangedDocument",
+    transaction="rsm:SupplyChainTradeTransaction",
+    agreement="rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement",
+    settlement="rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement",
+    summation="ram:SpecifiedTradeSettlementHeaderMonetarySummation",
+    rate="ram:RateApplicablePercent",
+    order="ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
+    line_agreement="ram:SpecifiedLineTradeAgreement",
+    line_delivery="ram:SpecifiedLineTradeDelivery",
+    line_settlement="ram:SpecifiedLineTradeSettlement",
+    line_summation="ram:SpecifiedTradeSettlementLineMonetarySummation",
+)
+ZUGFERD_1 = Dialect(
+    root="{urn:ferd:CrossIndustryDocument:invoice:1p0}CrossIndustryDocument",
+    namespaces={
+        "rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0",
+        "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12",
+        "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15",
+    },
+    document="rsm:HeaderExchangedDocument",
+    transaction="rsm:SpecifiedSupplyChainTradeTransaction",
+    agreement="rsm:SpecifiedSupplyChainTradeTransaction/ram:ApplicableSupplyChainTradeAgreement",
+    settlement="rsm:SpecifiedSupplyChainTradeTransaction/ram:ApplicableSupplyChainTradeSettlement",
+    summation="ram:SpecifiedTradeSettlementMonetarySummation",
+    rate="ram:ApplicablePercent",
+    order="ram:BuyerOrderReferencedDocument/ram:ID",
+    line_agreement="ram:SpecifiedSupplyChainTradeAgreement",
+    line_delivery="ram:SpecifiedSupplyChainTradeDelivery",
+    line_settlement="ram:SpecifiedSupplyChainTradeSettlement",
+    line_summation="ram:SpecifiedTradeSettlementMonetarySummation",
+    payable_required=False,
+)
+DIALECTS = {dialect.root: dialect for dialect in (D16B, ZUGFERD_1)}
 #: UNTDID 1001 codes of credit notes (EN 16931 code list); every other code is an invoice.
 CREDIT_NOTE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "532"})
-HEADER = "rsm:SupplyChainTradeTransaction"
-AGREEMENT = f"{HEADER}/ram:ApplicableHeaderTradeAgreement"
-SETTLEMENT = f"{HEADER}/ram:ApplicableHeaderTradeSettlement"
-SUMMATION = f"{SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
 
 
 def is_cii(root: etree._Element) -> bool:
-    return str(root.tag) == ROOT
+    return str(root.tag) in DIALECTS
 
 
 def read(root: etree._Element) -> EInvoice:
     """The facts of a CII invoice or credit note (``root`` passed ``is_cii``); ``EInvoiceError``
     when it lacks a mandatory fact or holds an invalid value."""
-    currency = X.text(root, f"{SETTLEMENT}/ram:InvoiceCurrencyCode") or ""
-    seller = X.node(root, f"{AGREEMENT}/ram:SellerTradeParty")
-    totals = X.node(root, SUMMATION)
-    number = X.text(root, "rsm:ExchangedDocument/ram:ID")
-    issued = X.text(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString")
+    d = DIALECTS[str(root.tag)]
+    X = d.x
+    currency = X.text(root, f"{d.settlement}/ram:InvoiceCurrencyCode") or ""
+    seller = X.node(root, f"{d.agreement}/ram:SellerTradeParty")
+    totals = X.node(root, f"{d.settlement}/{d.summation}")
+    number = X.text(root, f"{d.document}/ram:ID")
+    issued = X.text(root, f"{d.document}/ram:IssueDateTime/udt:DateTimeString")
     excl = X.amount(totals, "ram:TaxBasisTotalAmount")
     incl = X.amount(totals, "ram:GrandTotalAmount")
     payable = X.amount(totals, "ram:DuePayableAmount")
+    if payable is None and not d.payable_required and incl is not None:
+        payable = incl - (X.amount(totals, "ram:TotalPrepaidAmount") or 0)
     required = {
         "ExchangedDocument/ID": number,
         "IssueDateTime": issued,
@@ -89,11 +151,11 @@ def read(root: etree._Element) -> EInvoice:
         if chosen is not None
         else incl - excl
     )
-    type_code = X.text(root, "rsm:ExchangedDocument/ram:TypeCode") or "380"
+    type_code = X.text(root, f"{d.document}/ram:TypeCode") or "380"
     document_type: Literal["invoice", "credit_note"] = (
         "credit_note" if type_code in CREDIT_NOTE_CODES else "invoice"
     )
-    means = X.nodes(root, f"{SETTLEMENT}/ram:SpecifiedTradeSettlementPaymentMeans")
+    means = X.nodes(root, f"{d.settlement}/ram:SpecifiedTradeSettlementPaymentMeans")
     account = next(
         (
             text
@@ -106,10 +168,10 @@ def read(root: etree._Element) -> EInvoice:
         ),
         None,
     )
-    payment_id = X.text(root, f"{SETTLEMENT}/ram:PaymentReference")
-    terms = X.text(root, f"{SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:Description")
+    payment_id = X.text(root, f"{d.settlement}/ram:PaymentReference")
+    terms = X.text(root, f"{d.settlement}/ram:SpecifiedTradePaymentTerms/ram:Description")
     structured = structured_reference(payment_id)
-    attachments, attachment_checks = _attachments(root)
+    attachments, attachment_checks = _attachments(d, root)
     invoice = EInvoice(
         syntax="cii",
         document_type=document_type,
@@ -118,15 +180,15 @@ def read(root: etree._Element) -> EInvoice:
         due_date=compact_date(
             X.text(
                 root,
-                f"{SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/"
+                f"{d.settlement}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/"
                 "udt:DateTimeString",
             ),
             "DueDateDateTime",
         )
         or due_date_from_terms(terms),
         currency=currency,
-        supplier=_party(seller),
-        customer=_party(X.node(root, f"{AGREEMENT}/ram:BuyerTradeParty")),
+        supplier=_party(d, seller),
+        customer=_party(d, X.node(root, f"{d.agreement}/ram:BuyerTradeParty")),
         line_extension_amount=X.amount(totals, "ram:LineTotalAmount"),
         total_excl_vat=excl,
         total_vat=tax_total if tax_total is not None else incl - excl,
@@ -137,24 +199,23 @@ def read(root: etree._Element) -> EInvoice:
         prepaid_amount=X.amount(totals, "ram:TotalPrepaidAmount"),
         rounding_amount=X.amount(totals, "ram:RoundingAmount"),
         vat_breakdown=tuple(
-            _vat_line(node) for node in X.nodes(root, f"{SETTLEMENT}/ram:ApplicableTradeTax")
+            _vat_line(d, node) for node in X.nodes(root, f"{d.settlement}/ram:ApplicableTradeTax")
         ),
         iban=iban_or_none(account),
         payee_account=account,
         structured_reference=structured,
         payment_reference=None if structured else payment_id,
         payment_terms=terms,
-        buyer_reference=X.text(root, f"{AGREEMENT}/ram:BuyerReference"),
-        order_reference=X.text(
-            root, f"{AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"
-        ),
+        buyer_reference=X.text(root, f"{d.agreement}/ram:BuyerReference"),
+        order_reference=X.text(root, f"{d.agreement}/{d.order}"),
         lines=tuple(
-            _line(node) for node in X.nodes(root, f"{HEADER}/ram:IncludedSupplyChainTradeLineItem")
+            _line(d, node)
+            for node in X.nodes(root, f"{d.transaction}/ram:IncludedSupplyChainTradeLineItem")
         ),
         attachments=attachments,
         notes=tuple(
             text
-            for node in X.nodes(root, "rsm:ExchangedDocument/ram:IncludedNote/ram:Content")
+            for node in X.nodes(root, f"{d.document}/ram:IncludedNote/ram:Content")
             if (text := (node.text or "").strip())
         ),
         checks=(),
@@ -162,7 +223,8 @@ def read(root: etree._Element) -> EInvoice:
     return replace(invoice, checks=(*consistency_checks(invoice), *attachment_checks))
 
 
-def _party(party: etree._Element | None) -> Party:
+def _party(d: Dialect, party: etree._Element | None) -> Party:
+    X = d.x
     vat = vat_number(X.text(party, "ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA']"))
     endpoint = X.node(party, "ram:URIUniversalCommunication/ram:URIID")
     endpoint_id = (endpoint.text or "").strip() if endpoint is not None else ""
@@ -201,25 +263,30 @@ def _party(party: etree._Element | None) -> Party:
     )
 
 
-def _vat_line(node: etree._Element) -> VatLine:
+def _vat_line(d: Dialect, node: etree._Element) -> VatLine:
+    X = d.x
     taxable = X.amount(node, "ram:BasisAmount")
     tax = X.amount(node, "ram:CalculatedAmount")
     category = X.text(node, "ram:CategoryCode")
+    percent = X.percent(node, d.rate)
+    if category is None and not d.payable_required and percent:
+        category = "S"  # ZUGFeRD 1.0 BASIC names no category: a positive rate is the standard
     if taxable is None or tax is None or category is None:
         raise incomplete(["ApplicableTradeTax"])
     return VatLine(
         category=category,
-        percent=X.percent(node, "ram:RateApplicablePercent"),
+        percent=percent,
         taxable_amount=taxable,
         tax_amount=tax,
     )
 
 
-def _line(node: etree._Element) -> Line:
-    quantity = X.node(node, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
+def _line(d: Dialect, node: etree._Element) -> Line:
+    X = d.x
+    quantity = X.node(node, f"{d.line_delivery}/ram:BilledQuantity")
     quantity_text = (quantity.text or "").strip() if quantity is not None else ""
-    price = "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice"
-    settlement = "ram:SpecifiedLineTradeSettlement"
+    price = f"{d.line_agreement}/ram:NetPriceProductTradePrice"
+    settlement = d.line_settlement
     return Line(
         id=X.text(node, "ram:AssociatedDocumentLineDocument/ram:LineID") or "",
         description=X.text(node, "ram:SpecifiedTradeProduct/ram:Name") or "",
@@ -229,19 +296,18 @@ def _line(node: etree._Element) -> Line:
         base_quantity=decimal(X.text(node, f"{price}/ram:BasisQuantity"), "BasisQuantity"),
         line_total=X.amount(
             node,
-            f"{settlement}/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
+            f"{settlement}/{d.line_summation}/ram:LineTotalAmount",
         ),
         vat_category=X.text(node, f"{settlement}/ram:ApplicableTradeTax/ram:CategoryCode"),
-        vat_percent=X.percent(
-            node, f"{settlement}/ram:ApplicableTradeTax/ram:RateApplicablePercent"
-        ),
+        vat_percent=X.percent(node, f"{settlement}/ram:ApplicableTradeTax/{d.rate}"),
     )
 
 
-def _attachments(root: etree._Element) -> tuple[tuple[Attachment, ...], list[Check]]:
+def _attachments(d: Dialect, root: etree._Element) -> tuple[tuple[Attachment, ...], list[Check]]:
+    X = d.x
     attachments: list[Attachment] = []
     checks: list[Check] = []
-    for reference in X.nodes(root, f"{AGREEMENT}/ram:AdditionalReferencedDocument"):
+    for reference in X.nodes(root, f"{d.agreement}/ram:AdditionalReferencedDocument"):
         binary = X.node(reference, "ram:AttachmentBinaryObject")
         if binary is None:
             continue

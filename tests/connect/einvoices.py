@@ -287,3 +287,82 @@ def ubl_invoice() -> bytes:
 
 def credit_note() -> Facts:
     return replace(Facts(), number="FX-2026-0043", type_code="381")
+
+
+def zugferd1_xml(facts: Facts | None = None) -> bytes:
+    """A ZUGFeRD 1.0 COMFORT invoice (CrossIndustryDocument), the German format of 2014–2019."""
+    f = facts or Facts()
+    lines = "".join(
+        f"""
+    <ram:IncludedSupplyChainTradeLineItem>
+      <ram:AssociatedDocumentLineDocument><ram:LineID>{number}</ram:LineID></ram:AssociatedDocumentLineDocument>
+      <ram:SpecifiedSupplyChainTradeAgreement>
+        <ram:NetPriceProductTradePrice><ram:ChargeAmount currencyID="EUR">{price:.2f}</ram:ChargeAmount></ram:NetPriceProductTradePrice>
+      </ram:SpecifiedSupplyChainTradeAgreement>
+      <ram:SpecifiedSupplyChainTradeDelivery><ram:BilledQuantity unitCode="C62">{quantity}</ram:BilledQuantity></ram:SpecifiedSupplyChainTradeDelivery>
+      <ram:SpecifiedSupplyChainTradeSettlement>
+        <ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode><ram:ApplicablePercent>{f.rate}</ram:ApplicablePercent></ram:ApplicableTradeTax>
+        <ram:SpecifiedTradeSettlementMonetarySummation><ram:LineTotalAmount currencyID="EUR">{quantity * price:.2f}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementMonetarySummation>
+      </ram:SpecifiedSupplyChainTradeSettlement>
+      <ram:SpecifiedTradeProduct><ram:Name>{name}</ram:Name></ram:SpecifiedTradeProduct>
+    </ram:IncludedSupplyChainTradeLineItem>"""
+        for number, (name, quantity, price) in enumerate(f.lines, start=1)
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0"
+  xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12"
+  xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15">
+  <rsm:SpecifiedExchangedDocumentContext>
+    <ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:ferd:CrossIndustryDocument:invoice:1p0:comfort</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>
+  </rsm:SpecifiedExchangedDocumentContext>
+  <rsm:HeaderExchangedDocument>
+    <ram:ID>{f.number}</ram:ID>
+    <ram:Name>RECHNUNG</ram:Name>
+    <ram:TypeCode>{f.type_code}</ram:TypeCode>
+    <ram:IssueDateTime>{_day(f.issued)}</ram:IssueDateTime>
+    <ram:IncludedNote><ram:Content>Merci pour votre commande.</ram:Content></ram:IncludedNote>
+  </rsm:HeaderExchangedDocument>
+  <rsm:SpecifiedSupplyChainTradeTransaction>
+    <ram:ApplicableSupplyChainTradeAgreement>
+      <ram:BuyerReference>REF-CAFE</ram:BuyerReference>
+      <ram:SellerTradeParty>
+        <ram:Name>{f.seller}</ram:Name>
+        <ram:PostalTradeAddress><ram:PostcodeCode>{f.seller_postcode}</ram:PostcodeCode><ram:LineOne>{f.seller_street}</ram:LineOne><ram:CityName>{f.seller_city}</ram:CityName><ram:CountryID>BE</ram:CountryID></ram:PostalTradeAddress>
+        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{f.seller_vat}</ram:ID></ram:SpecifiedTaxRegistration>
+      </ram:SellerTradeParty>
+      <ram:BuyerTradeParty>
+        <ram:Name>{f.buyer}</ram:Name>
+        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{f.buyer_vat}</ram:ID></ram:SpecifiedTaxRegistration>
+      </ram:BuyerTradeParty>
+      <ram:BuyerOrderReferencedDocument><ram:ID>{f.order}</ram:ID></ram:BuyerOrderReferencedDocument>
+    </ram:ApplicableSupplyChainTradeAgreement>
+    <ram:ApplicableSupplyChainTradeDelivery/>
+    <ram:ApplicableSupplyChainTradeSettlement>
+      <ram:PaymentReference>{f.reference}</ram:PaymentReference>
+      <ram:InvoiceCurrencyCode>{f.currency}</ram:InvoiceCurrencyCode>
+      <ram:SpecifiedTradeSettlementPaymentMeans>
+        <ram:TypeCode>58</ram:TypeCode>
+        <ram:PayeePartyCreditorFinancialAccount><ram:IBANID>{f.iban}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount>
+      </ram:SpecifiedTradeSettlementPaymentMeans>
+      <ram:ApplicableTradeTax>
+        <ram:CalculatedAmount currencyID="EUR">{f.vat:.2f}</ram:CalculatedAmount>
+        <ram:TypeCode>VAT</ram:TypeCode>
+        <ram:BasisAmount currencyID="EUR">{f.net:.2f}</ram:BasisAmount>
+        <ram:CategoryCode>S</ram:CategoryCode>
+        <ram:ApplicablePercent>{f.rate}</ram:ApplicablePercent>
+      </ram:ApplicableTradeTax>
+      <ram:SpecifiedTradePaymentTerms>
+        <ram:Description>Payable avant le {f.due:%d.%m.%Y}</ram:Description>
+      </ram:SpecifiedTradePaymentTerms>
+      <ram:SpecifiedTradeSettlementMonetarySummation>
+        <ram:LineTotalAmount currencyID="EUR">{f.net:.2f}</ram:LineTotalAmount>
+        <ram:ChargeTotalAmount currencyID="EUR">0.00</ram:ChargeTotalAmount>
+        <ram:AllowanceTotalAmount currencyID="EUR">0.00</ram:AllowanceTotalAmount>
+        <ram:TaxBasisTotalAmount currencyID="EUR">{f.net:.2f}</ram:TaxBasisTotalAmount>
+        <ram:TaxTotalAmount currencyID="EUR">{f.vat:.2f}</ram:TaxTotalAmount>
+        <ram:GrandTotalAmount currencyID="EUR">{f.gross:.2f}</ram:GrandTotalAmount>
+      </ram:SpecifiedTradeSettlementMonetarySummation>
+    </ram:ApplicableSupplyChainTradeSettlement>{lines}
+  </rsm:SpecifiedSupplyChainTradeTransaction>
+</rsm:CrossIndustryDocument>
+""".encode()

@@ -496,3 +496,27 @@ def test_the_due_date_of_written_payment_terms(terms: str | None, due: date | No
     from connect.einvoice.model import due_date_from_terms
 
     assert due_date_from_terms(terms) == due
+
+
+def test_a_zugferd_1_invoice_is_read_like_its_successor() -> None:
+    import facturx
+    from lxml import etree
+
+    xml = einvoices.zugferd1_xml()
+    assert facturx.xml_check_xsd(etree.fromstring(xml), flavor="zugferd", level="autodetect")
+    invoice = einvoice.parse(xml)
+    expected = Facts().expected("cii")
+    assert subset(invoice.facts(), expected) == expected
+    assert invoice.due_date == date(2026, 2, 14)  # from the written payment terms
+    assert (invoice.iban, invoice.order_reference) == ("BE71096123456769", "PO-778")
+    assert [line.line_total for line in invoice.lines] == [Decimal("285.00"), Decimal("32.00")]
+    assert invoice.failed_checks == ()
+    pdf_bytes = einvoices.with_embedded(einvoices.printed(), {"ZUGFeRD-invoice.xml": xml})
+    assert inspected(pdf_bytes).hybrid.source == "embedded_cii"
+
+
+def test_zugferd_1_without_amount_due_or_vat_category_takes_what_they_imply() -> None:
+    xml = einvoices.zugferd1_xml().replace(b"<ram:CategoryCode>S</ram:CategoryCode>", b"")
+    invoice = einvoice.parse(xml)
+    assert invoice.payable_amount == invoice.total_incl_vat == Decimal("383.57")
+    assert [line.category for line in invoice.vat_breakdown] == ["S"]
