@@ -177,6 +177,6 @@ def _ocr(pages: list[Page], deadline: float) -> Reading:
         notes.extend(note for note in result.notes if note not in notes)
         sizes.append(result.size)
         words.extend(lines_of(result.boxes, number))
-    if not words and "upside_down" not in notes and "unreadable" not in notes:
+    if not words and not {"blank", "upside_down", "unreadable"} & set(notes):
         notes.append("blank")
     return Reading(words, "ocr" if words else "none", tuple(notes), tuple(sizes))
