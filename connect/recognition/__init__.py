@@ -8,7 +8,7 @@ bookkeeper needs (`FACT_KEYS`), each with a confidence; `Recognition.as_json()` 
 import dataclasses
 from pathlib import Path
 
-from .facts import FACT_KEYS, Fact, Recognition, overall_confidence, recognise_text
+from .facts import FACT_KEYS, KEY_WEIGHTS, Fact, Recognition, overall_confidence, recognise_text
 from .text import RecognitionError, extract_text, layout_text
 from .words import Word, read_words, words_of
 
@@ -38,9 +38,24 @@ def recognise_file(
             facts={}, confidence=0.0, text="", method="none", language=None, notes=reading.notes
         )
     recognised = recognise_text(text, method=reading.method, not_supplier=not_supplier)
+    if reading.method == "ocr" and _incomplete(recognised):
+        # Tesseract's block finder sometimes drops a column: read the page again as one
+        # column and keep, fact by fact, the surer reading.
+        again = read_words(path, content_type, psm=4)
+        second = recognise_text(
+            layout_text(again.words), method=again.method, not_supplier=not_supplier
+        )
+        recognised = merge(recognised, second)
     return dataclasses.replace(
         recognised, words=tuple(reading.words), notes=(*reading.notes, *recognised.notes)
     )
+
+
+def _incomplete(recognised: Recognition) -> bool:
+    """A key fact is missing, or the totals do not add up."""
+    incl = recognised.facts.get("total_incl_vat")
+    missing = any(key not in recognised.facts for key in KEY_WEIGHTS)
+    return missing or incl is None or incl.confidence < 0.9
 
 
 TOTALS = ("total_excl_vat", "total_vat", "total_incl_vat", "payable_amount")

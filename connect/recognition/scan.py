@@ -100,7 +100,7 @@ def image_pages(path: Path, directory: Path) -> list[Page]:
     return pages
 
 
-def ocr_page(page: Page, deadline: float) -> PageWords:
+def ocr_page(page: Page, deadline: float, *, psm: int = 3) -> PageWords:
     with Image.open(page.path) as opened:
         image = opened.convert("L")
     if blank(image):
@@ -109,12 +109,12 @@ def ocr_page(page: Page, deadline: float) -> PageWords:
     image = straighten(image)
     cleaned = page.path.with_suffix(".clean.pgm")
     image.save(cleaned, "PPM")
-    words = tesseract_words(cleaned, deadline)
+    words = tesseract_words(cleaned, deadline, psm=psm)
     if words.confidence < POOR_CONFIDENCE or len(words.boxes) < 5:
         turn = orientation(cleaned, deadline)
         if turn:
             image.rotate(turn, expand=True).save(cleaned, "PPM")
-            again = tesseract_words(cleaned, deadline)
+            again = tesseract_words(cleaned, deadline, psm=psm)
             if again.confidence > words.confidence:
                 words = again
                 words.notes.append("upside_down" if turn == 180 else "turned")
