@@ -315,7 +315,8 @@ def _einvoice_of(document: Document) -> tuple[Any, dict[str, Any], str]:
     )
     if found:
         facts["disagreements"] = found
-        facts["checks_failed"] = [*facts["checks_failed"], "pdf_disagrees"]  # type: ignore[list-item]
+        failed = facts["checks_failed"]
+        facts["checks_failed"] = [*(failed if isinstance(failed, list) else []), "pdf_disagrees"]
     return invoice, facts, text or _einvoice_text(invoice)
 
 
