@@ -20,7 +20,7 @@ from connect.einvoice.model import (
     Line,
     Party,
     VatLine,
-    attachment_decode,
+    attachments_decode,
     consistency_checks,
     due_date_from_terms,
     enterprise_number,
@@ -305,19 +305,13 @@ def _line(d: Dialect, node: etree._Element) -> Line:
 
 def _attachments(d: Dialect, root: etree._Element) -> tuple[tuple[Attachment, ...], list[Check]]:
     X = d.x
-    attachments: list[Attachment] = []
-    checks: list[Check] = []
-    for reference in X.nodes(root, f"{d.agreement}/ram:AdditionalReferencedDocument"):
-        binary = X.node(reference, "ram:AttachmentBinaryObject")
-        if binary is None:
-            continue
-        attachment, found = attachment_decode(
-            encoded=binary.text or "",
-            filename=binary.get("filename") or X.text(reference, "ram:IssuerAssignedID") or "",
-            declared=binary.get("mimeCode") or "",
-            description=X.text(reference, "ram:Name") or "",
+    return attachments_decode(
+        (
+            binary.text or "",
+            binary.get("filename") or X.text(reference, "ram:IssuerAssignedID") or "",
+            binary.get("mimeCode") or "",
+            X.text(reference, "ram:Name") or "",
         )
-        checks += found
-        if attachment is not None:
-            attachments.append(attachment)
-    return tuple(attachments), checks
+        for reference in X.nodes(root, f"{d.agreement}/ram:AdditionalReferencedDocument")
+        if (binary := X.node(reference, "ram:AttachmentBinaryObject")) is not None
+    )

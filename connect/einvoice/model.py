@@ -9,6 +9,7 @@ import base64
 import binascii
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -266,6 +267,23 @@ def _clean_name(name: str) -> str:
     name = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
     name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co"))
     return " ".join(name.split())[:150] or "attachment"
+
+
+def attachments_decode(
+    found: Iterable[tuple[str, str, str, str]],
+) -> tuple[tuple[Attachment, ...], list[Check]]:
+    """Each attachment of an e-invoice, given as (base64 text, file name, declared type,
+    description), decoded; the checks of those left out or not what they declare."""
+    attachments: list[Attachment] = []
+    checks: list[Check] = []
+    for encoded, filename, declared, description in found:
+        attachment, failed = attachment_decode(
+            encoded=encoded, filename=filename, declared=declared, description=description
+        )
+        checks += failed
+        if attachment is not None:
+            attachments.append(attachment)
+    return tuple(attachments), checks
 
 
 def attachment_decode(

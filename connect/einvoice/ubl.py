@@ -14,7 +14,7 @@ from connect.einvoice.model import (
     Line,
     Party,
     VatLine,
-    attachment_decode,
+    attachments_decode,
     consistency_checks,
     due_date_from_terms,
     enterprise_number,
@@ -204,19 +204,14 @@ def _line(node: etree._Element) -> Line:
 
 
 def _attachments(root: etree._Element) -> tuple[tuple[Attachment, ...], list[Check]]:
-    attachments: list[Attachment] = []
-    checks: list[Check] = []
-    for reference in X.nodes(root, "cac:AdditionalDocumentReference"):
-        binary = X.node(reference, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
-        if binary is None:
-            continue
-        attachment, found = attachment_decode(
-            encoded=binary.text or "",
-            filename=binary.get("filename") or X.text(reference, "cbc:ID") or "attachment",
-            declared=binary.get("mimeCode") or "",
-            description=X.text(reference, "cbc:DocumentDescription") or "",
+    return attachments_decode(
+        (
+            binary.text or "",
+            binary.get("filename") or X.text(reference, "cbc:ID") or "attachment",
+            binary.get("mimeCode") or "",
+            X.text(reference, "cbc:DocumentDescription") or "",
         )
-        checks += found
-        if attachment is not None:
-            attachments.append(attachment)
-    return tuple(attachments), checks
+        for reference in X.nodes(root, "cac:AdditionalDocumentReference")
+        if (binary := X.node(reference, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject"))
+        is not None
+    )

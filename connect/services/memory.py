@@ -34,7 +34,7 @@ from connect.models import (
     RememberedFact,
     SupplierMemory,
 )
-from connect.recognition import Recognition
+from connect.recognition import FACT_KEYS, Recognition
 from connect.recognition.facts import overall_confidence
 from connect.recognition.labels import LEGAL_FORM
 from connect.recognition.layout import fold
@@ -44,22 +44,6 @@ from portal.queue import enqueue_on_commit
 from users.models import User
 
 logger = logging.getLogger(__name__)
-
-#: The facts a memory may hold: those the accountant corrects in the review queue.
-MEMORY_FACTS = (
-    "supplier_name",
-    "supplier_vat",
-    "invoice_number",
-    "issue_date",
-    "due_date",
-    "total_excl_vat",
-    "total_vat",
-    "total_incl_vat",
-    "payable_amount",
-    "currency",
-    "iban",
-    "structured_reference",
-)
 
 
 # --- who the supplier is -----------------------------------------------------------------------
@@ -198,7 +182,7 @@ def _corrections(machine: Mapping[str, Any], corrected: Mapping[str, Any]) -> li
     """The facts the accountant gave a value that the machine did not read."""
     return [
         key
-        for key in MEMORY_FACTS
+        for key in FACT_KEYS  # the facts the accountant corrects in the review queue
         if corrected.get(key) not in (None, "") and corrected.get(key) != machine.get(key)
     ]
 

@@ -275,21 +275,7 @@ def test_active_content_is_still_refused_and_the_reason_names_it(
     assert named in str(error.message)
 
 
-def _docx() -> bytes:
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Override PartName="/word/document.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
-        )
-        archive.writestr("word/document.xml", "<w:document/>")
-    return out.getvalue()
-
-
+_docx = make_corpus.docx
 PE = make_corpus.pe()
 
 
