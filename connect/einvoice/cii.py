@@ -23,10 +23,9 @@ from connect.einvoice.model import (
     attachments_decode,
     consistency_checks,
     due_date_from_terms,
-    enterprise_number,
     iban_or_none,
+    party,
     structured_reference,
-    vat_number,
 )
 from connect.einvoice.xml import (
     Reader,
@@ -223,40 +222,16 @@ def read(root: etree._Element) -> EInvoice:
     return replace(invoice, checks=(*consistency_checks(invoice), *attachment_checks))
 
 
-def _party(d: Dialect, party: etree._Element | None) -> Party:
+def _party(d: Dialect, node: etree._Element | None) -> Party:
     X = d.x
-    vat = vat_number(X.text(party, "ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA']"))
-    endpoint = X.node(party, "ram:URIUniversalCommunication/ram:URIID")
-    endpoint_id = (endpoint.text or "").strip() if endpoint is not None else ""
-    endpoint_scheme = (endpoint.get("schemeID") or "").strip() if endpoint is not None else ""
-    legal = X.node(party, "ram:SpecifiedLegalOrganization/ram:ID")
-    address = X.node(party, "ram:PostalTradeAddress")
-    streets = [
-        text
-        for text in (
-            X.text(address, "ram:LineOne"),
-            X.text(address, "ram:LineTwo"),
-            X.text(address, "ram:LineThree"),
-        )
-        if text
-    ]
-    return Party(
-        name=X.text(party, "ram:Name") or "",
-        trading_name=X.text(party, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
-        vat=vat,
-        enterprise_number=enterprise_number(
-            legal_id=(legal.text or "").strip() if legal is not None else "",
-            legal_scheme=(legal.get("schemeID") or "") if legal is not None else "",
-            vat=vat,
-            endpoint_id=endpoint_id,
-            endpoint_scheme=endpoint_scheme,
-        ),
-        endpoint=(
-            (f"{endpoint_scheme}:{endpoint_id}" if endpoint_scheme else endpoint_id)
-            if endpoint_id
-            else None
-        ),
-        street=", ".join(streets) or None,
+    address = X.node(node, "ram:PostalTradeAddress")
+    return party(
+        name=X.text(node, "ram:Name"),
+        trading_name=X.text(node, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
+        vat=X.text(node, "ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA']"),
+        legal=X.identifier(node, "ram:SpecifiedLegalOrganization/ram:ID"),
+        endpoint=X.identifier(node, "ram:URIUniversalCommunication/ram:URIID"),
+        streets=[X.text(address, f"ram:Line{n}") for n in ("One", "Two", "Three")],
         city=X.text(address, "ram:CityName"),
         postal_code=X.text(address, "ram:PostcodeCode"),
         country=X.text(address, "ram:CountryID"),

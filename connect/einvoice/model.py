@@ -219,6 +219,44 @@ def enterprise_number(
     return None
 
 
+def party(
+    *,
+    name: str | None,
+    trading_name: str | None,
+    vat: str | None,
+    legal: tuple[str, str],
+    endpoint: tuple[str, str],
+    streets: list[str | None],
+    city: str | None,
+    postal_code: str | None,
+    country: str | None,
+) -> Party:
+    """A party from what its syntax says: ``legal`` and ``endpoint`` are (identifier, scheme)."""
+    number = vat_number(vat)
+    endpoint_id, endpoint_scheme = endpoint
+    return Party(
+        name=name or "",
+        trading_name=trading_name,
+        vat=number,
+        enterprise_number=enterprise_number(
+            legal_id=legal[0],
+            legal_scheme=legal[1],
+            vat=number,
+            endpoint_id=endpoint_id,
+            endpoint_scheme=endpoint_scheme,
+        ),
+        endpoint=(
+            (f"{endpoint_scheme}:{endpoint_id}" if endpoint_scheme else endpoint_id)
+            if endpoint_id
+            else None
+        ),
+        street=", ".join(street for street in streets if street) or None,
+        city=city,
+        postal_code=postal_code,
+        country=country,
+    )
+
+
 def iban_or_none(account: str | None) -> str | None:
     if not account:
         return None

@@ -17,10 +17,9 @@ from connect.einvoice.model import (
     attachments_decode,
     consistency_checks,
     due_date_from_terms,
-    enterprise_number,
     iban_or_none,
+    party,
     structured_reference,
-    vat_number,
 )
 from connect.einvoice.xml import Reader, decimal, incomplete, iso_date
 
@@ -133,43 +132,21 @@ def _party_name(party: etree._Element) -> str | None:
     )
 
 
-def _party(party: etree._Element | None) -> Party:
-    vat = vat_number(
-        X.text(party, "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID")
-    )
-    endpoint = X.node(party, "cbc:EndpointID")
-    endpoint_id = (endpoint.text or "").strip() if endpoint is not None else ""
-    endpoint_scheme = (endpoint.get("schemeID") or "").strip() if endpoint is not None else ""
-    legal = X.node(party, "cac:PartyLegalEntity/cbc:CompanyID")
-    streets = [
-        text
-        for text in (
-            X.text(party, "cac:PostalAddress/cbc:StreetName"),
-            X.text(party, "cac:PostalAddress/cbc:AdditionalStreetName"),
-        )
-        if text
-    ]
-    trading_name = X.text(party, "cac:PartyName/cbc:Name")
-    return Party(
-        name=(_party_name(party) if party is not None else None) or "",
-        trading_name=trading_name,
-        vat=vat,
-        enterprise_number=enterprise_number(
-            legal_id=(legal.text or "").strip() if legal is not None else "",
-            legal_scheme=(legal.get("schemeID") or "") if legal is not None else "",
-            vat=vat,
-            endpoint_id=endpoint_id,
-            endpoint_scheme=endpoint_scheme,
-        ),
-        endpoint=(
-            (f"{endpoint_scheme}:{endpoint_id}" if endpoint_scheme else endpoint_id)
-            if endpoint_id
-            else None
-        ),
-        street=", ".join(streets) or None,
-        city=X.text(party, "cac:PostalAddress/cbc:CityName"),
-        postal_code=X.text(party, "cac:PostalAddress/cbc:PostalZone"),
-        country=X.text(party, "cac:PostalAddress/cac:Country/cbc:IdentificationCode"),
+def _party(node: etree._Element | None) -> Party:
+    address = "cac:PostalAddress"
+    return party(
+        name=_party_name(node) if node is not None else None,
+        trading_name=X.text(node, "cac:PartyName/cbc:Name"),
+        vat=X.text(node, "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID"),
+        legal=X.identifier(node, "cac:PartyLegalEntity/cbc:CompanyID"),
+        endpoint=X.identifier(node, "cbc:EndpointID"),
+        streets=[
+            X.text(node, f"{address}/cbc:StreetName"),
+            X.text(node, f"{address}/cbc:AdditionalStreetName"),
+        ],
+        city=X.text(node, f"{address}/cbc:CityName"),
+        postal_code=X.text(node, f"{address}/cbc:PostalZone"),
+        country=X.text(node, f"{address}/cac:Country/cbc:IdentificationCode"),
     )
 
 

@@ -157,6 +157,13 @@ class Reader:
         text = (element.text or "").strip() if element is not None else ""
         return text or None
 
+    def identifier(self, node: etree._Element | None, path: str) -> tuple[str, str]:
+        """An identifier and its ``schemeID`` ("" for what is not there)."""
+        element = self.node(node, path)
+        if element is None:
+            return "", ""
+        return (element.text or "").strip(), (element.get("schemeID") or "").strip()
+
     def amount(self, node: etree._Element | None, path: str) -> Decimal | None:
         return amount(self.text(node, path), path.rsplit(":", 1)[-1])
 
