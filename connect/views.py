@@ -315,6 +315,7 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         "book_form": BookForm(),
         "facts": _facts_rows(current.recognized),
         "disagreements": _disagreements(current.recognized),
+        "reading_notes": _reading_notes(current.recognized),
         "attachments": list(current.attachments.all()),
         "invoice": _ubl_invoice(current),
     }
@@ -377,6 +378,19 @@ def _disagreements(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
         for row in (facts or {}).get("disagreements") or []
         if isinstance(row, dict)
     ]
+
+
+def _reading_notes(facts: dict[str, Any] | None) -> list[str]:
+    """What the reader noticed (a blank or turned scan, a tax number from outside the EU), in
+    the reader's language."""
+    from connect.recognition.notes import MESSAGES
+
+    shown = []
+    for note in (facts or {}).get("notes") or []:
+        message = MESSAGES.get(note.get("code", "")) if isinstance(note, dict) else None
+        if message:
+            shown.append(_(message) % {"value": note.get("value") or ""})
+    return shown
 
 
 def _ubl_invoice(document: Document) -> Any:

@@ -157,3 +157,32 @@ def test_the_inbox_shows_what_the_processing_mode_still_owes(
     page = auth_client(accountant).get("/connect/inbox/").content.decode()
     with translation.override("fr"):
         assert str(Recognition.REVIEW.label) in page
+
+
+def test_what_the_reader_noticed_is_shown_in_the_readers_language(
+    dossier: Dossier, client_user: User, auth_client, django_capture_on_commit_callbacks
+) -> None:
+    document = receive(
+        dossier, client_user, samples.pdf(), "scan.pdf", django_capture_on_commit_callbacks
+    )
+    Document.objects.filter(pk=document.pk).update(
+        recognized={
+            "confidence": "0.00",
+            "notes": [
+                {"code": "blank", "message": "The page is blank: nothing to read.", "value": None},
+                {"code": "not_eu_vat", "message": "x", "value": "GSTIN 29ABCDE1234F1Z5"},
+                {"code": "unknown-code", "message": "<script>", "value": None},
+            ],
+        }
+    )
+    client_user.language = "fr"
+    client_user.save(update_fields=["language"])
+    html = auth_client(client_user).get(f"/connect/documents/{document.public_id}/").content
+    text = html.decode()
+    assert "Remarqué à la lecture" in text
+    with translation.override("fr"):
+        assert translation.gettext("The page is blank: nothing to read.") in text.replace(
+            "&#x27;", "'"
+        )
+    assert "GSTIN 29ABCDE1234F1Z5" in text
+    assert "<script>" not in text.split("Remarqué à la lecture")[1].split("</ul>")[0]
