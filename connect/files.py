@@ -3,6 +3,7 @@ against its name, then opened by the right parser (pypdf, Pillow, connect.einvoi
 Every refusal is a translated ServiceError; nothing here writes anywhere but a temporary file."""
 
 import hashlib
+import io
 import re
 import tempfile
 import unicodedata
@@ -180,6 +181,8 @@ def inspect(spooled: Spooled, filename: str) -> Inspection:
         )
     if content_type == PDF:
         pages, hybrid = _check_pdf(spooled.path)
+        for supplement in hybrid.attachments:
+            _check_supplement(supplement)
         embedded = (*hybrid.invoice.attachments, *hybrid.attachments) if hybrid.invoice else ()
         return Inspection(PDF, extension, page_count=pages, embedded=embedded, hybrid=hybrid)
     if content_type == XML:
@@ -220,6 +223,7 @@ ACTIVE_FOUND: dict[str, Promise] = {
     "xfa": _("an XFA form"),
     "page_attachment": _("a file attached to a page"),
     "too_many_pages": _("more pages than can be checked"),
+    "unreadable": _("damaged content"),
 }
 MAX_PDF_PAGES_CHECKED = 5_000
 
@@ -375,6 +379,34 @@ def _check_pdf(path: Path) -> tuple[int, Embedded]:
     return pages, hybrid
 
 
+def _check_supplement(attachment: einvoice.Attachment) -> None:
+    """A document a Factur-X carries beside its XML passes the checks of a file received on its
+    own: a PDF without active content and carrying nothing itself, an image within limits."""
+    if attachment.sniffed_type == PDF:
+        try:
+            reader = PdfReader(io.BytesIO(attachment.content), strict=False)
+            found = None if reader.is_encrypted else _active_content(reader)
+            carries = "/EmbeddedFiles" in _dict(reader.root_object.get("/Names")) or (
+                "/AF" in reader.root_object
+            )
+        except Exception:  # hostile input: any parser failure means "damaged", never a crash
+            found, carries = "unreadable", False
+        if reader_refused := (found or carries):
+            raise refuse(
+                lazy_format(
+                    _(
+                        "The PDF %(name)s inside the invoice contains %(found)s, which is not "
+                        "accepted. Print the invoice to a new PDF and send that one."
+                    ),
+                    name=attachment.filename,
+                    found=ACTIVE_FOUND.get(str(reader_refused), _("embedded files")),
+                ),
+                "pdf_active_content",
+            )
+    elif attachment.sniffed_type.startswith("image/"):
+        _check_image(io.BytesIO(attachment.content))
+
+
 def _too_many_pixels(limit: int) -> ServiceError:
     return refuse(
         _("The image has too many pixels (at most %(limit)s million).")
@@ -383,7 +415,7 @@ def _too_many_pixels(limit: int) -> ServiceError:
     )
 
 
-def _check_image(path: Path) -> None:
+def _check_image(path: Path | io.BytesIO) -> None:
     limit = settings.CONNECT_MAX_IMAGE_PIXELS
     try:
         with Image.open(path) as image:

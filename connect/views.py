@@ -1,6 +1,8 @@
 """Connect for the client company: invoices and documents, the desk, binders, upload, send."""
 
+import tempfile
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -394,16 +396,23 @@ def _reading_notes(facts: dict[str, Any] | None) -> list[str]:
 
 
 def _ubl_invoice(document: Document) -> Any:
-    """The e-invoice read again for its preview (a few milliseconds; nothing is stored)."""
-    if not document.is_ubl:
-        return None
+    """The e-invoice read again for its preview (a few milliseconds; nothing is stored): an XML
+    file always; the XML inside a PDF when some of its checks failed (the PDF is the preview)."""
     from connect.einvoice import EInvoiceError, parse
+    from connect.einvoice.pdf import embedded_invoice_of
+    from connect.services.processing import local_copy
 
     try:
-        with default_storage.open(document.storage_name, "rb") as handle:
-            return parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
+        if document.is_ubl:
+            with default_storage.open(document.storage_name, "rb") as handle:
+                return parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
+        failed = set((document.recognized or {}).get("checks_failed") or ()) - {"pdf_disagrees"}
+        if document.carries_einvoice and failed:
+            with tempfile.TemporaryDirectory(prefix="portal-preview-") as workdir:
+                return embedded_invoice_of(local_copy(document, Path(workdir))).invoice
     except (EInvoiceError, OSError):
         return None
+    return None
 
 
 @login_required

@@ -144,7 +144,8 @@ def read(root: etree._Element) -> EInvoice:
     # without one (MINIMUM), the grand total less the total excluding VAT (BR-CO-15).
     vat_totals = X.nodes(totals, "ram:TaxTotalAmount")
     in_currency = [node for node in vat_totals if node.get("currencyID") in (None, currency)]
-    chosen = (in_currency or vat_totals or [None])[0]
+    # Only in the tax currency: not the invoice's VAT, which is then the total less the net.
+    chosen = (in_currency or [None])[0]
     tax_total = (
         amount((chosen.text or "").strip() or None, "TaxTotalAmount")
         if chosen is not None

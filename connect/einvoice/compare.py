@@ -47,7 +47,9 @@ def printed(key: str, value: str, text: str) -> bool:
     if key == "supplier_vat":
         digits = re.sub(r"\D", "", value)
         return bool(digits) and digits in re.sub(r"\D", "", text)
-    return _compact(value) in _compact(text)
+    # As a word of its own ("1" is not printed by "2021"), or, spaced out, once compacted.
+    alone = rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])"
+    return bool(re.search(alone, text)) or (len(value) >= 6 and _compact(value) in _compact(text))
 
 
 def disagreements(

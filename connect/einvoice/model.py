@@ -274,16 +274,19 @@ def structured_reference(payment_id: str | None) -> str | None:
     return f"+++{ogm_vcs.format(digits)}+++"
 
 
-_TERMS_DATE = re.compile(
-    r"(?<!\d)(?:(\d{1,2})[./](\d{1,2})[./](\d{4})|(\d{4})-(\d{2})-(\d{2}))(?!\d)"
+_TERMS_DUE = re.compile(
+    r"\b(?:netto|net|nett|due|fällig|zahlbar|payable|à payer|te betalen|vervalt)\b[^.\d]{0,40}?"
+    r"(?:(\d{1,2})[./](\d{1,2})[./](\d{4})|(\d{4})-(\d{2})-(\d{2}))(?!\d)",
+    re.IGNORECASE,
 )
 
 
 def due_date_from_terms(terms: str | None) -> date | None:
-    """The net due date that payment terms state in words when the invoice gives no due date
-    (BT-9): the latest date they name ("3 % Skonto bis 21.02.2026, netto bis 11.03.2026")."""
+    """The net due date that CII payment terms state in words when the invoice gives no due
+    date (BT-9): a date right after "netto", "net", "due", "zahlbar", "payable"… ("3 % Skonto
+    bis 21.02.2026, netto bis 11.03.2026" gives 11.03.2026; a discount date alone, nothing)."""
     found = []
-    for match in _TERMS_DATE.finditer(terms or ""):
+    for match in _TERMS_DUE.finditer(terms or ""):
         day, month, year = (
             (match.group(1), match.group(2), match.group(3))
             if match.group(1)
@@ -299,12 +302,12 @@ def due_date_from_terms(terms: str | None) -> date | None:
 # --- Attachments ---------------------------------------------------------------------------
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     """A name fit to show in a message: no path, no control or bidi characters, bounded (the
     receiving side makes it a safe file name before anything is stored)."""
     name = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
     name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co"))
-    return " ".join(name.split())[:150] or "attachment"
+    return " ".join(name.split())[:150]
 
 
 def attachments_decode(
@@ -329,7 +332,7 @@ def attachment_decode(
 ) -> tuple[Attachment | None, list[Check]]:
     """A base64 attachment of an e-invoice, decoded within the limit and sniffed; what cannot
     be decoded or is too large is left out with a failed check."""
-    filename = _clean_name(filename)
+    filename = clean_name(filename) or "attachment"
     encoded = "".join(encoded.split())
     content = None
     # Four base64 characters make three bytes: nothing too large is decoded.

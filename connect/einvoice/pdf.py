@@ -25,13 +25,25 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from connect.einvoice import cii, ubl
-from connect.einvoice.model import ATTACHMENT_TYPES, ODS, XLSX, Attachment, EInvoice
+from connect.einvoice.model import (
+    ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_SIZE,
+    ODS,
+    XLSX,
+    Attachment,
+    EInvoice,
+    clean_name,
+)
 from connect.einvoice.xml import EInvoiceError, lazy_format, parse_root
 
 #: An embedded invoice XML inflates to at most this (a UBL with its own attachments included).
 MAX_EMBEDDED_SIZE = 30 * 1024 * 1024
+#: What all the embedded streams of one PDF may inflate to together.
+MAX_EMBEDDED_TOTAL = 40 * 1024 * 1024
 MAX_EMBEDDED_FILES = 32
+MAX_SUPPLEMENTS = 10
 MAX_TREE_DEPTH = 16
+MAX_PAGES_CHECKED = 5_000
 XML_TYPES = frozenset({"text/xml", "application/xml"})
 #: The names invoice software gives the XML, tried first when a PDF carries several.
 KNOWN_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
@@ -69,12 +81,6 @@ class Embedded:
         return f"embedded_{self.invoice.syntax}" if self.invoice else ""
 
 
-@dataclass(frozen=True)
-class _File:
-    name: str
-    stream: StreamObject | None
-
-
 def _dict(value: object) -> DictionaryObject:
     if value is not None and hasattr(value, "get_object"):
         value = value.get_object()
@@ -100,9 +106,30 @@ def _too_large() -> EInvoiceError:
     )
 
 
+@dataclass(frozen=True)
+class _File:
+    name: str
+    stream: StreamObject
+
+
+def _unreadable(name: str) -> EInvoiceError:
+    return EInvoiceError(
+        lazy_format(
+            _(
+                "A file embedded in the PDF (%(name)s) is damaged or stored in a way that "
+                "cannot be checked. Print the invoice to a new PDF and send that one."
+            ),
+            name=clean_name(name) or "—",
+        ),
+        "pdf_embedded_unreadable",
+    )
+
+
 class _Files:
-    """The PDF's embedded files, from its name tree and its associated files (/AF): each file
-    specification once, bounded in count and depth, loops ended."""
+    """The PDF's embedded files, from its name tree and the associated files (/AF) of the
+    document and its pages: each file specification once and each stream once, bounded in
+    count and depth, loops ended. A specification whose data cannot be checked (no embedded
+    stream, platform-specific streams, /F and /UF naming two different streams) refuses."""
 
     def __init__(self) -> None:
         self.seen: set[tuple[int, int]] = set()
@@ -122,13 +149,18 @@ class _Files:
         if len(self.found) >= MAX_EMBEDDED_FILES:
             raise _too_large()
         spec = _dict(spec_ref)
-        label = str(spec.get("/UF") or spec.get("/F") or name or "")
+        label = clean_name(str(spec.get("/UF") or spec.get("/F") or name or "")) or "embedded.xml"
         streams = _dict(spec.get("/EF"))
-        stream = streams.get("/UF") or streams.get("/F")
-        stream = stream.get_object() if stream is not None else None
-        self.found.append(
-            _File(name=label, stream=stream if isinstance(stream, StreamObject) else None)
-        )
+        keys = set(streams.keys())
+        refs = [streams.raw_get(key) for key in ("/F", "/UF") if key in streams]
+        if not refs or keys - {"/F", "/UF"} or len({_key(ref) for ref in refs}) > 1:
+            raise _unreadable(label)
+        if not self._first_visit(refs[0]):
+            return  # a stream already listed under another specification
+        stream = refs[0].get_object() if isinstance(refs[0], IndirectObject) else refs[0]
+        if not isinstance(stream, StreamObject):
+            raise _unreadable(label)
+        self.found.append(_File(name=label, stream=stream))
 
     def tree(self, node_ref: object, depth: int = 0) -> None:
         if depth > MAX_TREE_DEPTH:
@@ -143,6 +175,10 @@ class _Files:
             self.tree(kid, depth + 1)
 
 
+def _key(ref: object) -> object:
+    return (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(ref)
+
+
 def _files(reader: PdfReader) -> list[_File]:
     root = reader.root_object
     walk = _Files()
@@ -151,32 +187,49 @@ def _files(reader: PdfReader) -> list[_File]:
         walk.tree(names.raw_get("/EmbeddedFiles"))
     for spec in _array(root.get("/AF")):
         walk.add(None, spec)
+    for number, page in enumerate(reader.pages):
+        if number >= MAX_PAGES_CHECKED:
+            raise _too_large()
+        for spec in _array(page.get("/AF")):
+            walk.add(None, spec)
     return walk.found
 
 
-def _inflate(stream: StreamObject) -> bytes:
-    """The stream's bytes, inflated within MAX_EMBEDDED_SIZE; ValueError when damaged."""
-    raw = stream._data  # the encoded bytes, inflated here with a limit
-    filters = stream.get("/Filter")
-    if isinstance(filters, IndirectObject):
-        filters = filters.get_object()
-    names = [str(item) for item in filters] if isinstance(filters, list) else []
-    if filters is not None and not isinstance(filters, list):
-        names = [str(filters)]
-    if not names:
-        if len(raw) > MAX_EMBEDDED_SIZE:
+class _Budget:
+    """What the PDF's embedded streams may inflate to, all together."""
+
+    def __init__(self) -> None:
+        self.left = MAX_EMBEDDED_TOTAL
+
+    def inflate(self, found: _File) -> bytes:
+        """The stream's bytes, inflated within what is left of the budget and within
+        MAX_EMBEDDED_SIZE: a filter other than one Flate without parameters, or damaged
+        data, refuses (what cannot be read cannot be checked)."""
+        stream = found.stream
+        raw = stream._data  # the encoded bytes, inflated here with a limit
+        limit = min(MAX_EMBEDDED_SIZE, self.left)
+        filters = stream.get("/Filter")
+        if isinstance(filters, IndirectObject):
+            filters = filters.get_object()
+        names = [str(item) for item in filters] if isinstance(filters, list) else []
+        if filters is not None and not isinstance(filters, list):
+            names = [str(filters)]
+        if not names:
+            data = bytes(raw)
+        elif names == ["/FlateDecode"] and "/DecodeParms" not in stream:
+            inflater = zlib.decompressobj()
+            try:
+                data = inflater.decompress(raw, limit + 1)
+            except zlib.error:
+                raise _unreadable(found.name) from None
+            if inflater.unconsumed_tail:
+                raise _too_large()
+        else:
+            raise _unreadable(found.name)
+        if len(data) > limit:
             raise _too_large()
-        return bytes(raw)
-    if names != ["/FlateDecode"] or "/DecodeParms" in stream:
-        raise ValueError("an unusual filter")
-    inflater = zlib.decompressobj()
-    try:
-        data = inflater.decompress(raw, MAX_EMBEDDED_SIZE + 1)
-    except zlib.error:
-        raise ValueError("damaged stream") from None
-    if len(data) > MAX_EMBEDDED_SIZE or inflater.unconsumed_tail:
-        raise _too_large()
-    return data
+        self.left -= len(data)
+        return data
 
 
 def _kind(content_type: str) -> str | Promise:
@@ -206,6 +259,10 @@ def _kind(content_type: str) -> str | Promise:
         return _("an archive")
     if content_type.startswith("image/"):
         return _("an image")
+    if content_type in ("text/html", "application/xhtml+xml"):
+        return _("a web page")
+    if content_type in XML_TYPES:
+        return _("another XML file")
     return lazy_format(_("a file of type %(type)s"), type=content_type)
 
 
@@ -221,7 +278,8 @@ def _refuse_file(name: str, content_type: str) -> EInvoiceError:
             "an invoice XML may be embedded. Print the invoice to a new PDF and send that one."
         )
     return EInvoiceError(
-        lazy_format(message, name=name[:100], kind=_kind(content_type)), "pdf_embedded_file"
+        lazy_format(message, name=clean_name(name) or "—", kind=_kind(content_type)),
+        "pdf_embedded_file",
     )
 
 
@@ -253,24 +311,26 @@ def embedded_invoice(reader: PdfReader) -> Embedded:
     refuses the PDF."""
     results: list[Embedded] = []
     others: list[tuple[str, bytes, str]] = []
+    budget = _Budget()
     for found in _files(reader):
-        if found.stream is None:
-            results.append(Embedded(name=found.name, problem=UNREADABLE))
-            continue
-        try:
-            content = _inflate(found.stream)
-        except ValueError:
-            results.append(Embedded(name=found.name, problem=UNREADABLE))
-            continue
+        content = budget.inflate(found)
         content_type = magic.from_buffer(content[: 64 * 1024], mime=True) if content else ""
-        looks_xml = content_type in XML_TYPES or content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
-        if looks_xml:
+        if not content:
+            raise _unreadable(found.name)
+        # XML only under an .xml name: a script (.wsf, .hta), a web page or an SVG is XML too.
+        looks_xml = content_type in XML_TYPES or (
+            content_type == "text/plain" and content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+        )
+        if looks_xml and found.name.lower().endswith(".xml"):
             results.append(_read_xml(found.name, content))
-        elif not content:
-            results.append(Embedded(name=found.name, problem=UNREADABLE))
         else:
             others.append((found.name, content, content_type))
     readable = [result for result in results if result.invoice is not None]
+    if len(results) > 1 and readable:
+        # Beside the invoice, an XML that is no invoice has no place (nor a second invoice).
+        chosen = min(readable, key=_preference)
+        extra = next(result for result in results if result is not chosen)
+        raise _refuse_file(extra.name, "application/xml")
     chosen = min(readable or results, key=_preference) if results else Embedded()
     return replace(chosen, attachments=_supplements(others, invoice_found=bool(readable)))
 
@@ -282,10 +342,14 @@ def _supplements(
     e-invoice's attachments when of a type EN 16931 allows. Anything else, or anything at all
     in a PDF that carries no invoice XML, refuses the PDF."""
     kept = []
+    if len(others) > MAX_SUPPLEMENTS:
+        raise _too_large()
     for name, content, content_type in others:
         declared = SUPPLEMENT_TYPES.get(PurePosixPath(name.lower()).suffix)
         if not invoice_found or declared is None or content_type not in ATTACHMENT_TYPES[declared]:
             raise _refuse_file(name, content_type)
+        if len(content) > MAX_ATTACHMENT_SIZE:
+            raise _too_large()
         kept.append(
             Attachment(
                 filename=name,

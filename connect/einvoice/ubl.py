@@ -16,7 +16,6 @@ from connect.einvoice.model import (
     VatLine,
     attachments_decode,
     consistency_checks,
-    due_date_from_terms,
     iban_or_none,
     party,
     structured_reference,
@@ -87,8 +86,7 @@ def read(root: etree._Element) -> EInvoice:
         due_date=iso_date(
             X.text(root, "cbc:DueDate") or X.text(root, "cac:PaymentMeans/cbc:PaymentDueDate"),
             "DueDate",
-        )
-        or due_date_from_terms(terms),
+        ),
         currency=currency,
         supplier=_party(supplier),
         customer=_party(X.node(root, "cac:AccountingCustomerParty/cac:Party")),

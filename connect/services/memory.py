@@ -207,7 +207,7 @@ def supplier_memory_learn(*, document_id: int) -> SupplierMemory | None:
     supplier and its dossier's firm. Idempotent: a document teaches once (its ``remembered``
     event)."""
     document = Document.objects.filter(pk=document_id, reviewed_at__isnull=False).first()
-    if document is None or document.is_ubl:
+    if document is None or document.carries_einvoice:
         return None
     if DocumentEvent.objects.filter(document=document, kind=EventKind.REMEMBERED).exists():
         return None

@@ -17,7 +17,6 @@ from pypdf.generic import (
     DictionaryObject,
     NameObject,
     NumberObject,
-    StreamObject,
     TextStringObject,
 )
 
@@ -216,12 +215,21 @@ def test_zugferd_xrechnung_and_odoo_pdfs_are_read_from_their_xml(
     assert info.hybrid.invoice == einvoice.parse(xml)
 
 
-def test_the_factur_x_xml_is_preferred_when_a_pdf_carries_several() -> None:
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("other.xml", samples.NOT_UBL),
+        ("UBL-Invoice-1.xml", einvoices.ubl_invoice()),
+        ("pay.wsf", b'<?xml version="1.0"?><job><script language="JScript">x</script></job>'),
+        ("page.html", b"<html><body><script>x</script></body></html>"),
+    ],
+)
+def test_beside_the_invoice_no_other_xml_has_a_place(name: str, content: bytes) -> None:
     data = einvoices.with_embedded(
-        einvoices.printed(),
-        {"other.xml": samples.NOT_UBL, "factur-x.xml": einvoices.cii_xml("basic")},
+        einvoices.printed(), {"factur-x.xml": einvoices.cii_xml("basic"), name: content}
     )
-    assert inspected(data).hybrid.name == "factur-x.xml"
+    error = refused(data)
+    assert error.code == "pdf_embedded_file" and name in str(error.message)
 
 
 def _pdf_with(**catalog: object) -> bytes:
@@ -395,7 +403,6 @@ def test_a_deeply_nested_name_tree_refuses_the_pdf() -> None:
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
-        (_with_raw_stream(b"x\x9c\x01\x02garbage-not-zlib", flate=True), pdf.UNREADABLE),
         (_with_raw_stream(b"<rsm:CrossIndustryInvoice", flate=False), pdf.UNREADABLE),
         (
             einvoices.with_embedded(einvoices.printed(), {"factur-x.xml": samples.NOT_UBL}),
@@ -413,7 +420,7 @@ def test_a_deeply_nested_name_tree_refuses_the_pdf() -> None:
             pdf.INCOMPLETE,
         ),
     ],
-    ids=["corrupt-stream", "broken-xml", "not-an-invoice", "incomplete"],
+    ids=["broken-xml", "not-an-invoice", "incomplete"],
 )
 def test_an_unusable_embedded_xml_is_flagged_and_the_pdf_accepted(
     data: bytes, problem: str
@@ -435,8 +442,131 @@ def test_the_embedded_invoice_of_a_stored_file(tmp_path: Path) -> None:
     path = tmp_path / "f.pdf"
     path.write_bytes(einvoices.factur_x("en16931"))
     assert pdf.embedded_invoice_of(path).source == "embedded_cii"
-    assert isinstance(PdfReader(path).trailer["/Root"]["/Names"], DictionaryObject)
-    assert not isinstance(PdfReader(path).trailer["/Root"], StreamObject)
+
+
+def _spec(writer: PdfWriter, streams: dict[str, object], name: str = "factur-x.xml") -> object:
+    return writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Filespec"),
+                NameObject("/F"): TextStringObject(name),
+                NameObject("/EF"): DictionaryObject(
+                    {NameObject(key): value for key, value in streams.items()}
+                ),
+            }
+        )
+    )
+
+
+def _stream(writer: PdfWriter, data: bytes, **entries: object) -> object:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    for key, value in entries.items():
+        stream[NameObject(f"/{key}")] = value
+    return writer._add_object(stream)
+
+
+def _carrying(build) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(einvoices.printed())))
+    build(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _in_tree(writer: PdfWriter, *specs: object) -> None:
+    names = ArrayObject()
+    for number, spec in enumerate(specs):
+        names += [TextStringObject(f"f{number}.xml"), spec]
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/EmbeddedFiles"): DictionaryObject({NameObject("/Names"): names})}
+    )
+
+
+XML = einvoices.cii_xml("basic")
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        # A stream that cannot be inflated by the one filter read here.
+        lambda w: _in_tree(
+            w, _spec(w, {"/F": _stream(w, b"x\x9c garbage", Filter=NameObject("/FlateDecode"))})
+        ),
+        lambda w: _in_tree(
+            w,
+            _spec(
+                w,
+                {"/F": _stream(w, PE.hex().encode() + b">", Filter=NameObject("/ASCIIHexDecode"))},
+            ),
+        ),
+        lambda w: _in_tree(
+            w,
+            _spec(
+                w,
+                {
+                    "/F": _stream(
+                        w,
+                        zlib.compress(zlib.compress(PE)),
+                        Filter=ArrayObject(
+                            [NameObject("/FlateDecode"), NameObject("/FlateDecode")]
+                        ),
+                    )
+                },
+            ),
+        ),
+        # /UF holds the XML, /F a program; or a platform-specific stream only.
+        lambda w: _in_tree(w, _spec(w, {"/UF": _stream(w, XML), "/F": _stream(w, PE)})),
+        lambda w: _in_tree(w, _spec(w, {"/Unix": _stream(w, PE)})),
+        lambda w: _in_tree(w, _spec(w, {})),
+    ],
+    ids=["damaged-flate", "ascii-hex", "double-flate", "uf-and-f-differ", "unix-only", "no-stream"],
+)
+def test_an_embedded_file_that_cannot_be_checked_refuses_the_pdf(build) -> None:
+    error = refused(_carrying(build))
+    assert error.code == "pdf_embedded_unreadable"
+
+
+def test_a_program_associated_with_a_page_refuses_the_pdf() -> None:
+    def build(writer: PdfWriter) -> None:
+        _in_tree(writer, _spec(writer, {"/F": _stream(writer, XML)}))
+        page = writer.pages[0]
+        page[NameObject("/AF")] = ArrayObject(
+            [_spec(writer, {"/F": _stream(writer, PE)}, name="run.exe")]
+        )
+
+    error = refused(_carrying(build))
+    assert error.code == "pdf_embedded_file" and "run.exe" in str(error.message)
+
+
+def test_one_stream_listed_many_times_is_read_once_and_the_total_is_bounded(monkeypatch) -> None:
+    png = samples.image("PNG")
+
+    def build(writer: PdfWriter) -> None:
+        shared = _stream(writer, png)
+        specs = [_spec(writer, {"/F": _stream(writer, XML)})]
+        specs += [_spec(writer, {"/F": shared}, name=f"p{n}.png") for n in range(20)]
+        _in_tree(writer, *specs)
+
+    info = inspected(_carrying(build))
+    assert len(info.embedded) == 1  # the stream once, whatever the number of entries
+    monkeypatch.setattr(pdf, "MAX_EMBEDDED_TOTAL", len(XML) + 10)
+
+    def distinct(writer: PdfWriter) -> None:
+        _in_tree(
+            writer,
+            _spec(writer, {"/F": _stream(writer, XML)}),
+            _spec(writer, {"/F": _stream(writer, png)}, name="p.png"),
+        )
+
+    assert refused(_carrying(distinct)).code == "pdf_embedded_too_large"
+
+
+def test_an_embedded_name_is_cleaned_before_it_is_shown() -> None:
+    name = "setup\n\nURGENT: pay to BE71\u202eexe.txt"
+    error = refused(einvoices.with_embedded(einvoices.printed(), {name: PE}))
+    assert "\n" not in error.message and "\u202e" not in error.message
+    assert "URGENT: pay to BE71exe.txt" in error.message
 
 
 # --- The page against the XML --------------------------------------------------------------
@@ -474,7 +604,10 @@ def test_without_a_due_date_the_net_date_of_the_payment_terms_is_taken() -> None
     [
         ("Net 30 days, due 2026-04-05", date(2026, 4, 5)),
         ("Payable on receipt", None),
-        ("À payer avant le 31/02/2026 ou le 15/03/2026", date(2026, 3, 15)),
+        ("À payer avant le 31/02/2026", None),
+        ("À payer avant le 15/03/2026", date(2026, 3, 15)),
+        ("3 % Skonto bis 21.02.2026", None),
+        ("Contrat cadre du 15.03.2031, 30 jours net", None),
         (None, None),
     ],
 )
@@ -506,3 +639,41 @@ def test_zugferd_1_without_amount_due_or_vat_category_takes_what_they_imply() ->
     invoice = einvoice.parse(xml)
     assert invoice.payable_amount == invoice.total_incl_vat == Decimal("383.57")
     assert [line.category for line in invoice.vat_breakdown] == ["S"]
+
+
+@pytest.mark.parametrize(
+    ("supplement", "named"),
+    [
+        (samples.javascript_pdf(), "JavaScript"),
+        (make_corpus.pdf_embedding("setup.exe", PE), "embedded files"),
+    ],
+    ids=["javascript", "carrying-a-file"],
+)
+def test_a_supplementary_pdf_passes_the_checks_of_a_pdf_of_its_own(
+    supplement: bytes, named: str
+) -> None:
+    files = {"factur-x.xml": einvoices.cii_xml("en16931"), "Bon_de_livraison.pdf": supplement}
+    error = refused(einvoices.with_embedded(einvoices.printed(), files))
+    assert error.code == "pdf_active_content"
+    assert "Bon_de_livraison.pdf" in error.message and named in error.message
+
+
+def test_a_supplementary_image_passes_the_pixel_limit() -> None:
+    files = {"factur-x.xml": einvoices.cii_xml("en16931"), "scan.png": samples.pixel_bomb()}
+    assert refused(einvoices.with_embedded(einvoices.printed(), files)).code == "image_too_large"
+
+
+def test_a_short_invoice_number_must_stand_as_a_word_of_its_own() -> None:
+    from connect.einvoice.compare import printed
+
+    assert not printed("invoice_number", "1", "Facture 2021-0042 du 12/03/2021")
+    assert printed("invoice_number", "1", "Facture n° 1 du 12/03/2021")
+    assert printed("invoice_number", "FX-2026-0042", "Facture FX 2026 0042")
+
+
+def test_a_vat_total_only_in_the_tax_currency_is_not_the_invoices() -> None:
+    xml = einvoices.cii_xml("en16931").replace(
+        b'<ram:TaxTotalAmount currencyID="EUR">66.57</ram:TaxTotalAmount>',
+        b'<ram:TaxTotalAmount currencyID="USD">77.01</ram:TaxTotalAmount>',
+    )
+    assert einvoice.parse(xml).total_vat == Decimal("66.57")

@@ -118,3 +118,20 @@ def test_an_unusable_embedded_xml_leaves_an_ordinary_pdf_with_a_note(
     page.force_login(client_user)
     html = page.get(reverse("connect:document", args=[document.public_id])).content.decode()
     assert escape("Le fichier XML contenu dans le PDF n'est pas une facture électronique.") in html
+
+
+def test_a_hybrid_whose_checks_fail_shows_them_on_its_page(
+    sender: Sender, storage: Storage, dossier: Dossier, client_user: User
+) -> None:
+    xml = einvoices.cii_xml("en16931").replace(
+        b"<ram:DuePayableAmount>383.57</ram:DuePayableAmount>",
+        b"<ram:DuePayableAmount>383.00</ram:DuePayableAmount>",
+    )
+    pdf = einvoices.with_embedded(einvoices.printed(), {"factur-x.xml": xml})
+    document = received(sender.send("web", [("facture.pdf", pdf)], "en").documents[0])
+    assert document.recognized["checks_failed"] == ["payable_amount"]
+    page = Client()
+    page.force_login(client_user)
+    html = page.get(reverse("connect:document", args=[document.public_id])).content.decode()
+    assert "Some checks of this e-invoice failed" in html
+    assert "not the stated amount due 383.00" in html
