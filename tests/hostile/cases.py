@@ -42,6 +42,11 @@ PDF_EMBEDDED_DOCTYPE = (
     "The e-invoice inside the PDF contains a DOCTYPE",
     "comporte un DOCTYPE",
 )
+PDF_EMBEDDED_UNREADABLE = (
+    "pdf_embedded_unreadable",
+    "stored in a way that cannot be checked",
+    "ne peut pas être vérifiée",
+)
 PDF_EMBEDDED_LARGE = ("pdf_embedded_too_large", "too large or too deeply nested", "trop imbriqué")
 IMAGE_PIXELS = ("image_too_large", "The image has too many pixels", "trop de pixels")
 IMAGE_BROKEN = ("image_broken", "The image is damaged", "image est endommagée")
@@ -140,6 +145,20 @@ CASES: tuple[Case, ...] = (
         PDF_EMBEDDED_DOCTYPE,
         Q_PDF,
         "a Factur-X PDF whose XML declares an external entity",
+    ),
+    Case(
+        "pdf-embedded-hex-exe",
+        "facture.pdf",
+        PDF_EMBEDDED_UNREADABLE,
+        Q_PDF,
+        "a program behind /ASCIIHexDecode beside a Factur-X XML",
+    ),
+    Case(
+        "pdf-embedded-uf-f-apart",
+        "facture.pdf",
+        PDF_EMBEDDED_UNREADABLE,
+        Q_PDF,
+        "one file entry: its /UF stream the invoice XML, its /F stream a program",
     ),
     Case(
         "pdf-embedded-bomb",

@@ -14,6 +14,7 @@ from PIL import Image
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    DecodedStreamObject,
     DictionaryObject,
     FloatObject,
     NameObject,
@@ -211,6 +212,63 @@ def pdf_embedded_bomb() -> bytes:
     return _pdf(writer)
 
 
+CII_MINIMAL = (
+    b'<?xml version="1.0"?><rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:'
+    b'standard:CrossIndustryInvoice:100"/>'
+)
+
+
+def _filespec(writer: PdfWriter, name: str, streams: dict[str, bytes], **entries: object) -> object:
+    refs = {}
+    for key, data in streams.items():
+        stream = DecodedStreamObject()
+        stream.set_data(data)
+        for entry, value in entries.items():
+            stream[NameObject(f"/{entry}")] = value
+        refs[NameObject(key)] = writer._add_object(stream)
+    return writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Filespec"),
+                NameObject("/F"): TextStringObject(name),
+                NameObject("/EF"): DictionaryObject(refs),
+            }
+        )
+    )
+
+
+def pdf_embedding_specs(*specs: tuple[str, object]) -> bytes:
+    writer = _page_pdf()[0]
+    names = ArrayObject()
+    for name, make in specs:
+        names += [TextStringObject(name), make(writer)]
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/EmbeddedFiles"): DictionaryObject({NameObject("/Names"): names})}
+    )
+    return _pdf(writer)
+
+
+def pdf_embedded_hex_exe() -> bytes:
+    return pdf_embedding_specs(
+        ("factur-x.xml", lambda w: _filespec(w, "factur-x.xml", {"/F": CII_MINIMAL})),
+        (
+            "run.exe",
+            lambda w: _filespec(
+                w,
+                "run.exe",
+                {"/F": pe().hex().encode() + b">"},
+                Filter=NameObject("/ASCIIHexDecode"),
+            ),
+        ),
+    )
+
+
+def pdf_embedded_uf_f_apart() -> bytes:
+    return pdf_embedding_specs(
+        ("factur-x.xml", lambda w: _filespec(w, "factur-x.xml", {"/UF": CII_MINIMAL, "/F": pe()}))
+    )
+
+
 def pdf_embedded_deep() -> bytes:
     writer = _page_pdf()[0]
     node = DictionaryObject({NameObject("/Names"): ArrayObject()})
@@ -392,6 +450,8 @@ CONTENT = {
     "pdf-embedded-docx": lambda: pdf_embedding("contrat.docx", docx()),
     "pdf-embedded-exe-as-xml": lambda: pdf_embedding("factur-x.xml", pe()),
     "pdf-embedded-doctype": lambda: pdf_embedding("factur-x.xml", CII_DOCTYPE),
+    "pdf-embedded-hex-exe": pdf_embedded_hex_exe,
+    "pdf-embedded-uf-f-apart": pdf_embedded_uf_f_apart,
     "pdf-embedded-bomb": pdf_embedded_bomb,
     "pdf-embedded-deep": pdf_embedded_deep,
     "bomb-64mpx": lambda: png_bomb(8000),

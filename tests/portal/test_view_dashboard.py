@@ -762,3 +762,36 @@ def test_another_dossiers_report_is_not_reached_through_a_valid_one(
         response = client.get(url, QUERY)
         assert response.status_code == HTTPStatus.NOT_FOUND
         assert b"Canary" not in response.content
+
+
+def test_vat_of_a_hybrid_pdf_counts_by_its_breakdown_and_an_empty_breakdown_by_totals(
+    dossier: Dossier,
+) -> None:
+    quarter = date(2026, 1, 1)
+    make(
+        dossier,
+        embedded_invoice="factur-x.xml",
+        sent_at=at("2026-01-10"),
+        recognized={
+            **ubl(source="embedded_cii", issue_date="2026-01-09"),
+            "total_excl_vat": "300.00",
+            "total_vat": "30.00",
+            "vat_breakdown": [line("6", "100.00", "6.00"), line("12", "200.00", "24.00")],
+        },
+    )
+    make(  # a MINIMUM Factur-X: no breakdown, its totals count
+        dossier,
+        embedded_invoice="factur-x.xml",
+        sent_at=at("2026-01-12"),
+        recognized={
+            **ubl(source="embedded_cii", issue_date="2026-01-11"),
+            "total_excl_vat": "50.00",
+            "total_vat": "10.50",
+            "vat_breakdown": [],
+        },
+    )
+    assert vat(dossier, PERIOD) == [
+        vat_row(quarter, "purchases", Decimal("6"), "100.00", "6.00"),
+        vat_row(quarter, "purchases", Decimal("12"), "200.00", "24.00"),
+        vat_row(quarter, "purchases", None, "50.00", "10.50"),
+    ]
