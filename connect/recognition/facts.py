@@ -17,6 +17,7 @@ from .labels import (
     CUSTOMER_HINT,
     LANGUAGE_WORDS,
     LEGAL_FORM,
+    MONTHS,
     NOT_A_NAME,
     SUPPLIER_BLOCK,
 )
@@ -343,12 +344,18 @@ def _iban(grid: Grid) -> Fact | None:
     for row, line in enumerate(grid.lines):
         for found, score in ibans(line):
             if _role(grid, row, found.start) != "customer":
-                candidates.append((found.value, score, row))
+                label = _IBAN_LABEL.search(line[max(found.start - 16, 0) : found.start])
+                candidates.append((found.value, score, row, label is not None))
     if not candidates:
         return _iban_after_label(grid)
-    value, score, _ = min(candidates, key=lambda item: (item[2], -item[1]))
     if len({item[0] for item in candidates}) > 1:
-        score -= 0.1
+        # Two accounts: the one printed after an "IBAN" label, if only one is; else unsure.
+        labelled = {item[0] for item in candidates if item[3]}
+        if len(labelled) == 1:
+            candidates = [item for item in candidates if item[0] in labelled]
+    value, score, _, _ = min(candidates, key=lambda item: (item[2], -item[1]))
+    if len({item[0] for item in candidates}) > 1:
+        score = min(score - 0.1, 0.7)
     return Fact(value, score)
 
 
@@ -422,6 +429,16 @@ _TITLE_DATE = re.compile(
 )
 
 
+def _qualified(grid: Grid, hit: Hit) -> bool:
+    """The label is followed by a word that makes it another document's ("Date de facture
+    associée", "Invoice date original"): a word of three letters or more before the value."""
+    word = re.match(r"[\s:.-]*([a-z]{3,})", fold(grid.lines[hit.cell.row][hit.end : hit.end + 30]))
+    return word is not None and word.group(1) not in MONTHS and word.group(1) not in _DAY_WORDS
+
+
+_DAY_WORDS = {"den", "the", "vom", "van", "per", "dated", "from", "bis", "tot", "avant", "voor"}
+
+
 def _after(grid: Grid, hit: Hit, length: int) -> tuple[str, str]:
     text = grid.lines[hit.cell.row][hit.end : hit.end + length]
     return text, fold(text)
@@ -451,6 +468,9 @@ def _dates(grid: Grid, *, month_first: bool = False) -> dict[str, Fact]:
         if not found:
             continue
         score = {3: 0.9, 2: 0.85, 1: 0.75}[hit.strength] - (0.05 if where == "below" else 0)
+        if len(set(found)) > 1 or _qualified(grid, hit):
+            # Several dates after one label, or "Date de facture associée": doubtful.
+            score = min(score, 0.6)
         (due if hit.kind == "due" else issue).append((found[0], score, hit.cell.row))
     # "Handelsrechnung (380)   Nr. 471102   vom   05.03.2026": title, number, date on one row.
     for row, line in enumerate(grid.lines):
