@@ -733,3 +733,33 @@ IBAN DE08 7009 0100 1234 5678 90
 """
     recognised = recognise_text(text)
     assert recognised.facts["iban"].confidence < 0.8
+
+
+FORM = """
+Handelsrechnung (380)      Nr. 47110818    vom    31.05.2026
+ Verkäufer
+ Nummer:                                  12345676
+ Name:                                    Global Supplies Ltd.
+ Anschrift:                               153 Victoria Street
+                                          GB SW1B 3BN London
+ USt.-Id.-Nr.:                            {seller_vat}
+ Käufer/Leistungsempfänger
+ Nummer:                                  75969813
+ Name:                                    Metallbau Leipzig GmbH & Co. KG
+ Anschrift:                               Pappelallee 15
+ USt.-Id.-Nr.:                            DE106008386
+"""
+
+
+def test_a_form_gives_the_name_and_vat_number_of_the_sellers_section() -> None:
+    recognised = recognise_text(FORM.format(seller_vat="DE136695976"))
+
+    assert recognised.facts["supplier_name"] == recognition.Fact("Global Supplies Ltd.", 0.85)
+    assert recognised.facts["supplier_vat"].value == "DE136695976"
+
+
+def test_a_vat_number_in_both_parties_sections_is_the_suppliers_doubtfully() -> None:
+    recognised = recognise_text(FORM.format(seller_vat="DE106008386"))
+
+    assert recognised.facts["supplier_vat"].value == "DE106008386"
+    assert recognised.facts["supplier_vat"].confidence < 0.8
