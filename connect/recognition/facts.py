@@ -9,9 +9,9 @@ together so that excl. VAT + VAT = incl. VAT whenever the page allows it.
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, TypeVar
 
+from .dates import printed_ambiguously, read_dates
 from .labels import (
     CUSTOMER_BLOCK,
     CUSTOMER_HINT,
@@ -20,21 +20,19 @@ from .labels import (
     NOT_A_NAME,
     SUPPLIER_BLOCK,
 )
-from .layout import Cell, Grid, Hit, fold
+from .layout import Cell, Grid, fold
 from .notes import note_json
 from .parse import (
     Found,
-    ambiguous_dates,
     be_vats,
-    dates,
     eu_vats,
     foreign_tax_ids,
     ibans,
     invoice_numbers,
     structured_references,
     unchecked_vats,
-    us_dates,
 )
+from .sections import named_supplier, section_role
 from .totals import DOLLAR, currency, totals
 from .values import Fact, located
 from .words import Word
@@ -124,12 +122,12 @@ def recognise_text(
     }
     facts.update({key: fact for key, fact in others.items() if fact})
     language = detect_language(text)
-    facts.update(_dates(grid, month_first=language == "en" and DOLLAR.search(text) is not None))
+    facts.update(read_dates(grid, month_first=language == "en" and DOLLAR.search(text) is not None))
     if language == "en":
         # 03/11/2017 in English: 3 November or March 11? Not sure enough to deliver unseen.
         for key in ("issue_date", "due_date"):
             fact = facts.get(key)
-            if fact and fact.confidence >= 0.8 and _printed_ambiguously(grid, fact.value):
+            if fact and fact.confidence >= 0.8 and printed_ambiguously(grid, fact.value):
                 facts[key] = Fact(fact.value, 0.7)
     facts.update(totals(grid))
     money = currency(text, has_amounts="total_incl_vat" in facts)
@@ -177,7 +175,7 @@ def _role(grid: Grid, row: int, start: int) -> str:
             return "customer"
         if SUPPLIER_BLOCK.match(text):
             return "supplier"
-    return ""
+    return section_role(grid, row)
 
 
 def _masked_lines(grid: Grid) -> list[str]:
@@ -204,7 +202,11 @@ def _supplier_vat(
             labelled = re.search(r"(?i)tva|btw|vat|mwst|ust|tax|entreprise|unternehm", line)
             candidates.append((found, 0.9 if labelled else 0.75, row))
     roles = [(found, score, row, _role(grid, row, found.start)) for found, score, row in candidates]
-    customers = {found.value for found, _, _, role in roles if role == "customer"} | not_supplier
+    suppliers = {found.value for found, _, _, role in roles if role == "supplier"}
+    # A number printed in both parties' blocks stays the supplier's, doubtfully.
+    both = {found.value for found, _, _, role in roles if role == "customer"} & suppliers
+    customers = {found.value for found, _, _, role in roles if role == "customer"} - both
+    customers |= not_supplier
     eligible = [item for item in roles if item[0].value not in customers]
     if not eligible:
         # A labelled number whose check digits fail: shown, doubtful, for the reviewer.
@@ -234,6 +236,8 @@ def _supplier_vat(
     if rivals:
         best_rival = max(evidence[id(item)] for item in eligible if item[0].value in rivals)
         score = min(score, 0.75 if evidence[id(eligible[0])] > best_rival else 0.55)
+    if found.value in both:
+        score = min(score, 0.6)
     return found, score, grid.cell_at(row, found.start)
 
 
@@ -299,6 +303,9 @@ def _name(text: str, grid: Grid, cell: Cell | None) -> str | None:
 
 
 def _supplier_name(grid: Grid, vat_cell: Cell | None) -> Fact | None:
+    named = named_supplier(grid)
+    if named:
+        return named
     letterhead = _first_name(grid, rows=8, formed=True)
     if vat_cell is not None:
         # "Garage Martin SRL - Rue Haute 5 - TVA BE 0123.456.749": the name before the number.
@@ -343,12 +350,18 @@ def _iban(grid: Grid) -> Fact | None:
     for row, line in enumerate(grid.lines):
         for found, score in ibans(line):
             if _role(grid, row, found.start) != "customer":
-                candidates.append((found.value, score, row))
+                label = _IBAN_LABEL.search(line[max(found.start - 16, 0) : found.start])
+                candidates.append((found.value, score, row, label is not None))
     if not candidates:
         return _iban_after_label(grid)
-    value, score, _ = min(candidates, key=lambda item: (item[2], -item[1]))
     if len({item[0] for item in candidates}) > 1:
-        score -= 0.1
+        # Two accounts: the one printed after an "IBAN" label, if only one is; else unsure.
+        labelled = {item[0] for item in candidates if item[3]}
+        if len(labelled) == 1:
+            candidates = [item for item in candidates if item[0] in labelled]
+    value, score, _, _ = min(candidates, key=lambda item: (item[2], -item[1]))
+    if len({item[0] for item in candidates}) > 1:
+        score = min(score - 0.1, 0.7)
     return Fact(value, score)
 
 
@@ -408,73 +421,3 @@ def _invoice_number(grid: Grid) -> Fact | None:
     if any(item[0] != value and item[1] >= score for item in candidates):
         score = min(score, 0.6)
     return Fact(value, score)
-
-
-_INLINE_TITLE = re.compile(
-    r"(?:facture|factuur|rechnung|invoice|gutschrift|avoir|creditnota|credit\snote)\S*\s"
-    r"(?:\S+\s{1,8}){0,4}\S*\d\S*\s+$"
-)
-
-
-_TITLE_DATE = re.compile(
-    r"(?<![a-z])\w*(?:facture|factuur|rechnung|invoice|gutschrift|avoir|creditnota|credit\snote)"
-    r"\S*\s.{0,40}?\d\S*\s+(?:du|van|vom|of|dated|d\.d\.)\s+(.{6,30})"
-)
-
-
-def _after(grid: Grid, hit: Hit, length: int) -> tuple[str, str]:
-    text = grid.lines[hit.cell.row][hit.end : hit.end + length]
-    return text, fold(text)
-
-
-def _printed_ambiguously(grid: Grid, value: str) -> bool:
-    day = date.fromisoformat(value)
-    return (
-        day.day <= 12 and day.day != day.month and any(ambiguous_dates(line) for line in grid.lines)
-    )
-
-
-def _dates(grid: Grid, *, month_first: bool = False) -> dict[str, Fact]:
-    read = us_dates if month_first else dates
-    issue: list[tuple[date, float, int]] = []
-    due: list[tuple[date, float, int]] = []
-    for hit in grid.hits:
-        if hit.kind == "issue_inline":
-            # "Rechnung 2026-7 vom 3.3.2026", in one cell or in cells of one row.
-            if not _INLINE_TITLE.search(fold(grid.lines[hit.cell.row][: hit.start])):
-                continue
-            found, where = read(*_after(grid, hit, 40))[:1], "same"
-        elif hit.kind in {"issue", "due"}:
-            found, where = located(grid, hit, read)
-        else:
-            continue
-        if not found:
-            continue
-        score = {3: 0.9, 2: 0.85, 1: 0.75}[hit.strength] - (0.05 if where == "below" else 0)
-        (due if hit.kind == "due" else issue).append((found[0], score, hit.cell.row))
-    # "Handelsrechnung (380)   Nr. 471102   vom   05.03.2026": title, number, date on one row.
-    for row, line in enumerate(grid.lines):
-        folded = fold(line)
-        match = _TITLE_DATE.search(folded)
-        if match:
-            found = read(line[match.start(1) : match.end(1)], folded[match.start(1) : match.end(1)])
-            if found:
-                issue.append((found[0], 0.85, row))
-    facts: dict[str, Fact] = {}
-    due_pick = max(due, key=lambda item: (item[1], -item[2])) if due else None
-    if issue:
-        value, score, _ = max(issue, key=lambda item: (item[1], -item[2]))
-        facts["issue_date"] = Fact(value.isoformat(), score)
-    else:
-        # No label: the first date of the page that is not the due date.
-        for line in grid.lines:
-            found = [d for d in read(line, fold(line)) if not due_pick or d != due_pick[0]]
-            if found:
-                facts["issue_date"] = Fact(found[0].isoformat(), 0.5)
-                break
-    if due_pick:
-        value, score, _ = due_pick
-        if "issue_date" in facts and value.isoformat() < facts["issue_date"].value:
-            score = min(score, 0.4)
-        facts["due_date"] = Fact(value.isoformat(), score)
-    return facts

@@ -126,17 +126,20 @@ LABELS: list[Label] = [
     *_labels(
         "excl",
         3,
-        r"total\s?h\.?\s?t\.?\s?v\.?\s?a\.?|total\shors\s(?:tva|taxes?)|total\sh\.?t\.?|sous[\s-]?total",
+        r"total\s?h\.?\s?t\.?\s?v\.?\s?a\.?|total\shors\s(?:tva|taxes?)|total\sh\.?t\.?",
         r"montant\s?(?:h\.?\s?t\.?\s?v\.?\s?a\.?|hors\stva|h\.?t\.?)|base\simposable|total\snet",
-        r"totaal\s?excl(?:\.|usief)?(?:\sbtw)?|sub[\s-]?totaal|maatstaf\svan\sheffing"
+        r"totaal\s?excl(?:\.|usief)?(?:\sbtw)?|maatstaf\svan\sheffing"
         r"|bedrag\s?excl(?:\.|usief)?(?:\sbtw)?|totaal\szonder\sbtw|nettobedrag",
-        r"netto[\s-]?betrag|summe\snetto|gesamt\snetto|zwischensumme|nettosumme|netto\ssumme"
+        r"rechnungssumme\snetto|summe\snetto|rechnungsbetrag\snetto",
+        r"netto[\s-]?betrag|gesamt\snetto|nettosumme|netto\ssumme"
         r"|gesamtbetrag\snetto|rechnungsbetrag\snetto",
         r"rechnungssumme\sohne\s(?:ust|mwst|steuer)\.?|summe\sohne\s(?:ust|mwst)\.?|montant\snet"
         r"|total\snet\sht|totaal\sexcl\.?\sbtw|total\swithout\s(?:vat|tax)|taxable\s(?:amount|value)",
-        r"sub[\s-]?total|total\s?excl(?:\.|uding)?(?:\s(?:vat|tax))?|net\samount|net\stotal"
+        r"total\s?excl(?:\.|uding)?(?:\s(?:vat|tax))?|net\samount|net\stotal"
         r"|total\sbefore\s(?:vat|tax)|amount\sexcl(?:\.|uding)?(?:\s(?:vat|tax))?|total\snet",
     ),
+    # A sum of the lines, before the discounts and charges that may follow it.
+    *_labels("excl", 2, r"sous[\s-]?total|sub[\s-]?total|sub[\s-]?totaal|zwischensumme"),
     *_labels("excl", 1, r"netto|net|htva|excl\.?\s?(?:btw|vat|tva)"),
     *_labels(
         "vat_total",
@@ -162,7 +165,7 @@ LABELS: list[Label] = [
         r"totaal\s?incl(?:\.|usief)?(?:\sbtw)?|totaalbedrag|totaal\sfactuur|factuurbedrag"
         r"|eindtotaal|te\sbetalen\sbedrag",
         r"gesamtbetrag|summe\sbrutto|gesamt\sbrutto|bruttobetrag|rechnungsbetrag|gesamtsumme"
-        r"|endbetrag|bruttosumme|brutto\ssumme",
+        r"|endbetrag|bruttosumme|brutto\ssumme|rechnungssumme\sbrutto|rechnungsbetrag\sbrutto",
         r"total\s?incl(?:\.|uding)?(?:\s(?:vat|tax))?|grand\stotal|invoice\stotal|total\samount"
         r"|total\s(?:payable|invoice\samount)|montant\stotal\sttc|totaal\sbedrag|brutto[\s-]?betrag"
         r"|gesamt(?:betrag|summe)\sbrutto|total\s\(?(?:eur|usd|gbp|chf|inr)\)?",
@@ -197,8 +200,9 @@ SUPPLIER_BLOCK = re.compile(
 )
 # Words on the line of a VAT number or IBAN that say it is the customer's.
 CUSTOMER_HINT = re.compile(
-    r"(?<![a-z])(?:client|klant|kunde|customer|votre|vos|uw|ihre?|your|acheteur|koper|kaufer"
-    r"|buyer|afnemer|domicili\w*|mandat\w*|debiteur)(?![a-z])"
+    r"(?<![a-z])(?:client|klant|kunde|customer|votre|vos|uw|ihre?[mnrs]?|your|acheteur|koper"
+    r"|kaufer|buyer|afnemer|domicili\w*|mandat\w*|debiteur|lastschrift\w*|preleve\w*"
+    r"|direct\sdebit)(?![a-z])"
 )
 
 # Legal forms that mark a company name.

@@ -128,7 +128,7 @@ class Grid:
             return found, "same"
         if not below:
             return [], ""
-        for row_number in range(cell.row + 1, min(cell.row + 3, len(self.rows))):
+        for row_number in range(cell.row + 1, min(cell.row + 4, len(self.rows))):
             under = [
                 other
                 for other in self.rows[row_number]
@@ -179,4 +179,13 @@ def _cell_hits(cell: Cell) -> list[Hit]:
     for hit in candidates:
         if all(hit.end <= other.start or hit.start >= other.end for other in kept):
             kept.append(hit)
-    return sorted(kept, key=lambda hit: hit.start)
+    kept.sort(key=lambda hit: hit.start)
+    # "Rechnungssumme Netto (excl. USt.)": a bare word in brackets after a label qualifies it.
+    return [hit for index, hit in enumerate(kept) if not (index and _bracketed(kept, index))]
+
+
+def _bracketed(hits: list[Hit], index: int) -> bool:
+    """A bare word in an open bracket after the previous label."""
+    hit, cell = hits[index], hits[index].cell
+    between = cell.folded[hits[index - 1].end - cell.start : hit.start - cell.start]
+    return hit.strength == 1 and "(" in between and ")" not in between

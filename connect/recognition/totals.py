@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .layout import Grid, fold
+from .layout import Grid, Hit, fold
 from .parse import Amount, amounts
 from .values import CENT, MAX_VAT_RATE, Fact, located
 
@@ -31,7 +31,18 @@ def totals(grid: Grid) -> dict[str, Fact]:
         if not values:
             continue
         score = hit.strength - (0.5 if where == "below" else 0)
+        if in_prose(hit):
+            # "... d'un montant total de 192,00 €" in a sentence: not the invoice's total.
+            score -= 1
         candidate = _Candidate(values[-1].value, score, hit.cell.row)
+        if where == "below":
+            column = _column_below(grid, hit)
+            if len(column) > 2 and abs(column[-1][0] - sum(a for a, _ in column[:-1])) <= CENT:
+                # A table's column and its sum row: the sum is the total.
+                candidate = _Candidate(column[-1][0], score, column[-1][1])
+            elif len(column) > 1:
+                # The first line of a table's column (one VAT rate of several): doubtful.
+                candidate = _Candidate(values[-1].value, score - 1, hit.cell.row)
         found[kind].append(candidate)
         if hit.kind == "vat_rate":
             rate = re.search(
@@ -84,6 +95,34 @@ def totals(grid: Grid) -> dict[str, Fact]:
     return facts
 
 
+def in_prose(hit: Hit) -> bool:
+    """The label stands inside a sentence: four words or more before it in its cell."""
+    before = hit.cell.folded[: hit.start - hit.cell.start]
+    return len(re.findall(r"[a-z]{2,}", before)) >= 4
+
+
+def _column_below(grid: Grid, hit: Hit) -> list[tuple[Decimal, int]]:
+    """The amounts in the column under a heading label, row by row, until the column ends (a
+    label, a cell without an amount, or two empty rows)."""
+    cell = hit.cell
+    column: list[tuple[Decimal, int]] = []
+    empty = 0
+    for row in range(cell.row + 1, min(cell.row + 16, len(grid.rows))):
+        under = [other for other in grid.rows[row] if other.overlaps(cell.start, cell.end, slack=1)]
+        if not under:
+            empty += 1
+            if empty > 1 and column:
+                break
+            continue
+        empty = 0
+        target = max(under, key=lambda o: min(o.end, cell.end) - max(o.start, cell.start))
+        found = amounts(target.text)
+        if grid.starts_with_label(target) or len(found) != 1:
+            break
+        column.append((found[0].value, row))
+    return column
+
+
 def _options(candidates: list[_Candidate]) -> list[_Candidate | None]:
     """The best few distinct amounts for one total (and None: not printed)."""
     by_amount: dict[Decimal, _Candidate] = {}
@@ -134,25 +173,30 @@ def _plausible(excl: Decimal, vat: Decimal) -> bool:
 def _derive(
     excl: _Candidate | None, vat: _Candidate | None, incl: _Candidate | None
 ) -> dict[str, Fact]:
-    """Two labelled totals give the third when they make sense together."""
+    """Two labelled totals give the third when they make sense together; a total read under a
+    weak label (a bare word, a heading above, a sentence) stays doubtful."""
     facts: dict[str, Fact] = {}
+
+    def sure(candidate: _Candidate, confidence: float) -> Fact:
+        return _money(candidate, confidence if candidate.score >= 2 else 0.6)
+
     if excl and incl and _plausible(excl.amount, incl.amount - excl.amount):
         return {
-            "total_excl_vat": _money(excl, 0.8),
+            "total_excl_vat": sure(excl, 0.8),
             "total_vat": _money(incl.amount - excl.amount, 0.65),
-            "total_incl_vat": _money(incl, 0.85),
+            "total_incl_vat": sure(incl, 0.85),
         }
     if excl and vat and not incl and _plausible(excl.amount, vat.amount):
         return {
-            "total_excl_vat": _money(excl, 0.8),
-            "total_vat": _money(vat, 0.8),
+            "total_excl_vat": sure(excl, 0.8),
+            "total_vat": sure(vat, 0.8),
             "total_incl_vat": _money(excl.amount + vat.amount, 0.65),
         }
     if vat and incl and not excl and _plausible(incl.amount - vat.amount, vat.amount):
         return {
             "total_excl_vat": _money(incl.amount - vat.amount, 0.65),
-            "total_vat": _money(vat, 0.8),
-            "total_incl_vat": _money(incl, 0.85),
+            "total_vat": sure(vat, 0.8),
+            "total_incl_vat": sure(incl, 0.85),
         }
     for key, candidate in (("total_excl_vat", excl), ("total_vat", vat), ("total_incl_vat", incl)):
         if candidate is not None and candidate.amount >= 0:

@@ -621,3 +621,145 @@ def test_an_upside_down_scan_is_turned_and_read(tmp_path: Path) -> None:
     assert "upside_down" in recognised.notes
     assert recognised.facts["supplier_vat"].value == SUPPLIER_VAT
     assert recognised.facts["total_incl_vat"].value == "1493.82"
+
+
+# Confidence that means something (issue 13): rules from the real-world set's misses --------
+
+
+def confidences_of(text: str) -> dict[str, str]:
+    data = recognise_text(text).as_json()
+    return {key: data["confidences"].get(key, "0") for key in FACT_KEYS}
+
+
+def test_the_net_total_after_discounts_wins_over_the_subtotal() -> None:
+    text = """
+Rechnungsnummer                         471102
+                                        Zwischensumme                     202,76
+                                        abzgl. Sondernachlass  10%       -14,73
+                                        zzgl. Versandkosten                 5,80
+Rechnungssumme Netto (exkl. USt.)                                        193,83
+                                        Summe Umsatzsteuer                 21,31
+Rechnungssumme Brutto (inkl. USt.)                                       215,14
+"""
+    facts = facts_of(text)
+    assert facts["total_excl_vat"] == "193.83"
+    assert facts["total_vat"] == "21.31"
+    assert facts["total_incl_vat"] == "215.14"
+
+
+def test_the_sum_row_of_a_totals_table_gives_the_totals(tmp_path: Path) -> None:
+    pdf = tmp_path / "rechnung.pdf"
+    canvas = Canvas(str(pdf), pagesize=A4)
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(50, 790, "Rechnungsnummer: R-2026-17")
+    heads = [(260, "Nettobetrag"), (360, "MwSt-Betrag"), (460, "Endbetrag")]
+    rows = [("321,40", "61,07", "382,47"), ("127,59", "8,93", "136,52")]
+    for x, head in heads:
+        canvas.drawRightString(x + 60, 500, head)
+    for i, values in enumerate([*rows, ("448,99", "70,00", "518,99")]):
+        for (x, _), value in zip(heads, values, strict=True):
+            canvas.drawRightString(x + 60, 485 - 15 * i - (15 if i == 2 else 0), value)
+    canvas.showPage()
+    canvas.save()
+
+    recognised = recognise_file(pdf, "application/pdf")
+
+    facts = recognised.facts
+    assert facts["total_excl_vat"].value == "448.99"
+    assert facts["total_vat"].value == "70.00"
+    assert facts["total_incl_vat"].value == "518.99"
+    assert facts["total_incl_vat"].confidence >= 0.8
+
+
+def test_the_first_line_of_a_vat_breakdown_is_not_a_sure_vat_total() -> None:
+    text = """
+Facture n° F-17
+                                   Taux      Base TVA         Montant TVA
+                                 20,00%           11,00                2,20
+                                  0,00%           60,00                0,00
+                                 10,00%           27,00                2,70
+                                                          NET A PAYER     104,90 EUR
+"""
+    confidences = confidences_of(text)
+    assert float(confidences["total_vat"]) < 0.8
+
+
+def test_a_total_in_a_sentence_is_not_a_sure_total() -> None:
+    text = """
+Facture n° 11608848301659
+TVA 20,00 %                                                                      2,17
+Rappel : vous avez souscrit une facilité de paiement de 24 mensualités d'un montant total de
+192,00 €. Vous pouvez retrouver toutes les informations sur votre compte.
+"""
+    confidences = confidences_of(text)
+    assert float(confidences["total_incl_vat"]) < 0.8
+
+
+def test_the_date_of_an_associated_invoice_is_doubtful() -> None:
+    text = """
+FACTURE N° : F20260023
+N° DE FACTURE ASSOCIÉE : F20260003
+DATE DE FACTURE ASSOCIÉE : 01/01/2026
+"""
+    recognised = recognise_text(text)
+    assert recognised.facts["issue_date"].confidence < 0.8
+
+
+def test_a_label_followed_by_several_dates_is_doubtful() -> None:
+    text = """
+Rechnungsnummer: 6069999998
+Fälligkeit
+Bis zum 01.03.2026 erhalten Sie 1,5 % Skonto, bis zum 31.03.2026 ohne Abzug
+"""
+    recognised = recognise_text(text)
+    assert recognised.facts["due_date"].confidence < 0.8
+
+
+def test_the_iban_of_a_direct_debit_is_the_customers() -> None:
+    text = """
+Rechnungsnummer: 471102
+Der Betrag wird am 20.03.2014 von Ihrem Konto mit IBAN DE21860000000086001055 eingezogen.
+Bankverbindung
+Kontonr.: 1234 5678 90     IBAN-Nr.: DE08 7009 0100 1234 5678 90     BIC: GENODEF1M04
+"""
+    assert facts_of(text)["iban"] == "DE08700901001234567890"
+
+
+def test_two_labelled_ibans_leave_the_iban_doubtful() -> None:
+    text = """
+Factuurnummer: 2026-3
+IBAN BE71 0961 2345 6769
+IBAN DE08 7009 0100 1234 5678 90
+"""
+    recognised = recognise_text(text)
+    assert recognised.facts["iban"].confidence < 0.8
+
+
+FORM = """
+Handelsrechnung (380)      Nr. 47110818    vom    31.05.2026
+ Verkäufer
+ Nummer:                                  12345676
+ Name:                                    Global Supplies Ltd.
+ Anschrift:                               153 Victoria Street
+                                          GB SW1B 3BN London
+ USt.-Id.-Nr.:                            {seller_vat}
+ Käufer/Leistungsempfänger
+ Nummer:                                  75969813
+ Name:                                    Metallbau Leipzig GmbH & Co. KG
+ Anschrift:                               Pappelallee 15
+ USt.-Id.-Nr.:                            DE106008386
+"""
+
+
+def test_a_form_gives_the_name_and_vat_number_of_the_sellers_section() -> None:
+    recognised = recognise_text(FORM.format(seller_vat="DE136695976"))
+
+    assert recognised.facts["supplier_name"] == recognition.Fact("Global Supplies Ltd.", 0.85)
+    assert recognised.facts["supplier_vat"].value == "DE136695976"
+
+
+def test_a_vat_number_in_both_parties_sections_is_the_suppliers_doubtfully() -> None:
+    recognised = recognise_text(FORM.format(seller_vat="DE106008386"))
+
+    assert recognised.facts["supplier_vat"].value == "DE106008386"
+    assert recognised.facts["supplier_vat"].confidence < 0.8
