@@ -2,6 +2,7 @@
 ("Rechnung 2026-7 vom 3.3.2026"), or the page's first date when nothing is labelled."""
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from .labels import MONTHS
@@ -43,6 +44,54 @@ def printed_ambiguously(grid: Grid, value: str) -> bool:
     )
 
 
+# Payment terms: "Zahlbar innerhalb 30 Tagen netto bis 04.07.2026", "net by", "payable avant
+# le", "te betalen vóór": a date right after a net or due keyword and a "by". A discount date
+# ("3 % Skonto innerhalb 10 Tagen bis 15.06.2026") has no such keyword before its "bis".
+_NET_DUE = re.compile(
+    r"(?<![a-z])(?:netto|net|nett|rein|zahlbar|payable|pay|paid|due|faellig|fallig|a\spayer"
+    r"|(?:te\s)?betalen|betaalbaar|ohne\sabzug|sans\sescompte|zonder\skorting)[\s,:]{1,3}"
+    r"(?:bis(?:\s(?:zum|spatestens))?|before|by|on\sor\sbefore|avant(?:\sle)?|au\splus\stard\sle"
+    r"|le|voor|tegen|uiterlijk(?:\sop)?|op)[\s:]{1,3}(?=\d|[a-z]{3,9}\.?\s\d)"
+)
+# "bis zum 31.03.2026 ohne Abzug", "avant le 31/03/2026 net": the net date named after it.
+_DUE_NET = re.compile(
+    r"(?<![a-z])(?:bis(?:\szum)?|before|by|avant(?:\sle)?|voor|tot)\s{1,3}(\S{6,10}|\d{1,2}\.?\s"
+    r"[a-z]{3,9}\.?\s\d{4})\s{1,3}(?:ohne(?:\s(?:abzug|skonto))?|netto|net|sans\sescompte"
+    r"|zonder\skorting|without\sdiscount)(?![a-z])"
+)
+# "Montant prélevé le 16 novembre 2019": a direct debit's date is when the invoice is paid.
+_DEBIT = re.compile(
+    r"(?<![a-z])(?:preleve|debite|domicilie|debited|collected|withdrawn)e?s?\s(?:le|op|on)\s{1,3}"
+    r"(?=\d)|(?<![a-z])(?:wird|werden)\sam\s{1,3}(?=\d[\d.]+\s(?:von\s|.{0,80}(?:eingezogen|abgebucht)))"
+)
+_DISCOUNT = re.compile(r"skonto|escompte|korting|discount|remise|rabatt")
+NET_TERMS_SCORE = 0.85
+DEBIT_SCORE = 0.7
+
+
+def payment_terms(
+    grid: Grid, read: Callable[[str, str], list[date]]
+) -> list[tuple[date, float, int]]:
+    """Due dates written in a sentence of payment terms or of a direct debit."""
+    found = []
+    for row, line in enumerate(grid.lines):
+        folded = fold(line)
+        for pattern, score in ((_NET_DUE, NET_TERMS_SCORE), (_DEBIT, DEBIT_SCORE)):
+            for match in pattern.finditer(folded):
+                after = read(
+                    line[match.end() : match.end() + 24], folded[match.end() : match.end() + 24]
+                )
+                # The clause of the date: "bis 15.03.2026 mit 3 % Skonto" is a discount's.
+                tail = re.split(r"[,;]\s", folded[match.end() : match.end() + 45])[0]
+                if after and not _DISCOUNT.search(tail):
+                    found.append((after[0], score, row))
+        for match in _DUE_NET.finditer(folded):
+            value = read(line[match.start(1) : match.end(1)], folded[match.start(1) : match.end(1)])
+            if value:
+                found.append((value[0], NET_TERMS_SCORE, row))
+    return found
+
+
 def read_dates(grid: Grid, *, month_first: bool = False) -> dict[str, Fact]:
     read = us_dates if month_first else dates
     issue: list[tuple[date, float, int]] = []
@@ -72,6 +121,7 @@ def read_dates(grid: Grid, *, month_first: bool = False) -> dict[str, Fact]:
             found = read(line[match.start(1) : match.end(1)], folded[match.start(1) : match.end(1)])
             if found:
                 issue.append((found[0], 0.85, row))
+    due.extend(payment_terms(grid, read))
     facts: dict[str, Fact] = {}
     due_pick = max(due, key=lambda item: (item[1], -item[2])) if due else None
     if issue:

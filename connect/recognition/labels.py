@@ -118,9 +118,9 @@ LABELS: list[Label] = [
         r"|le|pour)(?:\sle)?",
         r"vervaldag|vervaldatum|uiterste\s?betaal(?:datum|dag)|te\sbetalen\s(?:voor|tegen|op)"
         r"|betaalbaar\s(?:voor|tegen|op)|betalen\svoor",
-        r"falligkeit(?:sdatum)?|fallig(?:\s(?:am|bis|zum))?|zahlbar\s(?:bis|am)|zahlungsziel"
+        r"falligkeit(?:sdatum|stag)?|fallig(?:\s(?:am|bis|zum))?|zahlbar\s(?:bis|am)|zahlungsziel"
         r"|zahlungsfrist|zahlungstermin",
-        r"due\sdate|payment\sdue(?:\sdate)?|due(?:\s(?:on|by))?|pay(?:able)?\sby|payment\sdate",
+        r"due\sdate|payment\sdue(?:\sdate)?|due(?:\s(?:on|by))?|pay(?:able)?\s(?:by|before)|payment\sdate",
     ),
     # Totals.
     *_labels(

@@ -709,10 +709,55 @@ def test_a_label_followed_by_several_dates_is_doubtful() -> None:
     text = """
 Rechnungsnummer: 6069999998
 Fälligkeit
-Bis zum 01.03.2026 erhalten Sie 1,5 % Skonto, bis zum 31.03.2026 ohne Abzug
+Bis zum 01.03.2026 erhalten Sie 1,5 % Skonto, bis zum 15.03.2026 1 % Skonto
 """
     recognised = recognise_text(text)
     assert recognised.facts["due_date"].confidence < 0.8
+
+
+@pytest.mark.parametrize(
+    ("terms", "due"),
+    [
+        (
+            "Zahlbar innerhalb 30 Tagen netto bis 04.07.2026, 3% Skonto innerhalb 10 Tagen bis "
+            "15.06.2026",
+            "2026-07-04",
+        ),
+        (
+            "3% Skonto innerhalb 10 Tagen bis 15.06.2026\nZahlbar innerhalb 30 Tagen netto bis "
+            "04.07.2026",
+            "2026-07-04",
+        ),
+        ("Bis zum 01.06.2026 erhalten Sie 2 % Skonto, bis zum 04.07.2026 ohne Abzug", "2026-07-04"),
+        ("Payment terms: 30 days net by 4 July 2026", "2026-07-04"),
+        ("Conditions : 30 jours, payable avant le 04/07/2026", "2026-07-04"),
+        ("Gelieve dit bedrag te betalen vóór 04-07-2026.", "2026-07-04"),
+    ],
+)
+def test_a_date_after_a_net_or_due_keyword_is_the_due_date(terms: str, due: str) -> None:
+    recognised = recognise_text(f"Rechnung Nr. 4711\nRechnungsdatum 04.06.2026\n{terms}\n")
+
+    assert recognised.facts["due_date"].value == due
+    assert recognised.facts["due_date"].confidence >= 0.85
+
+
+def test_a_discount_date_alone_is_not_the_due_date() -> None:
+    text = """
+Rechnung Nr. 4711
+Rechnungsdatum 04.06.2026
+3% Skonto innerhalb 10 Tagen bis 15.06.2026
+"""
+
+    assert "due_date" not in recognise_text(text).facts
+
+
+def test_a_direct_debits_date_is_the_due_date_doubtfully() -> None:
+    text = """
+Facture N° 2019-11
+Date de facture : 02/11/2019
+Montant prélevé le 16 novembre 2019                12,99
+"""
+    assert recognise_text(text).facts["due_date"] == recognition.Fact("2019-11-16", 0.7)
 
 
 def test_the_iban_of_a_direct_debit_is_the_customers() -> None:
