@@ -46,6 +46,14 @@ def recognise_file(
             layout_text(again.words), method=again.method, not_supplier=not_supplier
         )
         recognised = merge(recognised, second)
+    if reading.method == "ocr" and _incomplete(recognised):
+        # A noisy page with shaded rows reads as a picture: read it once more in black and
+        # white, as one column.
+        flat = read_words(path, content_type, psm=4, binary=True)
+        third = recognise_text(
+            layout_text(flat.words), method=flat.method, not_supplier=not_supplier
+        )
+        recognised = merge(recognised, third)
     return dataclasses.replace(
         recognised, words=tuple(reading.words), notes=(*reading.notes, *recognised.notes)
     )

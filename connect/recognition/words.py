@@ -66,10 +66,17 @@ def words_of(path: Path, content_type: str, *, ocr: bool = True) -> tuple[list[W
 
 
 def read_words(
-    path: Path, content_type: str, *, ocr: bool = True, timeout: int = 120, psm: int = 3
+    path: Path,
+    content_type: str,
+    *,
+    ocr: bool = True,
+    timeout: int = 120,
+    psm: int = 3,
+    binary: bool = False,
 ) -> Reading:
     """`psm` is Tesseract's page segmentation mode: 3 finds the blocks of the page, 4 reads it
-    as one column (it keeps the values that 3 sometimes drops from a right-hand column)."""
+    as one column (it keeps the values that 3 sometimes drops from a right-hand column).
+    `binary` reads the pages made black and white first (`scan.flatten`)."""
     deadline = time.monotonic() + timeout
     if content_type == "application/pdf":
         reading = pdf_words(path)
@@ -79,13 +86,13 @@ def read_words(
             logger.warning("OCR skipped for %s: tesseract or pdftoppm is not installed", path.name)
             return reading if reading.words else Reading([], "none")
         with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
-            return _ocr(pdf_pages(path, Path(tmp), deadline), deadline, psm)
+            return _ocr(pdf_pages(path, Path(tmp), deadline), deadline, psm, binary)
     if content_type in IMAGE_TYPES and ocr:
         if not shutil.which("tesseract"):
             logger.warning("OCR skipped for %s: tesseract is not installed", path.name)
             return Reading([], "none")
         with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
-            return _ocr(image_pages(path, Path(tmp)), deadline, psm)
+            return _ocr(image_pages(path, Path(tmp)), deadline, psm, binary)
     return Reading([], "none")
 
 
@@ -172,12 +179,12 @@ def lines_of(boxes: list[tuple[str, float, float, float, float]], page: int) -> 
 # Scans and photos ---------------------------------------------------------------------------
 
 
-def _ocr(pages: list[Page], deadline: float, psm: int) -> Reading:
+def _ocr(pages: list[Page], deadline: float, psm: int, binary: bool) -> Reading:
     words: list[Word] = []
     notes: list[str] = []
     sizes = []
     for number, page in enumerate(pages):
-        result = ocr_page(page, deadline, psm=psm)
+        result = ocr_page(page, deadline, psm=psm, binary=binary)
         notes.extend(note for note in result.notes if note not in notes)
         sizes.append(result.size)
         words.extend(lines_of(result.boxes, number))

@@ -515,6 +515,68 @@ def test_two_ocr_readings_are_merged_fact_by_fact() -> None:
     assert merged["source"] == "ocr"
 
 
+def test_a_small_scan_is_enlarged_to_about_300_dpi(tmp_path: Path) -> None:
+    from connect.recognition.scan import image_pages
+
+    photo = tmp_path / "scan.jpg"
+    Image.new("L", (1240, 1754), 245).save(photo, "JPEG")  # A4 at 150 dpi
+
+    (page,) = image_pages(photo, tmp_path)
+
+    with Image.open(page.path) as enlarged:
+        assert max(enlarged.size) >= 3400  # A4 at 290 dpi or more
+
+
+def test_flattening_makes_shaded_rows_paper_and_keeps_the_ink() -> None:
+    from connect.recognition.scan import flatten
+
+    page = Image.new("L", (1200, 400), 200)
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((0, 100, 1200, 160), fill=156)  # a shaded table row
+    draw.rectangle((100, 115, 400, 145), fill=40)  # ink on it
+    page = Image.blend(page, Image.effect_noise(page.size, 60), 0.1)
+
+    flat = flatten(page)
+
+    assert flat.getpixel((700, 130)) == 255  # the shading is paper
+    assert flat.getpixel((50, 300)) == 255
+    assert flat.getpixel((250, 130)) == 0  # the ink stays
+
+
+def test_an_incomplete_scan_is_read_again_in_black_and_white(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from connect.recognition.words import Reading
+    from connect.recognition.words import Word as W
+
+    def line(text: str, number: int) -> list[W]:
+        return [
+            W(word, 0, 0.1 * i, 0.05 * number, 0.1 * i + 0.08, 0.05 * number + 0.02, number)
+            for i, word in enumerate(text.split())
+        ]
+
+    readings = []
+
+    def read_words(
+        path: Path, content_type: str, *, psm: int = 3, binary: bool = False, **_: object
+    ) -> Reading:
+        readings.append((psm, binary))
+        if binary:
+            return Reading(
+                line("Total TVAC 121,00", 1) + line("IBAN BE71 0961 2345 6769", 2), "ocr"
+            )
+        return Reading(line("Facture n° 2026-7", 0), "ocr")
+
+    monkeypatch.setattr(recognition, "read_words", read_words)
+
+    recognised = recognise_file(tmp_path / "scan.jpg", "image/jpeg")
+
+    assert readings == [(3, False), (4, False), (4, True)]
+    assert recognised.facts["invoice_number"].value == "2026-7"
+    assert recognised.facts["total_incl_vat"].value == "121.00"
+    assert recognised.facts["iban"].value == IBAN
+
+
 # Real layouts (issue 13) --------------------------------------------------------------------
 
 
