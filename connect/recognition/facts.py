@@ -340,9 +340,25 @@ def _first_name(grid: Grid, *, rows: int, formed: bool) -> str | None:
     for row in grid.rows[:rows]:
         for cell in row:
             name = _name(cell.text, grid, cell)
+            if name and not LEGAL_FORM.search(name):
+                name = _wrapped(grid, cell, name)
             if name and (LEGAL_FORM.search(name) or not formed):
                 return name
     return None
+
+
+def _wrapped(grid: Grid, cell: Cell, name: str) -> str:
+    """A name wrapped over two lines of the letterhead ("MVM Musterhafter" over
+    "Versicherungsverein Musterstadt a.G."): the line right below, in the same column, ends with
+    the legal form that the first line lacks."""
+    below = grid.rows[cell.row + 1] if cell.row + 1 < len(grid.rows) else []
+    for other in below:
+        if other.start == cell.start and LEGAL_FORM.search(other.text):
+            rest = _name(other.text, grid, other)
+            joined = _name(f"{name} {rest}", grid, None) if rest else None
+            if joined and rest and LEGAL_FORM.search(rest.split()[-1]):
+                return joined
+    return name
 
 
 def _iban(grid: Grid) -> Fact | None:

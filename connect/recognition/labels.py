@@ -209,7 +209,7 @@ CUSTOMER_HINT = re.compile(
 LEGAL_FORM = re.compile(
     r"(?<![\w.])(?:srl|sa|sc|sprl|scrl|scomm|snc|asbl|sca|bv|nv|bvba|cv|cvba|vof|commv|comm\.v"
     r"|vzw|gmbh|pgmbh|ag|kg|ohg|ug|ltd|llc|inc|plc|sas|sarl|eurl|b\.v\.|n\.v\.|s\.a\.|s\.a"
-    r"|s\.[aà]\s?r\.l\.|s\.a\.r\.l\.|ab|oy|spa|s\.p\.a\.)(?![\w])",
+    r"|s\.[aà]\s?r\.l\.|s\.a\.r\.l\.|ab|oy|spa|s\.p\.a\.|a\.g\.|e\.v\.|mbh)(?![\w])",
     re.IGNORECASE,
 )
 # Document titles and words that are never a supplier's name.

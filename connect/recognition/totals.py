@@ -83,11 +83,13 @@ def totals(grid: Grid) -> dict[str, Fact]:
             facts = {key: Fact(fact.value, confidence) for key, fact in guess.items()}
         else:
             facts = _derive(excl, vat, incl)
-    payable = [c for c in found["payable"] if c.amount > 0]
+    incl_value = Decimal(facts["total_incl_vat"].value) if "total_incl_vat" in facts else None
+    # A credit note (negative total incl. VAT) has a negative amount to pay.
+    sign = -1 if incl_value is not None and incl_value < 0 else 1
+    payable = [c for c in found["payable"] if sign * c.amount > 0]
     if payable:
         pick = max(payable, key=lambda c: (c.score, c.row))
-        incl_value = Decimal(facts["total_incl_vat"].value) if "total_incl_vat" in facts else None
-        sensible = incl_value is None or pick.amount <= incl_value
+        sensible = incl_value is None or sign * pick.amount <= sign * incl_value
         facts["payable_amount"] = _money(pick.amount, 0.9 if sensible else 0.5)
     elif "total_incl_vat" in facts:
         incl_fact = facts["total_incl_vat"]
@@ -142,16 +144,10 @@ def _best_totals(
     for e, v, i in itertools.product(excl, vat, incl):
         chosen = [c for c in (e, v, i) if c is not None]
         score = sum(c.score for c in chosen)
-        consistent = (
-            e is not None
-            and v is not None
-            and i is not None
-            and i.amount > 0
-            and abs(e.amount + v.amount - i.amount) <= CENT * 2
-            and v.amount <= e.amount * MAX_VAT_RATE + CENT
-        )
+        consistent = e is not None and v is not None and i is not None and _adds_up(e, v, i)
         if consistent:
-            score += 5
+            # A credit note's all-negative triple counts a little less than a positive one.
+            score += 5 if i is not None and i.amount > 0 else 4
         elif e is not None and i is not None and e.amount > i.amount:
             score -= 3
         # Equal scores: totals printed lower on the page win (the last page's totals).
@@ -159,6 +155,16 @@ def _best_totals(
         if key > best[0]:
             best = (key, e, v, i, consistent)
     return best[1], best[2], best[3], best[4]
+
+
+def _adds_up(excl: _Candidate, vat: _Candidate, incl: _Candidate) -> bool:
+    """excl. + VAT = incl. with a plausible VAT share, all positive or, on a credit note, all
+    negative (-7.67 + -1.12 = -8.79)."""
+    sign = 1 if incl.amount > 0 else -1
+    e, v, i = (sign * excl.amount, sign * vat.amount, sign * incl.amount)
+    return (
+        i > 0 and e > 0 and v >= 0 and abs(e + v - i) <= CENT * 2 and v <= e * MAX_VAT_RATE + CENT
+    )
 
 
 def _money(value: Decimal | _Candidate, confidence: float) -> Fact:

@@ -870,3 +870,40 @@ def test_a_vat_number_in_both_parties_sections_is_the_suppliers_doubtfully() -> 
 
     assert recognised.facts["supplier_vat"].value == "DE106008386"
     assert recognised.facts["supplier_vat"].confidence < 0.8
+
+
+def test_a_credit_notes_negative_totals_add_up() -> None:
+    facts = facts_of(
+        "Gutschrift Nr. RK-7\n"
+        "Rechnungssumme ohne USt.      -7,67\n"
+        "Steuerbetrag                  -1,12\n"
+        "Bruttosumme                   -8,79\n"
+        "Zahlbetrag                    -8,79\n"
+    )
+
+    assert facts["total_excl_vat"] == "-7.67"
+    assert facts["total_vat"] == "-1.12"
+    assert facts["total_incl_vat"] == "-8.79"
+    assert facts["payable_amount"] == "-8.79"
+    assert facts["confidences"]["total_incl_vat"] == "0.95"
+
+
+def test_negative_totals_that_do_not_add_up_are_not_taken_as_a_credit_note() -> None:
+    facts = facts_of("Nettobetrag -7,67\nMwSt-Betrag -1,12\nEndbetrag -9,50\n")
+
+    assert facts["confidences"].get("total_incl_vat") != "0.95"
+
+
+def test_a_letterhead_name_wrapped_over_two_lines_is_read_whole() -> None:
+    facts = facts_of(
+        "MVM Musterhafter\n"
+        "Versicherungsverein Musterstadt a.G.\n"
+        "\n"
+        "Herrn\n"
+        "Max Mustermann\n"
+        "\n"
+        "Beitragsrechnung\n"
+        "Gesamtbeitrag          50,00 €\n"
+    )
+
+    assert facts["supplier_name"] == "MVM Musterhafter Versicherungsverein Musterstadt a.G."
