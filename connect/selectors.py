@@ -1,8 +1,5 @@
 """Reads of Connect. Each takes the acting user; a document or binder out of reach is a 404."""
 
-import base64
-import binascii
-import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -27,7 +24,12 @@ from connect.models import (
 from dossiers.models import Dossier, Firm
 from dossiers.selectors import dossier_connect_list_for
 from portal.lookups import get_or_404
-from portal.pagination import cursor_decode, cursor_encode
+from portal.pagination import (
+    cursor_decode,
+    cursor_encode,
+    name_cursor_decode,
+    name_cursor_encode,
+)
 from users.models import DossierAccess, FirmLevel, FirmMembership, Role, User
 
 #: The client's tabs: which documents each shows.
@@ -238,20 +240,6 @@ class SupplierMemoryPage:
     next_cursor: str | None
 
 
-def _memory_cursor_encode(memory: SupplierMemory) -> str:
-    raw = json.dumps([memory.name, memory.pk])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _memory_cursor_decode(cursor: str) -> tuple[str, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        name, pk = json.loads(raw)
-        return str(name), int(pk)
-    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
-        return None
-
-
 def supplier_memory_list_for(
     *, actor: User, query: str = "", cursor: str = "", size: int = 50
 ) -> SupplierMemoryPage:
@@ -266,7 +254,7 @@ def supplier_memory_list_for(
         memories = memories.filter(
             Q(name__icontains=query) | Q(vat__contains=compact) | Q(iban__contains=compact)
         )
-    position = _memory_cursor_decode(cursor) if cursor else None
+    position = name_cursor_decode(cursor) if cursor else None
     if position is not None:
         name, pk = position
         memories = memories.filter(Q(name__gt=name) | Q(name=name, id__gt=pk))
@@ -278,7 +266,7 @@ def supplier_memory_list_for(
     more = len(rows) > size
     rows = rows[:size]
     return SupplierMemoryPage(
-        memories=rows, next_cursor=_memory_cursor_encode(rows[-1]) if more else None
+        memories=rows, next_cursor=name_cursor_encode(rows[-1].name, rows[-1].pk) if more else None
     )
 
 
