@@ -18,10 +18,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, IndirectObject
+from pypdf.generic import DictionaryObject
 
 from connect import einvoice
-from connect.einvoice.pdf import Embedded, embedded_invoice
+from connect.einvoice.pdf import Embedded, Visited, as_dict, as_items, embedded_invoice
 from connect.einvoice.xml import lazy_format
 from portal.errors import ServiceError
 
@@ -224,70 +224,46 @@ ACTIVE_FOUND: dict[str, Promise] = {
     "page_attachment": _("a file attached to a page"),
     "too_many_pages": _("more pages than can be checked"),
     "unreadable": _("damaged content"),
+    "embedded_files": _("embedded files"),
 }
 MAX_PDF_PAGES_CHECKED = 5_000
 
 
-def _dict(value: object) -> DictionaryObject:
-    if value is not None and hasattr(value, "get_object"):
-        value = value.get_object()
-    return value if isinstance(value, DictionaryObject) else DictionaryObject()
-
-
-def _items(value: object) -> list[object]:
-    """An array's items, or the one object that stands in for it (a reference stays one)."""
-    target = value.get_object() if isinstance(value, IndirectObject) else value
-    if isinstance(target, list):
-        return list(target)
-    return [] if target is None else [value]
-
-
-class _Walk:
-    """Follows chained actions and trees of form fields or outline items; each indirect object
-    is read once, so a file made with loops ends like any other."""
-
-    def __init__(self) -> None:
-        self.seen: set[tuple[int, int]] = set()
-
-    def _first_visit(self, value: object) -> bool:
-        if isinstance(value, IndirectObject):
-            key = (value.idnum, value.generation)
-            if key in self.seen:
-                return False
-            self.seen.add(key)
-        return True
+class _Walk(Visited):
+    """Follows chained actions and trees of form fields or outline items, each indirect object
+    once."""
 
     def active_action(self, action: object) -> str | None:
         """What an action, or any action chained after it by /Next, does on its own."""
         pending = [action]
         while pending:
             value = pending.pop()
-            if not self._first_visit(value):
+            if not self.first(value):
                 continue
-            current = _dict(value)
+            current = as_dict(value)
             if "/JS" in current:
                 return "javascript"
             found = ACTIVE_ACTIONS.get(str(current.get("/S")))
             if found:
                 return found
-            pending.extend(_items(_raw(current, "/Next")))
+            pending.extend(as_items(_raw(current, "/Next")))
         return None
 
     def active_tree(self, first: object, *, links: tuple[str, ...]) -> str | None:
         """Nodes (form fields, outline items) with actions of their own, reached by ``links``."""
-        pending = _items(first)
+        pending = as_items(first)
         while pending:
             value = pending.pop()
-            if not self._first_visit(value):
+            if not self.first(value):
                 continue
-            node = _dict(value)
+            node = as_dict(value)
             if "/AA" in node:
                 return "automatic"
             found = self.active_action(_raw(node, "/A"))
             if found:
                 return found
             for link in links:
-                pending.extend(_items(_raw(node, link)))
+                pending.extend(as_items(_raw(node, link)))
         return None
 
 
@@ -310,13 +286,13 @@ def _active_content(reader: PdfReader) -> str | None:
     found = walk.active_action(_raw(root, "/OpenAction"))
     if found:
         return found
-    if "/JavaScript" in _dict(root.get("/Names")):
+    if "/JavaScript" in as_dict(root.get("/Names")):
         return "javascript"
-    form = _dict(root.get("/AcroForm"))
+    form = as_dict(root.get("/AcroForm"))
     if "/XFA" in form:
         return "xfa"
     found = walk.active_tree(_raw(form, "/Fields"), links=("/Kids",)) or walk.active_tree(
-        _raw(_dict(root.get("/Outlines")), "/First"), links=("/First", "/Next")
+        _raw(as_dict(root.get("/Outlines")), "/First"), links=("/First", "/Next")
     )
     if found:
         return found
@@ -325,8 +301,8 @@ def _active_content(reader: PdfReader) -> str | None:
             return "too_many_pages"
         if "/AA" in page:
             return "automatic"
-        for item in _items(_raw(page, "/Annots")):
-            annotation = _dict(item)
+        for item in as_items(_raw(page, "/Annots")):
+            annotation = as_dict(item)
             found = ACTIVE_ANNOTATIONS.get(str(annotation.get("/Subtype")))
             if found:
                 return found
@@ -385,13 +361,14 @@ def _check_supplement(attachment: einvoice.Attachment) -> None:
     if attachment.sniffed_type == PDF:
         try:
             reader = PdfReader(io.BytesIO(attachment.content), strict=False)
-            found = None if reader.is_encrypted else _active_content(reader)
-            carries = "/EmbeddedFiles" in _dict(reader.root_object.get("/Names")) or (
-                "/AF" in reader.root_object
-            )
+            root = reader.root_object
+            if "/EmbeddedFiles" in as_dict(root.get("/Names")) or "/AF" in root:
+                found: str | None = "embedded_files"
+            else:
+                found = None if reader.is_encrypted else _active_content(reader)
         except Exception:  # hostile input: any parser failure means "damaged", never a crash
-            found, carries = "unreadable", False
-        if reader_refused := (found or carries):
+            found = "unreadable"
+        if found:
             raise refuse(
                 lazy_format(
                     _(
@@ -399,7 +376,7 @@ def _check_supplement(attachment: einvoice.Attachment) -> None:
                         "accepted. Print the invoice to a new PDF and send that one."
                     ),
                     name=attachment.filename,
-                    found=ACTIVE_FOUND.get(str(reader_refused), _("embedded files")),
+                    found=ACTIVE_FOUND[found],
                 ),
                 "pdf_active_content",
             )

@@ -22,7 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+from pypdf.generic import DictionaryObject, IndirectObject, StreamObject
 
 from connect.einvoice import cii, ubl
 from connect.einvoice.model import (
@@ -81,16 +81,34 @@ class Embedded:
         return f"embedded_{self.invoice.syntax}" if self.invoice else ""
 
 
-def _dict(value: object) -> DictionaryObject:
+def as_dict(value: object) -> DictionaryObject:
+    """A PDF dictionary, followed through its reference; anything else reads as empty."""
     if value is not None and hasattr(value, "get_object"):
         value = value.get_object()
     return value if isinstance(value, DictionaryObject) else DictionaryObject()
 
 
-def _array(value: object) -> list[object]:
-    if value is not None and hasattr(value, "get_object"):
-        value = value.get_object()
-    return list(value) if isinstance(value, ArrayObject | list) else []
+def as_items(value: object) -> list[object]:
+    """An array's items, or the one object that stands in for it (a reference stays one)."""
+    target = value.get_object() if isinstance(value, IndirectObject) else value
+    if isinstance(target, list):
+        return list(target)
+    return [] if target is None else [value]
+
+
+class Visited:
+    """Each indirect object once, so a PDF made with loops ends like any other."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[int, int]] = set()
+
+    def first(self, value: object) -> bool:
+        if isinstance(value, IndirectObject):
+            key = (value.idnum, value.generation)
+            if key in self.seen:
+                return False
+            self.seen.add(key)
+        return True
 
 
 def _too_large() -> EInvoiceError:
@@ -125,37 +143,29 @@ def _unreadable(name: str) -> EInvoiceError:
     )
 
 
-class _Files:
+class _Files(Visited):
     """The PDF's embedded files, from its name tree and the associated files (/AF) of the
     document and its pages: each file specification once and each stream once, bounded in
     count and depth, loops ended. A specification whose data cannot be checked (no embedded
     stream, platform-specific streams, /F and /UF naming two different streams) refuses."""
 
     def __init__(self) -> None:
-        self.seen: set[tuple[int, int]] = set()
+        super().__init__()
         self.found: list[_File] = []
 
-    def _first_visit(self, value: object) -> bool:
-        if isinstance(value, IndirectObject):
-            key = (value.idnum, value.generation)
-            if key in self.seen:
-                return False
-            self.seen.add(key)
-        return True
-
     def add(self, name: object, spec_ref: object) -> None:
-        if not self._first_visit(spec_ref):
+        if not self.first(spec_ref):
             return
         if len(self.found) >= MAX_EMBEDDED_FILES:
             raise _too_large()
-        spec = _dict(spec_ref)
+        spec = as_dict(spec_ref)
         label = clean_name(str(spec.get("/UF") or spec.get("/F") or name or "")) or "embedded.xml"
-        streams = _dict(spec.get("/EF"))
+        streams = as_dict(spec.get("/EF"))
         keys = set(streams.keys())
         refs = [streams.raw_get(key) for key in ("/F", "/UF") if key in streams]
         if not refs or keys - {"/F", "/UF"} or len({_key(ref) for ref in refs}) > 1:
             raise _unreadable(label)
-        if not self._first_visit(refs[0]):
+        if not self.first(refs[0]):
             return  # a stream already listed under another specification
         stream = refs[0].get_object() if isinstance(refs[0], IndirectObject) else refs[0]
         if not isinstance(stream, StreamObject):
@@ -165,13 +175,13 @@ class _Files:
     def tree(self, node_ref: object, depth: int = 0) -> None:
         if depth > MAX_TREE_DEPTH:
             raise _too_large()
-        if not self._first_visit(node_ref):
+        if not self.first(node_ref):
             return
-        node = _dict(node_ref)
-        pairs = _array(node.get("/Names"))
+        node = as_dict(node_ref)
+        pairs = as_items(node.get("/Names"))
         for index in range(0, len(pairs) - 1, 2):
             self.add(pairs[index], pairs[index + 1])
-        for kid in _array(node.get("/Kids")):
+        for kid in as_items(node.get("/Kids")):
             self.tree(kid, depth + 1)
 
 
@@ -182,15 +192,15 @@ def _key(ref: object) -> object:
 def _files(reader: PdfReader) -> list[_File]:
     root = reader.root_object
     walk = _Files()
-    names = _dict(root.get("/Names"))
+    names = as_dict(root.get("/Names"))
     if "/EmbeddedFiles" in names:
         walk.tree(names.raw_get("/EmbeddedFiles"))
-    for spec in _array(root.get("/AF")):
+    for spec in as_items(root.get("/AF")):
         walk.add(None, spec)
     for number, page in enumerate(reader.pages):
         if number >= MAX_PAGES_CHECKED:
             raise _too_large()
-        for spec in _array(page.get("/AF")):
+        for spec in as_items(page.get("/AF")):
             walk.add(None, spec)
     return walk.found
 
