@@ -35,7 +35,12 @@ def _prepare(job: tuple[Invoice, str, bool]) -> tuple[int, str, str, str]:
     return invoice.key, str(path), content_type, "scan"
 
 
-def _recognise(job: tuple[int, str, str, str]) -> tuple[int, str, dict[str, Any] | None, float]:
+#: (document key, how it was given: "text" or "scan", the facts or None, seconds)
+Result = tuple[Any, str, dict[str, Any] | None, float]
+
+
+def recognise_job(job: tuple[Any, str, str, str]) -> Result:
+    """One document of a bench set read (in a pool's worker): (key, path, type, kind)."""
     key, path, content_type, kind = job
     started = time.perf_counter()
     try:
@@ -51,6 +56,20 @@ def _same(key: str, found: str, expected: str) -> bool:
     if key == "supplier_name":
         return " ".join(found.casefold().split()) == " ".join(expected.casefold().split())
     return found == expected
+
+
+def speed(results: list[Result], wall: float, cores: int) -> dict[str, Any]:
+    """Documents per second per core, and seconds per text PDF and per scan."""
+    seconds = {kind: [r[3] for r in results if r[1] == kind] for kind in ("text", "scan")}
+    return {
+        "documents": len(results),
+        "cores": cores,
+        "wall_seconds": round(wall, 2),
+        "documents_per_second_per_core": round(len(results) / (wall * cores), 3),
+        "text_seconds_per_document": round(sum(seconds["text"]) / max(len(seconds["text"]), 1), 3),
+        "scan_seconds_per_document": round(sum(seconds["scan"]) / max(len(seconds["scan"]), 1), 3),
+        "failures": sum(1 for r in results if r[2] is None),
+    }
 
 
 def score(
@@ -115,19 +134,10 @@ def main() -> dict[str, Any]:
         with ProcessPoolExecutor(max_workers=cores) as pool:
             prepared = list(pool.map(_prepare, jobs, chunksize=4))
             started = time.perf_counter()
-            results = list(pool.map(_recognise, prepared, chunksize=1))
+            results = list(pool.map(recognise_job, prepared, chunksize=1))
             wall = time.perf_counter() - started
     metrics = score(results, {key: invoice.labels() for key, invoice in by_key.items()})
-    seconds = {kind: [r[3] for r in results if r[1] == kind] for kind in ("text", "scan")}
-    metrics["speed"] = {
-        "documents": len(results),
-        "cores": cores,
-        "wall_seconds": round(wall, 2),
-        "documents_per_second_per_core": round(len(results) / (wall * cores), 3),
-        "text_seconds_per_document": round(sum(seconds["text"]) / max(len(seconds["text"]), 1), 3),
-        "scan_seconds_per_document": round(sum(seconds["scan"]) / max(len(seconds["scan"]), 1), 3),
-        "failures": sum(1 for r in results if r[2] is None),
-    }
+    metrics["speed"] = speed(results, wall, cores)
     _print(metrics)
     if os.environ.get("BENCH_VERBOSE"):
         _print_misses(results, by_key)

@@ -20,28 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.realworld import Document, ensure, load_manifest, scan
-from bench.recognition import _print, _same, score
-from connect.recognition import FACT_KEYS, RecognitionError, recognise_file
+from bench.recognition import Result, _print, _same, recognise_job, score, speed
+from connect.recognition import FACT_KEYS
 
 SEED = int(os.environ.get("BENCH_SEED", "20260331"))
-
-Result = tuple[str, str, dict[str, Any] | None, float]
 
 
 def _prepare(job: tuple[Document, int]) -> tuple[str, str, str, str]:
     document, seed = job
     path, content_type = scan(document, seed)
     return document.id, str(path), content_type, "scan"
-
-
-def _recognise(job: tuple[str, str, str, str]) -> Result:
-    key, path, content_type, kind = job
-    started = time.perf_counter()
-    try:
-        facts = recognise_file(Path(path), content_type).as_json()
-    except RecognitionError:
-        facts = None
-    return key, kind, facts, time.perf_counter() - started
 
 
 def truths(documents: list[Document]) -> dict[str, dict[str, str | None]]:
@@ -70,19 +58,10 @@ def run(
         if scans:
             jobs += list(pool.map(_prepare, [(d, seed) for d in documents]))
         started = time.perf_counter()
-        results = list(pool.map(_recognise, jobs, chunksize=1))
+        results = list(pool.map(recognise_job, jobs, chunksize=1))
         wall = time.perf_counter() - started
     metrics = score(results, truths(documents), unscored(documents))
-    seconds = {kind: [r[3] for r in results if r[1] == kind] for kind in ("text", "scan")}
-    metrics["speed"] = {
-        "documents": len(results),
-        "cores": cores,
-        "wall_seconds": round(wall, 2),
-        "documents_per_second_per_core": round(len(results) / (wall * cores), 3),
-        "text_seconds_per_document": round(sum(seconds["text"]) / max(len(seconds["text"]), 1), 3),
-        "scan_seconds_per_document": round(sum(seconds["scan"]) / max(len(seconds["scan"]), 1), 3),
-        "failures": sum(1 for r in results if r[2] is None),
-    }
+    metrics["speed"] = speed(results, wall, cores)
     return metrics, results
 
 
