@@ -3,8 +3,9 @@
 - ``xml``: the hardened XML parser (no DOCTYPE, entities or network) and typed values;
 - ``model``: ``EInvoice`` and its checks, whatever the syntax;
 - ``ubl``: Peppol BIS 3 / UBL 2.1 invoices and credit notes;
-- ``cii``: UN/CEFACT CII (Factur-X, ZUGFeRD 2.x, XRechnung CII);
-- ``pdf``: the invoice XML embedded in a PDF (Factur-X, ZUGFeRD, Odoo's UBL in PDF).
+- ``cii``: UN/CEFACT CII (Factur-X, ZUGFeRD 2.x, XRechnung CII; ZUGFeRD 1.0's dialect);
+- ``pdf``: the invoice XML embedded in a PDF (Factur-X, ZUGFeRD, Odoo's UBL in PDF);
+- ``compare``: a PDF's text layer against the XML it carries.
 """
 
 from pathlib import Path
