@@ -6,11 +6,13 @@ bookkeeper needs (`FACT_KEYS`), each with a confidence; `Recognition.as_json()` 
 """
 
 import dataclasses
+import time
 from pathlib import Path
 
 from .facts import FACT_KEYS, KEY_WEIGHTS, Fact, Recognition, overall_confidence, recognise_text
+from .scan import BINARY, CONTRAST, PLAIN
 from .text import RecognitionError, extract_text, layout_text
-from .words import Word, read_words, words_of
+from .words import Word, fill, read_words, words_of
 
 __all__ = [
     "FACT_KEYS",
@@ -31,6 +33,7 @@ def recognise_file(
     """Raises RecognitionError when OCR fails or times out (worth a retry). VAT numbers in
     ``not_supplier`` (the client company's own, on a purchase invoice) are never taken for
     the supplier's."""
+    deadline = time.monotonic() + RECOGNITION_SECONDS
     reading = read_words(path, content_type)
     text = layout_text(reading.words)
     if not text.strip():
@@ -38,25 +41,40 @@ def recognise_file(
             facts={}, confidence=0.0, text="", method="none", language=None, notes=reading.notes
         )
     recognised = recognise_text(text, method=reading.method, not_supplier=not_supplier)
-    if reading.method == "ocr" and _incomplete(recognised):
-        # Tesseract's block finder sometimes drops a column: read the page again as one
-        # column and keep, fact by fact, the surer reading.
-        again = read_words(path, content_type, psm=4)
-        second = recognise_text(
-            layout_text(again.words), method=again.method, not_supplier=not_supplier
-        )
-        recognised = merge(recognised, second)
-    if reading.method == "ocr" and _incomplete(recognised):
-        # A noisy page with shaded rows reads as a picture: read it once more in black and
-        # white, as one column.
-        flat = read_words(path, content_type, psm=4, binary=True)
-        third = recognise_text(
-            layout_text(flat.words), method=flat.method, not_supplier=not_supplier
-        )
-        recognised = merge(recognised, third)
+    for psm, prepare in REREADINGS:
+        if reading.method != "ocr" or not _incomplete(recognised):
+            break
+        # Tesseract's block finder drops the values of a column on a noisy page: read the page
+        # again, with its contrast forced, as one column, then in black and white as one block
+        # (shaded rows make it take a table for a picture). Keep, fact by fact, the surest of
+        # the readings so far, of the new reading alone, and of the words so far with the new
+        # reading's words added where they had none.
+        remaining = deadline - time.monotonic()
+        if remaining < REREADING_SECONDS:
+            break  # the task's time limit is near: keep what was read
+        try:
+            other = read_words(
+                path, content_type, psm=psm, prepare=prepare, timeout=min(120, int(remaining))
+            )
+        except RecognitionError:
+            break
+        reading = fill(reading, other)
+        for words in (other.words, reading.words):
+            again = recognise_text(
+                layout_text(words), method=reading.method, not_supplier=not_supplier
+            )
+            recognised = merge(recognised, again)
     return dataclasses.replace(
         recognised, words=tuple(reading.words), notes=(*reading.notes, *recognised.notes)
     )
+
+
+# The time all readings of one document may take (the recognition task stops at 540 s), and
+# the least a further reading is started with.
+RECOGNITION_SECONDS = 300
+REREADING_SECONDS = 20
+# Tesseract's page segmentation mode and how the page is made ready, for each further reading.
+REREADINGS = ((3, CONTRAST), (4, PLAIN), (4, CONTRAST), (6, BINARY))
 
 
 def _incomplete(recognised: Recognition) -> bool:

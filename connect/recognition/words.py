@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scan import IMAGE_TYPES, Page, image_pages, ocr_page, pdf_pages
+from .scan import IMAGE_TYPES, PLAIN, Page, image_pages, ocr_page, pdf_pages
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +72,11 @@ def read_words(
     ocr: bool = True,
     timeout: int = 120,
     psm: int = 3,
-    binary: bool = False,
+    prepare: str = PLAIN,
 ) -> Reading:
     """`psm` is Tesseract's page segmentation mode: 3 finds the blocks of the page, 4 reads it
     as one column (it keeps the values that 3 sometimes drops from a right-hand column).
-    `binary` reads the pages made black and white first (`scan.flatten`)."""
+    `prepare` is how the pages are made ready for it (`scan.ocr_page`)."""
     deadline = time.monotonic() + timeout
     if content_type == "application/pdf":
         reading = pdf_words(path)
@@ -86,13 +86,13 @@ def read_words(
             logger.warning("OCR skipped for %s: tesseract or pdftoppm is not installed", path.name)
             return reading if reading.words else Reading([], "none")
         with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
-            return _ocr(pdf_pages(path, Path(tmp), deadline), deadline, psm, binary)
+            return _ocr(pdf_pages(path, Path(tmp), deadline), deadline, psm, prepare)
     if content_type in IMAGE_TYPES and ocr:
         if not shutil.which("tesseract"):
             logger.warning("OCR skipped for %s: tesseract is not installed", path.name)
             return Reading([], "none")
         with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
-            return _ocr(image_pages(path, Path(tmp)), deadline, psm, binary)
+            return _ocr(image_pages(path, Path(tmp)), deadline, psm, prepare)
     return Reading([], "none")
 
 
@@ -179,15 +179,50 @@ def lines_of(boxes: list[tuple[str, float, float, float, float]], page: int) -> 
 # Scans and photos ---------------------------------------------------------------------------
 
 
-def _ocr(pages: list[Page], deadline: float, psm: int, binary: bool) -> Reading:
+def _ocr(pages: list[Page], deadline: float, psm: int, prepare: str) -> Reading:
     words: list[Word] = []
     notes: list[str] = []
     sizes = []
     for number, page in enumerate(pages):
-        result = ocr_page(page, deadline, psm=psm, binary=binary)
+        result = ocr_page(page, deadline, psm=psm, prepare=prepare)
         notes.extend(note for note in result.notes if note not in notes)
         sizes.append(result.size)
         words.extend(lines_of(result.boxes, number))
     if not words and not {"blank", "upside_down", "unreadable"} & set(notes):
         notes.append("blank")
     return Reading(words, "ocr" if words else "none", tuple(notes), tuple(sizes))
+
+
+_TURNS = frozenset({"upside_down", "turned"})
+
+
+def fill(first: Reading, other: Reading) -> Reading:
+    """`first`'s words, and `other`'s words where `first` read none: Tesseract's block finder
+    drops whole columns of a noisy page (the amounts beside their labels), and another reading of
+    the same page (one column, black and white) finds them where they stand. A word of `other`
+    is added when it overlaps no word of `first`; the lines are then drawn again. Readings of
+    pages turned differently are not mixed."""
+    if (
+        first.method != "ocr"
+        or other.method != "ocr"
+        or first.sizes != other.sizes
+        or _TURNS & set(first.notes) != _TURNS & set(other.notes)
+    ):
+        return first
+    words: list[Word] = []
+    for page in sorted({word.page for word in (*first.words, *other.words)}):
+        have = [word for word in first.words if word.page == page]
+        boxes = [(w.text, w.x0, w.top, w.x1, w.bottom) for w in have]
+        boxes += [
+            (w.text, w.x0, w.top, w.x1, w.bottom)
+            for w in other.words
+            if w.page == page and not any(_overlap(w, mine) for mine in have)
+        ]
+        words.extend(lines_of(boxes, page))
+    return Reading(words, first.method, first.notes, first.sizes)
+
+
+def _overlap(a: Word, b: Word) -> bool:
+    across = min(a.x1, b.x1) - max(a.x0, b.x0)
+    down = min(a.bottom, b.bottom) - max(a.top, b.top)
+    return across > 0 and down > 0.3 * min(a.height, b.height)

@@ -6,6 +6,7 @@ import logging
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from reportlab.lib.pagesizes import A4
@@ -18,6 +19,7 @@ from connect.recognition import (
     extract_text,
     recognise_file,
     recognise_text,
+    scan,
     words_of,
 )
 
@@ -388,6 +390,45 @@ def test_a_scan_is_read_with_ocr(tmp_path: Path) -> None:
     assert recognised.language == "fr"
 
 
+def test_a_photo_under_a_lamp_is_evened_out_before_it_is_read(tmp_path: Path) -> None:
+    pdf = tmp_path / "facture.pdf"
+    draw_invoice(pdf)
+    photo = tmp_path / "scan.jpg"
+    scan_of(pdf, photo)
+    with Image.open(photo) as opened:
+        page = np.asarray(opened.convert("L"), dtype=np.float32)
+    # The lamp at the top left: the paper goes from white to a quarter of its brightness
+    # in the opposite corner, darker than the ink near the lamp.
+    rows, columns = np.mgrid[0 : page.shape[0], 0 : page.shape[1]]
+    distance = (rows / page.shape[0] + columns / page.shape[1]) / 2
+    lit = Image.fromarray((page * (1 - 0.75 * distance)).astype(np.uint8), mode="L")
+    lit.save(photo, "JPEG", quality=80)
+    corner = (lit.width * 3 // 4, lit.height * 3 // 4, lit.width, lit.height)
+    assert np.percentile(np.asarray(lit.crop(corner)), 90) < 100
+    # Evened out, the paper far from the lamp is near white again.
+    assert np.percentile(np.asarray(scan.even_out(lit).crop(corner)), 90) > 200
+
+    recognised = recognise_file(photo, "image/jpeg")
+
+    assert recognised.facts["invoice_number"].value == "F2026/0142"
+    assert recognised.facts["total_incl_vat"].value == "1493.82"
+    assert recognised.facts["supplier_vat"].value == SUPPLIER_VAT
+
+
+def test_an_evenly_lit_scan_keeps_its_grey_levels_unless_contrast_is_forced() -> None:
+    page = Image.new("L", (1200, 800), 225)
+    ImageDraw.Draw(page).rectangle((100, 100, 700, 400), fill=60)  # ink: 0.19 of the page
+    page = Image.blend(page, Image.effect_noise(page.size, 40), 0.1)
+
+    plain = np.asarray(scan.even_out(page))
+    forced = np.asarray(scan.even_out(page, strong=True))
+
+    # Stretched from the darkest to the lightest pixel: only the darkest speck becomes black.
+    assert (plain == 0).mean() < 0.001
+    # Forced: the darkest 1 % are clipped to black.
+    assert (forced == 0).mean() > 0.009
+
+
 def _line_of(words: list[recognition.Word], text: str) -> list[str]:
     word = next(word for word in words if word.text == text)
     return [other.text for other in words if (other.page, other.line) == (word.page, word.line)]
@@ -558,10 +599,10 @@ def test_an_incomplete_scan_is_read_again_in_black_and_white(
     readings = []
 
     def read_words(
-        path: Path, content_type: str, *, psm: int = 3, binary: bool = False, **_: object
+        path: Path, content_type: str, *, psm: int = 3, prepare: str = "plain", **_: object
     ) -> Reading:
-        readings.append((psm, binary))
-        if binary:
+        readings.append((psm, prepare))
+        if prepare == "binary":
             return Reading(
                 line("Total TVAC 121,00", 1) + line("IBAN BE71 0961 2345 6769", 2), "ocr"
             )
@@ -571,10 +612,83 @@ def test_an_incomplete_scan_is_read_again_in_black_and_white(
 
     recognised = recognise_file(tmp_path / "scan.jpg", "image/jpeg")
 
-    assert readings == [(3, False), (4, False), (4, True)]
+    assert readings == [
+        (3, "plain"),
+        (3, "contrast"),
+        (4, "plain"),
+        (4, "contrast"),
+        (6, "binary"),
+    ]
     assert recognised.facts["invoice_number"].value == "2026-7"
     assert recognised.facts["total_incl_vat"].value == "121.00"
     assert recognised.facts["iban"].value == IBAN
+    # The words kept are the first reading's and those found where it had none.
+    assert [word.text for word in recognised.words][:3] == ["Facture", "n°", "2026-7"]
+    assert "BE71" in {word.text for word in recognised.words}
+
+
+def test_further_readings_stop_when_the_time_for_the_document_runs_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "note.pdf"
+    canvas = Canvas(str(pdf), pagesize=A4)
+    canvas.setFont("Helvetica", 14)
+    canvas.drawString(60, 760, "Facture n° F2026/0142")  # no totals: incomplete
+    canvas.drawString(60, 730, "TVA BE 0403.170.701")
+    canvas.save()
+    photo = tmp_path / "scan.jpg"
+    scan_of(pdf, photo)
+    real = recognition.read_words
+    calls = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("prepare", "plain"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recognition, "read_words", counted)
+    monkeypatch.setattr(recognition, "RECOGNITION_SECONDS", 10)  # < REREADING_SECONDS
+
+    recognised = recognise_file(photo, "image/jpeg")
+
+    assert calls == ["plain"]  # read once, not five times
+    assert recognised.facts["invoice_number"].value == "F2026/0142"
+    assert "total_incl_vat" not in recognised.facts
+
+
+def test_a_second_reading_fills_the_column_the_first_one_dropped() -> None:
+    from connect.recognition.words import Reading, fill, lines_of
+
+    size = ((2480.0, 3508.0),)
+    first = Reading(
+        lines_of(
+            [("Bruttosumme", 0.40, 0.50, 0.50, 0.51), ("Zahlbetrag", 0.40, 0.55, 0.50, 0.56)], 0
+        ),
+        "ocr",
+        sizes=size,
+    )
+    other = Reading(
+        lines_of(
+            [
+                ("Bruttosumme", 0.401, 0.501, 0.499, 0.511),  # the same word, read again
+                ("529,87", 0.85, 0.502, 0.90, 0.512),
+                ("Zahibetrag", 0.40, 0.55, 0.50, 0.56),  # misread: the first reading's stays
+                ("529,87", 0.85, 0.551, 0.90, 0.561),
+            ],
+            0,
+        ),
+        "ocr",
+        sizes=size,
+    )
+
+    filled = fill(first, other)
+
+    lines = [[w.text for w in filled.words if w.line == n] for n in (0, 1)]
+    assert lines == [["Bruttosumme", "529,87"], ["Zahlbetrag", "529,87"]]
+    text = recognition.layout_text(filled.words)
+    assert recognise_text(text, method="ocr").facts["total_incl_vat"].value == "529.87"
+    # Pages of another size (a page turned on its side in one reading) are not mixed.
+    turned = Reading(other.words, "ocr", sizes=((3508.0, 2480.0),))
+    assert fill(first, turned) is first
 
 
 # Real layouts (issue 13) --------------------------------------------------------------------
