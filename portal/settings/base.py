@@ -270,6 +270,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True
+# English with European dates (day first, 24-hour clock): portal/formats/en.
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -1,0 +1,66 @@
+"""Amounts and dates in the reader's own format, whatever their source (a Decimal, a date, or
+the ISO strings that recognition stores in JSON): "1.234,56" in French and Dutch, "1,234.56"
+in English; a day as the language writes it. Use `{% load formats %}`, then `|money` and
+`|day` (and `|moment` for a point in time)."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+register = template.Library()
+
+
+def as_decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def money(value: Any, currency: str = "") -> str:
+    """An amount with two decimals, grouped, in the active language; the currency after it.
+    Anything that is not a number is shown as it is (never "None")."""
+    amount = as_decimal(value)
+    if amount is None:
+        return "" if value is None else str(value)
+    text = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+    return f"{text}\u00a0{currency}" if currency else text
+
+
+@register.filter
+def day(value: Any) -> str:
+    """A day (a date, a datetime or an ISO string) in the language's short date format."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        parsed: Any = parse_date(value[:10]) if len(value) >= 10 else None
+        if parsed is None:
+            return value
+        value = parsed
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def moment(value: Any) -> str:
+    """A point in time (a datetime or an ISO string) in local time and the language's short
+    date and time format."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is None:
+            return value
+        value = parsed
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "SHORT_DATETIME_FORMAT")
