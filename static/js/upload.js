@@ -45,6 +45,7 @@
     var photos = [];   // File, in page order
     var serial = 0;
     var busy = false;
+    var refusedHere = 0;  // refused in the browser since the last sending
 
     form.classList.add("js-upload");
     form.querySelector("[data-strip-help]").textContent = words.photosOne;
@@ -116,6 +117,7 @@
           row.li.classList.add("upload-error");
           row.state.textContent = problem;
           list.appendChild(row.li);
+          refusedHere += 1;
           return;
         }
         var item = { file: file, row: row };
@@ -176,6 +178,7 @@
           row.li.classList.add("upload-error");
           row.state.textContent = problem;
           list.appendChild(row.li);
+          refusedHere += 1;
         } else {
           photos.push(file);
         }
@@ -233,10 +236,11 @@
         if (result && result.ok) outcome = result.sent ? "sent" : "kept";
         job.row.li.classList.add(outcome === "refused" ? "upload-error" : "upload-ok");
         job.row.state.textContent = result ? result.message : (answer.error || words.lost);
+        if (job.facts) job.facts.remove();
         if (result && result.ok && result.url) {
-          var link = element("a", "upload-name cut", job.row.name.textContent);
+          var link = element("a", "upload-name cut", result.name || job.row.name.textContent);
           link.href = result.url;
-          link.title = job.row.name.textContent;
+          link.title = link.textContent;
           job.row.li.replaceChild(link, job.row.name);
         }
         done(outcome);
@@ -250,7 +254,7 @@
         if (counts[key]) parts.push(counted(words, key, counts[key]));
       });
       summary.textContent = parts.join(" · ");
-      summary.className = "upload-summary" + (counts.refused ? " has-refused" : "");
+      summary.className = "upload-summary" + (counts.sent + counts.kept ? "" : " has-refused");
       var live = document.getElementById("desk-live");
       if (live && window.htmx) {
         window.htmx.ajax("GET", window.location.href, { target: "#desk-live", select: "#desk-live", swap: "outerHTML" });
@@ -265,7 +269,7 @@
         var data = common(item.facts);
         data.append("uploads", item.file, item.file.name);
         item.facts.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = true; });
-        jobs.push({ data: data, row: item.row, title: item.file.name });
+        jobs.push({ data: data, row: item.row, title: item.file.name, facts: item.facts });
         item.row.li.querySelectorAll("button").forEach(function (b) { b.remove(); });
       });
       if (photos.length) {
@@ -287,7 +291,8 @@
       photos = [];
       if (strip.facts) { strip.facts.remove(); strip.facts = null; }
       showStrip();
-      var counts = { sent: 0, kept: 0, refused: 0 };
+      var counts = { sent: 0, kept: 0, refused: refusedHere };
+      refusedHere = 0;
       var next = 0;
       var finished = 0;
       function start() {
@@ -320,8 +325,20 @@
     });
   }
 
+  function chosenNames() {
+    // A file input shown as a button says which file was chosen.
+    document.querySelectorAll("input[type=file][data-show-chosen]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var target = document.querySelector(input.getAttribute("data-show-chosen"));
+        if (target) target.textContent = Array.prototype.map.call(input.files, function (f) { return f.name; }).join(", ");
+      });
+    });
+  }
+
+  document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-upload]").forEach(init);
+    chosenNames();
     copyButtons();
   });
 })();
