@@ -78,10 +78,12 @@ def belgian_b() -> bytes:
     )
 
 
-def receive(dossier: Dossier, user: User, data: bytes, name: str) -> Document:
+def receive(
+    dossier: Dossier, user: User, data: bytes, name: str, source: str = "peppol"
+) -> Document:
     with _commit(execute=True):
         document = services.document_receive(
-            dossier=dossier, actor=user, filename=name, chunks=[data], source="peppol"
+            dossier=dossier, actor=user, filename=name, chunks=[data], source=source
         ).document
     document.refresh_from_db()
     return document
@@ -167,8 +169,8 @@ def test_only_unpaid_euro_bills_of_the_dossier_with_what_pays_them_are_offered(
     )
     # An invoice still on the client's desk is not offered (a payment file is seen by the
     # accountant too, and the desk is private until sent).
-    draft = receive(
-        dossier, client_user, belgian_a().replace(b"Snippet1", b"Snippet9"), "draft.xml"
+    draft = receive(  # uploaded on the web and kept on the desk
+        dossier, client_user, belgian_a().replace(b"Snippet1", b"Snippet9"), "draft.xml", "web"
     )
     assert draft.status == "draft"
     rows = payable_invoices_for(actor=client_user, dossier=dossier)
