@@ -47,11 +47,14 @@ Sources (checked for the rules in force in 2026):
 """
 
 import calendar
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from django.utils import dates
+from django.conf import settings
+from django.utils import dates, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -179,25 +182,31 @@ def due_date_for(rule: DeadlineRule, period_end: date) -> date:
     return _add_months(period_end, rule.months_after, rule.day)
 
 
-def _periods(rule: DeadlineRule, year: int, year_end: date) -> list[tuple[str, str, date]]:
-    """(key suffix, label, last day) of each period of ``year`` the rule covers."""
+def _label(period: Period, when: date) -> str:
+    """The period's name in the active language ("March 2026", "Q1 2026", "2026", or the
+    financial year's last day); ``when`` is a day of the period's last month (its last day for
+    a financial year)."""
+    if period == Period.MONTH:
+        return f"{dates.MONTHS[when.month]} {when.year}"
+    if period == Period.QUARTER:
+        return gettext("Q%(quarter)d %(year)d") % {
+            "quarter": (when.month - 1) // 3 + 1,
+            "year": when.year,
+        }
+    if period == Period.CALENDAR_YEAR:
+        return str(when.year)
+    return date_format(when, "DATE_FORMAT")
+
+
+def _periods(rule: DeadlineRule, year: int, year_end: date) -> list[tuple[str, date]]:
+    """(key suffix, a day of the last month) of each period of ``year`` the rule covers."""
     if rule.period == Period.MONTH:
-        return [
-            (f"{year}-{month:02d}", f"{dates.MONTHS[month]} {year}", date(year, month, 1))
-            for month in range(1, 13)
-        ]
+        return [(f"{year}-{month:02d}", date(year, month, 1)) for month in range(1, 13)]
     if rule.period == Period.QUARTER:
-        return [
-            (
-                f"{year}-Q{quarter}",
-                gettext("Q%(quarter)d %(year)d") % {"quarter": quarter, "year": year},
-                date(year, quarter * 3, 1),
-            )
-            for quarter in range(1, 5)
-        ]
+        return [(f"{year}-Q{quarter}", date(year, quarter * 3, 1)) for quarter in range(1, 5)]
     if rule.period == Period.CALENDAR_YEAR:
-        return [(str(year), str(year), date(year, 12, 31))]
-    return [(year_end.isoformat(), date_format(year_end, "DATE_FORMAT"), year_end)]
+        return [(str(year), date(year, 12, 31))]
+    return [(year_end.isoformat(), year_end)]
 
 
 def _period_end(rule: DeadlineRule, start_or_end: date) -> date:
@@ -225,7 +234,8 @@ def deadlines_for(
     """The deadlines of ``year``: the VAT returns of its months or quarters (the last one due
     in January of the next year), the client listing of the year, and the annual accounts of
     the financial year ending on ``year_end`` (default 31 December of ``year``). Titles are
-    in the active language. Sorted by due date."""
+    in the active language (a stored task is worded again for its reader by
+    ``deadline_wording``). Sorted by due date."""
     year_end = year_end or date(year, 12, 31)
     codes: list[str] = []
     if vat:
@@ -237,17 +247,79 @@ def deadlines_for(
     found: list[Deadline] = []
     for code in codes:
         rule = RULES[code]
-        for suffix, label, when in _periods(rule, year, year_end):
-            found.append(
-                Deadline(
-                    code=code,
-                    key=f"{KEY_PREFIX[code]}-{suffix}",
-                    title=str(rule.title) % {"period": label},
-                    description=str(rule.description),
-                    due_date=due_date_for(rule, _period_end(rule, when)),
-                )
-            )
+        for suffix, when in _periods(rule, year, year_end):
+            found.append(_deadline(rule, f"{KEY_PREFIX[code]}-{suffix}", when))
     return sorted(found, key=lambda d: (d.due_date, d.key))
+
+
+def _deadline(rule: DeadlineRule, key: str, when: date) -> Deadline:
+    return Deadline(
+        code=rule.code,
+        key=key,
+        title=str(rule.title) % {"period": _label(rule.period, when)},
+        description=str(rule.description),
+        due_date=due_date_for(rule, _period_end(rule, when)),
+    )
+
+
+KEY_PATTERNS = (
+    (re.compile(r"vat-(\d{4})-(\d{2})"), VAT_MONTHLY),
+    (re.compile(r"vat-(\d{4})-Q([1-4])"), VAT_QUARTERLY),
+    (re.compile(r"listing-(\d{4})"), CLIENT_LISTING),
+    (re.compile(r"accounts-(\d{4})-(\d{2})-(\d{2})"), ANNUAL_ACCOUNTS),
+)
+
+
+def deadline_for_key(key: str) -> Deadline | None:
+    """The deadline a stored key stands for, worded in the active language (None: not a key
+    this table makes)."""
+    for pattern, code in KEY_PATTERNS:
+        match = pattern.fullmatch(key or "")
+        if match is None:
+            continue
+        numbers = [int(group) for group in match.groups()]
+        try:
+            if code == VAT_MONTHLY:
+                when = date(numbers[0], numbers[1], 1)
+            elif code == VAT_QUARTERLY:
+                when = date(numbers[0], numbers[1] * 3, 1)
+            elif code == CLIENT_LISTING:
+                when = date(numbers[0], 12, 31)
+            else:
+                when = date(numbers[0], numbers[1], numbers[2])
+        except ValueError:
+            return None
+        return _deadline(RULES[code], key, when)
+    return None
+
+
+@functools.cache
+def _generated(key: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Every title and description the key was ever generated with, in any of the portal's
+    languages (a task keeps the language of whoever generated it)."""
+    titles: set[str] = set()
+    descriptions: set[str] = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            deadline = deadline_for_key(key)
+        if deadline is not None:
+            titles.add(deadline.title)
+            descriptions.add(deadline.description)
+    return frozenset(titles), frozenset(descriptions)
+
+
+def deadline_wording(*, key: str, title: str, description: str) -> tuple[str, str]:
+    """The title and description of a task as its reader's language writes them: a generated
+    deadline's own wording is shown in the active language; what the accountant wrote
+    instead is shown as written."""
+    deadline = deadline_for_key(key) if key else None
+    if deadline is None:
+        return title, description
+    titles, descriptions = _generated(key)
+    return (
+        deadline.title if title in titles else title,
+        deadline.description if description in descriptions else description,
+    )
 
 
 def vat_keys(year: int, frequency: VatFrequency | str) -> set[str]:

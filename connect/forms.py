@@ -236,7 +236,7 @@ class ShareForm(forms.Form):
             task_field.queryset = tasks
             task_field.empty_label = _("No task")
             task_field.label_from_instance = lambda task: (  # type: ignore[method-assign,assignment]
-                f"{task.title} ({date_format(task.due_date, 'SHORT_DATE_FORMAT')})"
+                f"{task.shown_title} ({date_format(task.due_date, 'SHORT_DATE_FORMAT')})"
             )
 
 

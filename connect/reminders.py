@@ -154,7 +154,9 @@ def _mail(*, users: Iterable[User], item: Task | DocumentRequest, step: date, ur
                 "dossier": item.dossier,
                 "is_request": is_request,
                 "item": item,
-                "title": item.description if isinstance(item, DocumentRequest) else item.title,
+                "title": (
+                    item.description if isinstance(item, DocumentRequest) else item.shown_title
+                ),
                 "due_date": item.due_date,
                 "days": (item.due_date - step).days,
                 "overdue": step > item.due_date,

@@ -170,8 +170,8 @@ def task_detail(request: AuthedRequest, task_id: str) -> HttpResponse:
     dossier = task.dossier
     assignees = services.task_assignees_for(actor=request.user, dossier=dossier)
     initial = {
-        "title": task.title,
-        "description": task.description,
+        "title": task.shown_title,
+        "description": task.shown_description,
         "due_date": task.due_date,
         "assignee": task.assignee.public_id if task.assignee else None,
     }

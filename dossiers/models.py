@@ -222,6 +222,15 @@ class ConnectionTest(models.Model):
         return self.status == self.Status.DONE and all(r["ok"] for r in self.results)
 
     @property
+    def waiting_for_client(self) -> bool:
+        """Everything is ready but no client holds Connect: entrepreneur yet: the normal state
+        of a dossier just switched on, shown as "not ready yet" rather than as a failure."""
+        failed = [r for r in self.results if not r["ok"]] if self.status == self.Status.DONE else []
+        return bool(failed) and all(
+            r["check"] == "entrepreneur" and r.get("detail") == "none" for r in failed
+        )
+
+    @property
     def stale(self) -> bool:
         return (
             self.status == self.Status.PENDING

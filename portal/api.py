@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -66,9 +67,12 @@ def _describe(exc: exceptions.APIException) -> tuple[str, object]:
     if isinstance(exc, exceptions.PermissionDenied):
         return "forbidden", exc.detail
     if isinstance(exc, exceptions.Throttled):
-        return "rate_limited", _("Too many requests: try again in %(seconds)s seconds.") % {
-            "seconds": int(exc.wait or 1)
-        }
+        seconds = int(exc.wait or 1)
+        return "rate_limited", ngettext(
+            "Too many requests: try again in %(seconds)s second.",
+            "Too many requests: try again in %(seconds)s seconds.",
+            seconds,
+        ) % {"seconds": seconds}
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return "unsupported_media_type", _("This content type is not accepted.")
     if isinstance(exc, exceptions.MethodNotAllowed):

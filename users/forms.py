@@ -46,8 +46,9 @@ class UserForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     level = forms.ChoiceField(label=_("Level"), choices=FirmLevel.choices)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    #: Ticked: a new user is told how to log in unless the administrator chooses otherwise.
     send_email = forms.BooleanField(
-        label=_("Send an e-mail with the information to the user"), required=False
+        label=_("Send an e-mail with the information to the user"), required=False, initial=True
     )
 
     def __init__(

@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Literal
 
 import magic
-from django.utils.functional import Promise
+from django.utils import formats
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 from stdnum import iban as iban_number
 from stdnum.be import ogm_vcs
@@ -173,6 +174,17 @@ class EInvoice:
 
 def decimal_string(value: Decimal) -> str:
     return format(value, "f")
+
+
+def _amount_text(value: Decimal) -> str:
+    """An amount as the reader writes it ("1.234,56" in French), at least two decimals."""
+    exponent = value.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+
+
+#: An amount in a message, formatted in the language active when the message is shown.
+lazy_amount = lazy(_amount_text, str)
 
 
 def vat_number(value: str | None) -> str | None:
@@ -390,8 +402,8 @@ def _sum_check(
         code,
         lazy_format(
             failed,
-            computed="—" if computed is None else decimal_string(computed),
-            stated=decimal_string(stated),
+            computed="—" if computed is None else lazy_amount(computed),
+            stated=lazy_amount(stated),
         ),
         ok=False,
     )

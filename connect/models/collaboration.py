@@ -73,6 +73,25 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (a generated deadline is worded again; a title
+        someone wrote is shown as written)."""
+        return self._wording()[0]
+
+    @property
+    def shown_description(self) -> str:
+        return self._wording()[1]
+
+    def _wording(self) -> tuple[str, str]:
+        if self.kind != TaskKind.DEADLINE or not self.deadline_key:
+            return self.title, self.description
+        from connect.deadlines import deadline_wording
+
+        return deadline_wording(
+            key=self.deadline_key, title=self.title, description=self.description
+        )
+
 
 class RequestStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")

@@ -40,13 +40,16 @@ class Source(models.TextChoices):
 
 
 class Status(models.TextChoices):
+    """The status of one document: each label reads well for a single document, whoever reads
+    it (``connect.words.status_label`` words "shared" from the reader's side)."""
+
     DRAFT = "draft", _("On my desk")
-    SENT = "sent", _("Sent to the accountant")
+    SENT = "sent", pgettext_lazy("document status", "Sent to the accountant")
     VALIDATED = "validated", _("Validated")
     RETRIEVED = "retrieved", _("Retrieved")
     BOOKED = "booked", _("Booked")
     REJECTED = "rejected", _("Rejected")
-    SHARED = "shared", _("Shared by my accountant")
+    SHARED = "shared", pgettext_lazy("document status", "Shared by the accountant")
     #: Taken back by the client after a rejection (deleted, or replaced by a new file): out of
     #: every list, its history kept.
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -360,7 +363,7 @@ class CreditUse(models.Model):
 class EventKind(models.TextChoices):
     RECEIVED = "received", _("Received")
     CHANGED = "changed", _("Changed")
-    SENT = "sent", _("Sent to the accountant")
+    SENT = "sent", pgettext_lazy("document status", "Sent to the accountant")
     VALIDATED = "validated", _("Validated")
     REJECTED = "rejected", _("Rejected")
     RETRIEVED = "retrieved", _("Retrieved")
@@ -437,8 +440,8 @@ class ConnectProfile(models.Model):
     last_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("Connect profile")
-        verbose_name_plural = _("Connect profiles")
+        verbose_name = _("Connect settings")
+        verbose_name_plural = _("Connect settings")
 
     def __str__(self) -> str:
         return f"Connect profile of {self.dossier_id}"

@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from sepaxml import SepaTransfer
 
 from connect.models import Document, DocumentEvent, EventKind, PayingAccount, PaymentBatch
@@ -412,7 +413,12 @@ def batch_create(
         raise ServiceError(_("Choose at least one invoice to pay."), code="lines_required")
     if len(lines) > MAX_LINES:
         raise ServiceError(
-            _("Pay at most %(count)d invoices in one file.") % {"count": MAX_LINES},
+            ngettext(
+                "Pay at most %(count)d invoice in one file.",
+                "Pay at most %(count)d invoices in one file.",
+                MAX_LINES,
+            )
+            % {"count": MAX_LINES},
             code="lines_too_many",
         )
     ids = [raw["document"] for raw in lines]

@@ -167,7 +167,8 @@ def task_update(
     description: str = "",
     assignee: User | None = None,
 ) -> Task:
-    """Change a task. A new due date starts its reminders afresh."""
+    """Change a task. A new due date starts its reminders afresh. A generated deadline's
+    title or description left as shown stays generated (worded in each reader's language)."""
     _require_member(actor, task.dossier)
     title = _clean_title(title)
     description = _clean_description(description)
@@ -177,8 +178,10 @@ def task_update(
         task = _locked(task)
         if task.due_date != due_date:
             ReminderSent.objects.filter(task=task).delete()
-        task.title = title
-        task.description = description
+        if title != task.shown_title:
+            task.title = title
+        if description != task.shown_description:
+            task.description = description
         task.due_date = due_date
         task.assignee = assignee
         task.save(update_fields=["title", "description", "due_date", "assignee"])
@@ -230,8 +233,8 @@ def deadlines_generate(
 ) -> int:
     """Record the Belgian fiscal deadlines of ``year`` as tasks of the dossier (its accountant
     only; see ``connect.deadlines``). Deadlines already there are kept as they are (generating
-    twice adds nothing). Titles are written in the actor's language. Returns how many tasks
-    were added."""
+    twice adds nothing). Titles are stored in the actor's language and shown in the reader's
+    (``Task.shown_title``). Returns how many tasks were added."""
     require_accountant(actor, dossier)
     if not 2000 <= year <= 2100:
         raise ServiceError(

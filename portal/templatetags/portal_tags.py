@@ -1,16 +1,22 @@
 """Template helpers of the portal shell."""
 
+import re
 from typing import Any
 
-from django import template
+from django import forms, template
+from django.forms import BoundField
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dossiers.models import ProcessingMode
 from portal.models import AuditEvent
+from portal.templatetags.formats import day, moment
 from users.models import FirmLevel, Language, Role
 
 register = template.Library()
+
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 FIELD_LABELS = {
     "email": gettext_lazy("WinBooksID"),
@@ -27,6 +33,9 @@ FIELD_LABELS = {
     "accountant": gettext_lazy("Accountant"),
     "default_processing_mode": gettext_lazy("Default processing mode"),
     "expires_at": gettext_lazy("Valid until"),
+    "mfa_required_for_staff": capfirst(
+        gettext_lazy("two-factor authentication required for staff")
+    ),
     "off": gettext_lazy("Reports switched off"),
 }
 
@@ -49,6 +58,9 @@ def _display(key: str, value: Any) -> str:
         return str(Language(value).label)
     if key == "default_processing_mode" and value in ProcessingMode.values:
         return str(ProcessingMode(value).label)
+    if isinstance(value, str) and ISO_MOMENT.match(value):
+        # Points in time and days are stored as ISO strings: shown as the reader writes them.
+        return moment(value) if "T" in value else day(value)
     return str(value)
 
 
@@ -64,3 +76,15 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
         )
         for key in keys
     ]
+
+
+@register.filter
+def is_checkbox(field: BoundField) -> bool:
+    """A single checkbox (not a list of them): its label follows it."""
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def label_after(field: BoundField) -> str:
+    """The label of a field that comes after it (a checkbox): no colon, in any language."""
+    return field.label_tag(label_suffix="")

@@ -1,0 +1,31 @@
+"""Words of Connect read from the reader's side: the same shared document is "shared by my
+accountant" for the client and "shared with the client" for the accountant (see
+docs/decisions.md, Words from the reader's side)."""
+
+from django.utils.translation import gettext, pgettext
+
+from connect.models import Status
+
+
+def status_label(status: str, *, for_client: bool) -> str:
+    """The status of one document, worded for its reader (``for_client``: the dossier's
+    entrepreneur; otherwise the firm's side)."""
+    if status == Status.SHARED:
+        if for_client:
+            return pgettext("document status", "Shared by my accountant")
+        return pgettext("document status", "Shared with the client")
+    return str(Status(status).label) if status in Status.values else status
+
+
+def tab_label(name: str, *, section: str, for_client: bool) -> str:
+    """The name of one tab of a dossier's Connect (desk, sent, archive, shared) for its
+    reader."""
+    if name == "desk":
+        return gettext("My invoices") if section == "invoices" else gettext("My documents")
+    if name == "sent":
+        return gettext("Sent to the accountant")
+    if name == "archive":
+        return gettext("Archive")
+    if for_client:
+        return gettext("Shared by my accountant")
+    return pgettext("documents tab", "Shared with the client")
