@@ -106,7 +106,7 @@
       all.checked = chosen > 0 && chosen === boxes.length;
       all.indeterminate = chosen > 0 && chosen < boxes.length;
       if (count && label) {
-        count.textContent = label.replace("%(count)s", String(chosen));
+        count.textContent = label + " " + String(chosen);
         count.hidden = chosen === 0;
       }
     };
