@@ -19,7 +19,7 @@ from pypdf import PdfWriter
 from connect import services
 from connect.models import Document, DocumentRead, Processing
 from connect.pages import PAGE_MAX_PIXELS, PAGE_WIDTH, page_storage_name
-from connect.queue import queue_order, queue_page_for
+from connect.queue import SORT_KEYS, queue_neighbours_for, queue_order, queue_page_for
 from connect.selectors import InboxFilters
 from connect.services.processing import document_process
 from dossiers.models import Dossier
@@ -504,3 +504,56 @@ def test_a_quarantined_preview_gets_one_more_attempt_per_retry(
     auth_client(client_user).post(reverse("connect:preview_retry", args=[document.public_id]))
     document.refresh_from_db()
     assert document.processing_attempts == settings.CONNECT_PROCESSING_MAX_ATTEMPTS - 1
+
+
+@pytest.mark.parametrize("sort", [f"{sign}{key}" for key in SORT_KEYS for sign in ("", "-")])
+def test_every_order_pages_without_gaps_and_knows_each_documents_neighbours(
+    four: list[Document], accountant: User, sort: str
+) -> None:
+    order = queue_order(sort)
+    whole = queue_page_for(actor=accountant, filters=InboxFilters(), order=order).documents
+    seen, cursor = [], ""
+    while True:
+        page = queue_page_for(
+            actor=accountant, filters=InboxFilters(), order=order, cursor=cursor, size=1
+        )
+        seen += page.documents
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == whole and len(whole) == 4
+    for n, document in enumerate(whole):
+        around = queue_neighbours_for(
+            actor=accountant, filters=InboxFilters(), order=order, document=document
+        )
+        assert around.previous == (whole[n - 1] if n else None)
+        assert around.next == (whole[n + 1] if n + 1 < len(whole) else None)
+
+
+@pytest.mark.parametrize("rows", [2, 120])
+def test_the_sorted_inbox_query_count_does_not_grow(
+    dossier: Dossier, accountant: User, auth_client, django_assert_max_num_queries, rows: int
+) -> None:
+    now = timezone.now()
+    Document.objects.bulk_create(
+        Document(
+            firm=dossier.firm,
+            dossier=dossier,
+            filename=f"{i}.pdf",
+            storage_name=f"x/{i}.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256=f"{i:064d}",
+            source="web",
+            status="sent",
+            sent_at=now,
+            thumbnail_name=f"t/{i}.png",
+            recognized={"supplier_name": f"S{i % 7}", "total_incl_vat": f"{i}.50"},
+        )
+        for i in range(rows)
+    )
+    client = auth_client(accountant)
+    client.get(reverse("connect:inbox"), {"sort": "-total"})
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("connect:inbox"), {"sort": "supplier"})
+    assert len(response.context["rows"]) == min(rows, 50)
