@@ -18,7 +18,7 @@ from pypdf import PdfWriter
 
 from connect import services
 from connect.models import Document, DocumentRead, Processing
-from connect.pages import PAGE_MAX_PIXELS, PAGE_WIDTH, page_storage_name
+from connect.pages import PAGE_CAP, PAGE_MAX_PIXELS, PAGE_WIDTH, page_storage_name
 from connect.queue import SORT_KEYS, queue_neighbours_for, queue_order, queue_page_for
 from connect.selectors import InboxFilters
 from connect.services.processing import document_process
@@ -557,3 +557,16 @@ def test_the_sorted_inbox_query_count_does_not_grow(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("connect:inbox"), {"sort": "supplier"})
     assert len(response.context["rows"]) == min(rows, 50)
+
+
+def test_a_long_pdf_offers_its_first_pages_and_says_so(
+    dossier: Dossier, client_user: User, auth_client
+) -> None:
+    document = sent(dossier, client_user, "long.pdf", samples.pdf(PAGE_CAP + 2))
+    document_process(document_id=document.pk)
+    client = auth_client(client_user)
+    response = client.get(reverse("connect:document", args=[document.public_id]))
+    assert len(response.context["pages"]) == PAGE_CAP
+    assert f"The first {PAGE_CAP} pages are shown" in response.content.decode()
+    beyond = reverse("connect:page", args=[document.public_id, PAGE_CAP + 1])
+    assert client.get(beyond).status_code == HTTPStatus.NOT_FOUND
