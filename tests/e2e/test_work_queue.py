@@ -96,3 +96,43 @@ def test_the_accountant_books_and_rejects_two_documents_with_the_keyboard(
     assert (first.status, first.booking_number) == ("booked", "AANK-2026-0042")
     assert second.status == "rejected"
     assert second.reject_reason == "Onleesbaar: stuur een scherpere foto, jullie kopie is wazig"
+
+
+def test_a_page_that_fails_says_so_and_comes_back_on_try_again(
+    page_factory, tmp_path, settings
+) -> None:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    demo_data_load(password=DEFAULT_DEMO_PASSWORD)
+    User.objects.filter(email=ACCOUNTANT).update(language="nl")
+    boulangerie = Dossier.objects.get(code="BOULANGERIE")
+    client = User.objects.get(email=CLIENT)
+    document = arrive(boulangerie, client, "twee.pdf", "Twee Pagina's BV")
+    document.refresh_from_db()
+    assert document.thumbnail_name  # processed inline: the preview is ready
+    with default_storage.open(document.storage_name, "rb") as handle:
+        data = handle.read()
+    default_storage.delete(document.storage_name)  # the storage hiccups
+
+    page = page_factory(locale="nl-BE", viewport={"width": 1280, "height": 900})
+    page.goto("/accounts/login/")
+    page.get_by_label(re.compile("WinBooksID")).fill(ACCOUNTANT)
+    page.locator("#id_password").fill(DEFAULT_DEMO_PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+    page.wait_for_url("**/hub/")
+    page.goto(f"/connect/documents/{document.public_id}/")
+    error = page.get_by_text("Deze pagina kon niet getoond worden.")
+    error.wait_for()
+    default_storage.save(document.storage_name, ContentFile(data))  # back
+    page.get_by_role("button", name="Opnieuw proberen").click()
+    image = page.locator("img.page-image").first
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle())
+    assert not error.is_visible()
+    # The zoom: + makes the page wider than its column, 0 fits it again.
+    width = image.evaluate("i => i.getBoundingClientRect().width")
+    page.keyboard.press("+")
+    assert image.evaluate("i => i.getBoundingClientRect().width") > width * 1.4
+    page.keyboard.press("0")
+    assert image.evaluate("i => i.getBoundingClientRect().width") == width
