@@ -72,10 +72,37 @@ class UploadForm(FactsForm):
         label=_("Combine the photos into one PDF (several pages of one invoice)"),
         required=False,
     )
-    send = forms.BooleanField(label=_("Send to the accountant at once"), required=False)
+    keep = forms.BooleanField(
+        label=_("Keep them on my desk (I will send them later)"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """An amount or a due date belongs to one document: with several files (not combined
+        into one), each file gets its own on the page, or afterwards on the document."""
+        data = super().clean()
+        files = self.all_files() if hasattr(self, "cleaned_data") else []
+        several = len(files) > 1 and not data.get("combine")
+        if several and (data.get("amount") is not None or data.get("due_date") is not None):
+            raise forms.ValidationError(
+                _(
+                    "An amount or a due date belongs to one document: send several files "
+                    "without them, then add them to each document."
+                ),
+                code="facts_for_one",
+            )
+        return data
 
     def all_files(self) -> list[Any]:
         return [*self.cleaned_data.get("uploads", []), *self.cleaned_data.get("photos", [])]
+
+
+class ReplaceForm(forms.Form):
+    """A new file for a rejected document."""
+
+    file = forms.FileField(
+        label=_("New file"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT})
+    )
+    keep = forms.BooleanField(label=_("Keep it on my desk"), required=False)
 
 
 class DocumentForm(FactsForm):

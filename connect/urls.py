@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("connect.urls_requests")),
     path("", include("connect.urls_messages")),
     path("", include("connect.urls_payments")),
+    path("", include("connect.urls_desk")),
     path("", views.home, name="home"),
     path("inbox/", views_accountant.inbox, name="inbox"),
     path("review/", views_accountant.review_queue, name="review_queue"),

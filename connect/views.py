@@ -41,6 +41,7 @@ from connect.selectors import (
 )
 from connect.services.accountant import OPEN
 from connect.services.pipeline import REVIEW_FACTS
+from connect.views_desk import desk_context, upload_words
 from dossiers.models import Dossier, ProcessingMode
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from dossiers.services import inbound_email_address, modes_held
@@ -52,6 +53,7 @@ from users.models import Role
 from users.selectors import roles_on_dossier_for
 
 PER_PAGE = 50
+SENT_STATUSES = (Status.SENT, Status.VALIDATED, Status.RETRIEVED, Status.BOOKED)
 SECTION_TABS = {"invoices": ("desk", "sent", "archive"), "documents": ("desk", "sent", "shared")}
 
 
@@ -128,6 +130,9 @@ def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpRespon
         "inbound_address": inbound_email_address(current),
         "other_dossiers": dossier_connect_list_for(actor=request.user).exclude(pk=current.pk),
     }
+    if context["is_entrepreneur"]:
+        context.update(desk_context(request, current))
+        context["upload_words"] = upload_words()
     return render(request, "connect/section.html", context)
 
 
@@ -147,7 +152,8 @@ def upload(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     section = "documents" if request.POST.get("section") == "documents" else "invoices"
     back = reverse("connect:section", args=[current.public_id, section])
     if not form.is_valid():
-        return _upload_answer(request, back, [], form.errors.as_text(), HTTPStatus.BAD_REQUEST)
+        error = " ".join(str(m) for errors in form.errors.values() for m in errors)
+        return _upload_answer(request, back, [], error, HTTPStatus.BAD_REQUEST)
     uploads = form.all_files()
     too_large = int(request.META.get("CONTENT_LENGTH") or 0) > settings.CONNECT_MAX_UPLOAD_SIZE
     if not uploads:
@@ -175,7 +181,7 @@ def upload(request: AuthedRequest, dossier_id: str) -> HttpResponse:
             return _upload_answer(request, back, [], str(error.message), HTTPStatus.BAD_REQUEST)
         stem = uploads[0].name.rsplit(".", 1)[0]
         batch = [(f"{stem}.pdf", [pdf])]
-    received = []
+    received: list[Document] = []
     for name, chunks in batch:
         try:
             result = services.document_receive(
@@ -199,20 +205,46 @@ def upload(request: AuthedRequest, dossier_id: str) -> HttpResponse:
             {
                 "name": name,
                 "ok": True,
+                "id": str(result.document.public_id),
                 "duplicate": result.duplicate,
                 "message": message,
                 "url": url,
             }
         )
-    if received and form.cleaned_data["send"]:
-        try:
-            services.documents_send(actor=request.user, dossier=current, documents=received)
-        except ServiceError as error:  # e.g. a fact the profile requires: kept on the desk
-            results.append({"name": "", "ok": False, "message": str(error.message)})
+    keep = form.cleaned_data["keep"]
+    sent, problem = _send_received(request, current, received, keep=keep)
+    for result in results:
+        if not result["ok"] or result["duplicate"]:
+            continue
+        result["sent"] = result["id"] in sent
+        if result["sent"]:
+            result["message"] = _("Received and sent to the accountant.")
+        elif problem:
+            result["message"] = _("Received, kept on your desk: %(problem)s") % {"problem": problem}
+        else:
+            result["message"] = _("Received, kept on your desk.")
     ok = any(r["ok"] for r in results)
     return _upload_answer(
         request, back, results, "", HTTPStatus.OK if ok else HTTPStatus.BAD_REQUEST
     )
+
+
+def _send_received(
+    request: AuthedRequest, dossier: Dossier, received: list[Document], *, keep: bool
+) -> tuple[set[str], str]:
+    """Uploading sends (unless the client keeps the files on the desk). When a fact the
+    profile requires is missing, the files stay on the desk and the answer says why (the
+    desk's banner offers to send them once it is added). Returns the public ids that left
+    the desk, and the reason the others did not."""
+    drafts = [d for d in received if d.status == Status.DRAFT]
+    problem = ""
+    if drafts and not keep:
+        try:
+            services.documents_send(actor=request.user, dossier=dossier, documents=drafts)
+        except ServiceError as error:
+            problem = str(error.message)
+    sent = Document.objects.filter(pk__in=[d.pk for d in received], status__in=SENT_STATUSES)
+    return {str(public_id) for public_id in sent.values_list("public_id", flat=True)}, problem
 
 
 def _upload_answer(

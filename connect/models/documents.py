@@ -47,6 +47,9 @@ class Status(models.TextChoices):
     BOOKED = "booked", _("Booked")
     REJECTED = "rejected", _("Rejected")
     SHARED = "shared", _("Shared by my accountant")
+    #: Taken back by the client after a rejection (deleted, or replaced by a new file): out of
+    #: every list, its history kept.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Processing(models.TextChoices):
@@ -236,6 +239,10 @@ class Document(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
     )
+    #: The rejected document this one replaces (the client's corrected file).
+    replaces = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -366,6 +373,8 @@ class EventKind(models.TextChoices):
     REVIEWED = "reviewed", _("Facts corrected")
     MODE = "mode", _("Processing mode changed")
     REMEMBERED = "remembered", _("Supplier memory updated")
+    REPLACED = "replaced", _("Replaced by a new file")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the client")
 
 
 class DocumentEvent(models.Model):

@@ -10,6 +10,7 @@ from connect.services.accountant import (
     require_accountant,
 )
 from connect.services.binders import binders_ensure
+from connect.services.desk import document_delete, document_replace
 from connect.services.documents import binder_create, document_update, documents_send
 from connect.services.pipeline import (
     document_mode_set,
@@ -23,9 +24,11 @@ __all__ = [
     "binder_create",
     "binders_ensure",
     "document_book",
+    "document_delete",
     "document_mode_set",
     "document_receive",
     "document_reject",
+    "document_replace",
     "document_retrieved",
     "document_review",
     "document_share",

@@ -25,6 +25,7 @@ from connect.models import (
     Document,
     DocumentEvent,
     EventKind,
+    Source,
     Status,
 )
 from dossiers.models import LIGHT_MODES, Dossier, ProcessingMode
@@ -145,7 +146,11 @@ def document_receive(
                     kind=EventKind.SHARED if shared_into else EventKind.RECEIVED,
                     note=source,
                 )
-                if profile and profile.auto_send and shared_into is None:
+                # Uploading is sending: a file that came by e-mail or Peppol goes to the
+                # accountant at once (nobody chose to keep it); a web upload is sent by the
+                # page unless the client keeps it on the desk, or here when the profile says so.
+                sends = source in (Source.EMAIL, Source.PEPPOL) or (profile and profile.auto_send)
+                if sends and shared_into is None:
                     document_send_now(document=document, actor=actor, profile=profile)
                 from connect.tasks import document_process
 

@@ -57,7 +57,7 @@ def test_the_address_finds_its_dossier_only(dossier: Dossier, other_dossier: Dos
     assert dossier_for_address(inbound_email_address(other_dossier)) is None
 
 
-def test_attachments_become_documents_on_the_desk_and_the_message_is_kept(
+def test_attachments_become_documents_sent_to_the_accountant_and_the_message_is_kept(
     dossier: Dossier,
 ) -> None:
     raw = message(
@@ -68,7 +68,7 @@ def test_attachments_become_documents_on_the_desk_and_the_message_is_kept(
     result = inbound_message_receive(raw=raw, dossier=dossier, channel="test")
     assert sorted(d.filename for d in result.documents) == ["f1.pdf", "f2.jpg"]
     assert {d.source for d in result.documents} == {"email"}
-    assert {d.status for d in result.documents} == {"draft"}
+    assert {d.status for d in result.documents} == {"sent"}  # e-mailing is sending
     assert result.message.outcome == "accepted"
     assert set(result.message.documents.all()) == set(result.documents)
     assert mail.outbox == []
@@ -175,8 +175,8 @@ def test_mail_delivered_over_smtp_to_inbound_smtp_becomes_two_documents(
             assert refused_sender.value.smtp_code == 550
         documents = Document.objects.filter(dossier=dossier).order_by("filename")
         assert [(d.filename, d.source, d.status) for d in documents] == [
-            ("f1.pdf", "email", "draft"),
-            ("f2.pdf", "email", "draft"),
+            ("f1.pdf", "email", "sent"),
+            ("f2.pdf", "email", "sent"),
         ]
         assert InboundMessage.objects.get().channel == "smtp"
     finally:

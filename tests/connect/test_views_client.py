@@ -31,12 +31,13 @@ def pdf_file(name: str = "facture.pdf", pages: int = 1) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, samples.pdf(pages), content_type="application/pdf")
 
 
-def test_a_client_uploads_several_files_and_gets_a_result_per_file(
+def test_a_client_uploads_several_files_and_they_reach_the_accountant(
     client_user: User,
     dossier: Dossier,
     auth_client,
     django_capture_on_commit_callbacks,
 ) -> None:
+    """Uploading is sending: no second step, a result per file."""
     client = auth_client(client_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(
@@ -45,25 +46,88 @@ def test_a_client_uploads_several_files_and_gets_a_result_per_file(
             pdf_file("a.pdf", 1),
             pdf_file("b.pdf", 2),
             SimpleUploadedFile("x.exe", samples.EXECUTABLE),
-            due_date="2026-12-31",
-            amount="121.00",
             keyword="Telenet",
         )
     assert response.status_code == HTTPStatus.OK
     results = response.json()["results"]
-    assert [(r["name"], r["ok"]) for r in results] == [
-        ("a.pdf", True),
-        ("b.pdf", True),
-        ("x.exe", False),
+    assert [(r["name"], r["ok"], r.get("sent")) for r in results] == [
+        ("a.pdf", True, True),
+        ("b.pdf", True, True),
+        ("x.exe", False, None),
     ]
     assert "pas accepté" in results[2]["message"]
+    assert results[0]["message"] == "Reçu et envoyé au comptable."
     documents = Document.objects.filter(dossier=dossier).order_by("filename")
-    assert [(d.filename, str(d.amount), str(d.due_date), d.status) for d in documents] == [
-        ("a.pdf", "121.00", "2026-12-31", "draft"),
-        ("b.pdf", "121.00", "2026-12-31", "draft"),
+    assert [(d.filename, d.keyword, d.status) for d in documents] == [
+        ("a.pdf", "Telenet", "sent"),
+        ("b.pdf", "Telenet", "sent"),
     ]
+    sent = client.get(section_url(dossier, tab="sent")).content.decode()
+    assert "a.pdf" in sent and "b.pdf" in sent
+
+
+def test_kept_on_the_desk_when_the_client_says_so_and_the_banner_offers_to_send(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    client = auth_client(client_user)
+    answer = upload(client, dossier, pdf_file("a.pdf"), pdf_file("b.pdf", 2), keep="on").json()
+    assert [(r["sent"], r["message"]) for r in answer["results"]] == [
+        (False, "Reçu, gardé sur votre bureau."),
+    ] * 2
+    assert set(Document.objects.values_list("status", flat=True)) == {"draft"}
     desk = client.get(section_url(dossier)).content.decode()
-    assert "a.pdf" in desk and "b.pdf" in desk
+    assert "2 factures sur votre bureau ne sont pas encore envoyées au comptable." in desk
+    response = client.post(
+        reverse("connect:send_desk", args=[dossier.public_id]), {"section": "invoices"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert set(Document.objects.values_list("status", flat=True)) == {"sent"}
+    desk = client.get(section_url(dossier)).content.decode()
+    assert "pas encore envoyée" not in desk
+
+
+def test_an_amount_or_due_date_is_not_stamped_on_several_files(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    """Without the page's script the facts block is shared: an amount for several files is
+    refused (each file gets its own on the page), and nothing is written."""
+    response = upload(
+        auth_client(client_user),
+        dossier,
+        pdf_file("a.pdf", 1),
+        pdf_file("b.pdf", 2),
+        amount="1234.56",
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "appartient à un seul document" in response.json()["error"]
+    assert not Document.objects.exists()
+
+
+def test_each_file_keeps_its_own_facts(client_user: User, dossier: Dossier, auth_client) -> None:
+    """The page sends one request per file with that file's facts."""
+    client = auth_client(client_user)
+    upload(client, dossier, pdf_file("a.pdf", 1), amount="12.50", due_date="2026-12-31")
+    upload(client, dossier, pdf_file("b.pdf", 2), amount="99.00", category="expense")
+    facts = {
+        d.filename: (str(d.amount), str(d.due_date), d.category) for d in Document.objects.all()
+    }
+    assert facts == {
+        "a.pdf": ("12.50", "2026-12-31", "purchase_invoice"),
+        "b.pdf": ("99.00", "None", "expense"),
+    }
+
+
+def test_a_required_fact_keeps_the_upload_on_the_desk_with_the_reason(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    from connect.models import ConnectProfile
+
+    ConnectProfile.objects.update_or_create(dossier=dossier, defaults={"require_due_date": True})
+    answer = upload(auth_client(client_user), dossier, pdf_file("a.pdf")).json()
+    result = answer["results"][0]
+    assert result["ok"] and not result["sent"]
+    assert result["message"].startswith("Reçu, gardé sur votre bureau : a.pdf ")
+    assert Document.objects.get().status == "draft"
 
 
 def test_the_same_file_twice_is_reported_and_linked(
@@ -84,7 +148,7 @@ def test_without_javascript_the_form_posts_and_messages_tell_the_result(
     response = upload(client, dossier, pdf_file("a.pdf"), json=False)
     assert response.status_code == HTTPStatus.FOUND
     page = client.get(response["Location"]).content.decode()
-    assert "a.pdf: Reçu." in page
+    assert "a.pdf: Reçu et envoyé au comptable." in page
 
 
 def test_photos_are_combined_into_one_pdf(client_user: User, dossier: Dossier, auth_client) -> None:
@@ -126,7 +190,7 @@ def test_sending_moves_documents_from_the_desk(
     client_user: User, dossier: Dossier, auth_client
 ) -> None:
     client = auth_client(client_user)
-    upload(client, dossier, pdf_file("a.pdf", 1), pdf_file("b.pdf", 2))
+    upload(client, dossier, pdf_file("a.pdf", 1), pdf_file("b.pdf", 2), keep="on")
     a, b = Document.objects.order_by("filename")
     response = client.post(
         reverse("connect:send", args=[dossier.public_id]),
@@ -142,7 +206,7 @@ def test_sending_moves_documents_from_the_desk(
 
 
 def test_upload_and_send_at_once(client_user: User, dossier: Dossier, auth_client) -> None:
-    upload(auth_client(client_user), dossier, pdf_file("a.pdf"), send="on")
+    upload(auth_client(client_user), dossier, pdf_file("a.pdf"))
     assert Document.objects.get().status == "sent"
 
 
@@ -150,7 +214,7 @@ def test_a_document_is_edited_while_on_the_desk_only(
     client_user: User, dossier: Dossier, auth_client
 ) -> None:
     client = auth_client(client_user)
-    upload(client, dossier, pdf_file("a.pdf"))
+    upload(client, dossier, pdf_file("a.pdf"), keep="on")
     document = Document.objects.get()
     url = reverse("connect:document", args=[document.public_id])
     own = Binder.objects.create(dossier=dossier, name="Voitures")
@@ -189,7 +253,7 @@ def test_a_locked_binder_cannot_be_chosen_by_the_client(
     client = auth_client(client_user)
     client.get(section_url(dossier, "documents"))  # creates the built-in binders
     locked = Binder.objects.get(dossier=dossier, builtin="bank_statements")
-    upload(client, dossier, pdf_file("a.pdf"))
+    upload(client, dossier, pdf_file("a.pdf"), keep="on")
     document = Document.objects.get()
     response = client.post(
         reverse("connect:document", args=[document.public_id]),
@@ -268,7 +332,7 @@ def test_sub_folders_of_the_clients_own_binders(
     locked = Binder.objects.get(dossier=dossier, builtin="payslips")
     client.post(url, {"name": "Intrus", "parent": str(locked.public_id)})  # not in a locked one
     assert not Binder.objects.filter(name="Intrus").exists()
-    upload(client, dossier, pdf_file("police.pdf"))
+    upload(client, dossier, pdf_file("police.pdf"), keep="on")
     document = Document.objects.get()
     client.post(
         reverse("connect:document", args=[document.public_id]),

@@ -1,4 +1,4 @@
-"""The document exchange in a real browser: the demo client uploads and sends, the accountant
+"""The document exchange in a real browser: the demo client uploads (which sends), the accountant
 rejects, validates, books and shares, the client sees each outcome. In French on a phone and
 in Dutch on a desktop."""
 
@@ -22,8 +22,9 @@ WORDS = {
     "fr": {
         "login": "Se connecter",
         "send": "Envoyer au comptable",
-        "upload": "Envoyer",
-        "facts": "Données pour ces documents",
+        "upload": "Ajouter et envoyer",
+        "facts": "Échéance, montant, remarque",
+        "summary": "3 envoyés au comptable",
         "due": "Date d'échéance",
         "amount": "Montant",
         "reject": "Refuser",
@@ -42,8 +43,9 @@ WORDS = {
     "nl": {
         "login": "Aanmelden",
         "send": "Naar de boekhouder sturen",
-        "upload": "Opladen",
-        "facts": "Gegevens voor deze documenten",
+        "upload": "Toevoegen en versturen",
+        "facts": "Vervaldatum, bedrag, opmerking",
+        "summary": "3 naar de boekhouder verstuurd",
         "due": "Vervaldatum",
         "amount": "Bedrag",
         "reject": "Weigeren",
@@ -94,7 +96,8 @@ def test_documents_go_to_the_accountant_and_come_back(
     ):
         (tmp_path / name).write_bytes(data)
 
-    # The client uploads two PDFs and a photo with a due date and an amount.
+    # The client uploads two PDFs and a photo; one PDF gets its own due date and amount.
+    # Uploading sends: there is no second step.
     client = page_factory(
         locale=f"{language}-BE",
         viewport=viewport,
@@ -107,22 +110,18 @@ def test_documents_go_to_the_accountant_and_come_back(
         [str(tmp_path / "farine.pdf"), str(tmp_path / "levure.pdf")]
     )
     client.locator("input[name=photos]").set_input_files([str(tmp_path / "ticket.jpg")])
-    client.get_by_text(words["facts"]).click()
-    client.get_by_label(re.compile("^" + words["due"])).fill("2026-12-31")
-    client.get_by_label(re.compile("^" + words["amount"])).fill("242.00")
-    client.locator("form[data-upload] button[type=submit]").click()
+    farine = client.locator(".upload-item", has_text="farine.pdf")
+    farine.get_by_text(words["facts"]).click()
+    farine.get_by_label(re.compile("^" + words["due"])).fill("2026-12-31")
+    farine.get_by_label(re.compile("^" + words["amount"])).fill("242.00")
+    client.get_by_role("button", name=words["upload"]).click()
     client.wait_for_function("() => document.querySelectorAll('.upload-ok').length === 3")
-    client.wait_for_load_state("load")
-    client.locator("table.documents").wait_for()
-    rows = client.locator("table.documents tbody tr")
-    assert rows.count() == 3
-    assert Document.objects.filter(dossier=boulangerie, amount=242).count() == 3
-    # ... and sends them.
-    for checkbox in client.locator("table.documents input[type=checkbox]").all():
-        checkbox.check()
-    client.get_by_role("button", name=words["send"]).click()
-    client.wait_for_load_state("load")
+    summary = client.locator("[data-upload-summary]")
+    summary.wait_for()
+    assert summary.inner_text() == words["summary"]
     assert Document.objects.filter(dossier=boulangerie, status="sent").count() == 3
+    amounts = dict(Document.objects.values_list("filename", "amount"))
+    assert amounts == {"farine.pdf": 242, "levure.pdf": None, "ticket.jpg": None}
     fits = client.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert fits
 
@@ -146,9 +145,11 @@ def test_documents_go_to_the_accountant_and_come_back(
     statuses = dict(Document.objects.values_list("filename", "status"))
     assert statuses == {"farine.pdf": "rejected", "levure.pdf": "booked", "ticket.jpg": "sent"}
 
-    # The client sees the rejection on the desk and the booked invoice in the archive.
+    # The client sees the rejection as a card at the top of the desk, with its reason, and
+    # the booked invoice in the archive.
     client.goto(f"/connect/dossiers/{boulangerie.public_id}/invoices/?tab=desk")
-    assert "Illisible" in client.locator("table.documents").inner_text()
+    card = client.locator(".card-rejected", has_text="farine.pdf")
+    assert "Illisible" in card.inner_text()
     client.get_by_role("link", name=words["archive"]).click()
     archive = client.locator("table.documents").inner_text()
     assert "levure.pdf" in archive and "ACH-2026-0042" in archive

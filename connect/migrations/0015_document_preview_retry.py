@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connect', '0013_supplier_memory'),
+        ('connect', '0014_desk_replace_withdraw'),
     ]
 
     operations = [

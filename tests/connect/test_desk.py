@@ -1,0 +1,171 @@
+"""The client's desk: what needs their action, replacing and deleting a document."""
+
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from connect import services
+from connect.models import Document, DocumentEvent, DocumentRead
+from dossiers.models import Dossier
+from tests.connect import samples
+from tests.factories import UserFactory, grant
+from users.models import User
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def receive(dossier: Dossier, client: User, name: str, pages: int = 1) -> Document:
+    return services.document_receive(
+        dossier=dossier, actor=client, filename=name, chunks=[samples.pdf(pages)], source="web"
+    ).document
+
+
+def rejected(dossier: Dossier, client: User, accountant: User, name: str) -> Document:
+    document = receive(dossier, client, name)
+    services.documents_send(actor=client, dossier=dossier, documents=[document])
+    document.refresh_from_db()
+    return services.document_reject(actor=accountant, document=document, reason="Page 2 manque")
+
+
+def stored_files() -> list[str]:
+    from django.conf import settings
+
+    return sorted(str(p) for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+
+
+def desk(client, dossier: Dossier) -> str:
+    url = reverse("connect:section", args=[dossier.public_id, "invoices"])
+    return client.get(url).content.decode()
+
+
+def test_a_rejection_is_a_card_at_the_top_of_the_desk_with_its_reason(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    document = rejected(dossier, client_user, accountant, "telenet-novembre.pdf")
+    page = desk(auth_client(client_user), dossier)
+    cards = page[page.index('class="action-required"') : page.index('class="upload"')]
+    assert "Un document demande votre action" in cards
+    assert "telenet-novembre.pdf" in cards and "Page 2 manque" in cards
+    assert reverse("connect:document_replace", args=[document.public_id]) in cards
+    assert reverse("connect:document_delete", args=[document.public_id]) in cards
+
+
+def test_replacing_a_rejected_document_sends_the_new_file_and_keeps_the_history(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    old = rejected(dossier, client_user, accountant, "telenet.pdf")
+    client = auth_client(client_user)
+    response = client.post(
+        reverse("connect:document_replace", args=[old.public_id]),
+        {"file": SimpleUploadedFile("telenet-complet.pdf", samples.pdf(2))},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    old.refresh_from_db()
+    new = Document.objects.get(replaces=old)
+    assert (old.status, new.status, new.filename) == ("withdrawn", "sent", "telenet-complet.pdf")
+    assert new.page_count == 2
+    kinds = list(DocumentEvent.objects.filter(document=old).values_list("kind", "note"))
+    assert kinds[-1] == ("replaced", "telenet-complet.pdf")
+    page = desk(client, dossier)
+    assert "demande votre action" not in page  # the card is gone
+    # the accountant sees the new file, not the withdrawn one
+    assert old.public_id not in {d.public_id for d in Document.objects.filter(status="sent")}
+
+
+def test_replacing_with_the_same_bytes_changes_nothing(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    old = rejected(dossier, client_user, accountant, "a.pdf")
+    before = Document.objects.count()
+    response = auth_client(client_user).post(
+        reverse("connect:document_replace", args=[old.public_id]),
+        {"file": SimpleUploadedFile("again.pdf", samples.pdf(1))},
+        follow=True,
+    )
+    assert "choisissez le fichier corrigé" in response.content.decode()
+    old.refresh_from_db()
+    assert (old.status, Document.objects.count()) == ("rejected", before)
+
+
+def test_a_refused_new_file_leaves_the_rejected_document_as_it_was(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    old = rejected(dossier, client_user, accountant, "a.pdf")
+    files_before = stored_files()
+    response = auth_client(client_user).post(
+        reverse("connect:document_replace", args=[old.public_id]),
+        {"file": SimpleUploadedFile("x.exe", samples.EXECUTABLE)},
+        follow=True,
+    )
+    assert "x.exe" in response.content.decode()
+    old.refresh_from_db()
+    assert old.status == "rejected" and Document.objects.count() == 1
+    assert stored_files() == files_before
+
+
+def test_deleting_a_draft_removes_it_and_its_file(
+    client_user: User, dossier: Dossier, auth_client, django_capture_on_commit_callbacks
+) -> None:
+    document = receive(dossier, client_user, "oops.pdf")
+    client = auth_client(client_user)
+    client.get(reverse("connect:document", args=[document.public_id]))  # a read of it
+    assert DocumentRead.objects.filter(document_public_id=document.public_id).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("connect:document_delete", args=[document.public_id]))
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not default_storage.exists(document.storage_name)
+
+
+def test_deleting_a_rejected_document_withdraws_it_and_keeps_its_history(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    document = rejected(dossier, client_user, accountant, "a.pdf")
+    auth_client(client_user).post(reverse("connect:document_delete", args=[document.public_id]))
+    document.refresh_from_db()
+    assert document.status == "withdrawn"
+    assert default_storage.exists(document.storage_name)
+    assert document.events.last().kind == "withdrawn"
+
+
+def test_what_was_sent_cannot_be_deleted_or_replaced(
+    client_user: User, dossier: Dossier, auth_client
+) -> None:
+    document = receive(dossier, client_user, "a.pdf")
+    services.documents_send(actor=client_user, dossier=dossier, documents=[document])
+    client = auth_client(client_user)
+    client.post(reverse("connect:document_delete", args=[document.public_id]))
+    client.post(
+        reverse("connect:document_replace", args=[document.public_id]),
+        {"file": SimpleUploadedFile("b.pdf", samples.pdf(2))},
+    )
+    document.refresh_from_db()
+    assert document.status == "sent" and Document.objects.count() == 1
+
+
+def test_only_the_dossiers_client_may_delete_or_replace(
+    client_user: User, accountant: User, dossier: Dossier, other_dossier: Dossier, auth_client
+) -> None:
+    document = rejected(dossier, client_user, accountant, "a.pdf")
+    stranger = UserFactory()
+    grant(stranger, other_dossier, "connect.entrepreneur")
+    for user, expected in ((stranger, 404), (accountant, 404)):
+        client = auth_client(user)
+        assert (
+            client.post(reverse("connect:document_delete", args=[document.public_id])).status_code
+            == expected
+        )
+        response = client.post(
+            reverse("connect:document_replace", args=[document.public_id]),
+            {"file": SimpleUploadedFile("b.pdf", samples.pdf(2))},
+        )
+        assert response.status_code == expected
+    document.refresh_from_db()
+    assert document.status == "rejected" and Document.objects.count() == 1
