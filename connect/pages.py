@@ -47,6 +47,11 @@ def page_storage_name(document: Document, number: int) -> str:
     return f"pages/{document.firm.public_id}/{document.public_id}/{number}-{PAGE_WIDTH}.jpg"
 
 
+def page_storage_names(document: Document) -> list[str]:
+    """Every page image the document may have in the storage (to delete with its file)."""
+    return [page_storage_name(document, n) for n in page_numbers(document)]
+
+
 def page_image(document: Document, number: int) -> str:
     """The storage name of page ``number``'s image, made now if it was never made."""
     if number not in page_numbers(document):

@@ -570,3 +570,24 @@ def test_a_long_pdf_offers_its_first_pages_and_says_so(
     assert f"The first {PAGE_CAP} pages are shown" in response.content.decode()
     beyond = reverse("connect:page", args=[document.public_id, PAGE_CAP + 1])
     assert client.get(beyond).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_deleted_draft_takes_its_page_images_with_it(
+    dossier: Dossier, client_user: User, auth_client, django_capture_on_commit_callbacks
+) -> None:
+    document = services.document_receive(
+        dossier=dossier,
+        actor=client_user,
+        filename="draft.pdf",
+        chunks=[samples.pdf(2)],
+        source="web",
+    ).document  # on the desk: never sent
+    client = auth_client(client_user)
+    for number in (1, 2):
+        client.get(reverse("connect:page", args=[document.public_id, number]))
+    names = [page_storage_name(document, n) for n in (1, 2)]
+    assert all(default_storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("connect:document_delete", args=[document.public_id]))
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not any(default_storage.exists(name) for name in names)
