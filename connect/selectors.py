@@ -131,9 +131,8 @@ def accountant_dossiers_for(*, actor: User) -> QuerySet[Dossier]:
     )
 
 
-def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int = 50) -> InboxPage:
-    """Documents sent and not yet booked, across the actor's dossiers as accountant, newest
-    first, with keyset pagination on (sent_at, id): page 2,000 costs what page 1 does."""
+def inbox_documents_for(*, actor: User, filters: InboxFilters) -> QuerySet[Document]:
+    """The inbox's documents, filtered, unordered (the work queue orders them its way)."""
     dossiers = accountant_dossiers_for(actor=actor)
     documents = Document.objects.filter(
         dossier__in=dossiers.values("id"), sent_at__isnull=False
@@ -151,6 +150,13 @@ def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int
         documents = documents.filter(sent_at__date__gte=filters.sent_from)
     if filters.sent_to:
         documents = documents.filter(sent_at__date__lte=filters.sent_to)
+    return documents
+
+
+def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int = 50) -> InboxPage:
+    """Documents sent and not yet booked, across the actor's dossiers as accountant, newest
+    first, with keyset pagination on (sent_at, id): page 2,000 costs what page 1 does."""
+    documents = inbox_documents_for(actor=actor, filters=filters)
     position = cursor_decode(cursor) if cursor else None
     if position is not None:
         when, pk = position

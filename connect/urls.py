@@ -40,4 +40,8 @@ urlpatterns = [
     path("documents/<uuid:document_id>/", views.document, name="document"),
     path("documents/<uuid:document_id>/thumbnail.png", views.thumbnail, name="thumbnail"),
     path("documents/<uuid:document_id>/download/", views.download, name="download"),
+    # The accountant's work queue: bulk actions, page images, a preview made again.
+    path("inbox/bulk/", views_accountant.inbox_bulk, name="inbox_bulk"),
+    path("documents/<uuid:document_id>/pages/<int:number>.jpg", views.page, name="page"),
+    path("documents/<uuid:document_id>/preview/retry/", views.preview_retry, name="preview_retry"),
 ]

@@ -302,8 +302,14 @@ def _uuids(values: list[str]) -> list[str]:
 
 @login_required
 def document(request: AuthedRequest, document_id: str) -> HttpResponse:
-    """A document's page: its preview rendered by the portal, its facts, and, while it is on
-    the client's desk, the form to change them."""
+    """A document's page: its pages large beside the facts read from it; while it is on the
+    client's desk, the form to change them; for the accountant, the actions and the way
+    through the work queue (its order and filters ride in the query string)."""
+    from connect.pages import PAGE_CAP
+    from connect.queue import queue_neighbours_for
+    from connect.services.previews import preview_state
+    from connect.views_accountant import queue_context
+
     current = document_get_for(actor=request.user, public_id=document_id)
     binders = binder_list_for(actor=request.user, dossier=current.dossier)
     roles = _roles(request, current.dossier)
@@ -335,7 +341,8 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
                 messages.success(request, _("The document was saved."))
                 return redirect("connect:document", document_id=current.public_id)
     is_accountant = Role.CONNECT_ACCOUNTANT in roles
-    context = {
+    state = preview_state(current)
+    context: dict[str, Any] = {
         "document": current,
         "form": form,
         "editable": editable,
@@ -345,14 +352,37 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         and current.status == Status.SENT
         and services.profile_for(current.dossier).pre_validation,
         "can_close": is_accountant and current.status in OPEN,
-        "reject_form": RejectForm(),
-        "book_form": BookForm(),
-        "facts": _facts_rows(current.recognized),
+        "facts": _facts_rows(current.recognized, typed=current),
         "disagreements": _disagreements(current.recognized),
         "reading_notes": _reading_notes(current.recognized),
         "attachments": list(current.attachments.all()),
         "invoice": _ubl_invoice(current),
+        "preview_state": state,
+        "pages": _pages(current) if state == "ready" else [],
+        "page_count": current.page_count or 0,
+        "pages_capped": (current.page_count or 0) > PAGE_CAP and state == "ready",
     }
+    if is_accountant:
+        queue = queue_context(request.user, request.GET)
+        neighbours = queue_neighbours_for(
+            actor=request.user, filters=queue.filters, order=queue.order, document=current
+        )
+        query = f"?{queue.query}" if queue.query else ""
+        context |= {
+            "queue_query": queue.query,
+            "inbox_url": reverse("connect:inbox") + query,
+            "previous_url": reverse("connect:document", args=[neighbours.previous.public_id])
+            + query
+            if neighbours.previous
+            else "",
+            "next_url": reverse("connect:document", args=[neighbours.next.public_id]) + query
+            if neighbours.next
+            else "",
+            "reject_form": RejectForm(),
+            "book_form": BookForm(),
+        }
+        context["book_form"].fields["booking_number"].widget.attrs["data-shortcut"] = "b"
+        context["reject_form"].fields["reason"].widget.attrs["data-shortcut"] = "r"
     if is_accountant and current.recognition == Recognition.REVIEW:
         context["review_form"] = ReviewForm(
             initial={k: v for k, v in (current.recognized or {}).items() if k in REVIEW_FACTS}
@@ -365,6 +395,13 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
     response = render(request, "connect/document.html", context, status=form_status(form))
     document_reads_record(reader=reader_of(request), documents=[current], how=ReadKind.PAGE)
     return response
+
+
+def _pages(document: Document) -> list[dict[str, Any]]:
+    from connect.pages import page_numbers
+
+    url = reverse("connect:page", args=[document.public_id, 1]).removesuffix("1.jpg")
+    return [{"number": n, "url": f"{url}{n}.jpg"} for n in page_numbers(document)]
 
 
 FACT_LABELS = {
@@ -383,12 +420,26 @@ FACT_LABELS = {
 }
 
 
-def _facts_rows(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The facts read from a document, with how sure the reading is of each."""
+def _facts_rows(
+    facts: dict[str, Any] | None, typed: Document | None = None
+) -> list[dict[str, Any]]:
+    """The facts read from a document, with how sure the reading is of each, and where the
+    client typed something else (the amount, the due date), what they typed."""
     if not facts:
         return []
+    from connect.views_accountant import read_total
+
     confidences = facts.get("confidences") or {}
     remembered = set(facts.get("remembered") or ())
+    differs: dict[str, Any] = {}
+    if typed is not None and typed.amount is not None:
+        total = read_total(facts)
+        if total is not None and total != typed.amount:
+            key = "total_incl_vat" if facts.get("total_incl_vat") else "payable_amount"
+            differs[key] = typed.amount
+    due = typed.due_date if typed is not None else None
+    if due is not None and facts.get("due_date") and str(facts["due_date"])[:10] != due.isoformat():
+        differs["due_date"] = due
     rows = []
     for key, label in FACT_LABELS.items():
         value = facts.get(key)
@@ -398,8 +449,11 @@ def _facts_rows(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
                 "key": key,
                 "label": label,
                 "value": value,
+                "kind": REVIEW_FACTS.get(key, "text"),
                 "doubtful": confidence is not None and float(confidence) < 0.8,
                 "remembered": key in remembered,
+                "mismatch": key in differs,
+                "typed": differs.get(key),
             }
         )
     return rows
@@ -464,6 +518,52 @@ def attachment(request: AuthedRequest, document_id: str, attachment_id: str) -> 
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     document_reads_record(reader=reader_of(request), documents=[current], how=ReadKind.ATTACHMENT)
     return response
+
+
+@login_required
+def page(request: AuthedRequest, document_id: str, number: int) -> HttpResponseBase:
+    """One page as an image, made on its first request (connect.pages). Part of the
+    document's page, whose read is recorded: not recorded itself, as the thumbnail."""
+    import logging
+
+    from connect.pages import PageError, page_image, page_numbers
+
+    current = document_get_for(actor=request.user, public_id=document_id)
+    if number not in page_numbers(current):
+        raise Http404
+    try:
+        name = page_image(current, number)
+    except PageError as error:
+        logging.getLogger(__name__).warning("page %s of document %s: %s", number, current.pk, error)
+        return HttpResponse(
+            _("This page could not be shown."),
+            status=HTTPStatus.SERVICE_UNAVAILABLE,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def preview_retry(request: AuthedRequest, document_id: str) -> HttpResponse:
+    """Make a failed preview again (the client's or the accountant's button)."""
+    from django.http import QueryDict
+
+    from connect.services.previews import document_preview_retry
+
+    current = document_get_for(actor=request.user, public_id=document_id)
+    try:
+        document_preview_retry(actor=request.user, document=current)
+    except ServiceError as error:
+        messages.info(request, str(error.message))
+    else:
+        messages.success(request, _("The preview is being made again."))
+    back = reverse("connect:document", args=[current.public_id])
+    query = QueryDict(request.POST.get("queue", "")).urlencode()
+    return redirect(f"{back}?{query}" if query else back)
 
 
 @login_required

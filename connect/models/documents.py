@@ -198,6 +198,8 @@ class Document(models.Model):
     processing_attempts = models.PositiveSmallIntegerField(default=0)
     processing_error = models.CharField(max_length=300, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    #: When the preview was asked for again (a retry); the upload time before that.
+    processing_queued_at = models.DateTimeField(null=True, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     thumbnail_name = models.CharField(max_length=300, blank=True)
     inbound_message = models.ForeignKey(

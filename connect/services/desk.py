@@ -9,6 +9,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
 from connect.models import Document, DocumentEvent, EventKind, Source, Status
+from connect.pages import page_storage_names
 from connect.services.documents import _require_role
 from connect.services.receive import ReceiveResult, document_receive
 from portal.errors import ServiceError
@@ -36,7 +37,7 @@ def document_delete(*, actor: User, document: Document) -> bool:
     with transaction.atomic():
         locked = _locked_for_client(actor, document)
         if locked.sent_at is None:
-            names = [locked.storage_name, locked.thumbnail_name]
+            names = [locked.storage_name, locked.thumbnail_name, *page_storage_names(locked)]
             names += list(locked.attachments.values_list("storage_name", flat=True))
             try:
                 with transaction.atomic():

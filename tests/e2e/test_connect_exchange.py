@@ -133,7 +133,7 @@ def test_documents_go_to_the_accountant_and_come_back(
         assert accountant.get_by_role("link", name=name).is_visible()
     accountant.get_by_role("link", name="farine.pdf").click()
     accountant.get_by_label(re.compile("^" + words["reason"])).fill("Illisible")
-    accountant.get_by_role("button", name=words["reject"]).click()
+    accountant.get_by_role("button", name=words["reject"], exact=True).click()
     accountant.wait_for_load_state("load")
     accountant.goto("/connect/inbox/")
     accountant.get_by_role("link", name="levure.pdf").click()
