@@ -307,7 +307,7 @@ def top_suppliers(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
         )
         .order_by()
     )
-    return _merge_suppliers(list(rows))
+    return _merge_suppliers([dict(row) for row in rows])
 
 
 def _merge_suppliers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -337,8 +337,10 @@ def _merge_suppliers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     suppliers, without = [], []
     for (key, _cur), group in merged.items():
         names: dict[str, int] = group.pop("names")
-        # The name most of its invoices give (the longer one on a tie: "Dupont SA", not "DUPONT").
-        name = min(names, key=lambda n: (-names[n], -len(n), n)) if names else ""
+        # The name most of its invoices give; on a tie one written in mixed case, then the
+        # longer ("Dupont SA", not "DUPONT" nor "dupont sa").
+        ranked = sorted(names, key=lambda n: (-names[n], n in (n.upper(), n.lower()), -len(n), n))
+        name = ranked[0] if ranked else ""
         if key:
             suppliers.append({"supplier": name or group["vat"], **group})
         else:
