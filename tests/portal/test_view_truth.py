@@ -376,3 +376,22 @@ def test_an_empty_report_has_no_csv_link(dossier: Dossier, client_user: User, au
     assert csv_url(dossier, "purchases_sales") in body
     vat_report = body.split('id="report-vat"')[1].split("</article>")[0]
     assert "Aucun chiffre pour cette période." in vat_report and ".csv" not in vat_report
+
+
+# --- the firm dashboard follows the same rules ----------------------------------------------
+
+
+def test_the_firm_dashboard_stacks_on_a_phone_and_writes_dates_locally(
+    dossier: Dossier, accountant: User, auth_client
+) -> None:
+    document = make(dossier, sent_at=datetime(2026, 3, 3, 10, tzinfo=BRUSSELS))
+    Document.objects.filter(pk=document.pk).update(
+        uploaded_at=datetime(2026, 3, 3, 10, tzinfo=BRUSSELS)
+    )
+    with time_machine.travel(TODAY, tick=False):
+        body = auth_client(accountant).get(reverse("portal:view_firm")).content.decode()
+    assert 'id="tile-new"' in body
+    assert '<table class="stack">' in body
+    assert 'data-label="Nouveaux à récupérer"' in body
+    assert ">03/03/2026</time>" in body  # the last upload, as French writes a day
+    assert "NULL" not in body and "None" not in body
