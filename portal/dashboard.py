@@ -20,6 +20,19 @@ Which amount and which day
   else the invoice's) relative to today. Documents per category and channel, and the waiting
   times, use the day a document was sent (shared by the accountant: the day it was shared).
 
+Who the supplier is
+  Its VAT number when one was read, else its name when it was read with confidence, both
+  compared normalised (``portal.suppliers``): "BE 0123.456.789" is "BE0123456789", "Meunerie
+  Dupont SA" is "MEUNERIE DUPONT"; two names that differ are two suppliers. The header of a till
+  receipt ("TICKET DE CAISSE", the first words of a page guessed with little confidence) names
+  nobody: such purchases are summed on one row "Without supplier". A JSON ``null`` in the facts
+  is no value on every database (SQLite would read it as the text "null").
+
+Headline figures
+  The tiles above the reports (unpaid, due this week, VAT of the period) are sums of the rows of
+  the unpaid and VAT reports: no query of their own, and gone with their report when it is
+  switched off.
+
 The reads return plain rows (dicts of dates, Decimals, ints and strings); ``ReportData`` adds
 the columns, the labels and the chart series that the page, the JSON and the CSV share."""
 
