@@ -776,6 +776,11 @@ def _purchases_sales_data(report: Report, rows: list[dict[str, Any]], period: Pe
     )
 
 
+def _short(name: str, length: int = 30) -> str:
+    """A name short enough for a chart's axis (the table beside it gives it whole)."""
+    return name if len(name) <= length else name[: length - 1].rstrip() + "…"
+
+
 def _top_suppliers_data(report: Report, rows: list[dict[str, Any]], period: Period) -> ReportData:
     return ReportData(
         report,
@@ -789,7 +794,7 @@ def _top_suppliers_data(report: Report, rows: list[dict[str, Any]], period: Peri
         rows,
         [
             Chart(
-                [f"{row['supplier']} ({row['currency']})" for row in rows],
+                [f"{_short(row['supplier'])} ({row['currency']})" for row in rows],
                 [{"label": gettext("Total"), "data": [float(row["total"]) for row in rows]}],
                 horizontal=True,
             )

@@ -213,10 +213,24 @@ def test_on_a_phone_view_tells_the_truth_and_fits_the_screen(page_factory, boula
             "confidences": {"supplier_name": "0.30"},
         },
     )
+    long_name = "Établissements " + "Meunier-Dupont-et-Fils" * 9  # 213 characters
+    sent_invoice(
+        dossier,
+        5,
+        today - timedelta(days=4),
+        recognized={
+            "supplier_name": long_name,
+            "supplier_vat": "BE 0123.456.749",
+            "issue_date": (today - timedelta(days=4)).isoformat(),
+            "total_incl_vat": "12.00",
+        },
+    )
+    Dossier.objects.filter(pk=dossier.pk).update(name="Boulangerie " + "Pâtisserie-" * 15)
     page = page_factory(locale="fr-BE", viewport={"width": 390, "height": 844})
     log_in(page, CLIENT)
     page.goto(f"/view/dossiers/{dossier.public_id}/")
     page.wait_for_function(chart_drawn("top_suppliers"))
+    assert long_name in page.locator("#report-top_suppliers table").inner_text()
     assert page.locator("#tile-unpaid").is_visible() and page.locator("#tile-vat").is_visible()
     body = page.locator("main").inner_text()
     assert "NULL" not in body and "None" not in body and "TICKET" not in body
