@@ -20,6 +20,19 @@ Which amount and which day
   else the invoice's) relative to today. Documents per category and channel, and the waiting
   times, use the day a document was sent (shared by the accountant: the day it was shared).
 
+Who the supplier is
+  Its VAT number when one was read, else its name when it was read with confidence, both
+  compared normalised (``portal.suppliers``): "BE 0123.456.789" is "BE0123456789", "Meunerie
+  Dupont SA" is "MEUNERIE DUPONT"; two names that differ are two suppliers. The header of a till
+  receipt ("TICKET DE CAISSE", the first words of a page guessed with little confidence) names
+  nobody: such purchases are summed on one row "Without supplier". A JSON ``null`` in the facts
+  is no value on every database (SQLite would read it as the text "null").
+
+Headline figures
+  The tiles above the reports (unpaid, due this week, VAT of the period) are sums of the rows of
+  the unpaid and VAT reports: no query of their own, and gone with their report when it is
+  switched off.
+
 The reads return plain rows (dicts of dates, Decimals, ints and strings); ``ReportData`` adds
 the columns, the labels and the chart series that the page, the JSON and the CSV share."""
 
@@ -42,7 +55,6 @@ from django.db.models import (
     Expression,
     F,
     IntegerField,
-    Max,
     Q,
     QuerySet,
     Sum,
@@ -70,6 +82,8 @@ from django.utils.translation import gettext_lazy as _
 from connect.models import Category, Document, Source, Status
 from dossiers.models import Dossier
 from portal.reports import Report, enabled_reports
+from portal.suppliers import name_key, name_text, vat_key
+from portal.templatetags.formats import money
 from users.models import User
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -134,8 +148,14 @@ class Period:
 # --- expressions over the facts ----------------------------------------------------------------
 
 
-def _fact(key: str) -> KeyTextTransform:
-    return KeyTextTransform(key, "recognized")
+def _fact(key: str) -> Case:
+    """A recognised fact as text; a JSON ``null`` is no value (SQLite would read it as the text
+    "null", and a VAT number or a currency would then show "NULL")."""
+    return Case(
+        When(Q(**{f"recognized__{key}": None}), then=Value(None, output_field=CharField())),
+        default=KeyTextTransform(key, "recognized"),
+        output_field=CharField(),
+    )
 
 
 def _fact_decimal(key: str) -> Case:
@@ -241,35 +261,108 @@ def purchases_sales(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
     ]
 
 
+#: A name read with less confidence than this is not a supplier's (the first words of a page,
+#: the header of a till receipt): recognition gives 0.3 to such a guess, 0.5 and more to a
+#: letterhead with a legal form or a name read next to the VAT number.
+CONFIDENT_NAME = Decimal("0.50")
+
+
+def _name_confidence() -> Case:
+    """How confident recognition was of the supplier's name (NULL when it did not say)."""
+    confidence = KeyTextTransform("supplier_name", KeyTransform("confidences", "recognized"))
+    return Case(
+        When(Regex(confidence, DECIMAL_TEXT), then=Cast(confidence, MONEY)),
+        default=None,
+        output_field=MONEY,
+    )
+
+
+#: The supplier's name is trusted: the accountant reviewed the facts, or no confidence was given
+#: for it (an e-invoice, facts typed in), or recognition was confident enough.
+CONFIDENT = (
+    Q(recognized__reviewed=True)
+    | Q(name_confidence__isnull=True)
+    | Q(name_confidence__gte=CONFIDENT_NAME)
+)
+
+
 def top_suppliers(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
-    """The ten suppliers with the highest purchases of the period (credit notes negative), by
-    VAT number when it was read, else by name; invoices whose supplier is unknown are left out."""
+    """The ten suppliers with the highest purchases of the period (credit notes negative), then
+    one row "Without supplier" for the purchases whose supplier is unknown.
+
+    A supplier is its VAT number when one was read (compared normalised: "BE 0123.456.789" is
+    "BE0123456789"), else its name read with confidence (compared normalised: case, accents,
+    punctuation, spaces and legal form aside; ``portal.suppliers``); an invoice without a
+    number under a name that the same dossier's invoices give a number to joins that number.
+    The header of a till receipt ("TICKET DE CAISSE", a name guessed from the first words of
+    the page) names no supplier. Two suppliers without a VAT number are one only when their
+    names are the same once normalised.
+
+    One query sums per VAT number, name and currency as read; the few groups are then merged
+    by their normalised keys."""
     total = Coalesce(_fact_decimal("total_incl_vat"), F("amount"), output_field=MONEY)
-    vat = NullIf(Upper(Trim(_fact("supplier_vat"))), Value(""), output_field=CharField())
-    name = NullIf(Trim(_fact("supplier_name")), Value(""), output_field=CharField())
     rows = (
         _invoices(dossier, period, PURCHASES)
-        .alias(total=total)
-        .annotate(supplier=Coalesce(vat, Upper(name), output_field=CharField()), cur=_currency())
-        .filter(supplier__isnull=False)
-        .values("supplier", "cur")
+        .alias(total=total, name_confidence=_name_confidence())
         .annotate(
-            name=Max(name),
-            vat=Max(vat),
+            vat_read=Trim(_fact("supplier_vat")),
+            name_read=Case(
+                When(CONFIDENT, then=Trim(_fact("supplier_name"))),
+                default=None,
+                output_field=CharField(),
+            ),
+            cur=_currency(),
+        )
+        .values("vat_read", "name_read", "cur")
+        .annotate(
             invoices=Count("id"),
             amount=Coalesce(Sum(_signed(F("total"))), Value(ZERO), output_field=MONEY),
         )
-        .order_by("-amount", "supplier", "cur")[:TOP_SUPPLIERS]
+        .order_by()
     )
+    return _merge_suppliers([dict(row) for row in rows])
+
+
+def _merge_suppliers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Groups of (VAT number, name, currency) as read, merged into suppliers (see
+    ``top_suppliers``)."""
+    # A name that the dossier's invoices give exactly one VAT number to stands for it.
+    numbers: dict[str, set[str]] = {}
+    for row in rows:
+        vat, name = vat_key(row["vat_read"]), name_key(row["name_read"])
+        if vat and name:
+            numbers.setdefault(name, set()).add(vat)
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        vat, name = vat_key(row["vat_read"]), name_key(row["name_read"])
+        if not vat and name and len(numbers.get(name, ())) == 1:
+            vat = next(iter(numbers[name]))
+        key = f"vat:{vat}" if vat else f"name:{name}" if name else ""
+        group = merged.setdefault(
+            (key, row["cur"]),
+            {"vat": vat, "currency": row["cur"], "invoices": 0, "total": ZERO, "names": {}},
+        )
+        group["invoices"] += row["invoices"]
+        group["total"] += _money(row["amount"])
+        shown = name_text(row["name_read"]) if name else ""
+        if shown:
+            group["names"][shown] = group["names"].get(shown, 0) + row["invoices"]
+    suppliers, without = [], []
+    for (key, _cur), group in merged.items():
+        names: dict[str, int] = group.pop("names")
+        # The name most of its invoices give; on a tie one written in mixed case, then the
+        # longer ("Dupont SA", not "DUPONT" nor "dupont sa").
+        ranked = sorted(names, key=lambda n: (-names[n], n in (n.upper(), n.lower()), -len(n), n))
+        name = ranked[0] if ranked else ""
+        if key:
+            suppliers.append({"supplier": name or group["vat"], **group})
+        else:
+            without.append({"supplier": gettext("Without supplier"), **group})
+    suppliers.sort(key=lambda r: (-r["total"], r["supplier"].casefold(), r["currency"]))
+    without.sort(key=lambda r: r["currency"])
     return [
-        {
-            "supplier": row["name"] or row["vat"],
-            "vat": row["vat"] or "",
-            "currency": row["cur"],
-            "invoices": row["invoices"],
-            "total": _money(row["amount"]),
-        }
-        for row in rows
+        {key: row[key] for key in ("supplier", "vat", "currency", "invoices", "total")}
+        for row in suppliers[:TOP_SUPPLIERS] + without
     ]
 
 
@@ -563,6 +656,14 @@ class ReportData:
             [_display(column.kind, row[column.key]) for column in self.columns] for row in self.rows
         ]
 
+    def cells(self) -> list[list[tuple[Column, str]]]:
+        """The rows as the page shows them, each cell with its column (for the label a phone
+        shows beside it, and the alignment of numbers)."""
+        return [
+            [(column, _display(column.kind, row[column.key])) for column in self.columns]
+            for row in self.rows
+        ]
+
     def csv_rows(self) -> list[list[str]]:
         """A header of the columns' labels, then the plain values (ISO months, dot decimals)."""
         header = [str(column.label) for column in self.columns]
@@ -595,14 +696,16 @@ def _quarter_label(quarter: date) -> str:
 
 
 def _display(kind: str, value: Any) -> str:
-    if value is None or value == "":
+    """A value as the page shows it: "—" for none (never "None" or "NULL"), months and
+    quarters in words, numbers in the reader's format (``|money`` for amounts)."""
+    if value is None or value == "" or (kind == "text" and not name_text(value)):
         return "—"
     if kind == "month":
         return _month_label(value)
     if kind == "quarter":
         return _quarter_label(value)
     if kind == "amount":
-        return formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+        return money(value)
     if kind == "count":
         return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
     return str(value)
@@ -611,8 +714,8 @@ def _display(kind: str, value: Any) -> str:
 def csv_cell(kind: str, value: Any) -> str:
     """A value as a CSV cell: ISO months and quarters, and a text a spreadsheet could take for
     a formula quoted."""
-    if value is None:
-        return ""
+    if value is None or (kind == "text" and not name_text(value)):
+        return ""  # never "None" or "NULL"
     if kind == "month":
         return value.strftime("%Y-%m")
     if kind == "quarter":
@@ -673,6 +776,11 @@ def _purchases_sales_data(report: Report, rows: list[dict[str, Any]], period: Pe
     )
 
 
+def _short(name: str, length: int = 30) -> str:
+    """A name short enough for a chart's axis (the table beside it gives it whole)."""
+    return name if len(name) <= length else name[: length - 1].rstrip() + "…"
+
+
 def _top_suppliers_data(report: Report, rows: list[dict[str, Any]], period: Period) -> ReportData:
     return ReportData(
         report,
@@ -686,7 +794,7 @@ def _top_suppliers_data(report: Report, rows: list[dict[str, Any]], period: Peri
         rows,
         [
             Chart(
-                [f"{row['supplier']} ({row['currency']})" for row in rows],
+                [f"{_short(row['supplier'])} ({row['currency']})" for row in rows],
                 [{"label": gettext("Total"), "data": [float(row["total"]) for row in rows]}],
                 horizontal=True,
             )
@@ -824,6 +932,90 @@ def _waiting_data(report: Report, rows: list[dict[str, Any]], period: Period) ->
             )
         ],
     )
+
+
+# --- headline figures: above the reports, from their rows (no query of their own) ------------
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: Decimal
+    currency: str
+
+    @property
+    def size(self) -> Decimal:
+        """The amount without its sign (a balance says "to pay" or "to recover" instead)."""
+        return abs(self.value)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One headline figure: amounts (one per currency, at least one), a count of invoices
+    (None when it does not apply) and the report it sums up."""
+
+    key: str
+    report: str
+    amounts: list[Amount]
+    invoices: int | None = None
+    #: The VAT tile: VAT on sales (due) and on purchases (deductible), per currency.
+    due: list[Amount] = field(default_factory=list)
+    deductible: list[Amount] = field(default_factory=list)
+    #: The unpaid tile: how much of it is overdue.
+    overdue: list[Amount] = field(default_factory=list)
+    overdue_invoices: int = 0
+
+
+def _per_currency(rows: list[dict[str, Any]], value: str = "total") -> list[Amount]:
+    sums: dict[str, Decimal] = {}
+    for row in rows:
+        sums[row["currency"]] = sums.get(row["currency"], ZERO) + row[value]
+    return [Amount(sums[currency], currency) for currency in sorted(sums)] or [Amount(ZERO, "EUR")]
+
+
+def headline(reports: list[ReportData]) -> list[Tile]:
+    """The headline tiles, from the rows of the reports the dossier shows: unpaid and due this
+    week (the unpaid report), and the VAT of the period (the VAT report). A report switched off
+    takes its tiles with it."""
+    found = {data.key: data.rows for data in reports}
+    tiles = []
+    if "unpaid" in found:
+        rows = found["unpaid"]
+        overdue = [row for row in rows if row["bucket"] == "overdue"]
+        week = [row for row in rows if row["bucket"] == "week"]
+        tiles.append(
+            Tile(
+                "unpaid",
+                "unpaid",
+                _per_currency(rows),
+                sum(row["invoices"] for row in rows),
+                overdue=_per_currency(overdue) if overdue else [],
+                overdue_invoices=sum(row["invoices"] for row in overdue),
+            )
+        )
+        tiles.append(Tile("week", "unpaid", _per_currency(week), sum(r["invoices"] for r in week)))
+    if "vat" in found:
+        rows = found["vat"]
+        sales = [row for row in rows if row["direction"] == "sales"]
+        purchases = [row for row in rows if row["direction"] == "purchases"]
+        balance = [
+            {**row, "vat": row["vat"] if row["direction"] == "sales" else -row["vat"]}
+            for row in rows
+        ]
+        tiles.append(
+            Tile(
+                "vat",
+                "vat",
+                _per_currency(balance, "vat"),
+                due=_per_currency(sales, "vat"),
+                deductible=_per_currency(purchases, "vat"),
+            )
+        )
+    return tiles
+
+
+def is_empty(reports: list[ReportData]) -> bool:
+    """No report has a figure for the period: the page says so once, not once per report."""
+    return bool(reports) and not any(data.rows for data in reports)
 
 
 Read = Callable[[Dossier, Period], list[dict[str, Any]]]

@@ -13,14 +13,24 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from connect.services.requests import request_roles_for
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_view_get_for
-from portal.dashboard import ReportData, dashboard_for, enabled_report_for, report_data_for
+from portal.dashboard import (
+    ReportData,
+    Tile,
+    dashboard_for,
+    enabled_report_for,
+    headline,
+    is_empty,
+    report_data_for,
+)
 from portal.firm_dashboard import report_dossiers_for
 from portal.forms import form_status
 from portal.forms_dashboard import PeriodForm
 from portal.reports import sections_of
 from portal.types import AuthedRequest
+from users.models import Role
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -43,15 +53,20 @@ def view_dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         return refused
     form = PeriodForm(request.GET)
     sections: list[tuple[str, object, list[ReportData]]] = []
+    tiles: list[Tile] = []
+    empty, next_step = False, None
     if form.is_valid():
-        data = {
-            report.key: report
-            for report in dashboard_for(actor=request.user, dossier=dossier, period=form.period)
-        }
+        reports = dashboard_for(actor=request.user, dossier=dossier, period=form.period)
+        data = {report.key: report for report in reports}
         sections = [
-            (key, title, [data[report.key] for report in reports])
-            for key, title, reports in sections_of([report.report for report in data.values()])
+            (key, title, [data[report.key] for report in section])
+            for key, title, section in sections_of([report.report for report in reports])
         ]
+        empty = is_empty(reports)
+        if empty:
+            next_step = _next_step(request, dossier)
+        else:
+            tiles = headline(reports)
     return render(
         request,
         "portal/view_dossier.html",
@@ -59,6 +74,9 @@ def view_dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
             "dossier": dossier,
             "form": form,
             "sections": sections,
+            "tiles": tiles,
+            "empty": empty,
+            "next_step": next_step,
             "period_query": urlencode(form.period.as_query()) if form.is_valid() else "",
             "can_choose_reports": report_dossiers_for(actor=request.user)
             .filter(pk=dossier.pk)
@@ -66,6 +84,17 @@ def view_dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         },
         status=form_status(form),
     )
+
+
+def _next_step(request: AuthedRequest, dossier: Dossier) -> str | None:
+    """What the reader can do about an empty dashboard: the client adds documents in Connect,
+    the accountant asks the client for them; someone with View alone waits (None)."""
+    roles = request_roles_for(actor=request.user, dossier=dossier)
+    if Role.CONNECT_ENTREPRENEUR in roles:
+        return "upload"
+    if Role.CONNECT_ACCOUNTANT in roles:
+        return "ask"
+    return None
 
 
 def _report_or_error(

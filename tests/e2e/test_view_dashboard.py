@@ -177,3 +177,88 @@ def test_without_javascript_the_tables_are_there(page_factory, boulangerie) -> N
     assert not page.locator("#report-top_suppliers [data-charts]").is_visible()
     fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert fits
+
+
+ACCOUNTANT = "comptable@fiduciaire-demo.be"
+
+
+def log_in_as(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label(re.compile("WinBooksID")).fill(email)
+    page.locator("#id_password").fill(DEFAULT_DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/hub/")
+
+
+def fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_on_a_phone_view_tells_the_truth_and_fits_the_screen(page_factory, boulangerie) -> None:
+    """French, 390 px: headline tiles first, a till receipt under "Sans fournisseur", never
+    "NULL", the tables as cards, nothing to scroll sideways; an empty period says what to do,
+    once."""
+    dossier, today = boulangerie["dossier"], boulangerie["today"]
+    sent_invoice(
+        dossier,
+        4,
+        today - timedelta(days=3),
+        category="expense",
+        recognized={
+            "supplier_name": "TICKET DE CAISSE",
+            "supplier_vat": None,
+            "issue_date": (today - timedelta(days=3)).isoformat(),
+            "total_incl_vat": "23.40",
+            "currency": None,
+            "confidences": {"supplier_name": "0.30"},
+        },
+    )
+    long_name = "Établissements " + "Meunier-Dupont-et-Fils" * 9  # 213 characters
+    sent_invoice(
+        dossier,
+        5,
+        today - timedelta(days=4),
+        recognized={
+            "supplier_name": long_name,
+            "supplier_vat": "BE 0123.456.749",
+            "issue_date": (today - timedelta(days=4)).isoformat(),
+            "total_incl_vat": "12.00",
+        },
+    )
+    Dossier.objects.filter(pk=dossier.pk).update(name="Boulangerie " + "Pâtisserie-" * 15)
+    page = page_factory(locale="fr-BE", viewport={"width": 390, "height": 844})
+    log_in(page, CLIENT)
+    page.goto(f"/view/dossiers/{dossier.public_id}/")
+    page.wait_for_function(chart_drawn("top_suppliers"))
+    assert long_name in page.locator("#report-top_suppliers table").inner_text()
+    assert page.locator("#tile-unpaid").is_visible() and page.locator("#tile-vat").is_visible()
+    body = page.locator("main").inner_text()
+    assert "NULL" not in body and "None" not in body and "TICKET" not in body
+    suppliers = page.locator("#report-top_suppliers table tbody")
+    assert "Sans fournisseur" in suppliers.inner_text()
+    # A row is a card: the cells stack, each with its label.
+    cell = page.locator("#report-top_suppliers tbody tr").first.locator("td").first
+    assert cell.evaluate("td => getComputedStyle(td).display") == "flex"
+    assert fits(page)
+
+    page.goto(f"/view/dossiers/{dossier.public_id}/?from=2000-01-01&to=2000-12-31")
+    assert page.locator(".view-empty").count() == 1
+    assert page.locator("a[download]").count() == 0
+    assert page.get_by_role("link", name="Ajouter des documents dans Connect").is_visible()
+    assert fits(page)
+
+
+def test_the_accountant_reads_view_in_dutch_on_a_desktop(page_factory, boulangerie) -> None:
+    from users.models import User
+
+    User.objects.filter(email=ACCOUNTANT).update(language="nl")
+    page = page_factory(locale="nl-BE", viewport={"width": 1280, "height": 900})
+    log_in_as(page, ACCOUNTANT)
+    page.goto(f"/view/dossiers/{boulangerie['dossier'].public_id}/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert "Btw van de periode" in page.locator("#tile-vat").inner_text()
+    assert page.locator("#report-top_suppliers thead").is_visible()  # a table on a desktop
+    assert fits(page)
+    page.goto("/view/firm/")
+    assert page.locator("#tile-new").is_visible()
+    assert fits(page)

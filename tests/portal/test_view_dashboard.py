@@ -29,6 +29,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from connect.models import Document
 from dossiers.models import Dossier, Firm
@@ -278,7 +279,9 @@ def test_the_period_moves_what_counts(dossier: Dossier, facts) -> None:
 
 
 def test_top_suppliers_by_total(dossier: Dossier, facts) -> None:
-    assert top_suppliers(dossier, PERIOD) == [
+    with translation.override("en"):
+        found = top_suppliers(dossier, PERIOD)
+    assert found == [
         {
             "supplier": "Boulons SPRL",
             "vat": "BE0987654321",
@@ -299,6 +302,13 @@ def test_top_suppliers_by_total(dossier: Dossier, facts) -> None:
             "currency": "EUR",
             "invoices": 3,
             "total": money("350.90"),
+        },
+        {  # P3 50 + P7 30 + P8 (no amount): no supplier was read, last whatever their total
+            "supplier": "Without supplier",
+            "vat": "",
+            "currency": "EUR",
+            "invoices": 3,
+            "total": money("80.00"),
         },
     ]
 
@@ -451,7 +461,7 @@ def test_the_json_endpoint_gives_rows_and_chart_series(
     assert series["Purchases (USD)"] == [0.0, 0.0, 500.0, 0.0, 0.0, 0.0]
     suppliers = client.get(data_url(dossier, "top_suppliers"), QUERY).json()["charts"][0]
     assert suppliers["horizontal"] is True
-    assert suppliers["datasets"][0]["data"] == [1000.0, 500.0, 350.9]
+    assert suppliers["datasets"][0]["data"] == [1000.0, 500.0, 350.9, 80.0]
     docs = client.get(data_url(dossier, "documents"), QUERY).json()["charts"]
     assert [c["stacked"] for c in docs] == [True, True]
     vat_chart = client.get(data_url(dossier, "vat"), QUERY).json()["charts"][0]
@@ -523,6 +533,7 @@ def test_switched_off_reports_vanish_from_page_json_and_csv(
 ) -> None:
     neighbour = DossierFactory(firm=firm)
     grant(client_user, neighbour, "view.user")
+    make(neighbour, amount=Decimal("10.00"), sent_at=at("2026-02-01"))  # not an empty dossier
     ReportSwitch.objects.create(firm=firm, dossier=dossier, report="vat")
     ReportSwitch.objects.create(firm=firm, dossier=None, report="waiting")  # the whole firm
     client = auth_client(client_user)
@@ -537,7 +548,7 @@ def test_switched_off_reports_vanish_from_page_json_and_csv(
     # The firm's switch holds for its other dossiers; the dossier's only for that one.
     assert client.get(data_url(neighbour, "waiting")).status_code == HTTPStatus.NOT_FOUND
     assert client.get(data_url(neighbour, "vat")).status_code == HTTPStatus.OK
-    neighbour_body = client.get(page_url(neighbour)).content.decode()
+    neighbour_body = client.get(page_url(neighbour), QUERY).content.decode()
     assert 'id="report-vat"' in neighbour_body and 'id="report-waiting"' not in neighbour_body
 
 
