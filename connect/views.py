@@ -1,6 +1,7 @@
 """Connect for the client company: invoices and documents, the desk, binders, upload, send."""
 
 import tempfile
+from decimal import Decimal
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -328,7 +329,10 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         "comment": current.comment,
         "binder": current.binder.public_id if current.binder else None,
     }
+    prefilled = _prefill_from_reading(current, initial) if editable else []
     form = DocumentForm(request.POST or None, initial=initial, binders=binders)
+    for name in prefilled:
+        form.fields[name].help_text = _("Read from the document: check it before saving.")
     if request.method == "POST":
         if not editable:
             raise Http404
@@ -402,6 +406,28 @@ def _pages(document: Document) -> list[dict[str, Any]]:
 
     url = reverse("connect:page", args=[document.public_id, 1]).removesuffix("1.jpg")
     return [{"number": n, "url": f"{url}{n}.jpg"} for n in page_numbers(document)]
+
+
+def _prefill_from_reading(document: Document, initial: dict[str, Any]) -> list[str]:
+    """The client's form starts from what was read (an e-invoice, recognition) where the
+    client typed nothing: the due date and the amount to pay. Returns the fields filled."""
+    from django.utils.dateparse import parse_date
+
+    from portal.templatetags.formats import as_decimal
+
+    read = document.recognized or {}
+    filled = []
+    if document.due_date is None and isinstance(read.get("due_date"), str):
+        due = parse_date(read["due_date"][:10])
+        if due is not None:
+            initial["due_date"] = due
+            filled.append("due_date")
+    if document.amount is None:
+        amount = as_decimal(read.get("payable_amount")) or as_decimal(read.get("total_incl_vat"))
+        if amount is not None and amount > 0:
+            initial["amount"] = amount.quantize(Decimal("0.01"))
+            filled.append("amount")
+    return filled
 
 
 FACT_LABELS = {

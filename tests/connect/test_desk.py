@@ -169,3 +169,27 @@ def test_only_the_dossiers_client_may_delete_or_replace(
         assert response.status_code == expected
     document.refresh_from_db()
     assert document.status == "rejected" and Document.objects.count() == 1
+
+
+def test_the_form_of_a_rejected_invoice_starts_from_what_was_read(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    """Facts per document: an invoice back on the desk offers the amount and due date read
+    from it where the client typed none, said to be read from the document."""
+    document = rejected(dossier, client_user, accountant, "a.pdf")
+    Document.objects.filter(pk=document.pk).update(
+        recognized={"payable_amount": "1656.25", "due_date": "2027-01-15", "total_incl_vat": "9"}
+    )
+    client = auth_client(client_user)
+    page = client.get(reverse("connect:document", args=[document.public_id]))
+    form = page.context["form"]
+    assert (str(form.initial["amount"]), str(form.initial["due_date"])) == (
+        "1656.25",
+        "2027-01-15",
+    )
+    assert "Lu sur le document" in page.content.decode()
+    # What the client typed wins over what was read.
+    Document.objects.filter(pk=document.pk).update(amount=10)
+    page = client.get(reverse("connect:document", args=[document.public_id]))
+    assert page.context["form"].initial["amount"] == 10
+    assert page.content.decode().count("Lu sur le document") == 1  # the due date only
