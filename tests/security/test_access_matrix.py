@@ -78,6 +78,9 @@ RULES: dict[str, str] = {
     "connect:send_desk": "tenant",
     "connect:document_delete": "tenant",
     "connect:document_replace": "tenant",
+    "connect:inbox_bulk": "own",
+    "connect:page": "tenant",
+    "connect:preview_retry": "tenant",
     "connect:binder_create": "tenant",
     "connect:section": "tenant",
     "connect:document": "tenant",
@@ -416,6 +419,7 @@ def fill(pattern: str, tenant: Tenant) -> str:
         "app_label": "connect",
         "object_id": str(tenant.dossier.pk),
         "content_type_id": "1",
+        "number": "1",
     }
 
     def value(match: re.Match[str]) -> str:
