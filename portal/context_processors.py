@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal.selectors import request_memberships
+from users.selectors import api_tokens_in_menu_for
 
 
 def header(request: HttpRequest) -> dict[str, Any]:
@@ -14,6 +15,8 @@ def header(request: HttpRequest) -> dict[str, Any]:
     memberships = request_memberships(request) if authenticated else []
     return {
         "header_firm_names": sorted({m.firm.name for m in memberships}),
+        "header_api_tokens": authenticated
+        and api_tokens_in_menu_for(actor=user, memberships=memberships),  # type: ignore[arg-type]
         "header_languages": settings.LANGUAGES,
         "header_unread_messages": _unread_messages(request) if authenticated else 0,
     }

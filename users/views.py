@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
 from portal.errors import ServiceError
 from portal.forms import form_add_service_error, form_status
-from portal.selectors import audit_list_for
+from portal.selectors import audit_list_for, landing_url_for
 from portal.types import AuthedRequest
 from users import services
 from users.forms import ApiTokenForm, InvitationAcceptForm, UserForm, role_field_name
@@ -245,7 +245,8 @@ def _invitation_unusable(request: HttpRequest, *, used: bool) -> HttpResponse:
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """The link of an invitation: choose a password, then land logged in on the hub."""
+    """The link of an invitation: choose a password, then land logged in where a login lands
+    (a client with one Connect dossier in it, others on the hub)."""
     invitation = services.invitation_for_token(token)
     status = invitation.status if invitation else "invalid"
     usable = status == "pending" and invitation is not None and invitation.user.is_active
@@ -267,7 +268,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("account_login")
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your password is set."))
-            return redirect("portal:hub")
+            return redirect(landing_url_for(actor=user))
     return render(request, "users/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
