@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
+from portal.context_processors import MENU_API_TOKENS
 from portal.errors import ServiceError
 from portal.forms import form_add_service_error, form_status
 from portal.selectors import audit_list_for, landing_url_for
@@ -284,6 +285,7 @@ def api_tokens(request: AuthedRequest) -> HttpResponse:
             )
             created = {"token": token, "raw": raw}
             form = ApiTokenForm()
+            request.session.pop(MENU_API_TOKENS, None)  # the menu now offers this page
         except ServiceError as error:
             form_add_service_error(form, error)
     response = render(
@@ -301,5 +303,6 @@ def api_tokens(request: AuthedRequest) -> HttpResponse:
 def api_token_revoke(request: AuthedRequest, token_id: str) -> HttpResponse:
     token = api_token_get_for(actor=request.user, public_id=token_id)
     services.api_token_revoke(actor=request.user, token=token)
+    request.session.pop(MENU_API_TOKENS, None)
     messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
     return redirect("portal:api_tokens")

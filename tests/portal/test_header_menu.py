@@ -3,12 +3,14 @@
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dossiers.models import Dossier, Firm
 from tests.factories import DossierFactory, MembershipFactory, grant
-from users.models import FirmLevel, User
+from users.models import ApiToken, FirmLevel, User
 from users.services import api_token_create
 
 TOKENS = reverse("portal:api_tokens")
@@ -49,11 +51,23 @@ def test_api_tokens_are_in_the_menu_of_the_firms_people_only(
 def test_a_client_who_holds_a_token_finds_it_in_the_menu(client_user: User, auth_client) -> None:
     client = auth_client(client_user)
     assert f'href="{TOKENS}"' not in menu(client)
-    token, _key = api_token_create(actor=client_user, name="Scanner")
+    assert client.post(TOKENS, {"name": "Scanner"}).status_code == HTTPStatus.OK
     assert f'href="{TOKENS}"' in menu(client)
-    token.revoked_at = token.created_at
-    token.save(update_fields=["revoked_at"])
+    token = ApiToken.objects.get(user=client_user)
+    client.post(reverse("portal:api_token_revoke", args=[token.public_id]))
     assert f'href="{TOKENS}"' not in menu(client)
+
+
+def test_the_menu_costs_no_query_once_the_session_knows(client_user: User, auth_client) -> None:
+    client = auth_client(client_user)
+    menu(client)
+    with CaptureQueriesContext(connection) as first:
+        menu(client)
+    api_token_create(actor=client_user, name="Elsewhere")  # not through the page
+    with CaptureQueriesContext(connection) as again:
+        page = menu(client)
+    assert len(again) == len(first)
+    assert f'href="{TOKENS}"' not in page  # until the next login or a visit of the page
 
 
 def test_the_menu_has_a_button_that_controls_it(client_user: User, auth_client) -> None:
