@@ -4,6 +4,12 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal.selectors import request_memberships
+from users.models import FirmMembership
+from users.selectors import api_tokens_in_menu_for
+
+#: The session remembers whether the menu offers "API tokens" to a client (a query otherwise
+#: on every page); the token page forgets it when a token is made or revoked.
+MENU_API_TOKENS = "portal_menu_api_tokens"
 
 
 def header(request: HttpRequest) -> dict[str, Any]:
@@ -14,6 +20,7 @@ def header(request: HttpRequest) -> dict[str, Any]:
     memberships = request_memberships(request) if authenticated else []
     return {
         "header_firm_names": sorted({m.firm.name for m in memberships}),
+        "header_api_tokens": authenticated and _api_tokens_in_menu(request, memberships),
         "header_languages": settings.LANGUAGES,
         "header_unread_messages": _unread_messages(request) if authenticated else 0,
     }
@@ -28,3 +35,17 @@ def _unread_messages(request: HttpRequest) -> int:
         cached = unread_count_cached(actor=request.user)  # type: ignore[arg-type]
         request._portal_unread_messages = cached  # type: ignore[attr-defined]
     return int(cached)
+
+
+def _api_tokens_in_menu(request: HttpRequest, memberships: list[FirmMembership]) -> bool:
+    """Staff: yes, without a query. Others: read once per session (for this user)."""
+    if any(m.is_staff_level for m in memberships):
+        return True
+    session = getattr(request, "session", None)
+    remembered = session.get(MENU_API_TOKENS) if session is not None else None
+    if isinstance(remembered, list) and len(remembered) == 2 and remembered[0] == request.user.pk:
+        return bool(remembered[1])
+    offered = api_tokens_in_menu_for(actor=request.user, memberships=memberships)  # type: ignore[arg-type]
+    if session is not None:
+        session[MENU_API_TOKENS] = [request.user.pk, offered]
+    return offered

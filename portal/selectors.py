@@ -10,9 +10,10 @@ from django.utils.translation import pgettext_lazy
 
 from dossiers.models import Dossier, Firm
 from dossiers.selectors import dossier_connect_list_for, dossier_view_list_for
+from portal import db_scope
 from portal.models import AuditEvent
 from users.models import FirmMembership, User
-from users.selectors import memberships_for
+from users.selectors import is_client_for, memberships_for
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,21 @@ def request_memberships(request: HttpRequest) -> list[FirmMembership]:
         cached = memberships_for(actor=request.user)  # type: ignore[arg-type]
         request._portal_memberships = cached  # type: ignore[attr-defined]
     return cached
+
+
+def landing_url_for(*, actor: User, memberships: list[FirmMembership] | None = None) -> str:
+    """Where a user lands after logging in: a client with exactly one Connect dossier in that
+    dossier's Connect page; everyone else on the hub (always reachable from the menu). Read
+    in the user's own row-level scope: right after a login the request still has the scope
+    of the anonymous visitor it was."""
+    with db_scope.scoped(db_scope.for_user(actor)):
+        if memberships is None:
+            memberships = memberships_for(actor=actor)
+        if is_client_for(actor=actor, memberships=memberships):
+            dossiers = list(dossier_connect_list_for(actor=actor).order_by("pk")[:2])
+            if len(dossiers) == 1:
+                return reverse("connect:dossier", kwargs={"dossier_id": dossiers[0].public_id})
+    return reverse("portal:hub")
 
 
 def tools_for(*, actor: User, memberships: list[FirmMembership] | None = None) -> list[Tool]:

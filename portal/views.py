@@ -20,7 +20,7 @@ from dossiers.selectors import (
 )
 from portal.errors import ServiceError
 from portal.forms import LanguageForm
-from portal.selectors import request_memberships, tools_for
+from portal.selectors import landing_url_for, request_memberships, tools_for
 from portal.types import AuthedRequest
 from users.forms import FirmMfaForm
 from users.models import FirmLevel
@@ -33,7 +33,8 @@ DOSSIERS_PER_PAGE = 50
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("portal:hub")
+        memberships = request_memberships(request)
+        return redirect(landing_url_for(actor=request.user, memberships=memberships))
     return redirect("account_login")
 
 

@@ -25,6 +25,12 @@ class AccountAdapter(DefaultAccountAdapter):
         only when it is a path of this site."""
         return is_safe_next(url, request=context.request)
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Without a ``next``: a client with one Connect dossier lands in it, others on the hub."""
+        from portal.selectors import landing_url_for
+
+        return landing_url_for(actor=request.user)  # type: ignore[arg-type]
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         user = context.get("user")
         if not isinstance(user, User):

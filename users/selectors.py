@@ -3,13 +3,13 @@
 import uuid
 from collections import defaultdict
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from dossiers.models import Dossier, Firm
 from portal.lookups import get_or_404
 from portal.models import AuditAction, AuditEvent
-from users.models import ApiToken, DossierAccess, FirmMembership, Invitation, User
+from users.models import ApiToken, DossierAccess, FirmMembership, Invitation, Role, User
 
 
 def memberships_for(*, actor: User) -> list[FirmMembership]:
@@ -17,6 +17,32 @@ def memberships_for(*, actor: User) -> list[FirmMembership]:
     if not actor.is_authenticated:
         return []
     return list(FirmMembership.objects.active().filter(user=actor).select_related("firm"))
+
+
+#: Roles held by the firm's side on a dossier: whoever holds one anywhere is not a client.
+FIRM_SIDE_ROLES = (Role.CONNECT_ACCOUNTANT, Role.VIEW_ADMIN)
+
+
+def is_client_for(*, actor: User, memberships: list[FirmMembership]) -> bool:
+    """A client: staff (licence admin or power user) in no firm, and no accountant or View
+    administrator role on any dossier (docs/decisions.md, "Clients and firm people")."""
+    if not actor.is_authenticated:
+        return False
+    if any(m.is_staff_level for m in memberships):
+        return False
+    return not DossierAccess.objects.filter(user=actor, role__in=FIRM_SIDE_ROLES).exists()
+
+
+def api_tokens_in_menu_for(*, actor: User, memberships: list[FirmMembership]) -> bool:
+    """Whether the menu offers "API tokens": to the firm's people, and to a client who already
+    holds a token (one who uses the API). One query at most, none for staff."""
+    if not actor.is_authenticated:
+        return False
+    if any(m.is_staff_level for m in memberships):
+        return True
+    firm_side = DossierAccess.objects.filter(user=OuterRef("pk"), role__in=FIRM_SIDE_ROLES)
+    tokens = ApiToken.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
+    return User.objects.filter(Exists(firm_side) | Exists(tokens), pk=actor.pk).exists()
 
 
 def roles_on_dossier_for(*, actor: User, dossier: Dossier) -> set[str]:

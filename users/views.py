@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
+from portal.context_processors import MENU_API_TOKENS
 from portal.errors import ServiceError
 from portal.forms import form_add_service_error, form_status
-from portal.selectors import audit_list_for
+from portal.selectors import audit_list_for, landing_url_for
 from portal.types import AuthedRequest
 from users import services
 from users.forms import ApiTokenForm, InvitationAcceptForm, UserForm, role_field_name
@@ -245,7 +246,8 @@ def _invitation_unusable(request: HttpRequest, *, used: bool) -> HttpResponse:
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """The link of an invitation: choose a password, then land logged in on the hub."""
+    """The link of an invitation: choose a password, then land logged in where a login lands
+    (a client with one Connect dossier in it, others on the hub)."""
     invitation = services.invitation_for_token(token)
     status = invitation.status if invitation else "invalid"
     usable = status == "pending" and invitation is not None and invitation.user.is_active
@@ -267,7 +269,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("account_login")
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your password is set."))
-            return redirect("portal:hub")
+            return redirect(landing_url_for(actor=user))
     return render(request, "users/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
@@ -283,6 +285,7 @@ def api_tokens(request: AuthedRequest) -> HttpResponse:
             )
             created = {"token": token, "raw": raw}
             form = ApiTokenForm()
+            request.session.pop(MENU_API_TOKENS, None)  # the menu now offers this page
         except ServiceError as error:
             form_add_service_error(form, error)
     response = render(
@@ -300,5 +303,6 @@ def api_tokens(request: AuthedRequest) -> HttpResponse:
 def api_token_revoke(request: AuthedRequest, token_id: str) -> HttpResponse:
     token = api_token_get_for(actor=request.user, public_id=token_id)
     services.api_token_revoke(actor=request.user, token=token)
+    request.session.pop(MENU_API_TOKENS, None)
     messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
     return redirect("portal:api_tokens")

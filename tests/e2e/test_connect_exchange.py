@@ -69,7 +69,7 @@ def log_in(page, email: str, words: dict) -> None:
     page.get_by_label(re.compile("WinBooksID")).fill(email)
     page.locator("#id_password").fill(DEFAULT_DEMO_PASSWORD)
     page.get_by_role("button", name=words["login"]).click()
-    page.wait_for_url("**/hub/")
+    page.wait_for_url(re.compile(r"/(hub|connect/dossiers/.+)/$"))  # a client lands in Connect
 
 
 @pytest.mark.parametrize(

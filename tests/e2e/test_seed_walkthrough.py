@@ -64,13 +64,15 @@ def test_the_seed_walkthrough_in_french(page_factory, celery_worker, smtp) -> No
     assert "Anne Dupont de Fiduciaire Démo vous a donné accès" in body
     link = re.search(r"https?://\S+/invitation/\S+/", body).group(0)
 
-    # The link sets a password and logs the client in; the hub shows Connect.
+    # The link sets a password and logs the client in, in their one dossier's Connect; the
+    # hub shows Connect.
     client = page_factory(locale="fr-BE")
     client.goto(urlparse(link).path)
     client.get_by_label(re.compile(r"^Nouveau mot de passe\s*:")).fill("Garage-Gaston-2026")
     client.get_by_label("Nouveau mot de passe (confirmation)").fill("Garage-Gaston-2026")
     client.get_by_role("button", name="Enregistrer mon mot de passe et me connecter").click()
-    client.wait_for_url("**/hub/")
+    client.wait_for_url("**/connect/dossiers/**")
+    client.goto("/hub/")
     assert client.locator(".tool-name").all_inner_texts() == ["Connect"]
     # The link is single-use.
     client.goto(urlparse(link).path)

@@ -275,10 +275,11 @@ def deliver_invitation(firm: Firm, actor: User, user: User, capture) -> str:
     return mail.outbox[-1].body.split("/invitation/")[1].split("/")[0]
 
 
-def test_the_link_sets_the_password_logs_in_and_lands_on_the_hub(
+def test_the_link_sets_the_password_logs_in_and_lands_in_the_clients_dossier(
     firm: Firm,
     licence_admin: User,
     client_user: User,
+    dossier: Dossier,
     django_capture_on_commit_callbacks,
 ) -> None:
     token = deliver_invitation(firm, licence_admin, client_user, django_capture_on_commit_callbacks)
@@ -290,7 +291,8 @@ def test_the_link_sets_the_password_logs_in_and_lands_on_the_hub(
     response = client.post(
         url, {"password1": "Mon-Mot-De-Passe-1", "password2": "Mon-Mot-De-Passe-1"}
     )
-    assert response["Location"] == reverse("portal:hub")
+    # A client with one Connect dossier lands in it; the hub stays open to them.
+    assert response["Location"] == reverse("connect:dossier", args=[dossier.public_id])
     assert client.get(reverse("portal:hub")).status_code == HTTPStatus.OK
     again = Client().get(url)
     assert again.status_code == HTTPStatus.GONE
