@@ -163,9 +163,11 @@ def upload(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         )
         return _upload_answer(request, back, [], message, HTTPStatus.BAD_REQUEST)
     if len(uploads) > settings.CONNECT_MAX_FILES_PER_REQUEST:
-        message = _("Send at most %(count)d files at once.") % {
-            "count": settings.CONNECT_MAX_FILES_PER_REQUEST
-        }
+        message = ngettext(
+            "Send at most %(count)d file at once.",
+            "Send at most %(count)d files at once.",
+            settings.CONNECT_MAX_FILES_PER_REQUEST,
+        ) % {"count": settings.CONNECT_MAX_FILES_PER_REQUEST}
         return _upload_answer(request, back, [], message, HTTPStatus.BAD_REQUEST)
     facts = {
         key: form.cleaned_data[key]

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from connect.models import (
     REQUEST_WAITING,
@@ -127,7 +128,11 @@ def request_upload(
         )
     if len(files) > settings.CONNECT_MAX_FILES_PER_REQUEST:
         raise ServiceError(
-            _("Send at most %(count)d files at once.")
+            ngettext(
+                "Send at most %(count)d file at once.",
+                "Send at most %(count)d files at once.",
+                settings.CONNECT_MAX_FILES_PER_REQUEST,
+            )
             % {"count": settings.CONNECT_MAX_FILES_PER_REQUEST},
             code="too_many_files",
             field="uploads",
