@@ -455,14 +455,14 @@ def _facts_rows(
     client typed something else (the amount, the due date), what they typed."""
     if not facts:
         return []
-    from connect.views_accountant import read_total
+    from connect.views_accountant import read_total, typed_differs
 
     confidences = facts.get("confidences") or {}
     remembered = set(facts.get("remembered") or ())
     differs: dict[str, Any] = {}
     if typed is not None and typed.amount is not None:
         total = read_total(facts)
-        if total is not None and total != typed.amount:
+        if total is not None and typed_differs(facts, typed.amount):
             key = "total_incl_vat" if facts.get("total_incl_vat") else "payable_amount"
             differs[key] = typed.amount
     due = typed.due_date if typed is not None else None

@@ -207,6 +207,16 @@ def read_total(facts: dict[str, Any] | None) -> Decimal | None:
     return total if total is not None else as_decimal(facts.get("payable_amount"))
 
 
+def typed_differs(facts: dict[str, Any] | None, typed: Decimal | None) -> bool:
+    """Whether the client's amount says something else than the document: it matches when it
+    is either the total with VAT or the amount to pay (which an e-invoice fills in, and which
+    is less than the total after a prepayment)."""
+    facts = facts or {}
+    read = [as_decimal(facts.get(key)) for key in ("total_incl_vat", "payable_amount")]
+    known = [value for value in read if value is not None]
+    return typed is not None and bool(known) and typed not in known
+
+
 def lowest_confidence(facts: dict[str, Any] | None) -> tuple[Decimal, str] | None:
     """The least sure of the facts read, and which one."""
     confidences = (facts or {}).get("confidences") or {}
@@ -266,9 +276,7 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
                 else "",
                 "typed": document.amount,
                 "typed_currency": document.currency,
-                "mismatch": total is not None
-                and document.amount is not None
-                and total != document.amount,
+                "mismatch": typed_differs(document.recognized, document.amount),
                 "dossier": dossier.code,
                 "dossier_name": dossier.name,
                 "dossier_filter": "?" + urlencode({"dossier": str(dossier.public_id)}),

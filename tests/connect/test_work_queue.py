@@ -591,3 +591,18 @@ def test_a_deleted_draft_takes_its_page_images_with_it(
         client.post(reverse("connect:document_delete", args=[document.public_id]))
     assert not Document.objects.filter(pk=document.pk).exists()
     assert not any(default_storage.exists(name) for name in names)
+
+
+def test_an_amount_filled_from_the_amount_to_pay_is_no_mismatch() -> None:
+    """An e-invoice with a prepayment: the amount to pay (filled in as the document's amount)
+    is less than the total with VAT; only an amount that is neither is flagged."""
+    from decimal import Decimal
+
+    from connect.views_accountant import typed_differs
+
+    facts = {"total_incl_vat": "7125.00", "payable_amount": "6125.00"}
+    assert not typed_differs(facts, Decimal("6125.00"))
+    assert not typed_differs(facts, Decimal("7125.00"))
+    assert typed_differs(facts, Decimal("1234.56"))
+    assert not typed_differs(facts, None)
+    assert not typed_differs({}, Decimal("1"))
