@@ -42,7 +42,7 @@ from connect.selectors import (
 )
 from connect.services.accountant import OPEN
 from connect.services.pipeline import REVIEW_FACTS
-from connect.views_desk import desk_context, upload_words
+from connect.views_desk import desk_context, send_and_tell, upload_words
 from dossiers.models import Dossier, ProcessingMode
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from dossiers.services import inbound_email_address, modes_held
@@ -216,16 +216,16 @@ def upload(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         )
     keep = form.cleaned_data["keep"]
     sent, problem = _send_received(request, current, received, keep=keep)
-    for result in results:
-        if not result["ok"] or result["duplicate"]:
+    for answer in results:
+        if not answer["ok"] or answer["duplicate"]:
             continue
-        result["sent"] = result["id"] in sent
-        if result["sent"]:
-            result["message"] = _("Received and sent to the accountant.")
+        answer["sent"] = answer["id"] in sent
+        if answer["sent"]:
+            answer["message"] = _("Received and sent to the accountant.")
         elif problem:
-            result["message"] = _("Received, kept on your desk: %(problem)s") % {"problem": problem}
+            answer["message"] = _("Received, kept on your desk: %(problem)s") % {"problem": problem}
         else:
-            result["message"] = _("Received, kept on your desk.")
+            answer["message"] = _("Received, kept on your desk.")
     ok = any(r["ok"] for r in results)
     return _upload_answer(
         request, back, results, "", HTTPStatus.OK if ok else HTTPStatus.BAD_REQUEST
@@ -270,23 +270,7 @@ def send(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
     chosen = request.POST.getlist("documents")[:500]
     documents = list(Document.objects.filter(dossier=current, public_id__in=_uuids(chosen)))
-    try:
-        count = services.documents_send(actor=request.user, dossier=current, documents=documents)
-    except ServiceError as error:
-        messages.error(request, str(error.message))
-    else:
-        if count:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)d document was sent to the accountant.",
-                    "%(count)d documents were sent to the accountant.",
-                    count,
-                )
-                % {"count": count},
-            )
-        else:
-            messages.info(request, _("Choose the documents to send."))
+    send_and_tell(request, current, documents)
     section = "documents" if request.POST.get("section") == "documents" else "invoices"
     return redirect("connect:section", dossier_id=current.public_id, section=section)
 

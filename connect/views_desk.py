@@ -1,7 +1,7 @@
 """The client's desk beyond uploading: what needs their action (rejected documents), sending
 what waits on the desk, deleting and replacing a document."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -55,6 +55,27 @@ def _back(request: AuthedRequest, document: Document) -> HttpResponse:
     return redirect("connect:section", dossier_id=document.dossier.public_id, section=section)
 
 
+def send_and_tell(request: AuthedRequest, dossier: Dossier, documents: Iterable[Document]) -> None:
+    """Send documents of the desk and tell the client how many left it (or why none did)."""
+    try:
+        count = services.documents_send(actor=request.user, dossier=dossier, documents=documents)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+        return
+    if not count:
+        messages.info(request, _("Choose the documents to send."))
+        return
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d document was sent to the accountant.",
+            "%(count)d documents were sent to the accountant.",
+            count,
+        )
+        % {"count": count},
+    )
+
+
 @login_required
 @require_POST
 def send_desk(request: AuthedRequest, dossier_id: str) -> HttpResponse:
@@ -68,20 +89,7 @@ def send_desk(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         drafts = drafts.filter(category__in=INVOICE_CATEGORIES)
     else:
         drafts = drafts.exclude(category__in=INVOICE_CATEGORIES)
-    try:
-        count = services.documents_send(actor=request.user, dossier=current, documents=drafts)
-    except ServiceError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)d document was sent to the accountant.",
-                "%(count)d documents were sent to the accountant.",
-                count,
-            )
-            % {"count": count},
-        )
+    send_and_tell(request, current, drafts)
     return redirect("connect:section", dossier_id=current.public_id, section=section)
 
 
