@@ -79,8 +79,8 @@ class UploadForm(FactsForm):
     def clean(self) -> dict[str, Any]:
         """An amount or a due date belongs to one document: with several files (not combined
         into one), each file gets its own on the page, or afterwards on the document."""
-        data = super().clean()
-        files = self.all_files() if hasattr(self, "cleaned_data") else []
+        data = super().clean() or {}
+        files = self.all_files()
         several = len(files) > 1 and not data.get("combine")
         if several and (data.get("amount") is not None or data.get("due_date") is not None):
             raise forms.ValidationError(
