@@ -197,7 +197,13 @@ def _invoice_day() -> Coalesce:
 
 
 def _left_the_desk(dossier: Dossier) -> QuerySet[Document]:
-    return Document.objects.filter(dossier=dossier).exclude(status=Status.DRAFT).order_by()
+    """What the client sent: not the desk, not what they took back (withdrawn: deleted after a
+    rejection, or replaced by a corrected file, which counts instead)."""
+    return (
+        Document.objects.filter(dossier=dossier)
+        .exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
+        .order_by()
+    )
 
 
 def _invoices(dossier: Dossier, period: Period, categories: tuple[str, ...]) -> QuerySet[Document]:

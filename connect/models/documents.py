@@ -252,8 +252,12 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ("-uploaded_at", "-id")
         constraints = [
-            # The same bytes are kept once per dossier.
-            models.UniqueConstraint(fields=("dossier", "sha256"), name="document_unique_bytes"),
+            # The same bytes are kept once per dossier (what the client took back aside).
+            models.UniqueConstraint(
+                fields=("dossier", "sha256"),
+                condition=~Q(status="withdrawn"),
+                name="document_unique_bytes",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="document_status_valid"
             ),

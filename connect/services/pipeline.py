@@ -417,7 +417,8 @@ def duplicate_find(document: Document, facts: dict[str, Any]) -> Document | None
             recognized__invoice_number=number,
         )
         .exclude(pk=document.pk)
-        .exclude(status=Status.DRAFT)  # a client's desk is private until sent
+        # A client's desk is private until sent; what the client took back is no invoice.
+        .exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
         .order_by("uploaded_at", "id")
     )
     for candidate in candidates:

@@ -96,7 +96,7 @@ def document_receive(
         info = inspect(spooled, name)
         for embedded in info.embedded:
             antivirus.scan_or_refuse([embedded.content], part=embedded.filename, context=context)
-        earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()
+        earlier = _same_bytes(dossier, spooled.sha256)
         if earlier is not None:
             return _duplicate(earlier, actor)
         target = storage_name_for(dossier, info.extension)
@@ -157,7 +157,7 @@ def document_receive(
                 enqueue_on_commit(document_process, document.pk)
         except IntegrityError:
             default_storage.delete(stored)
-            earlier = Document.objects.filter(dossier=dossier, sha256=spooled.sha256).first()
+            earlier = _same_bytes(dossier, spooled.sha256)
             if earlier is None:
                 raise
             return _duplicate(earlier, actor)  # a concurrent upload won the race
@@ -167,6 +167,16 @@ def document_receive(
         return ReceiveResult(document, duplicate=False)
     finally:
         spooled.remove()
+
+
+def _same_bytes(dossier: Dossier, sha256: str) -> Document | None:
+    """The document of the dossier with these bytes; one the client took back (withdrawn)
+    does not count: the same file may come again."""
+    return (
+        Document.objects.filter(dossier=dossier, sha256=sha256)
+        .exclude(status=Status.WITHDRAWN)
+        .first()
+    )
 
 
 def _duplicate(earlier: Document, actor: User | None) -> ReceiveResult:

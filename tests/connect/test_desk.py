@@ -193,3 +193,35 @@ def test_the_form_of_a_rejected_invoice_starts_from_what_was_read(
     page = client.get(reverse("connect:document", args=[document.public_id]))
     assert page.context["form"].initial["amount"] == 10
     assert page.content.decode().count("Lu sur le document") == 1  # the due date only
+
+
+def test_a_withdrawn_file_may_come_again_and_is_no_earlier_copy(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    """What the client took back does not hold its bytes, and is no earlier copy for the
+    duplicate check of a corrected invoice."""
+    from connect.services.pipeline import duplicate_find
+
+    document = rejected(dossier, client_user, accountant, "a.pdf")
+    facts = {"supplier_vat": "BE0403019261", "invoice_number": "F-1", "payable_amount": "12.00"}
+    Document.objects.filter(pk=document.pk).update(recognized=facts)
+    auth_client(client_user).post(reverse("connect:document_delete", args=[document.public_id]))
+    again = receive(dossier, client_user, "a-again.pdf")  # the same bytes as a.pdf
+    assert again.pk != document.pk and again.status == "draft"
+    assert duplicate_find(again, facts) is None
+    document.refresh_from_db()
+    assert document.status == "withdrawn"
+
+
+def test_view_does_not_count_what_the_client_took_back(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    from portal.dashboard import _left_the_desk
+
+    kept = receive(dossier, client_user, "kept.pdf", pages=2)
+    services.documents_send(actor=client_user, dossier=dossier, documents=[kept])
+    taken_back = rejected(dossier, client_user, accountant, "taken-back.pdf")
+    auth_client(client_user).post(
+        reverse("connect:document_delete", args=[taken_back.public_id])
+    )
+    assert list(_left_the_desk(dossier)) == [Document.objects.get(pk=kept.pk)]
