@@ -9,6 +9,7 @@ is made narrower, never larger). A photo is turned upright and scaled the same w
 first ``PAGE_CAP`` pages are offered; the file itself holds the rest."""
 
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -89,10 +90,23 @@ def _render(document: Document, number: int) -> bytes:
         return _render_image(source, number)
 
 
+#: The most memory a renderer may take (address space): a hostile PDF cannot take the web
+#: process's machine with it.
+RENDER_MEMORY = 1024 * 1024 * 1024
+
+
+def _limit_memory() -> None:  # runs in the child, before poppler starts
+    resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY, RENDER_MEMORY))
+
+
 def _run(argv: list[str]) -> str:
     try:
         done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-            argv, capture_output=True, timeout=RENDER_TIMEOUT, check=True
+            argv,
+            capture_output=True,
+            timeout=RENDER_TIMEOUT,
+            check=True,
+            preexec_fn=_limit_memory,  # one system call in the child, nothing imported
         )
     except subprocess.TimeoutExpired:
         raise PageError(f"{Path(argv[0]).name} timed out") from None
@@ -146,11 +160,15 @@ def _render_pdf(source: Path, number: int, directory: Path) -> bytes:
 def _render_image(source: Path, number: int) -> bytes:
     try:
         with Image.open(source) as image:
+            # A JPEG is decoded at the smallest scale that still covers the page's size (a
+            # 50-megapixel photo costs a sixty-fourth of its memory); the shrinking comes
+            # before the copy into RGB.
+            longest = max(_fit(image.width, image.height))
+            image.draft("RGB", (longest, longest))
             frame = next(iter(ImageSequence.Iterator(image)))
-            upright = ImageOps.exif_transpose(frame).convert("RGB")
-            size = _fit(upright.width, upright.height)
-            if size[0] < upright.width:
-                upright = upright.resize(size, Image.Resampling.LANCZOS)
+            upright = ImageOps.exif_transpose(frame)
+            upright.thumbnail(_fit(upright.width, upright.height), Image.Resampling.LANCZOS)
+            upright = upright.convert("RGB")
             out = BytesIO()
             upright.save(out, "JPEG", quality=JPEG_QUALITY)
             return out.getvalue()

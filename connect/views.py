@@ -29,7 +29,15 @@ from connect.forms import (
     ReviewForm,
     UploadForm,
 )
-from connect.models import Category, Document, ReadKind, Recognition, Source, Status
+from connect.models import (
+    Category,
+    Document,
+    Processing,
+    ReadKind,
+    Recognition,
+    Source,
+    Status,
+)
 from connect.photos import photos_to_pdf
 from connect.reads import document_reads_record, reader_of
 from connect.selectors import (
@@ -348,6 +356,8 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         "attachments": list(current.attachments.all()),
         "invoice": _ubl_invoice(current),
         "preview_state": state,
+        "can_retry_preview": current.processing != Processing.QUARANTINED
+        or Role.CONNECT_ACCOUNTANT in roles,
         "pages": _pages(current) if state == "ready" else [],
         "page_count": current.page_count or 0,
         "pages_capped": (current.page_count or 0) > PAGE_CAP and state == "ready",
@@ -534,15 +544,15 @@ def attachment(request: AuthedRequest, document_id: str, attachment_id: str) -> 
 
 @login_required
 def page(request: AuthedRequest, document_id: str, number: int) -> HttpResponseBase:
-    """One page as an image, made on its first request (connect.pages). Part of the
-    document's page, whose read is recorded: not recorded itself, as the thumbnail."""
+    """One page as an image, made on its first request (connect.pages). Part of the document's page, whose read is recorded; a page image fetched on
+    its own is recorded as a read of the page. A file in quarantine is not rendered."""
     import logging
 
     from connect.pages import PageError, page_image, page_numbers
 
     current = document_get_for(actor=request.user, public_id=document_id)
-    if number not in page_numbers(current):
-        raise Http404
+    if number not in page_numbers(current) or current.processing == Processing.QUARANTINED:
+        raise Http404  # a file put aside after crashing the worker is not rendered here
     try:
         name = page_image(current, number)
     except PageError as error:
@@ -555,7 +565,27 @@ def page(request: AuthedRequest, document_id: str, number: int) -> HttpResponseB
     response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
+    _record_page_read(request, current)
     return response
+
+
+def _record_page_read(request: AuthedRequest, document: Document) -> None:
+    """A page image shows the whole page: fetched without the document's page (whose read is
+    recorded), it is recorded as a read of the page; fetched with it, it adds nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from connect.models import DocumentRead
+
+    recent = DocumentRead.objects.filter(
+        document=document,
+        actor=request.user,
+        how=ReadKind.PAGE,
+        at__gte=timezone.now() - timedelta(hours=1),
+    )
+    if not recent.exists():
+        document_reads_record(reader=reader_of(request), documents=[document], how=ReadKind.PAGE)
 
 
 @login_required

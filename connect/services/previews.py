@@ -17,7 +17,8 @@ from connect.models import Document, Processing
 from connect.services.processing import SWEEP_AFTER
 from portal.errors import ServiceError
 from portal.queue import enqueue_on_commit
-from users.models import User
+from users.models import Role, User
+from users.selectors import roles_on_dossier_for
 
 READY = "ready"
 PENDING = "pending"
@@ -57,6 +58,15 @@ def document_preview_retry(*, actor: User, document: Document) -> Document:
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if preview_state(locked) != FAILED:
             raise ServiceError(_("The preview is not in error: nothing to retry."), code="state")
+        if locked.processing == Processing.QUARANTINED and Role.CONNECT_ACCOUNTANT not in (
+            roles_on_dossier_for(actor=actor, dossier=locked.dossier)
+        ):
+            # A file put aside after crashing the worker is tried again by the firm only:
+            # otherwise each click would replay it.
+            raise ServiceError(
+                _("This file was put aside after failing: your accountant can try it again."),
+                code="quarantined",
+            )
         locked.processing = Processing.PENDING
         locked.processing_error = ""
         locked.processing_queued_at = timezone.now()

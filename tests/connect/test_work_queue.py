@@ -488,22 +488,48 @@ def test_a_preview_left_pending_is_shown_failed_and_the_accountant_retries_it(
     assert (document.processing, bool(document.thumbnail_name)) == (Processing.DONE, True)
 
 
-def test_a_quarantined_preview_gets_one_more_attempt_per_retry(
-    dossier: Dossier, client_user: User, auth_client, settings
+def test_a_quarantined_file_is_tried_again_by_the_firm_only_one_attempt_per_retry(
+    dossier: Dossier, client_user: User, accountant: User, auth_client, settings
 ) -> None:
     document = sent(dossier, client_user, "poison.pdf")
     Document.objects.filter(pk=document.pk).update(
         processing=Processing.QUARANTINED,
         processing_attempts=settings.CONNECT_PROCESSING_MAX_ATTEMPTS,
     )
-    auth_client(client_user).post(reverse("connect:preview_retry", args=[document.public_id]))
+    # The client cannot replay a file that crashed the worker; the page says who can.
+    client = auth_client(client_user)
+    client.post(reverse("connect:preview_retry", args=[document.public_id]))
+    document.refresh_from_db()
+    assert document.processing == Processing.QUARANTINED
+    page = client.get(reverse("connect:document", args=[document.public_id])).content.decode()
+    assert "your accountant can try it again" in page
+    assert reverse("connect:preview_retry", args=[document.public_id]) not in page
+    # The accountant can: one more attempt per retry.
+    auth_client(accountant).post(reverse("connect:preview_retry", args=[document.public_id]))
     document.refresh_from_db()
     assert document.processing == Processing.PENDING
     assert document.processing_attempts == settings.CONNECT_PROCESSING_MAX_ATTEMPTS - 1
     # Asked again at once: it is pending again, not failed, so nothing more is queued.
-    auth_client(client_user).post(reverse("connect:preview_retry", args=[document.public_id]))
+    auth_client(accountant).post(reverse("connect:preview_retry", args=[document.public_id]))
     document.refresh_from_db()
     assert document.processing_attempts == settings.CONNECT_PROCESSING_MAX_ATTEMPTS - 1
+
+
+def test_a_page_image_needs_a_checked_file_and_counts_as_a_read_on_its_own(
+    dossier: Dossier, client_user: User, accountant: User, auth_client
+) -> None:
+    from connect.models import DocumentRead
+
+    document = sent(dossier, client_user, "three.pdf")
+    client = auth_client(accountant)
+    url = reverse("connect:page", args=[document.public_id, 1])
+    assert client.get(url).status_code == 200
+    reads = DocumentRead.objects.filter(document_public_id=document.public_id)
+    assert list(reads.values_list("how", flat=True)) == ["page"]
+    assert client.get(url).status_code == 200  # within the hour: the same read
+    assert reads.count() == 1
+    Document.objects.filter(pk=document.pk).update(processing=Processing.QUARANTINED)
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("sort", [f"{sign}{key}" for key in SORT_KEYS for sign in ("", "-")])
