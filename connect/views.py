@@ -544,8 +544,9 @@ def attachment(request: AuthedRequest, document_id: str, attachment_id: str) -> 
 
 @login_required
 def page(request: AuthedRequest, document_id: str, number: int) -> HttpResponseBase:
-    """One page as an image, made on its first request (connect.pages). Part of the document's page, whose read is recorded; a page image fetched on
-    its own is recorded as a read of the page. A file in quarantine is not rendered."""
+    """One page as an image, made on its first request (connect.pages). Part of the
+    document's page, whose read is recorded; a page image fetched on its own is recorded as a
+    read of the page. A file in quarantine is not rendered."""
     import logging
 
     from connect.pages import PageError, page_image, page_numbers

@@ -221,7 +221,5 @@ def test_view_does_not_count_what_the_client_took_back(
     kept = receive(dossier, client_user, "kept.pdf", pages=2)
     services.documents_send(actor=client_user, dossier=dossier, documents=[kept])
     taken_back = rejected(dossier, client_user, accountant, "taken-back.pdf")
-    auth_client(client_user).post(
-        reverse("connect:document_delete", args=[taken_back.public_id])
-    )
+    auth_client(client_user).post(reverse("connect:document_delete", args=[taken_back.public_id]))
     assert list(_left_the_desk(dossier)) == [Document.objects.get(pk=kept.pk)]
