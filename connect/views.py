@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from connect import services
 from connect.forms import (
+    ACCEPT,
     BinderForm,
     BookForm,
     DocumentForm,
@@ -356,6 +357,7 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         "attachments": list(current.attachments.all()),
         "invoice": _ubl_invoice(current),
         "preview_state": state,
+        "accept": ACCEPT,
         "can_retry_preview": current.processing != Processing.QUARANTINED
         or Role.CONNECT_ACCOUNTANT in roles,
         "pages": _pages(current) if state == "ready" else [],

@@ -170,6 +170,11 @@ def upload_words() -> dict[str, Any]:
             lambda n: ngettext("%(count)s kept on your desk", "%(count)s kept on your desk", n)
         ),
         "refused": _plural(lambda n: ngettext("%(count)s refused", "%(count)s refused", n)),
+        "duplicate": _plural(
+            lambda n: ngettext(
+                "%(count)s already in the dossier", "%(count)s already in the dossier", n
+            )
+        ),
         "tooLarge": _("Too large: at most %(size)s MB per file.")
         % {"size": settings.CONNECT_MAX_UPLOAD_SIZE // (1024 * 1024)},
         "wrongType": _(
@@ -182,6 +187,7 @@ def upload_words() -> dict[str, Any]:
         "earlier": _("Move earlier"),
         "later": _("Move later"),
         "page": _("Page %(count)s"),
+        "pages": _("Photos: pages 1 to %(count)s"),
         "details": _("Due date, amount, note"),
         "send": _("Add and send"),
         "keep": _("Add to my desk"),

@@ -14,7 +14,10 @@
 
   function counted(words, key, count) {
     var forms = words[key];
-    var rule = new Intl.PluralRules(document.documentElement.lang || "en").select(count);
+    var lang = document.documentElement.lang || "en";
+    var rule = window.Intl && Intl.PluralRules
+      ? new Intl.PluralRules(lang).select(count)
+      : (count === 1 || (lang === "fr" && count === 0) ? "one" : "other");
     return fill(rule === "one" ? forms.one : forms.other, { count: count });
   }
 
@@ -43,6 +46,7 @@
     var category = form.querySelector("select[name=category]");
     var pending = [];  // {file, row, facts}
     var photos = [];   // File, in page order
+    var previews = new Map();  // File -> its object URL, released when the photo leaves
     var serial = 0;
     var busy = false;
     var refusedHere = 0;  // refused in the browser since the last sending
@@ -142,9 +146,10 @@
       photos.forEach(function (file, index) {
         var li = element("li", "strip-page");
         var img = element("img");
-        img.src = URL.createObjectURL(file);
+        if (!previews.has(file)) previews.set(file, URL.createObjectURL(file));
+        img.src = previews.get(file);
+        img.decoding = "async";
         img.alt = fill(words.page, { count: index + 1 });
-        img.addEventListener("load", function () { URL.revokeObjectURL(img.src); });
         li.appendChild(img);
         li.appendChild(element("span", "strip-number", fill(words.page, { count: index + 1 })));
         var tools = element("span", "strip-tools");
@@ -155,7 +160,7 @@
           var target = index + spec[2];
           if (spec[2] !== 0 && (target < 0 || target >= photos.length)) button.disabled = true;
           button.addEventListener("click", function () {
-            if (spec[2] === 0) photos.splice(index, 1);
+            if (spec[2] === 0) release(photos.splice(index, 1)[0]);
             else { var moved = photos.splice(index, 1)[0]; photos.splice(target, 0, moved); }
             showStrip();
           });
@@ -168,6 +173,10 @@
         strip.facts = factsBlock(newRow(""));
         strip.appendChild(strip.facts);
       }
+    }
+
+    function release(file) {
+      if (previews.has(file)) { URL.revokeObjectURL(previews.get(file)); previews.delete(file); }
     }
 
     function addPhotos(chosen) {
@@ -233,7 +242,7 @@
         var result = (answer.results || [])[0];
         bar.remove();
         var outcome = "refused";
-        if (result && result.ok) outcome = result.sent ? "sent" : "kept";
+        if (result && result.ok) outcome = result.duplicate ? "duplicate" : (result.sent ? "sent" : "kept");
         job.row.li.classList.add(outcome === "refused" ? "upload-error" : "upload-ok");
         job.row.state.textContent = result ? result.message : (answer.error || words.lost);
         if (job.facts) job.facts.remove();
@@ -250,11 +259,11 @@
 
     function report(counts) {
       var parts = [];
-      ["sent", "kept", "refused"].forEach(function (key) {
+      ["sent", "kept", "duplicate", "refused"].forEach(function (key) {
         if (counts[key]) parts.push(counted(words, key, counts[key]));
       });
       summary.textContent = parts.join(" · ");
-      summary.className = "upload-summary" + (counts.sent + counts.kept ? "" : " has-refused");
+      summary.className = "upload-summary" + (counts.sent + counts.kept + counts.duplicate ? "" : " has-refused");
       var live = document.getElementById("desk-live");
       if (live && window.htmx) {
         window.htmx.ajax("GET", window.location.href, { target: "#desk-live", select: "#desk-live", swap: "outerHTML" });
@@ -276,7 +285,7 @@
         var data = common(strip.facts);
         photos.forEach(function (file) { data.append("photos", file, file.name); });
         if (photos.length > 1) data.append("combine", "on");
-        var row = newRow(photos.length > 1 ? fill(words.page, { count: "1–" + photos.length }) : photos[0].name);
+        var row = newRow(photos.length > 1 ? fill(words.pages, { count: photos.length }) : photos[0].name);
         list.appendChild(row.li);
         jobs.push({ data: data, row: row, title: row.name.textContent });
       }
@@ -288,10 +297,11 @@
       busy = true;
       submit.disabled = true;
       pending = [];
+      photos.forEach(release);
       photos = [];
       if (strip.facts) { strip.facts.remove(); strip.facts = null; }
       showStrip();
-      var counts = { sent: 0, kept: 0, refused: refusedHere };
+      var counts = { sent: 0, kept: 0, duplicate: 0, refused: refusedHere };
       refusedHere = 0;
       var next = 0;
       var finished = 0;
