@@ -79,8 +79,11 @@ def send_and_tell(request: AuthedRequest, dossier: Dossier, documents: Iterable[
 @login_required
 @require_POST
 def send_desk(request: AuthedRequest, dossier_id: str) -> HttpResponse:
-    """Send every document that waits on the desk (the banner's action)."""
+    """Send every document that waits on the desk (the banner's action): the desk is the
+    client's, anyone else learns nothing of it."""
     current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    if Role.CONNECT_ENTREPRENEUR not in roles_on_dossier_for(actor=request.user, dossier=current):
+        raise Http404
     section = "documents" if request.POST.get("section") == "documents" else "invoices"
     drafts = Document.objects.filter(dossier=current, status=Status.DRAFT).exclude(
         source=Source.SHARED

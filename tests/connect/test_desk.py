@@ -223,3 +223,15 @@ def test_view_does_not_count_what_the_client_took_back(
     taken_back = rejected(dossier, client_user, accountant, "taken-back.pdf")
     auth_client(client_user).post(reverse("connect:document_delete", args=[taken_back.public_id]))
     assert list(_left_the_desk(dossier)) == [Document.objects.get(pk=kept.pk)]
+
+
+def test_the_desk_banner_action_is_the_clients_only(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    draft = receive(dossier, client_user, "a.pdf")
+    response = auth_client(accountant).post(
+        reverse("connect:send_desk", args=[dossier.public_id]), {"section": "invoices"}
+    )
+    assert response.status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == "draft"
