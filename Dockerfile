@@ -2,7 +2,8 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/opt/venv \
-    PATH=/opt/venv/bin:$PATH DJANGO_SETTINGS_MODULE=portal.settings.production
+    PATH=/opt/venv/bin:$PATH DJANGO_SETTINGS_MODULE=portal.settings.production \
+    STATIC_ROOT=/app/staticfiles
 
 RUN apt-get update && apt-get install -y --no-install-recommends gettext libmagic1 poppler-utils \
     tesseract-ocr tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-deu tesseract-ocr-eng \
@@ -14,10 +15,11 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost python manage.py compilemessages \
+# The build stage needs no secret, database or broker: its own settings (portal/settings/build.py).
+# tests/integration/test_image_build.py runs these commands in a fresh environment from uv.lock.
+RUN DJANGO_SETTINGS_MODULE=portal.settings.build python manage.py compilemessages \
         --ignore=/opt/venv -v0 \
-    && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost STATIC_ROOT=/app/staticfiles \
-        python manage.py collectstatic --no-input -v0 \
+    && DJANGO_SETTINGS_MODULE=portal.settings.build python manage.py collectstatic --no-input -v0 \
     && mkdir -p /app/var/media && chown -R portal /app/var
 
 USER portal
