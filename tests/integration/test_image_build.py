@@ -31,7 +31,7 @@ def uv() -> str:
 
 
 def run(command: str | list[str], cwd: Path, env: dict[str, str]) -> str:
-    done = subprocess.run(  # noqa: S603 - the Dockerfile's own commands
+    done = subprocess.run(
         command,
         cwd=cwd,
         env=env,
@@ -47,9 +47,11 @@ def run(command: str | list[str], cwd: Path, env: dict[str, str]) -> str:
 
 def test_the_images_build_stage_and_deploy_check_pass_from_the_lock_file(tmp_path: Path) -> None:
     app, venv = tmp_path / "app", tmp_path / "venv"
-    tracked = subprocess.run(  # noqa: S603
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True  # noqa: S607
-    ).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, tracked):
         target = app / name
         target.parent.mkdir(parents=True, exist_ok=True)
