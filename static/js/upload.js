@@ -51,6 +51,10 @@
     var busy = false;
     var refusedHere = 0;  // refused in the browser since the last sending
 
+    // The labels of the form's own facts fields (without their colon), for each file's facts.
+    var labels = {};
+    form.querySelectorAll(".no-js-only label").forEach(function (lab) { labels[lab.htmlFor] = lab.textContent.replace(/\s*:\s*$/, ""); });
+
     form.classList.add("js-upload");
     form.querySelector("[data-strip-help]").textContent = words.photosOne;
 
@@ -76,8 +80,6 @@
       var details = element("details", "upload-facts");
       details.appendChild(element("summary", "", words.details));
       var grid = element("div", "grid-2");
-      var labels = {};
-      form.querySelectorAll(".no-js-only label").forEach(function (lab) { labels[lab.htmlFor] = lab.textContent.replace(/\s*:\s*$/, ""); });
       if (category) {
         var select = category.cloneNode(true);
         select.value = category.value;
@@ -113,17 +115,20 @@
       return { li: li, name: name, state: state, serial: serial };
     }
 
+    function refuse(file, problem) {
+      // Refused in the browser: the row says why and stays; nothing is sent.
+      var row = newRow(file.name);
+      row.li.classList.add("upload-error");
+      row.state.textContent = problem;
+      list.appendChild(row.li);
+      refusedHere += 1;
+    }
+
     function addFiles(chosen) {
       Array.prototype.forEach.call(chosen, function (file) {
-        var row = newRow(file.name);
         var problem = problemOf(file);
-        if (problem) {
-          row.li.classList.add("upload-error");
-          row.state.textContent = problem;
-          list.appendChild(row.li);
-          refusedHere += 1;
-          return;
-        }
+        if (problem) { refuse(file, problem); return; }
+        var row = newRow(file.name);
         var item = { file: file, row: row };
         var remove = element("button", "button-small", words.remove);
         remove.type = "button";
@@ -182,15 +187,8 @@
     function addPhotos(chosen) {
       Array.prototype.forEach.call(chosen, function (file) {
         var problem = problemOf(file);
-        if (problem) {
-          var row = newRow(file.name);
-          row.li.classList.add("upload-error");
-          row.state.textContent = problem;
-          list.appendChild(row.li);
-          refusedHere += 1;
-        } else {
-          photos.push(file);
-        }
+        if (problem) refuse(file, problem);
+        else photos.push(file);
       });
       showStrip();
     }
