@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -32,12 +33,18 @@ def desk_context(request: AuthedRequest, dossier: Dossier) -> dict[str, Any]:
     documents wait on the desk without having been sent."""
     own = Document.objects.filter(dossier=dossier).exclude(source=Source.SHARED)
     rejected = list(own.filter(status=Status.REJECTED).order_by("-sent_at", "-id")[:CARDS])
-    drafts = own.filter(status=Status.DRAFT)
+    invoice = Q(category__in=INVOICE_CATEGORIES)
+    draft = Q(status=Status.DRAFT)
+    counts = own.aggregate(  # one query for the three counts
+        rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+        unsent_invoices=Count("pk", filter=draft & invoice),
+        unsent_documents=Count("pk", filter=draft & ~invoice),
+    )
     return {
         "rejected": rejected,
-        "rejected_more": own.filter(status=Status.REJECTED).count() - len(rejected),
-        "unsent_invoices": drafts.filter(category__in=INVOICE_CATEGORIES).count(),
-        "unsent_documents": drafts.exclude(category__in=INVOICE_CATEGORIES).count(),
+        "rejected_more": counts["rejected"] - len(rejected),
+        "unsent_invoices": counts["unsent_invoices"],
+        "unsent_documents": counts["unsent_documents"],
         "replace_form": ReplaceForm(),
     }
 
@@ -162,7 +169,6 @@ def upload_words() -> dict[str, Any]:
 
     return {
         "maxBytes": settings.CONNECT_MAX_UPLOAD_SIZE,
-        "maxFiles": settings.CONNECT_MAX_FILES_PER_REQUEST,
         "extensions": sorted({e for extensions in ACCEPTED.values() for e in extensions}),
         "sent": _plural(
             lambda n: ngettext(
