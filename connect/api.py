@@ -3,7 +3,7 @@ new documents of a dossier, downloads them (one by one or as a zip) and acknowle
 a sender uploads through the same receive service as the web."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from http import HTTPStatus
 from pathlib import PurePosixPath
@@ -470,6 +470,23 @@ def zip_name(document: Document) -> str:
     return f"{name.stem[:80]}_{document.public_id.hex[:8]}{name.suffix}"
 
 
+def zip_response(
+    documents: list[Document], filename: str, extra: Iterable[tuple[bytes, str]] = ()
+) -> StreamingHttpResponse:
+    """The documents' files in one zip, streamed (each file read when the zip reaches it), and
+    ``extra`` files (bytes, name) after them. The caller records the reads."""
+    stream = ZipStream(sized=True)
+    for document in documents:
+        stream.add(_stored_bytes(document.storage_name), zip_name(document), size=document.size)
+    for data, name in extra:
+        stream.add(data, name)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    response["Content-Length"] = str(len(stream))
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 class DossierZipView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=list(LIST_STATUSES), required=False)],
@@ -487,21 +504,13 @@ class DossierZipView(APIView):
         )
         more = len(rows) > ZIP_MAX_DOCUMENTS
         rows = rows[:ZIP_MAX_DOCUMENTS]
-        stream = ZipStream(sized=True)
-        manifest = []
-        for document in rows:
-            name = zip_name(document)
-            stream.add(_stored_bytes(document.storage_name), name, size=document.size)
-            manifest.append(document_json(document, request) | {"path": name})
-        stream.add(
-            json.dumps({"dossier": dossier.code, "documents": manifest}, indent=2).encode(),
-            "manifest.json",
+        manifest = [document_json(d, request) | {"path": zip_name(d)} for d in rows]
+        summary = json.dumps({"dossier": dossier.code, "documents": manifest}, indent=2)
+        response = zip_response(
+            rows,
+            f"{safe_filename(dossier.code)}_{timezone.localdate():%Y-%m-%d}.zip",
+            extra=[(summary.encode(), "manifest.json")],
         )
-        response = StreamingHttpResponse(stream, content_type="application/zip")
-        response["Content-Length"] = str(len(stream))
-        name = f"{safe_filename(dossier.code)}_{timezone.localdate():%Y-%m-%d}.zip"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["X-Content-Type-Options"] = "nosniff"
         response["X-More-Documents"] = "true" if more else "false"
         # One row per document, written before the first byte of the zip leaves.
         document_reads_record(reader=reader_of(request), documents=rows, how=ReadKind.API_ZIP)

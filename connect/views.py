@@ -63,7 +63,6 @@ from users.models import Role
 from users.selectors import roles_on_dossier_for
 
 PER_PAGE = 50
-SENT_STATUSES = (Status.SENT, Status.VALIDATED, Status.RETRIEVED, Status.BOOKED)
 SECTION_TABS = {"invoices": ("desk", "sent", "archive"), "documents": ("desk", "sent", "shared")}
 
 
@@ -255,7 +254,7 @@ def _send_received(
             services.documents_send(actor=request.user, dossier=dossier, documents=drafts)
         except ServiceError as error:
             problem = str(error.message)
-    sent = Document.objects.filter(pk__in=[d.pk for d in received], status__in=SENT_STATUSES)
+    sent = Document.objects.filter(pk__in=[d.pk for d in received]).exclude(status=Status.DRAFT)
     return {str(public_id) for public_id in sent.values_list("public_id", flat=True)}, problem
 
 
@@ -451,7 +450,7 @@ def _facts_rows(
     client typed something else (the amount, the due date), what they typed."""
     if not facts:
         return []
-    from connect.views_accountant import read_total, typed_differs
+    from connect.views_accountant import DOUBTFUL, read_total, typed_differs
 
     confidences = facts.get("confidences") or {}
     remembered = set(facts.get("remembered") or ())
@@ -474,7 +473,7 @@ def _facts_rows(
                 "label": label,
                 "value": value,
                 "kind": REVIEW_FACTS.get(key, "text"),
-                "doubtful": confidence is not None and float(confidence) < 0.8,
+                "doubtful": confidence is not None and Decimal(str(confidence)) < DOUBTFUL,
                 "remembered": key in remembered,
                 "mismatch": key in differs,
                 "typed": differs.get(key),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
-from zipstream import ZipStream
 
 from connect import services
 from connect.forms import BookForm, InboxFilterForm, ProfileForm, RejectForm, ShareForm
@@ -354,16 +353,9 @@ def inbox_bulk(request: AuthedRequest) -> HttpResponseBase:
 
 def _zip_response(request: AuthedRequest, documents: list[Document]) -> HttpResponseBase:
     """The chosen files in one zip, streamed (each file read when the zip reaches it)."""
-    from connect.api import _stored_bytes, zip_name
+    from connect.api import zip_response
 
-    stream = ZipStream(sized=True)
-    for document in documents:
-        stream.add(_stored_bytes(document.storage_name), zip_name(document), size=document.size)
-    response = StreamingHttpResponse(stream, content_type="application/zip")
-    response["Content-Length"] = str(len(stream))
-    name = f"documents_{timezone.localdate():%Y-%m-%d}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
+    response = zip_response(documents, f"documents_{timezone.localdate():%Y-%m-%d}.zip")
     # One read per document, recorded before the first byte of the zip leaves.
     document_reads_record(reader=reader_of(request), documents=documents, how=ReadKind.DOWNLOAD)
     return response

@@ -10,19 +10,17 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import Document, DocumentEvent, EventKind, Source, Status
 from connect.pages import page_storage_names
-from connect.services.documents import _require_role
+from connect.services.documents import EDITABLE, _require_role
 from connect.services.receive import ReceiveResult, document_receive
 from portal.errors import ServiceError
 from users.models import Role, User
 
-#: What the client may delete or replace: their own drafts and what the accountant rejected.
-TAKEN_BACK = (Status.DRAFT, Status.REJECTED)
-
 
 def _locked_for_client(actor: User, document: Document) -> Document:
+    """The document, locked, while it is the client's to change: a draft, or rejected."""
     _require_role(actor, document.dossier, Role.CONNECT_ENTREPRENEUR)
     locked = Document.objects.select_for_update().get(pk=document.pk)
-    if locked.status not in TAKEN_BACK or locked.source == Source.SHARED:
+    if locked.status not in EDITABLE or locked.source == Source.SHARED:
         raise ServiceError(
             _("This document was sent to the accountant and can no longer be changed."),
             code="not_editable",
