@@ -410,7 +410,7 @@ def _prefill_from_reading(document: Document, initial: dict[str, Any]) -> list[s
     client typed nothing: the due date and the amount to pay. Returns the fields filled."""
     from django.utils.dateparse import parse_date
 
-    from portal.templatetags.formats import as_decimal
+    from portal.numbers import as_decimal
 
     read = document.recognized or {}
     filled = []

@@ -41,7 +41,7 @@ from connect.services.pipeline import REVIEW_FACTS, review_queue_for
 from dossiers.selectors import dossier_connect_get_for
 from portal.errors import ServiceError
 from portal.forms import form_add_service_error, form_status
-from portal.templatetags.formats import as_decimal
+from portal.numbers import as_decimal
 from portal.types import AuthedRequest
 from users.models import User
 

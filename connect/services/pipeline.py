@@ -13,7 +13,7 @@ import hashlib
 import logging
 import tempfile
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from connect.services.processing import local_copy
 from dossiers.models import Cartouche, ProcessingMode
 from dossiers.services import processing_mode_check
 from portal.errors import ServiceError
+from portal.numbers import as_decimal
 from portal.queue import enqueue_on_commit
 from users.models import User
 
@@ -384,13 +385,6 @@ def _attachment_store(document: Document, attachment: Any) -> DocumentAttachment
 # --- facts, duplicates and text --------------------------------------------------------------
 
 
-def _amount(value: object) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
 def _store_facts(
     document: Document, facts: dict[str, Any], *, text: str, method: str, language: str | None
 ) -> None:
@@ -407,7 +401,7 @@ def duplicate_find(document: Document, facts: dict[str, Any]) -> Document | None
     """The same invoice received earlier in the dossier by another channel: the same supplier
     VAT number, invoice number and total."""
     vat, number = facts.get("supplier_vat"), facts.get("invoice_number")
-    total = _amount(facts.get("payable_amount")) or _amount(facts.get("total_incl_vat"))
+    total = as_decimal(facts.get("payable_amount")) or as_decimal(facts.get("total_incl_vat"))
     if not vat or not number or total is None:
         return None
     candidates = (
@@ -423,7 +417,7 @@ def duplicate_find(document: Document, facts: dict[str, Any]) -> Document | None
     )
     for candidate in candidates:
         facts_seen = candidate.recognized or {}
-        seen = _amount(facts_seen.get("payable_amount")) or _amount(
+        seen = as_decimal(facts_seen.get("payable_amount")) or as_decimal(
             facts_seen.get("total_incl_vat")
         )
         if seen == total:

@@ -4,23 +4,15 @@ in English; a day as the language writes it. Use `{% load formats %}`, then `|mo
 `|day` (and `|moment` for a point in time)."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from portal.numbers import as_decimal
+
 register = template.Library()
-
-
-def as_decimal(value: Any) -> Decimal | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
 
 
 @register.filter
