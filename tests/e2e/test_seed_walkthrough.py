@@ -83,6 +83,8 @@ def test_the_seed_walkthrough_in_french(page_factory, celery_worker, smtp) -> No
     # Step 7: GARAGE's default processing mode becomes Premium.
     admin.get_by_role("link", name="Information du dossier").click()
     mode = admin.get_by_label("Mode de traitement par défaut")
+    # all_inner_texts() does not wait: wait for the new page's field first.
+    mode.wait_for()
     assert mode.locator("option").all_inner_texts() == [
         "Transport (100 crédits restants)",
         "Premium (100 crédits restants)",
