@@ -11,6 +11,7 @@ class PortalConfig(AppConfig):
         from portal import db_scope
 
         db_scope.connect_celery_signals()
+        db_scope.connect_auth_signals()
 
 
 class PortalAdminConfig(AdminConfig):

@@ -13,7 +13,10 @@ portal/0003 read:
 A web request sets the scope when it starts (middleware for sessions, the API's Bearer
 authentication for tokens) and puts the process default back when its response is closed.
 Django runs in autocommit, so the settings are session-level, set per request rather than
-``SET LOCAL`` per transaction; a request always overwrites what the previous one left.
+``SET LOCAL`` per transaction; a request always overwrites what the previous one left. The
+scope is written eagerly when a request or a task starts, outside any transaction; a scope
+written later inside a transaction (``scoped()``, an inline task) is written again after a
+rollback could have undone it (``_held``).
 
 The application connects as a role that owns no table and has no BYPASSRLS
 (``DATABASE_APP_ROLE``; ``manage.py db_app_role`` grants it what it needs).
@@ -54,24 +57,65 @@ def process_default() -> tuple[str, Any]:
     return SYSTEM if settings.DB_DEFAULT_SCOPE == "system" else NONE
 
 
+def _held(conn: BaseDatabaseWrapper, scope: tuple[str, Any]) -> bool:
+    """Whether the connection's session still holds ``scope``. Settings written inside a
+    transaction or savepoint are undone by its rollback: such a scope is trusted only while
+    the savepoint it was written in is still open; once the transaction commits it holds for
+    good (``_committed``)."""
+    if getattr(conn, "_portal_scope", None) != scope:
+        return False
+    guard = getattr(conn, "_portal_scope_guard", None)
+    if guard is None:
+        return True
+    ids = list(conn.savepoint_ids)
+    return bool(conn.in_atomic_block) and ids[: len(guard)] == list(guard)
+
+
+def _committed(conn: BaseDatabaseWrapper, scope: tuple[str, Any]) -> Callable[[], None]:
+    def done() -> None:
+        if getattr(conn, "_portal_scope", None) == scope:
+            conn._portal_scope_guard = None  # type: ignore[attr-defined]
+
+    return done
+
+
 def _apply(scope: tuple[str, Any], conn: BaseDatabaseWrapper | None = None) -> None:
     conn = conn or connection
-    if getattr(conn, "_portal_scope", None) == scope:
+    if _held(conn, scope):
         return
     kind, value = scope
-    with conn.cursor() as cursor:
-        if kind == "user":
-            cursor.execute("SELECT portal_scope_for_user(%s)", [value])
-        else:
-            dossiers = ",".join(str(int(v)) for v in value) if kind == "dossier" else ""
-            cursor.execute(
-                "SELECT set_config('portal.scope', %s, false), "
-                "set_config('portal.user', '', false), "
-                "set_config('portal.firms', '', false), "
-                "set_config('portal.dossiers', %s, false)",
-                [kind, dossiers],
-            )
+    conn._portal_scope_applying = True  # type: ignore[attr-defined]
+    try:
+        with conn.cursor() as cursor:
+            if kind == "user":
+                cursor.execute("SELECT portal_scope_for_user(%s)", [value])
+            else:
+                dossiers = ",".join(str(int(v)) for v in value) if kind == "dossier" else ""
+                cursor.execute(
+                    "SELECT set_config('portal.scope', %s, false), "
+                    "set_config('portal.user', '', false), "
+                    "set_config('portal.firms', '', false), "
+                    "set_config('portal.dossiers', %s, false)",
+                    [kind, dossiers],
+                )
+    finally:
+        conn._portal_scope_applying = False  # type: ignore[attr-defined]
     conn._portal_scope = scope  # type: ignore[attr-defined]
+    if conn.in_atomic_block:
+        conn._portal_scope_guard = tuple(conn.savepoint_ids)  # type: ignore[attr-defined]
+        conn.on_commit(_committed(conn, scope))
+    else:
+        conn._portal_scope_guard = None  # type: ignore[attr-defined]
+
+
+def apply_now() -> None:
+    """Write this context's scope into the connection's session at once (a request's or a
+    task's start, outside any transaction), rather than before the next query. A connection
+    not yet open is left alone: it is given the scope as it opens (``_on_connection_created``)."""
+    scope = current()
+    if scope in (PENDING, NONE) or not _enabled() or connection.connection is None:
+        return  # ``none`` sees nothing: it is written before the first query, as a guard
+    _apply(scope)
 
 
 def activate(scope: tuple[str, Any], *, fresh: bool = False) -> None:
@@ -122,11 +166,7 @@ def _before_query(
     ) -> Any:
         scope = current()
         if scope is not PENDING and not getattr(conn, "_portal_scope_applying", False):
-            conn._portal_scope_applying = True  # type: ignore[attr-defined]
-            try:
-                _apply(scope, conn)
-            finally:
-                conn._portal_scope_applying = False  # type: ignore[attr-defined]
+            _apply(scope, conn)
         return execute(sql, params, many, context)
 
     wrapper.portal_db_scope = True  # type: ignore[attr-defined]
@@ -143,9 +183,34 @@ def _on_connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwarg
     if role:
         with connection.cursor() as cursor:
             cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
+    # A new connection is in autocommit here, outside any transaction: its scope is written
+    # now rather than before its first query.
+    scope = current()
+    if scope is not PENDING:
+        _apply(scope, connection)
 
 
 connection_created.connect(_on_connection_created, dispatch_uid="portal_db_scope")
+
+
+def _operator_admin(request: HttpRequest, user: Any) -> bool:
+    """The Django admin is the platform operator's (active superusers only, PortalAdminSite):
+    it sees every firm, as the system does."""
+    if not (getattr(user, "is_active", False) and getattr(user, "is_superuser", False)):
+        return False
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        prefix = reverse("admin:index")
+    except NoReverseMatch:
+        return False
+    return request.path.startswith(prefix)
+
+
+#: Whether this context is a request that DbScopeMiddleware is handling.
+_in_request: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "portal_db_scope_request", default=False
+)
 
 
 class DbScopeMiddleware:
@@ -160,14 +225,20 @@ class DbScopeMiddleware:
         try:
             user = getattr(request, "user", None)
             scope = for_user(user)  # resolves the session's user
+            if scope != NONE and _operator_admin(request, user):
+                scope = SYSTEM
         finally:
             _current.set(NONE)
         activate(scope, fresh=True)
+        apply_now()  # outside any transaction: a rollback cannot undo it
+        handling = _in_request.set(True)
         try:
             response = self.get_response(request)
         except BaseException:
             activate(process_default())
             raise
+        finally:
+            _in_request.reset(handling)
         default = process_default()
         if response.streaming:
             response._resource_closers.append(lambda: activate(default))  # type: ignore[attr-defined]
@@ -209,12 +280,33 @@ def _task_started(
         )
         if found:
             activate(for_dossiers(found[0]))
+    apply_now()
 
 
 def _task_finished(**extra: Any) -> None:
     stack = _task_stack.get()
     _task_stack.set(stack[:-1])
     activate(stack[-1] if stack else process_default())
+
+
+def _logged_in(sender: Any = None, request: Any = None, user: Any = None, **extra: Any) -> None:
+    """The rest of a login's request acts as the user who just logged in (its redirect, the
+    second factor's checks), not as the anonymous visitor it started as. Only inside a request
+    (a test's ``force_login`` changes nothing)."""
+    if _in_request.get():
+        activate(for_user(user), fresh=True)
+
+
+def _logged_out(**extra: Any) -> None:
+    if _in_request.get():
+        activate(NONE)
+
+
+def connect_auth_signals() -> None:
+    from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+    user_logged_in.connect(_logged_in, dispatch_uid="portal_db_scope_login", weak=False)
+    user_logged_out.connect(_logged_out, dispatch_uid="portal_db_scope_logout", weak=False)
 
 
 def connect_celery_signals() -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
+from portal import db_scope
 from portal.queue import enqueue_on_commit
 
 if TYPE_CHECKING:
@@ -82,12 +83,13 @@ def email_enqueue(message: EmailMessage, *, kind: str = "message") -> "OutboundE
     """Record ``message`` in the outbox and deliver it once the transaction commits."""
     from portal.models import OutboundEmail
 
-    row = OutboundEmail.objects.create(
-        kind=kind,
-        to=", ".join(message.to)[:254],
-        subject=str(message.subject)[:255],
-        payload=message_to_payload(message),
-    )
+    with db_scope.system():  # the outbox is the system's (docs/tenancy.md)
+        row = OutboundEmail.objects.create(
+            kind=kind,
+            to=", ".join(message.to)[:254],
+            subject=str(message.subject)[:255],
+            payload=message_to_payload(message),
+        )
     _enqueue_after_commit(row)
     return row
 
@@ -98,6 +100,7 @@ def email_enqueue_rendered_later(*, kind: str, to: str, data: dict[str, Any]) ->
 
     if kind not in _renderers:
         raise LookupError(f"no mail renderer for {kind!r}")
-    row = OutboundEmail.objects.create(kind=kind, to=to, subject="", payload={"data": data})
+    with db_scope.system():  # the outbox is the system's (docs/tenancy.md)
+        row = OutboundEmail.objects.create(kind=kind, to=to, subject="", payload={"data": data})
     _enqueue_after_commit(row)
     return row

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dossiers.models import Dossier, Firm
+from portal import db_scope
 from portal.mail import render
 from portal.models import AuditEvent, OutboundEmail
 from users.models import User
@@ -81,16 +82,19 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the firm's audit trail (call it inside the change's transaction)."""
-    return AuditEvent.objects.create(
-        firm=firm,
-        actor=actor,
-        action=action,
-        dossier=dossier,
-        subject_user=subject_user,
-        before=before or {},
-        after=after or {},
-    )
+    """Append one event to the firm's audit trail (call it inside the change's transaction).
+    Appending is the system's act (docs/tenancy.md): a visitor accepting an invitation writes
+    one too, and the row security of the trail is for reading it."""
+    with db_scope.system():
+        return AuditEvent.objects.create(
+            firm=firm,
+            actor=actor,
+            action=action,
+            dossier=dossier,
+            subject_user=subject_user,
+            before=before or {},
+            after=after or {},
+        )
 
 
 def audit_changes(

@@ -7,16 +7,19 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from dossiers.models import Dossier, Firm
+from portal import db_scope
 from portal.lookups import get_or_404
 from portal.models import AuditAction, AuditEvent
 from users.models import ApiToken, DossierAccess, FirmMembership, Invitation, Role, User
 
 
 def memberships_for(*, actor: User) -> list[FirmMembership]:
-    """The actor's own memberships, with their firms."""
+    """The actor's own memberships, with their firms, read in the actor's own row-level scope
+    (a login's request starts as an anonymous visitor's)."""
     if not actor.is_authenticated:
         return []
-    return list(FirmMembership.objects.active().filter(user=actor).select_related("firm"))
+    with db_scope.scoped(db_scope.for_user(actor)):
+        return list(FirmMembership.objects.active().filter(user=actor).select_related("firm"))
 
 
 #: Roles held by the firm's side on a dossier: whoever holds one anywhere is not a client.

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Dossier, Firm
+from portal import db_scope
 from portal.errors import ServiceError
 from portal.mail import email_enqueue_rendered_later
 from portal.models import AuditAction
@@ -158,8 +159,10 @@ def _check_can_manage(actor_membership: FirmMembership, membership: FirmMembersh
 
 def identity_shared(user: User, firm: Firm) -> bool:
     """Whether the person also belongs to another firm: then their names and language are
-    theirs, not this firm's, to change."""
-    return FirmMembership.objects.filter(user=user).exclude(firm=firm).exists()
+    theirs, not this firm's, to change. The other firms' rows are beyond this firm's row-level
+    scope: only the yes or no is read, under the system scope."""
+    with db_scope.system():
+        return FirmMembership.objects.filter(user=user).exclude(firm=firm).exists()
 
 
 def _clean_accesses(*, firm: Firm, level: str, accesses: Accesses) -> dict[Dossier, set[str]]:
@@ -489,18 +492,22 @@ def invitation_revoke(*, actor: User, firm: Firm, user: User) -> int:
 
 
 def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation of a link. Its holder is not logged in: the link's secret proves the
+    request, so the row is found under the system scope, with what its page shows."""
     if not token or len(token) > 200:
         return None
-    return (
-        Invitation.objects.select_related("user", "firm", "invited_by")
-        .filter(token_hash=invitation_token_hash(token))
-        .first()
-    )
+    with db_scope.system():
+        return (
+            Invitation.objects.select_related("user", "firm", "invited_by")
+            .filter(token_hash=invitation_token_hash(token))
+            .first()
+        )
 
 
 def invitation_accept(*, token: str, password: str) -> User:
-    """Set the invited user's password with a valid link; the link then stops working."""
-    with transaction.atomic():
+    """Set the invited user's password with a valid link; the link then stops working. Under
+    the system scope: the visitor is not logged in, the link's secret proves the request."""
+    with db_scope.system(), transaction.atomic():
         found = invitation_for_token(token)
         invitation = (
             Invitation.objects.select_for_update().filter(pk=found.pk).first() if found else None
@@ -581,13 +588,18 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     """The live token for ``raw`` (its user active), noting when it was last used."""
     if not raw or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
         return None
-    token = (
-        ApiToken.objects.alive().select_related("user").filter(key_hash=api_token_hash(raw)).first()
-    )
-    if token is None:
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > API_TOKEN_TOUCH_EVERY:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+    # Before the token is found nobody is known: its secret proves the request.
+    with db_scope.system():
+        token = (
+            ApiToken.objects.alive()
+            .select_related("user")
+            .filter(key_hash=api_token_hash(raw))
+            .first()
+        )
+        if token is None:
+            return None
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > API_TOKEN_TOUCH_EVERY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
     return token
