@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.models import Q
 from PIL import Image
 
 from connect.models import Document, Processing, Recognition
@@ -338,14 +339,21 @@ def test_two_web_processes_and_two_workers_share_only_postgresql_redis_and_s3(
     # The accountant's desktop tool sees them once they are processed and read, on either worker.
     _, token = api_token_create(actor=accountant, name="desktop")
     listing = f"/api/v1/dossiers/{dossier.public_id}/documents?status=new"
-    new = wait_until(
-        lambda: len(found := get_all(web2, token, listing)) == len(ids) + 1 and found,
-        240,
-        lambda: (
-            "not all documents became new:\n"
-            + "".join("".join(getattr(h.process, "log", [])[-20:]) for h in hosts.values())
-        ),
-    )
+
+    def worker_logs() -> str:
+        return "".join("".join(getattr(h.process, "log", [])[-20:]) for h in hosts.values())
+
+    def all_new() -> list[dict[str, Any]] | None:
+        # A file a worker cannot find fails its processing or reading: no need to wait longer.
+        failed = Document.objects.filter(dossier=dossier).filter(
+            Q(processing__in=(Processing.FAILED, Processing.QUARANTINED))
+            | Q(recognition=Recognition.FAILED)
+        )
+        assert not failed.exists(), f"{list(failed.values('filename'))}\n{worker_logs()}"
+        found = get_all(web2, token, listing)
+        return found if len(found) == len(ids) + 1 else None
+
+    new = wait_until(all_new, 240, lambda: "not all documents became new:\n" + worker_logs())
     listed = {d["id"]: d["sha256"] for d in new}
     (by_mail,) = [d["id"] for d in new if d["filename"] == "mail.pdf"]
     sent[by_mail] = sha(mailed)
