@@ -127,11 +127,12 @@ def worker_start(
     name: str = "test",
     queues: str = "default,mail,documents,recognition",
     new_session: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen[str]:
     """Start a real `celery worker` process on the test database and ``broker_url``; returns
     once it is ready (its output is kept in ``process.log``). ``new_session``: the worker leads
     a process group of its own, which ``os.killpg`` kills whole (pool children, OCR tools)
-    without touching the test run."""
+    without touching the test run. ``extra_env``: more variables (its own storage, temp dir...)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
@@ -141,6 +142,7 @@ def worker_start(
         "CELERY_TASK_ALWAYS_EAGER": "false",  # what the worker enqueues goes to Redis too
         "DATABASE_APP_ROLE": settings.DATABASE_APP_ROLE,  # row-level security applies
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     command = [
         sys.executable,
