@@ -172,6 +172,11 @@ MAIL_RETRY_BACKOFF = env.int("MAIL_RETRY_BACKOFF", default=5)
 ANYMAIL = {"WEBHOOK_SECRET": env("INBOUND_WEBHOOK_SECRET", default="")}
 #: Each dossier receives documents by e-mail at <token>@INBOUND_EMAIL_DOMAIN.
 INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", default="connect.localhost")
+#: `manage.py inbound_smtp` offers STARTTLS with this certificate and key (PEM files); with
+#: INBOUND_SMTP_REQUIRE_STARTTLS a client must start TLS before sending mail.
+INBOUND_SMTP_TLS_CERT = env("INBOUND_SMTP_TLS_CERT", default="")
+INBOUND_SMTP_TLS_KEY = env("INBOUND_SMTP_TLS_KEY", default="")
+INBOUND_SMTP_REQUIRE_STARTTLS = env.bool("INBOUND_SMTP_REQUIRE_STARTTLS", default=False)
 
 # --- Connect: receiving files -----------------------------------------------------------------
 CONNECT_MAX_UPLOAD_SIZE = env.int("CONNECT_MAX_UPLOAD_SIZE", default=50 * 1024 * 1024)
