@@ -54,8 +54,16 @@ APP_SERVICES = ("web", "worker", "beat", "inbound")
 WITHOUT_HEALTHCHECK = {"beat", "migrate", "minio-bucket"}
 
 
-def interpolate(text: str, env: dict[str, str]) -> str:
-    """Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR:?error}, and $$ for $."""
+def interpolate(node: Any, env: dict[str, str]) -> Any:
+    """Compose's interpolation, applied to the parsed file's strings as compose does:
+    ${VAR}, ${VAR:-default}, ${VAR:?error}, and $$ for $."""
+    if isinstance(node, dict):
+        return {key: interpolate(value, env) for key, value in node.items()}
+    if isinstance(node, list):
+        return [interpolate(value, env) for value in node]
+    if not isinstance(node, str):
+        return node
+    text = node
 
     def value(match: re.Match[str]) -> str:
         name, operator, rest = match.group(1), match.group(2), match.group(3)
@@ -70,7 +78,7 @@ def interpolate(text: str, env: dict[str, str]) -> str:
     return text.replace("$$", "$")
 
 
-COMPOSE = yaml.safe_load(interpolate(RAW, ENV))
+COMPOSE = interpolate(yaml.safe_load(RAW), ENV)
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 PORTAL_SERVICES = {
     name: service for name, service in SERVICES.items() if service.get("image") == "portal:latest"
