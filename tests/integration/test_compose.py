@@ -34,8 +34,7 @@ from django.urls import reverse
 from connect.services import document_receive
 from dossiers.models import Dossier
 from tests.connect import samples
-from tests.connect.test_inbound import self_signed_certificate
-from tests.fixtures_services import free_port
+from tests.fixtures_services import free_port, self_signed_certificate
 from users.models import User
 from users.services import api_token_create
 
