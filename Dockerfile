@@ -5,8 +5,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/opt/ven
     PATH=/opt/venv/bin:$PATH DJANGO_SETTINGS_MODULE=portal.settings.production \
     STATIC_ROOT=/app/staticfiles
 
+# postgresql-client-15: pg_dump for scripts/backup.py, of the same major as compose's postgres:15.
 RUN apt-get update && apt-get install -y --no-install-recommends gettext libmagic1 poppler-utils \
-    tesseract-ocr tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-deu tesseract-ocr-eng \
+    postgresql-client-15 tesseract-ocr tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-deu \
+    tesseract-ocr-eng \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv \
     && useradd --create-home --uid 1000 portal

@@ -10,13 +10,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.db.models import Count, QuerySet
-from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -27,6 +26,7 @@ from rest_framework.views import APIView
 from zipstream import ZipStream
 
 from connect import services
+from connect.downloads import DOWNLOAD_BLOCK, stored_file_response
 from connect.files import refuse, safe_filename
 from connect.models import Category, ConnectProfile, Document, ReadKind, Source, Status
 from connect.reads import document_reads_record, reader_of
@@ -43,7 +43,6 @@ from users.models import DossierAccess, Role, User
 PAGE_SIZE = 100
 #: Bytes read and sent at a time by downloads (Django's default, 4 KB, costs 25 times more
 #: Python calls per megabyte).
-DOWNLOAD_BLOCK = 256 * 1024
 ZIP_MAX_DOCUMENTS = 1000
 #: The statuses a list may ask for: "new" (ready for retrieval) or a lifecycle status.
 LIST_STATUSES = ("new", *Status.values)
@@ -406,24 +405,14 @@ def _content_response(document: Document, request: Request) -> HttpResponseBase:
     etag = f'"{document.sha256}"'
     if request.headers.get("If-None-Match") == etag:
         response: HttpResponseBase = HttpResponse(status=304)
-    elif settings.CONNECT_X_ACCEL_REDIRECT and isinstance(default_storage, FileSystemStorage):
-        # nginx sends the bytes from its internal location; Django sends only the headers.
-        response = HttpResponse(content_type=document.content_type)
-        response["X-Accel-Redirect"] = settings.CONNECT_X_ACCEL_REDIRECT.rstrip("/") + (
-            "/" + document.storage_name
-        )
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=document.filename
-        )
     else:
-        response = FileResponse(
-            default_storage.open(document.storage_name, "rb"),
-            as_attachment=True,
-            filename=document.filename,
+        response = stored_file_response(
+            document.storage_name,
             content_type=document.content_type,
+            filename=document.filename,
+            as_attachment=True,
+            size=document.size,
         )
-        response["Content-Length"] = str(document.size)
-        response.block_size = DOWNLOAD_BLOCK
     response["ETag"] = etag
     response["X-Content-SHA256"] = document.sha256
     response["X-Content-Type-Options"] = "nosniff"

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from connect import services
+from connect.downloads import stored_file_response
 from connect.forms import (
     ACCEPT,
     BinderForm,
@@ -531,8 +532,8 @@ def attachment(request: AuthedRequest, document_id: str, attachment_id: str) -> 
     found = current.attachments.filter(public_id=attachment_id).first()
     if found is None:
         raise Http404
-    response = FileResponse(
-        default_storage.open(found.storage_name, "rb"),
+    response = stored_file_response(
+        found.storage_name,
         as_attachment=True,
         filename=found.filename,
         content_type="application/octet-stream",
@@ -564,7 +565,7 @@ def page(request: AuthedRequest, document_id: str, number: int) -> HttpResponseB
             status=HTTPStatus.SERVICE_UNAVAILABLE,
             content_type="text/plain; charset=utf-8",
         )
-    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    response = stored_file_response(name, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     _record_page_read(request, current)
@@ -616,9 +617,7 @@ def thumbnail(request: AuthedRequest, document_id: str) -> HttpResponseBase:
     current = document_get_for(actor=request.user, public_id=document_id)
     if not current.thumbnail_name:
         raise Http404
-    response = FileResponse(
-        default_storage.open(current.thumbnail_name, "rb"), content_type="image/png"
-    )
+    response = stored_file_response(current.thumbnail_name, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -628,11 +627,12 @@ def thumbnail(request: AuthedRequest, document_id: str) -> HttpResponseBase:
 def download(request: AuthedRequest, document_id: str) -> HttpResponseBase:
     """The bytes as received, always as an attachment (never shown inline)."""
     current = document_get_for(actor=request.user, public_id=document_id)
-    response = FileResponse(
-        default_storage.open(current.storage_name, "rb"),
+    response = stored_file_response(
+        current.storage_name,
         as_attachment=True,
         filename=current.filename,
         content_type=current.content_type,
+        size=current.size,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Content-SHA256"] = current.sha256

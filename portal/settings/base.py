@@ -172,6 +172,11 @@ MAIL_RETRY_BACKOFF = env.int("MAIL_RETRY_BACKOFF", default=5)
 ANYMAIL = {"WEBHOOK_SECRET": env("INBOUND_WEBHOOK_SECRET", default="")}
 #: Each dossier receives documents by e-mail at <token>@INBOUND_EMAIL_DOMAIN.
 INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", default="connect.localhost")
+#: `manage.py inbound_smtp` offers STARTTLS with this certificate and key (PEM files); with
+#: INBOUND_SMTP_REQUIRE_STARTTLS a client must start TLS before sending mail.
+INBOUND_SMTP_TLS_CERT = env("INBOUND_SMTP_TLS_CERT", default="")
+INBOUND_SMTP_TLS_KEY = env("INBOUND_SMTP_TLS_KEY", default="")
+INBOUND_SMTP_REQUIRE_STARTTLS = env.bool("INBOUND_SMTP_REQUIRE_STARTTLS", default=False)
 
 # --- Connect: receiving files -----------------------------------------------------------------
 CONNECT_MAX_UPLOAD_SIZE = env.int("CONNECT_MAX_UPLOAD_SIZE", default=50 * 1024 * 1024)
@@ -188,8 +193,9 @@ CONNECT_CLAMD_TIMEOUT = env.float("CONNECT_CLAMD_TIMEOUT", default=60.0)
 CONNECT_PROCESSING_MAX_ATTEMPTS = 3
 #: Optimum: a reading whose overall confidence is below this waits for the accountant.
 CONNECT_REVIEW_THRESHOLD = env.float("CONNECT_REVIEW_THRESHOLD", default=0.8)
-#: Behind nginx: downloads are handed to nginx with X-Accel-Redirect under this internal
-#: location (e.g. "/protected/"), which maps to MEDIA_ROOT. Empty: Django streams the file.
+#: Behind Caddy (deploy/Caddyfile) or nginx: downloads of stored files are handed to the proxy
+#: with X-Accel-Redirect under this internal prefix (compose: "/_protected/"), which maps to
+#: MEDIA_ROOT (connect/downloads.py). Empty, or files on S3: Django streams the file.
 CONNECT_X_ACCEL_REDIRECT = env("CONNECT_X_ACCEL_REDIRECT", default="")
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 # Uploads above 1 MB go to a temporary file while they arrive: memory does not grow with size.

@@ -22,7 +22,7 @@ from connect.services.inbound import dossier_for_address, inbound_message_receiv
 from dossiers.models import Dossier
 from dossiers.services import inbound_email_address
 from tests.connect import samples
-from tests.fixtures_services import ROOT, free_port
+from tests.fixtures_services import ROOT, free_port, self_signed_certificate
 
 
 @pytest.fixture(autouse=True)
@@ -311,3 +311,70 @@ def test_the_allow_list_decides_who_is_accepted(dossier: Dossier) -> None:
     profile.save()
     assert sender_accepted(dossier, "Factures <factures@proximus.be>")
     assert not sender_accepted(dossier, "anyone@example.com")
+
+
+@pytest.mark.integration
+def test_inbound_smtp_offers_starttls_and_can_require_it(
+    transactional_db, dossier: Dossier, tmp_path
+) -> None:
+    """The compose profile `inbound` with INBOUND_SMTP_TLS_CERT/KEY and REQUIRE_STARTTLS: a
+    real smtplib client is refused before STARTTLS, then delivers over TLS, verifying the
+    server's certificate."""
+    import ssl
+
+    cert, key = self_signed_certificate(tmp_path)
+    port = free_port()
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "TEST_DATABASE_URL": f"postgres://{db.get('USER') or 'postgres'}@127.0.0.1:5432/"
+        f"{db['NAME']}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "DATABASE_APP_ROLE": settings.DATABASE_APP_ROLE,
+        # As docker-compose.yml passes them to the `inbound` service.
+        "INBOUND_SMTP_TLS_CERT": cert,
+        "INBOUND_SMTP_TLS_KEY": key,
+        "INBOUND_SMTP_REQUIRE_STARTTLS": "true",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "inbound_smtp", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                smtp = smtplib.SMTP("127.0.0.1", port, timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        address = inbound_email_address(dossier)
+        with smtp:
+            smtp.ehlo()
+            assert smtp.has_extn("starttls")
+            with pytest.raises(smtplib.SMTPSenderRefused) as plain:
+                smtp.sendmail("factures@proximus.be", [address], b"Subject: x\r\n\r\nx")
+            assert plain.value.smtp_code == 530  # must issue STARTTLS first
+        context = ssl.create_default_context(cafile=cert)  # verifies the name (127.0.0.1) too
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.starttls(context=context)
+            assert smtp.sock.version() in {"TLSv1.2", "TLSv1.3"}
+            refused = smtp.sendmail(
+                "factures@proximus.be",
+                [address],
+                message(address, ("tls.pdf", samples.pdf(7), "application/pdf")),
+            )
+            assert refused == {}
+        document = Document.objects.get(dossier=dossier)
+        assert (document.filename, document.source) == ("tls.pdf", "email")
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0].decode()
+    assert "(STARTTLS)" in output

@@ -107,3 +107,19 @@ def test_a_refused_file_leaves_nothing_in_the_bucket(
             source="web",
         )
     assert client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_with_s3_downloads_are_streamed_even_behind_the_proxy(
+    s3, dossier: Dossier, client_user: User, auth_client, settings
+) -> None:
+    """The proxy cannot read a bucket: CONNECT_X_ACCEL_REDIRECT is ignored with S3."""
+    from django.urls import reverse
+
+    settings.CONNECT_X_ACCEL_REDIRECT = "/_protected/"
+    data = samples.pdf(1)
+    document = document_receive(
+        dossier=dossier, actor=client_user, filename="facture.pdf", chunks=[data], source="web"
+    ).document
+    response = auth_client(client_user).get(reverse("connect:download", args=[document.public_id]))
+    assert "X-Accel-Redirect" not in response
+    assert b"".join(response.streaming_content) == data

@@ -344,3 +344,54 @@ def test_sub_folders_of_the_clients_own_binders(
     )
     assert [d.filename for d in listed.context["page"].object_list] == ["police.pdf"]
     assert "Assurances / Voiture" in listed.content.decode()
+
+
+def test_behind_the_proxy_stored_files_are_sent_by_x_accel_redirect(
+    client_user: User, dossier: Dossier, auth_client, settings
+) -> None:
+    """With CONNECT_X_ACCEL_REDIRECT and files on the local filesystem, the download, a page
+    image and the thumbnail answer headers only, naming the file under the internal prefix;
+    without it, Django streams the same file with the same headers."""
+    import hashlib
+    from pathlib import Path
+    from urllib.parse import unquote
+
+    from connect.services.processing import document_process
+
+    client = auth_client(client_user)
+    upload(client, dossier, SimpleUploadedFile("facture mars.pdf", samples.pdf(2)))
+    document = Document.objects.get()
+    document_process(document_id=document.pk)
+    document.refresh_from_db()
+    assert document.thumbnail_name
+    urls = {
+        "download": reverse("connect:download", args=[document.public_id]),
+        "page": reverse("connect:page", args=[document.public_id, 1]),
+        "thumbnail": reverse("connect:thumbnail", args=[document.public_id]),
+    }
+    compared = ("Content-Type", "Content-Disposition", "Cache-Control", "X-Content-SHA256")
+    streamed = {}
+    for name, url in urls.items():
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.OK, name
+        assert "X-Accel-Redirect" not in response, name
+        body = b"".join(response.streaming_content)
+        assert body, name
+        streamed[name] = (hashlib.sha256(body).hexdigest(), response)
+
+    settings.CONNECT_X_ACCEL_REDIRECT = "/_protected/"
+    for name, url in urls.items():
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.OK, name
+        assert response.content == b"", name
+        internal = response["X-Accel-Redirect"]
+        assert internal.startswith("/_protected/"), name
+        # The internal path names the very file the streamed answer sent.
+        on_disk = Path(settings.MEDIA_ROOT) / unquote(internal.removeprefix("/_protected/"))
+        digest, plain = streamed[name]
+        assert hashlib.sha256(on_disk.read_bytes()).hexdigest() == digest, name
+        for header in compared:
+            if header == "Content-Disposition" and name != "download":
+                continue  # inline images: FileResponse names the file, the proxy does not
+            assert response.get(header) == plain.get(header), (name, header)
+    assert document.sha256 == streamed["download"][0]

@@ -63,6 +63,27 @@ def counts(url: str) -> dict[str, int]:
         return dict(connection.execute(COUNTS).fetchall())
 
 
+def digests(url: str) -> dict[str, str]:
+    """Every table's rows, as text in a stable order, hashed: the same rows, not only as many."""
+    with psycopg.connect(url) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            )
+        ]
+        return {
+            table: connection.execute(
+                sql.SQL(
+                    "SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), ''))"
+                    " FROM {} t"
+                ).format(sql.Identifier(table))
+            ).fetchone()[0]
+            for table in tables
+        }
+
+
 def drop_restore_database() -> None:
     with psycopg.connect(url_for("postgres"), autocommit=True) as connection:
         connection.execute(
@@ -140,6 +161,8 @@ def test_a_backup_restores_into_a_fresh_database_and_directory(
     assert after == before
     assert after["connect_document"] == len(documents)
     assert after["users_user"] >= 2
+    # And the same rows, value for value.
+    assert digests(restore_database) == digests(source)
     # Every document's file (and thumbnail) is back, byte for byte.
     with psycopg.connect(restore_database) as connection:
         rows = connection.execute(

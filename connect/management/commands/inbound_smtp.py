@@ -1,18 +1,21 @@
 """Receive e-mail for the dossiers' addresses with a built-in SMTP server (self-hosted installs).
 
 Point the MX of INBOUND_EMAIL_DOMAIN (or a relay) at this server. Unknown recipients are refused
-at RCPT time (no backscatter); each accepted message goes through the receive service.
+at RCPT time (no backscatter); each accepted message goes through the receive service. With a
+certificate and key (--tls-cert/--tls-key, or INBOUND_SMTP_TLS_CERT/INBOUND_SMTP_TLS_KEY) the
+server offers STARTTLS; --require-starttls refuses mail from a client that did not start TLS.
 """
 
 import asyncio
 import signal
+import ssl
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from connect.services.inbound import (
@@ -76,18 +79,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=2525)
+        parser.add_argument(
+            "--tls-cert", default=settings.INBOUND_SMTP_TLS_CERT, help="PEM certificate (chain)"
+        )
+        parser.add_argument("--tls-key", default=settings.INBOUND_SMTP_TLS_KEY, help="PEM key")
+        parser.add_argument(
+            "--require-starttls",
+            action="store_true",
+            default=settings.INBOUND_SMTP_REQUIRE_STARTTLS,
+            help="refuse mail from a client that did not start TLS",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # One largest attachment, base64-encoded (x 4/3), with room for the message around it.
         limit = settings.CONNECT_MAX_UPLOAD_SIZE * 14 // 10 + 1024 * 1024
+        tls_context = self._tls_context(options["tls_cert"], options["tls_key"])
+        if options["require_starttls"] and tls_context is None:
+            raise CommandError("--require-starttls needs --tls-cert and --tls-key.")
         controller = Controller(
-            InboundHandler(), hostname=options["host"], port=options["port"], data_size_limit=limit
+            InboundHandler(),
+            hostname=options["host"],
+            port=options["port"],
+            data_size_limit=limit,
+            tls_context=tls_context,
+            require_starttls=options["require_starttls"],
         )
         controller.start()
         if options["verbosity"]:
             self.stdout.write(
                 f"Receiving mail for @{settings.INBOUND_EMAIL_DOMAIN} on "
-                f"{options['host']}:{options['port']}"
+                f"{options['host']}:{options['port']}" + (" (STARTTLS)" if tls_context else "")
             )
         loop = asyncio.new_event_loop()
         stop = loop.create_future()
@@ -103,3 +124,17 @@ class Command(BaseCommand):
         finally:
             controller.stop()
             loop.close()
+
+    @staticmethod
+    def _tls_context(cert: str, key: str) -> ssl.SSLContext | None:
+        if not cert and not key:
+            return None
+        if not (cert and key):
+            raise CommandError("STARTTLS needs both a certificate and its key.")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(cert, key)
+        except (OSError, ssl.SSLError) as error:
+            raise CommandError(f"Cannot load the TLS certificate: {error}") from error
+        return context

@@ -4,8 +4,11 @@ Run as the owner of the tables (the role that runs `migrate`), after each migrat
 
     manage.py db_app_role portal_app [--create] [--truncate]
 
-The role may read and write rows and use sequences; it owns nothing, so row-level security
-applies to it (it must not be a superuser or have BYPASSRLS: checked)."""
+The role may be a login role of its own (docker-compose.yml: created by
+deploy/postgres/10-app-role.sh, granted by the `migrate` service) or a NOLOGIN role the login
+role switches to (``DATABASE_APP_ROLE``, ``--create``). It may read and write rows and use
+sequences; it must own nothing, not be a superuser and not have BYPASSRLS (all checked), so
+row-level security applies to it."""
 
 from typing import Any
 
@@ -46,6 +49,19 @@ class Command(BaseCommand):
                 raise CommandError(f"The role {role} does not exist (use --create).")
             if row[0]:
                 raise CommandError(f"{role} bypasses row-level security: use another role.")
+            # An owner may switch its tables' policies off: the app role must be someone else
+            # (compose: the app's login role, granted by the owner in the `migrate` service).
+            cursor.execute(
+                "SELECT current_user = %s OR EXISTS (SELECT FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = %s)",
+                [role, role],
+            )
+            if cursor.fetchone()[0]:
+                raise CommandError(
+                    f"{role} owns tables (or runs this command): run it as the owner, for a"
+                    " role that owns nothing."
+                )
             privileges = "SELECT, INSERT, UPDATE, DELETE" + (", TRUNCATE" if truncate else "")
             for statement in (
                 f"GRANT USAGE ON SCHEMA public TO {quoted}",
