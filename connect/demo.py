@@ -490,7 +490,9 @@ def _backdate(document: Document, when: dict[str, datetime | None]) -> None:
 def _carry_out(
     planned: Planned, *, dossier: Dossier, client: User, accountant: User, rng: random.Random
 ) -> Document:
-    received = _moment(planned.sent, rng.randint(7, 11), rng.randint(0, 59))
+    # Never in the future, when the demo is loaded early in the morning.
+    latest = timezone.now() - timedelta(minutes=90)
+    received = min(_moment(planned.sent, rng.randint(7, 11), rng.randint(0, 59)), latest)
     result = document_receive(
         dossier=dossier,
         actor=None if planned.source in (Source.EMAIL, Source.PEPPOL) else client,
@@ -544,10 +546,10 @@ def _share(dossier: Dossier, accountant: User, client: Party, today: date) -> No
     months = _months(today)[-4:-1]
     shared: list[tuple[Binder, str, bytes, date]] = []
     for month in months:
-        lines = [
-            f"{month:%d/%m}  Solde initial{files.amount_text(Decimal('12480.35')):>24}",
-            f"{month + timedelta(days=4):%d/%m}  Virement fournisseur{'-1.245,80':>18}",
-            f"{month + timedelta(days=9):%d/%m}  Ventes Bancontact{'8.912,40':>20}",
+        lines: list[files.Line] = [
+            (f"{month:%d/%m}  Solde initial", files.amount_text(Decimal("12480.35"))),
+            (f"{month + timedelta(days=4):%d/%m}  Virement fournisseur", "-1.245,80"),
+            (f"{month + timedelta(days=9):%d/%m}  Ventes Bancontact", "8.912,40"),
         ]
         statement = files.statement_pdf(
             bank="Banque Démo", holder=client.name, iban=client.iban, month=month, lines=lines
@@ -565,7 +567,10 @@ def _share(dossier: Dossier, accountant: User, client: Party, today: date) -> No
         result = document_share(
             actor=accountant, dossier=dossier, binder=binder, filename=name, chunks=[content]
         )
-        moment = _moment(_months(today)[_months(today).index(month) + 1] + timedelta(days=2), 9)
+        moment = min(
+            _moment(_months(today)[_months(today).index(month) + 1] + timedelta(days=2), 9),
+            timezone.now() - timedelta(hours=2),
+        )
         Document.objects.filter(pk=result.document.pk).update(
             uploaded_at=moment, processed_at=moment
         )

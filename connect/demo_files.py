@@ -88,24 +88,32 @@ def _canvas() -> tuple[io.BytesIO, Any]:
     return out, Canvas(out, pagesize=A4, invariant=True)
 
 
-def _text_pdf(lines: list[str], *, title: str = "") -> bytes:
+#: A line of a printed page: text, or a label and an amount (printed right-aligned).
+Line = str | tuple[str, str]
+
+
+def _text_pdf(lines: list[Line], *, title: str = "") -> bytes:
+    """One A4 page of text; a line starting with ``**`` is bold."""
     out, canvas = _canvas()
     canvas.setTitle(title)
     y = 800
     for line in lines:
-        bold = line.startswith("**")
+        label, amount = line if isinstance(line, tuple) else (line, "")
+        bold = label.startswith("**")
         canvas.setFont("Helvetica-Bold" if bold else "Helvetica", 11)
-        canvas.drawString(60, y, line.removeprefix("**"))
+        canvas.drawString(60, y, label.removeprefix("**"))
+        if amount:
+            canvas.drawRightString(520, y, amount)
         y -= 18
     canvas.showPage()
     canvas.save()
     return out.getvalue()
 
 
-def invoice_lines(facts: InvoiceFacts) -> list[str]:
+def invoice_lines(facts: InvoiceFacts) -> list[Line]:
     """The invoice as accounting software prints it, one line of text each."""
     seller, buyer = facts.seller, facts.buyer
-    rows = [
+    rows: list[Line] = [
         f"**{seller.name}",
         f"{seller.street}, {seller.city}",
         f"TVA {seller.vat_printed}",
@@ -118,12 +126,12 @@ def invoice_lines(facts: InvoiceFacts) -> list[str]:
         f"Échéance : {facts.due:%d/%m/%Y}",
         "",
     ]
-    rows += [f"{label:<48}{amount_text(amount):>12}" for label, amount in facts.lines]
+    rows += [(label, amount_text(amount)) for label, amount in facts.lines]
     rows += [
         "",
-        f"Total HTVA{amount_text(facts.net):>40} EUR",
-        f"TVA {facts.rate} %{amount_text(facts.vat):>40} EUR",
-        f"**Total TVAC{amount_text(facts.gross):>38} EUR",
+        ("Total HTVA", f"{amount_text(facts.net)} EUR"),
+        (f"TVA {facts.rate} %", f"{amount_text(facts.vat)} EUR"),
+        ("**Total TVAC", f"{amount_text(facts.gross)} EUR"),
         "",
     ]
     if seller.iban:
@@ -138,7 +146,7 @@ def invoice_pdf(facts: InvoiceFacts) -> bytes:
     return _text_pdf(invoice_lines(facts), title=f"Facture {facts.number}")
 
 
-def statement_pdf(*, bank: str, holder: str, iban: str, month: date, lines: list[str]) -> bytes:
+def statement_pdf(*, bank: str, holder: str, iban: str, month: date, lines: list[Line]) -> bytes:
     """A monthly bank statement (the accountant shares it into the client's binder)."""
     return _text_pdf(
         [
@@ -161,8 +169,8 @@ def payslip_pdf(*, employer: str, employee: str, month: date, gross: Decimal) ->
             f"Employeur : {employer}",
             f"Travailleur : {employee}",
             "",
-            f"Rémunération brute{amount_text(gross):>30} EUR",
-            f"Rémunération nette{amount_text(net):>30} EUR",
+            ("Rémunération brute", f"{amount_text(gross)} EUR"),
+            ("Rémunération nette", f"{amount_text(net)} EUR"),
         ],
         title=f"Fiche de paie {month:%Y-%m}",
     )
