@@ -610,15 +610,16 @@ def _collaborate(
         actor=accountant,
         dossier=dossier,
         subject="",
-        body="Bonjour, cette facture est-elle déjà payée ? Je ne trouve pas le virement.",
+        body="Bonjour, cette facture compte une livraison de plus que le bon signé. "
+        "Le fournisseur vous envoie-t-il une note de crédit ?",
         document=about,
     )
     message_post(
         actor=client,
         thread=thread,
-        body="Bonjour, oui : payée le 3 par virement depuis le compte professionnel.",
+        body="Bonjour, oui : il me l'a promise pour cette semaine, je vous l'envoie dès réception.",
     )
-    message_post(actor=accountant, thread=thread, body="Merci, je l'ai trouvé. C'est noté.")
+    message_post(actor=accountant, thread=thread, body="Merci, je la comptabiliserai avec elle.")
 
 
 PLANS: dict[str, tuple[Callable[[date], list[Planned]], Party]] = {
