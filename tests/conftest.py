@@ -34,6 +34,9 @@ def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
 
     with django_db_blocker.unblock():
         call_command("db_app_role", APP_ROLE, "--create", "--truncate", stdout=io.StringIO())
+        with connections["default"].cursor() as cursor:
+            # Some tests log in as the role, as the deployment does (docker-compose.yml).
+            cursor.execute(f"ALTER ROLE {APP_ROLE} LOGIN")
         connections.close_all()
         settings.DATABASE_APP_ROLE = APP_ROLE
     yield

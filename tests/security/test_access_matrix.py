@@ -326,6 +326,16 @@ class World:
 
 @pytest.fixture
 def world(db: None, settings, tmp_path) -> World:
+    return world_build(settings, tmp_path)
+
+
+@pytest.fixture
+def committed_world(transactional_db: None, settings, tmp_path) -> World:
+    """The same rows, committed: another connection (the app's login role) can read them."""
+    return world_build(settings, tmp_path)
+
+
+def world_build(settings, tmp_path) -> World:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     firm1 = FirmFactory(name="Fiduciaire Alpha")
     firm2 = FirmFactory(name="Cabinet Beta")
@@ -657,18 +667,40 @@ def test_no_actor_reaches_what_is_not_theirs(world: World, actor_name: str) -> N
     assert not tally.failures, "\n".join(tally.failures)
 
 
+@pytest.fixture
+def as_app_login(settings) -> Iterator[None]:
+    """The deployment's shape (docker-compose.yml): the application logs in as its own role,
+    which owns nothing and has no BYPASSRLS — not the owner doing ``SET ROLE``."""
+    owner = connection.settings_dict["USER"]
+    connection.close()
+    connection.settings_dict["USER"] = APP_ROLE
+    settings.DATABASE_APP_ROLE = ""
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["USER"] = owner
+
+
 @pytest.mark.parametrize("actor_name", ACTORS)
 def test_row_level_security_alone_holds(
-    world: World, without_app_scoping: None, actor_name: str
+    committed_world: World, as_app_login: None, without_app_scoping: None, actor_name: str
 ) -> None:
-    """The application's tenant filters switched off: PostgreSQL's policies alone refuse."""
+    """The application's tenant filters switched off, the application logged in as its own
+    role: PostgreSQL's policies alone refuse."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_user, rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user"
+            "SELECT session_user, current_user, rolbypassrls, rolsuper FROM pg_roles"
+            " WHERE rolname = current_user"
         )
-        role, bypass, superuser = cursor.fetchone()
-    assert role == APP_ROLE and not bypass and not superuser
-    tally = _run(world, actor_name, with_admin=False)
+        session_role, role, bypass, superuser = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = current_user"
+        )
+        (owned,) = cursor.fetchone()
+    assert session_role == role == APP_ROLE and not bypass and not superuser and owned == 0
+    tally = _run(committed_world, actor_name, with_admin=False)
     assert tally.attempts > 150
     assert not tally.failures, "\n".join(tally.failures)
 
