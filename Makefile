@@ -14,7 +14,7 @@ PYTEST_ARGS ?= --create-db
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 .PHONY: help run test install messages lint typecheck check-migrations check-messages pytest \
-        run-deps test-deps clean bench load
+        run-deps test-deps clean bench load audit
 
 help:
 	@echo "make run    install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)"
@@ -91,10 +91,15 @@ check-messages: install test-deps
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) compilemessages --ignore=.venv --ignore=.tools -v0
 	$(PY) scripts/check_translations.py
 
+# Every package of uv.lock (all groups) against the committed snapshot of the PyPA advisory
+# database; fails on a known vulnerability (docs/operations.md, "Dependency audit").
+audit: install
+	$(PY) scripts/audit_lock.py
+
 pytest: install test-deps
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-test: install test-deps lint typecheck check-migrations check-messages pytest
+test: install test-deps audit lint typecheck check-migrations check-messages pytest
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
