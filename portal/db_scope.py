@@ -60,8 +60,8 @@ def process_default() -> tuple[str, Any]:
 def _held(conn: BaseDatabaseWrapper, scope: tuple[str, Any]) -> bool:
     """Whether the connection's session still holds ``scope``. Settings written inside a
     transaction or savepoint are undone by its rollback: such a scope is trusted only while
-    the savepoint it was written in is still open; once the transaction commits it holds for
-    good (``_committed``)."""
+    the savepoint it was written in is still open, and written again after the transaction
+    (one query; whether it committed is not tracked)."""
     if getattr(conn, "_portal_scope", None) != scope:
         return False
     guard = getattr(conn, "_portal_scope_guard", None)
@@ -69,14 +69,6 @@ def _held(conn: BaseDatabaseWrapper, scope: tuple[str, Any]) -> bool:
         return True
     ids = list(conn.savepoint_ids)
     return bool(conn.in_atomic_block) and ids[: len(guard)] == list(guard)
-
-
-def _committed(conn: BaseDatabaseWrapper, scope: tuple[str, Any]) -> Callable[[], None]:
-    def done() -> None:
-        if getattr(conn, "_portal_scope", None) == scope:
-            conn._portal_scope_guard = None  # type: ignore[attr-defined]
-
-    return done
 
 
 def _apply(scope: tuple[str, Any], conn: BaseDatabaseWrapper | None = None) -> None:
@@ -103,7 +95,6 @@ def _apply(scope: tuple[str, Any], conn: BaseDatabaseWrapper | None = None) -> N
     conn._portal_scope = scope  # type: ignore[attr-defined]
     if conn.in_atomic_block:
         conn._portal_scope_guard = tuple(conn.savepoint_ids)  # type: ignore[attr-defined]
-        conn.on_commit(_committed(conn, scope))
     else:
         conn._portal_scope_guard = None  # type: ignore[attr-defined]
 
