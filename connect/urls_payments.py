@@ -17,4 +17,9 @@ urlpatterns: list[URLPattern] = [
         views_payments.payment_download,
         name="payment_download",
     ),
+    path(
+        "documents/<uuid:document_id>/bank-account/confirm/",
+        views_payments.supplier_account_confirm_view,
+        name="supplier_account_confirm",
+    ),
 ]

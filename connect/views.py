@@ -364,6 +364,12 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         "page_count": current.page_count or 0,
         "pages_capped": (current.page_count or 0) > PAGE_CAP and state == "ready",
     }
+    from connect.services.supplier_accounts import can_confirm, iban_change_for
+
+    context["iban_change"] = iban_change_for(current)
+    context["can_confirm_iban"] = context["iban_change"] is not None and can_confirm(
+        request.user, current.dossier
+    )
     if is_accountant:
         queue = queue_context(request.user, request.GET)
         neighbours = queue_neighbours_for(

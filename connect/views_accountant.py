@@ -245,6 +245,9 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
     thumbnail_url = _url_prefix("connect:thumbnail")
     dossier_url = _url_prefix("connect:dossier")
     suffix = f"?{query}" if query else ""
+    from connect.services.supplier_accounts import iban_changes_for
+
+    iban_changes = iban_changes_for(documents)
     rows = []
     for document in documents:
         facts = document.recognized or {}
@@ -288,6 +291,7 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
                 if document.status in (Status.SENT, Status.VALIDATED)
                 else "",
                 "sent_at": document.sent_at,
+                "iban_change": document.pk in iban_changes,
             }
         )
     return rows

@@ -10,18 +10,28 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from connect.forms_payments import BatchForm, PayingAccountForm, PaymentLineFormSet
+from connect.models import Document
 from connect.payments_selectors import (
+    CANDIDATES_READ,
     PayableInvoice,
+    payable_documents,
     payable_invoices_for,
     paying_accounts_for,
     payment_batch_get_for,
     payment_batches_for,
     payment_lines_for,
 )
+from connect.selectors import document_get_for
 from connect.services import payments as service
+from connect.services.supplier_accounts import (
+    IbanChange,
+    can_confirm,
+    iban_changes_for,
+    supplier_account_confirm,
+)
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for
 from portal.errors import ServiceError
@@ -47,6 +57,14 @@ def _initial(row: PayableInvoice) -> dict[str, Any]:
         "structured_reference": row.structured_reference,
         "remittance": "" if row.structured_reference else row.invoice_number,
     }
+
+
+def _iban_changes(request: AuthedRequest, dossier: Dossier) -> list[tuple[Document, IbanChange]]:
+    """The unpaid invoices of the dossier whose IBAN is new for their supplier, for both
+    roles: the accountant confirms them too."""
+    documents = list(payable_documents(dossier).order_by("uploaded_at", "id")[:CANDIDATES_READ])
+    changes = iban_changes_for(documents)
+    return [(document, changes[document.pk]) for document in documents if document.pk in changes]
 
 
 @login_required
@@ -109,6 +127,7 @@ def payments(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         formset = PaymentLineFormSet(initial=[_initial(row) for row in rows], prefix="line")
         batch_form = BatchForm(accounts=accounts)
     by_id = {str(row.document.public_id): row for row in rows}
+    iban_changes = _iban_changes(request, dossier)
     lines_shown = [(form, by_id.get(str(form["document"].value()))) for form in formset.forms]
     return render(
         request,
@@ -122,6 +141,9 @@ def payments(request: AuthedRequest, dossier_id: str) -> HttpResponse:
             "show_all": show_all,
             "accounts": accounts,
             "batches": list(payment_batches_for(actor=request.user, dossier=dossier)[:50]),
+            "iban_changes": iban_changes,
+            "iban_flagged": {document.pk for document, _change in iban_changes},
+            "can_confirm_iban": iban_changes and can_confirm(request.user, dossier),
         },
         status=status,
     )
@@ -189,3 +211,24 @@ def payment_download(request: AuthedRequest, batch_id: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+@require_POST
+def supplier_account_confirm_view(request: AuthedRequest, document_id: str) -> HttpResponse:
+    """The accountant or the client confirms the new bank account an invoice names (from the
+    document page or the payments page)."""
+    document = document_get_for(actor=request.user, public_id=document_id)
+    if not can_confirm(request.user, document.dossier):
+        raise Http404
+    try:
+        supplier_account_confirm(actor=request.user, document=document)
+    except ServiceError as error:
+        if error.code == "forbidden":
+            raise Http404 from None
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The new bank account was confirmed: the invoice can be paid."))
+    if request.POST.get("next") == "payments":
+        return redirect("connect:payments", dossier_id=document.dossier.public_id)
+    return redirect("connect:document", document_id=document.public_id)

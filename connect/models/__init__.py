@@ -38,6 +38,7 @@ from connect.models.documents import (
 )
 from connect.models.memory import Relation, RememberedFact, SupplierMemory
 from connect.models.reads import DocumentRead, ReadKind
+from connect.models.supplier_accounts import SupplierAccount
 
 __all__ = [
     "INVOICE_CATEGORIES",
@@ -70,6 +71,7 @@ __all__ = [
     "RequestStatus",
     "Source",
     "Status",
+    "SupplierAccount",
     "SupplierMemory",
     "Task",
     "TaskKind",

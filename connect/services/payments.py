@@ -25,9 +25,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from sepaxml import SepaTransfer
 
-from connect.models import Document, DocumentEvent, EventKind, PayingAccount, PaymentBatch
+from connect.models import (
+    Document,
+    DocumentEvent,
+    EventKind,
+    PayingAccount,
+    PaymentBatch,
+    SupplierAccount,
+)
 from connect.models import PaymentLine as PaymentLineRow
 from connect.payments_selectors import ROWS_SHOWN, payable_documents
+from connect.services.supplier_accounts import iban_changes_for, supplier_key_of
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
 from portal.errors import ServiceError
@@ -385,6 +393,34 @@ def _line_check(index: int, raw: LineInput, document: Document, today: date) -> 
     )
 
 
+def _iban_confirmed_check(index: int, line: _Line, changes: dict[int, Any]) -> None:
+    """An invoice whose IBAN is new for its supplier, or a line paying to such an account,
+    waits until the accountant or the client confirms the account (docs/payments.md)."""
+    document = line.document
+    facts = document.recognized if isinstance(document.recognized, dict) else {}
+    key = supplier_key_of(facts)
+    if document.pk in changes or (
+        key
+        and SupplierAccount.objects.filter(
+            dossier_id=document.dossier_id,
+            supplier_key=key,
+            iban=line.creditor_iban,
+            needs_confirmation=True,
+            confirmed_at__isnull=True,
+        ).exists()
+    ):
+        raise LineError(
+            _(
+                "Invoice %(invoice)s: new bank account for this supplier. It cannot be paid "
+                "until the accountant or the client confirms the account."
+            )
+            % {"invoice": _invoice_label(document)},
+            line=index,
+            code="iban_unconfirmed",
+            field="creditor_iban",
+        )
+
+
 def storage_name_for(dossier: Dossier, batch_id: uuid.UUID) -> str:
     return f"payments/{dossier.firm.public_id}/{dossier.public_id}/{batch_id}.xml"
 
@@ -434,6 +470,7 @@ def batch_create(
             _("One of the chosen invoices is not in this dossier."), code="document_unknown"
         )
     payable = set(payable_documents(dossier).filter(pk__in=[d.pk for d in documents.values()]))
+    changes = iban_changes_for(documents.values())
     today = timezone.localdate()
     checked: list[_Line] = []
     for index, raw in enumerate(lines):
@@ -449,6 +486,7 @@ def batch_create(
                 code="not_payable",
             )
         checked.append(_line_check(index, raw, document, today))
+        _iban_confirmed_check(index, checked[-1], changes)
 
     batch_id = uuid.uuid4()
     message_id = f"CNX{today:%Y%m%d}{batch_id.hex[:24]}".upper()

@@ -110,6 +110,13 @@ def _deliver(document: Document, **fields: Any) -> None:
         setattr(document, name, value)
 
 
+def supplier_account_record(*, document: Document, facts: dict[str, Any]) -> None:
+    """Each IBAN read is recorded for its supplier (connect/services/supplier_accounts.py)."""
+    from connect.services.supplier_accounts import supplier_account_record as record
+
+    record(document=document, facts=facts)
+
+
 def document_recognise(*, document_id: int) -> Document | None:
     """Read the facts of a sent document according to its processing mode. Safe to run twice:
     only a document still ``pending`` is read."""
@@ -193,6 +200,7 @@ def document_recognise(*, document_id: int) -> Document | None:
             recognition=Recognition.REVIEW if needs_review else Recognition.DONE,
             ready_at=None if needs_review else timezone.now(),
         )
+        supplier_account_record(document=locked, facts=facts)
         DocumentEvent.objects.create(
             document=locked,
             kind=EventKind.RECOGNISED,
@@ -358,6 +366,7 @@ def einvoice_read(document: Document) -> dict[str, Any]:
             updates["category"] = "credit_note"  # the default category, not the sender's choice
         _deliver(locked, **updates)
         document.recognized = facts
+        supplier_account_record(document=locked, facts=facts)
     return facts
 
 
@@ -540,6 +549,7 @@ def document_review(*, actor: User, document: Document, facts: dict[str, str]) -
         DocumentEvent.objects.create(
             document=locked, actor=actor, kind=EventKind.REVIEWED, note=", ".join(changed)[:500]
         )
+        supplier_account_record(document=locked, facts=corrected)
         from connect.services.memory import supplier_memory_review
 
         supplier_memory_review(

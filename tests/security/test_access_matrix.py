@@ -111,6 +111,7 @@ RULES: dict[str, str] = {
     "connect:paying_accounts": "tenant",
     "connect:payment_batch": "tenant",
     "connect:payment_download": "tenant",
+    "connect:supplier_account_confirm": "tenant",
     # API v1 (the schema walk covers its methods)
     "api:me": "own",
     "api:dossiers": "own",
