@@ -29,7 +29,7 @@ from connect.services import payments as service
 from connect.services.supplier_accounts import (
     IbanChange,
     can_confirm,
-    iban_changes_for,
+    iban_changes_in,
     supplier_account_confirm,
 )
 from dossiers.models import Dossier
@@ -59,12 +59,12 @@ def _initial(row: PayableInvoice) -> dict[str, Any]:
     }
 
 
-def _iban_changes(request: AuthedRequest, dossier: Dossier) -> list[tuple[Document, IbanChange]]:
+def _iban_changes(dossier: Dossier) -> list[tuple[Document, IbanChange]]:
     """The unpaid invoices of the dossier whose IBAN is new for their supplier, for both
     roles: the accountant confirms them too."""
-    documents = list(payable_documents(dossier).order_by("uploaded_at", "id")[:CANDIDATES_READ])
-    changes = iban_changes_for(documents)
-    return [(document, changes[document.pk]) for document in documents if document.pk in changes]
+    return iban_changes_in(
+        dossier, payable_documents(dossier).order_by("uploaded_at", "id")[:CANDIDATES_READ]
+    )
 
 
 @login_required
@@ -127,7 +127,7 @@ def payments(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         formset = PaymentLineFormSet(initial=[_initial(row) for row in rows], prefix="line")
         batch_form = BatchForm(accounts=accounts)
     by_id = {str(row.document.public_id): row for row in rows}
-    iban_changes = _iban_changes(request, dossier)
+    iban_changes = _iban_changes(dossier)
     lines_shown = [(form, by_id.get(str(form["document"].value()))) for form in formset.forms]
     return render(
         request,

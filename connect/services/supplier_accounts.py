@@ -149,6 +149,21 @@ def iban_changes_for(documents: Iterable[Document]) -> dict[int, IbanChange]:
     return {pk: changes[key] for pk, key in keys.items() if key is not None and key in changes}
 
 
+def iban_changes_in(
+    dossier: Dossier, documents: Iterable[Document]
+) -> list[tuple[Document, IbanChange]]:
+    """The documents among ``documents`` (of ``dossier``, read lazily) flagged, in their order:
+    one query when the dossier has no account waiting for confirmation."""
+    changes = _changes([dossier.pk])
+    if not changes:
+        return []
+    return [
+        (document, changes[key])
+        for document in documents
+        if (key := _key_of(document)) is not None and key in changes
+    ]
+
+
 def iban_change_for(document: Document) -> IbanChange | None:
     return iban_changes_for([document]).get(document.pk)
 

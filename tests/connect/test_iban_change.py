@@ -287,3 +287,31 @@ def test_nobody_else_confirms_and_a_refusal_changes_nothing(
     assert SupplierAccount.objects.get(iban=NEW_IBAN).pending
     assert not AuditEvent.objects.filter(action="connect.supplier_account").exists()
     assert iban_change_for(changed) is not None
+
+
+def test_recognition_records_the_iban_read_from_a_printed_invoice(
+    dossier: Dossier, client_user: User
+) -> None:
+    """Premium reads the PDF (tesseract-free text layer): the same rule applies."""
+    from dossiers.models import ProcessingMode
+
+    Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode=ProcessingMode.PREMIUM)
+    dossier.refresh_from_db()
+
+    def printed(number: str, iban: str) -> bytes:
+        lines = [
+            line.replace("F2026-0042", number).replace("BE68 5390 0754 7034", iban)
+            for line in samples.BELGIAN_INVOICE
+        ]
+        return samples.invoice_pdf(lines)
+
+    one = receive_sent(dossier, client_user, printed("F2026-0042", "BE68 5390 0754 7034"), "a.pdf")
+    two = receive_sent(dossier, client_user, printed("F2026-0043", "BE71 0961 2345 6769"), "b.pdf")
+    assert (one.recognized["iban"], two.recognized["iban"]) == ("BE68539007547034", OLD_IBAN)
+    assert iban_change_for(one) is None
+    change = iban_change_for(two)
+    assert change is not None
+    assert (change.account.supplier_key, change.previous) == (
+        "vat:BE0403170701",
+        ["BE68539007547034"],
+    )
