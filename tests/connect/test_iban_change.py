@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 OLD_IBAN = "BE71096123456769"
 NEW_IBAN = "BE62510007547061"
+PAID_IBAN = "BE43068999999501"
 ALERT = "New bank account for this supplier"
 
 
@@ -315,3 +316,51 @@ def test_recognition_records_the_iban_read_from_a_printed_invoice(
         "vat:BE0403170701",
         ["BE68539007547034"],
     )
+
+
+def test_an_iban_typed_in_review_is_recorded_and_a_new_one_flagged(
+    dossier: Dossier, client_user: User, accountant: User
+) -> None:
+    """Optimum: the printer's invoices carry no IBAN the machine reads; the accountant types
+    it in the review queue, and the same rule applies to what was typed."""
+    from connect.services.pipeline import REVIEW_FACTS, document_review
+
+    Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode="optimum")
+    dossier.refresh_from_db()
+
+    def reviewed(number: str, iban: str) -> Document:
+        data = samples.printer_invoice(number)
+        document = receive_sent(dossier, client_user, data, f"{number}.pdf")
+        assert document.recognition == "review"
+        facts = {key: str(document.recognized.get(key) or "") for key in REVIEW_FACTS}
+        facts |= {"invoice_number": number, "iban": iban}
+        return document_review(actor=accountant, document=document, facts=facts)
+
+    one = reviewed("DP-117", OLD_IBAN)
+    two = reviewed("DP-118", NEW_IBAN)
+    assert iban_change_for(one) is None
+    change = iban_change_for(two)
+    assert change is not None and change.account.supplier_key == "vat:BE0477123402"
+    assert change.previous == [OLD_IBAN]
+
+
+def test_the_migration_fills_the_accounts_of_existing_documents_by_the_same_rule(
+    dossier: Dossier, client_user: User, known: Document, changed: Document
+) -> None:
+    """Existing dossiers: the data migration records the IBANs already read, oldest first; an
+    unpaid second IBAN is flagged, one first seen on a paid invoice is not."""
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("connect.migrations.0018_supplier_accounts").backfill
+    paid = receive_sent(dossier, client_user, supplier_invoice("INV-9", PAID_IBAN), "9.xml")
+    Document.objects.filter(pk=paid.pk).update(paid=True)
+    SupplierAccount.objects.all().delete()
+    backfill(apps, None)
+    rows = {a.iban: (a.first_document_id, a.pending) for a in SupplierAccount.objects.all()}
+    assert rows == {
+        OLD_IBAN: (known.pk, False),
+        NEW_IBAN: (changed.pk, True),
+        PAID_IBAN: (paid.pk, False),
+    }
