@@ -447,6 +447,10 @@ class ConnectProfile(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     last_digest_at = models.DateTimeField(null=True, blank=True)
+    #: The dossier's e-mail address before its last rotation, still received until
+    #: ``previous_inbound_email_until`` (then unknown: refused like any other address).
+    previous_inbound_email_token = models.CharField(max_length=32, blank=True, db_index=True)
+    previous_inbound_email_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("Connect settings")

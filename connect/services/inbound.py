@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage as OutgoingMessage
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from connect import antivirus
 from connect.files import safe_filename
@@ -32,12 +32,24 @@ logger = logging.getLogger(__name__)
 
 
 def dossier_for_address(address: str) -> Dossier | None:
-    """The dossier behind ``<token>@<INBOUND_EMAIL_DOMAIN>``, with Connect on; else None."""
+    """The dossier behind ``<token>@<INBOUND_EMAIL_DOMAIN>``, with Connect on: its current
+    address, or its previous one during the grace period of a rotation; else None."""
     local, _, domain = parseaddr(address)[1].lower().partition("@")
     if not local or domain != settings.INBOUND_EMAIL_DOMAIN.lower():
         return None
-    return (
+    current = (
         Dossier.objects.filter(inbound_email_token=local, connect_enabled=True)
+        .select_related("firm")
+        .first()
+    )
+    if current is not None:
+        return current
+    return (
+        Dossier.objects.filter(
+            connect_profile__previous_inbound_email_token=local,
+            connect_profile__previous_inbound_email_until__gt=timezone.now(),
+            connect_enabled=True,
+        )
         .select_related("firm")
         .first()
     )

@@ -403,3 +403,101 @@ def test_the_desk_and_the_accountant_see_sender_not_verified(
         type(accountant).objects.filter(pk=accountant.pk).update(language=language)
         accountant.refresh_from_db()
         assert label in auth_client(accountant).get(page).content.decode()
+
+
+# --- the dossier's address, rotated --------------------------------------------------------
+
+
+def test_the_client_rotates_the_address_the_old_one_works_in_grace_then_nothing(
+    dossier: Dossier, client_user, accountant, auth_client
+) -> None:
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from connect.models import ConnectProfile
+    from connect.services.inbound import dossier_for_address
+    from portal.models import AuditAction, AuditEvent
+
+    old = inbound_email_address(dossier)
+    page = reverse("connect:inbound_address", args=[dossier.public_id])
+    client = auth_client(client_user)
+    assert old in client.get(page).content.decode()
+    response = client.post(page, {"grace_days": "7"})
+    assert response.status_code == HTTPStatus.FOUND
+    dossier.refresh_from_db()
+    new = inbound_email_address(dossier)
+    assert new != old
+    assert dossier_for_address(new) == dossier
+    assert dossier_for_address(old) == dossier  # in its grace period
+    shown = client.get(page).content.decode()
+    assert new in shown and old in shown
+    event = AuditEvent.objects.get(action=AuditAction.INBOUND_ADDRESS_ROTATED)
+    assert (event.actor, event.dossier, event.after["grace_days"]) == (client_user, dossier, 7)
+    # The accountant sees who changed it, and when; then rotates it with no grace at all.
+    history = auth_client(accountant).get(page).content.decode()
+    assert client_user.email in history or client_user.get_full_name() in history
+    ConnectProfile.objects.filter(dossier=dossier).update(
+        previous_inbound_email_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert dossier_for_address(old) is None  # the grace period is over
+    assert auth_client(accountant).post(page, {"grace_days": "0"}).status_code == HTTPStatus.FOUND
+    dossier.refresh_from_db()
+    assert dossier_for_address(new) is None and dossier_for_address(old) is None
+    assert dossier_for_address(inbound_email_address(dossier)) == dossier
+    actors = AuditEvent.objects.filter(action=AuditAction.INBOUND_ADDRESS_ROTATED)
+    assert list(actors.values_list("actor", flat=True)) == [accountant.pk, client_user.pk]
+
+
+def test_only_the_client_and_the_accountant_may_rotate(dossier: Dossier, firm, auth_client) -> None:
+    from django.urls import reverse
+
+    from tests.factories import MembershipFactory, grant
+
+    viewer = MembershipFactory(firm=firm, user__email="lecteur@alpha.be").user
+    grant(viewer, dossier, "view.user")
+    token = dossier.inbound_email_token
+    page = reverse("connect:inbound_address", args=[dossier.public_id])
+    assert auth_client(viewer).post(page, {"grace_days": "0"}).status_code == HTTPStatus.NOT_FOUND
+    dossier.refresh_from_db()
+    assert dossier.inbound_email_token == token
+
+
+@pytest.mark.integration
+def test_over_smtp_the_old_address_is_received_in_grace_then_refused_without_answer(
+    transactional_db, dossier: Dossier, client_user, tmp_path, settings
+) -> None:
+    from datetime import timedelta
+
+    from aiosmtpd.controller import Controller
+    from django.utils import timezone
+
+    from connect.management.commands.inbound_smtp import InboundHandler
+    from connect.models import ConnectProfile
+    from connect.services.inbound_address import inbound_address_rotate
+
+    old = inbound_email_address(dossier)
+    inbound_address_rotate(actor=client_user, dossier=dossier, grace_days=30)
+    port = free_port()
+    controller = Controller(InboundHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with dns_stub() as stub:
+            serve_proximus(stub)
+            settings.INBOUND_DNS_RESOLVER = stub.address
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+                raw = mail_bytes(old, ("grace.pdf", samples.pdf(1), "application/pdf"))
+                assert smtp.sendmail("factures@proximus.be", [old], raw) == {}
+            ConnectProfile.objects.filter(dossier=dossier).update(
+                previous_inbound_email_until=timezone.now() - timedelta(seconds=1)
+            )
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+                raw = mail_bytes(old, ("late.pdf", samples.pdf(2), "application/pdf"))
+                with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+                    smtp.sendmail("factures@proximus.be", [old], raw)
+            assert refused.value.recipients[old][0] == 550
+    finally:
+        controller.stop()
+    assert list(Document.objects.values_list("filename", "status")) == [("grace.pdf", "sent")]
+    assert not OutboundEmail.objects.exists()  # the refusal is the SMTP reply: no answer mail
