@@ -501,3 +501,14 @@ def test_over_smtp_the_old_address_is_received_in_grace_then_refused_without_ans
         controller.stop()
     assert list(Document.objects.values_list("filename", "status")) == [("grace.pdf", "sent")]
     assert not OutboundEmail.objects.exists()  # the refusal is the SMTP reply: no answer mail
+
+
+def test_alignment_relaxed_and_strict_on_the_organisational_domain() -> None:
+    from connect.services.mail_auth import aligned, organisational_domain
+
+    assert organisational_domain("mail.factures.proximus.be") == "proximus.be"
+    assert organisational_domain("billing.example.co.uk") == "example.co.uk"
+    assert aligned("mail.proximus.be", "proximus.be", "r")
+    assert not aligned("mail.proximus.be", "proximus.be", "s")
+    assert not aligned("example.co.uk", "other.co.uk", "r")  # a public suffix is no owner
+    assert not aligned("", "proximus.be", "r")

@@ -11,7 +11,9 @@ checked (connect/services/mail_auth.py) before it is delivered.
 import asyncio
 import signal
 import ssl
-from email import message_from_bytes, policy
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -67,7 +69,9 @@ def _accepted(recipients: list[str], sender: str, raw: bytes) -> bool:
     """Refused during the SMTP dialogue (no bounce later) when no dossier's allow-list names
     the envelope sender or the From: address (claims, checked afterwards)."""
     close_old_connections()
-    author = from_address(message_from_bytes(raw, policy=policy.default))
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)  # the headers only
+    assert isinstance(headers, EmailMessage)  # noqa: S101 - policy.default makes EmailMessage
+    author = from_address(headers)
     dossiers = [d for d in map(dossier_for_address, recipients) if d is not None]
     return any(sender_accepted(d, sender, author) for d in dossiers)
 
