@@ -402,7 +402,9 @@ def test_the_desk_and_the_accountant_see_sender_not_verified(
     for language, label in [("de", "Absender nicht verifiziert"), ("en", "sender not verified")]:
         type(accountant).objects.filter(pk=accountant.pk).update(language=language)
         accountant.refresh_from_db()
-        assert label in auth_client(accountant).get(page).content.decode()
+        shown = auth_client(accountant).get(page).content.decode()
+        assert label in shown
+        assert "SPF fail · DKIM none · DMARC fail (p=reject)" in shown  # the stored verdict
 
 
 # --- the dossier's address, rotated --------------------------------------------------------
