@@ -10,6 +10,7 @@ from connect.services.inbound import (
     inbound_message_receive,
     provider_message_bytes,
 )
+from connect.services.mail_auth import provider_verdict
 from portal import db_scope
 
 
@@ -32,6 +33,9 @@ def inbound_from_provider(
 
 
 def _receive(message: Any, recipients: list[str], esp_name: str, seen: set[int]) -> None:
+    # The provider's own verdicts (its Received-SPF, trusted Authentication-Results):
+    # docs/operations.md says which headers are read.
+    verdict = provider_verdict(message, message.envelope_sender or "")
     for address in recipients:
         dossier = dossier_for_address(address or "")
         if dossier is not None and dossier.pk not in seen:
@@ -41,4 +45,5 @@ def _receive(message: Any, recipients: list[str], esp_name: str, seen: set[int])
                 dossier=dossier,
                 channel=esp_name.lower(),
                 envelope_sender=message.envelope_sender or "",
+                verdict=verdict,
             )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from connect import views, views_accountant, views_memory
+from connect import views, views_accountant, views_address, views_memory
 
 app_name = "connect"
 
@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("dossiers/<uuid:dossier_id>/share/", views_accountant.share, name="share"),
     path("dossiers/<uuid:dossier_id>/profile/", views_accountant.profile, name="profile"),
+    path(
+        "dossiers/<uuid:dossier_id>/e-mail-address/",
+        views_address.inbound_address,
+        name="inbound_address",
+    ),
     path(
         "documents/<uuid:document_id>/actions/<slug:action>/",
         views_accountant.document_action,

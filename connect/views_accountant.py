@@ -264,6 +264,7 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
                 if document.thumbnail_name
                 else "",
                 "filename": document.filename,
+                "sender_unverified": document.sender_unverified,
                 "supplier": facts.get("supplier_name") or "",
                 "number": facts.get("invoice_number") or "",
                 "date": facts.get("issue_date") or "",

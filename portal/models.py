@@ -63,6 +63,7 @@ class AuditAction(models.TextChoices):
     REPORT_SWITCHED = "view.report_switched", _("View report switched on or off")
     FIRM_MFA_CHANGED = "firm.mfa_required", _("Two-factor authentication for staff changed")
     SUPPLIER_ACCOUNT_CONFIRMED = "connect.supplier_account", _("Supplier bank account confirmed")
+    INBOUND_ADDRESS_ROTATED = "dossier.inbound_rotated", _("E-mail address of the dossier changed")
 
 
 class AuditEvent(models.Model):

@@ -205,6 +205,9 @@ class Document(models.Model):
     inbound_message = models.ForeignKey(
         "InboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )
+    #: Came by e-mail from a sender whose domain was not authenticated (SPF/DKIM/DMARC) or not
+    #: allowed: it stayed on the client's desk, and says so wherever it is shown.
+    sender_unverified = models.BooleanField(default=False)
     #: The accountant's request this upload answers, if any.
     request = models.ForeignKey(
         "connect.DocumentRequest",
@@ -444,6 +447,10 @@ class ConnectProfile(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     last_digest_at = models.DateTimeField(null=True, blank=True)
+    #: The dossier's e-mail address before its last rotation, still received until
+    #: ``previous_inbound_email_until`` (then unknown: refused like any other address).
+    previous_inbound_email_token = models.CharField(max_length=32, blank=True, db_index=True)
+    previous_inbound_email_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("Connect settings")
@@ -488,6 +495,12 @@ class InboundMessage(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # Who really sent it (connect/services/mail_auth.py): the checks' results and the From:
+    # domain they authenticate, aligned ("" when none: the sender is not verified).
+    auth_spf = models.CharField(max_length=20, blank=True)
+    auth_dkim = models.CharField(max_length=20, blank=True)
+    auth_dmarc = models.CharField(max_length=40, blank=True)
+    auth_domain = models.CharField(max_length=253, blank=True)
 
     class Meta:
         verbose_name = _("received e-mail")
@@ -496,3 +509,7 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+    @property
+    def sender_verified(self) -> bool:
+        return bool(self.auth_domain)

@@ -71,6 +71,7 @@ def document_receive(
     paid: bool = False,
     comment: str = "",
     shared_into: Binder | None = None,
+    hold: bool = False,
 ) -> ReceiveResult:
     """Check, store and record one file for ``dossier``. ``actor`` must hold a Connect role on
     it (None: a channel that identified the dossier itself, such as its e-mail address).
@@ -78,7 +79,9 @@ def document_receive(
     The bytes are spooled to a temporary file (memory stays flat), sniffed and opened with
     limits; the same bytes already in the dossier give back the earlier document. On any
     failure no row and no stored file remain. With a virus scanner set, the bytes are scanned
-    before any parser reads them (and an e-invoice's embedded files after it is read)."""
+    before any parser reads them (and an e-invoice's embedded files after it is read).
+    ``hold``: the document stays on the client's desk whatever the channel or profile says
+    (an e-mail whose sender is not verified)."""
     if (
         actor is not None
         and not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists()
@@ -150,7 +153,7 @@ def document_receive(
                 # accountant at once (nobody chose to keep it); a web upload is sent by the
                 # page unless the client keeps it on the desk, or here when the profile says so.
                 sends = source in (Source.EMAIL, Source.PEPPOL) or (profile and profile.auto_send)
-                if sends and shared_into is None:
+                if sends and shared_into is None and not hold:
                     document_send_now(document=document, actor=actor, profile=profile)
                 from connect.tasks import document_process
 

@@ -177,6 +177,15 @@ INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", default="connect.localhost")
 INBOUND_SMTP_TLS_CERT = env("INBOUND_SMTP_TLS_CERT", default="")
 INBOUND_SMTP_TLS_KEY = env("INBOUND_SMTP_TLS_KEY", default="")
 INBOUND_SMTP_REQUIRE_STARTTLS = env.bool("INBOUND_SMTP_REQUIRE_STARTTLS", default=False)
+#: The DNS server the inbound mail checks (SPF, DKIM, DMARC) ask, as host:port; empty: the
+#: system's resolver. Tests point it at a local stub.
+INBOUND_DNS_RESOLVER = env("INBOUND_DNS_RESOLVER", default="")
+INBOUND_DNS_TIMEOUT = env.float("INBOUND_DNS_TIMEOUT", default=5.0)
+#: The authserv-ids whose Authentication-Results headers the provider webhook trusts (the
+#: provider's own receiving host names); empty: only the provider's Received-SPF is read.
+INBOUND_TRUSTED_AUTHSERV_IDS = env.list("INBOUND_TRUSTED_AUTHSERV_IDS", default=[])
+#: At most one automatic answer per sender in this many seconds (0: no limit).
+INBOUND_ANSWER_INTERVAL = env.int("INBOUND_ANSWER_INTERVAL", default=3600)
 
 # --- Connect: receiving files -----------------------------------------------------------------
 CONNECT_MAX_UPLOAD_SIZE = env.int("CONNECT_MAX_UPLOAD_SIZE", default=50 * 1024 * 1024)

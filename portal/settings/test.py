@@ -45,3 +45,7 @@ STATIC_ROOT = None  # static files come from the finders (no collectstatic neede
 WHITENOISE_USE_FINDERS = True
 MAIL_RETRY_BACKOFF = 1
 CELERY_TASK_EAGER_PROPAGATES = True
+# The inbound-mail checks never ask the network's DNS: a test serves its records from a stub
+# (tests/dns_stub.py); without one, the questions go to a closed port and get no answer.
+INBOUND_DNS_RESOLVER = env("INBOUND_DNS_RESOLVER", default="127.0.0.1:9")
+INBOUND_DNS_TIMEOUT = env.float("INBOUND_DNS_TIMEOUT", default=1.0)

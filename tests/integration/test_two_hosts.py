@@ -40,6 +40,7 @@ from dossiers.models import Cartouche, Dossier
 from dossiers.services import inbound_email_address
 from tests.connect import samples
 from tests.connect.test_inbound import message
+from tests.dns_stub import dns_stub
 from tests.factories import PASSWORD
 from tests.fixtures_services import (
     ROOT,
@@ -153,7 +154,9 @@ def hosts(tmp_path: Path, s3: tuple[Any, str], transactional_db: None) -> Iterat
     redis-server of the test's own."""
     _, s3_url = s3
     started: dict[str, Host] = {}
-    with RedisInstance() as redis:
+    # The supplier's DNS: its SPF record authorises this host (an authenticated sender).
+    with RedisInstance() as redis, dns_stub() as supplier_dns:
+        supplier_dns.txt["proximus.be"] = ["v=spf1 ip4:127.0.0.1 -all"]
         try:
             for name in ("worker1", "worker2"):
                 host = Host(name, tmp_path / name)
@@ -187,7 +190,11 @@ def hosts(tmp_path: Path, s3: tuple[Any, str], transactional_db: None) -> Iterat
                 inbound.process = subprocess.Popen(
                     [sys.executable, "manage.py", "inbound_smtp", "--port", str(inbound.port)],
                     cwd=ROOT,
-                    env={**os.environ, **inbound.env(redis.url(), s3_url)},
+                    env={
+                        **os.environ,
+                        **inbound.env(redis.url(), s3_url),
+                        "INBOUND_DNS_RESOLVER": supplier_dns.address,
+                    },
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,

@@ -42,6 +42,7 @@ CONNECT_ROUTES = {
     "connect:document_action": "action",
     "connect:share": "dossier",
     "connect:profile": "dossier",
+    "connect:inbound_address": "dossier",
     "connect:attachment": "attachment",
 }
 # API v1: a Bearer token of someone who holds a Connect role on the dossier.

@@ -180,7 +180,11 @@ class Sender:
             "OriginalRecipient": address,
             "Subject": "Factures",
             "TextBody": "Ci-joint.",
-            "Headers": [{"Name": "Return-Path", "Value": f"<{SENDER}>"}],
+            "Headers": [
+                {"Name": "Return-Path", "Value": f"<{SENDER}>"},
+                # The provider's own SPF verdict: the sender is authenticated (aligned SPF).
+                {"Name": "Received-SPF", "Value": "Pass (sender SPF authorized)"},
+            ],
             "Attachments": [
                 {
                     "Name": name,

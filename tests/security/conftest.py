@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.dns_stub import DnsStub, dns_stub
 from tests.fixtures_services import free_port
 from tests.hostile.cases import eicar
 from tests.security.channels import WEBHOOK_SECRET, Sender
@@ -54,8 +55,26 @@ def inbound_smtp_port() -> Iterator[int]:
     controller.stop()
 
 
+@pytest.fixture(scope="session")
+def sender_dns() -> Iterator[DnsStub]:
+    """The DNS of the e-mail sender (proximus.be): SPF authorises this host, so the mail over
+    SMTP is authenticated (aligned SPF) and answered."""
+    with dns_stub() as stub:
+        stub.txt["proximus.be"] = ["v=spf1 ip4:127.0.0.1 -all"]
+        yield stub
+
+
 @pytest.fixture
-def sender(storage: Storage, dossier: Any, client_user: Any, inbound_smtp_port: int) -> Sender:
+def sender(
+    storage: Storage,
+    dossier: Any,
+    client_user: Any,
+    inbound_smtp_port: int,
+    sender_dns: DnsStub,
+    settings: Any,
+) -> Sender:
+    settings.INBOUND_DNS_RESOLVER = sender_dns.address
+    settings.INBOUND_ANSWER_INTERVAL = 0  # each send is answered (the limit has its own test)
     return Sender(dossier=dossier, user=client_user, smtp_port=inbound_smtp_port)
 
 

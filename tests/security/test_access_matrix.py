@@ -89,6 +89,7 @@ RULES: dict[str, str] = {
     "connect:document_action": "tenant",
     "connect:share": "tenant",
     "connect:profile": "tenant",
+    "connect:inbound_address": "tenant",
     "connect:attachment": "tenant",
     "connect:tasks": "tenant",
     "connect:task_calendar": "tenant",

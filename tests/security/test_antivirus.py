@@ -19,7 +19,7 @@ from tests.connect import samples
 from tests.hostile.cases import CASES, SCAN_UNAVAILABLE, VALID_PDF, VIRUS_FOUND, eicar
 from tests.security.channels import CHANNEL_PARAMS, LANGUAGES, Sender, files_under
 from tests.security.conftest import Clamd, Storage, clamd_start
-from tests.security.test_hostile_corpus import assert_refused
+from tests.security.test_hostile_corpus import MAIL, assert_refused
 
 SIGNATURE = "Eicar-Test-Signature"
 
@@ -48,7 +48,7 @@ def test_eicar_is_refused_on_every_channel_with_the_name_of_the_virus(
         with caplog.at_level(logging.WARNING, logger="connect.antivirus"):
             answer = sender.send(channel, [("facture.pdf", eicar())], language)
         assert_refused(answer, channel, VIRUS_FOUND, language)
-        assert SIGNATURE in answer.text
+        assert (SIGNATURE in answer.text) is (channel not in MAIL)  # e-mail: a fixed answer
         assert_nothing_kept(storage)
     assert any(SIGNATURE in r.getMessage() for r in caplog.records)
 

@@ -4,11 +4,16 @@ Point the MX of INBOUND_EMAIL_DOMAIN (or a relay) at this server. Unknown recipi
 at RCPT time (no backscatter); each accepted message goes through the receive service. With a
 certificate and key (--tls-cert/--tls-key, or INBOUND_SMTP_TLS_CERT/INBOUND_SMTP_TLS_KEY) the
 server offers STARTTLS; --require-starttls refuses mail from a client that did not start TLS.
+Each message's SPF (for the connecting address), DKIM signatures and DMARC alignment are
+checked (connect/services/mail_auth.py) before it is delivered.
 """
 
 import asyncio
 import signal
 import ssl
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -20,9 +25,11 @@ from django.db import close_old_connections
 
 from connect.services.inbound import (
     dossier_for_address,
+    from_address,
     inbound_message_receive,
     sender_accepted,
 )
+from connect.services.mail_auth import Verdict, message_verify
 
 
 class InboundHandler:
@@ -43,9 +50,13 @@ class InboundHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         sender = envelope.mail_from or ""
-        if not await sync_to_async(_accepted)(list(envelope.rcpt_tos), sender):
+        if not await sync_to_async(_accepted)(list(envelope.rcpt_tos), sender, raw):
             return "550 5.7.1 Sender not accepted for this address"
-        await sync_to_async(_deliver)(raw, list(envelope.rcpt_tos), sender)
+        peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+        verdict = await sync_to_async(message_verify, thread_sensitive=False)(
+            raw, client_ip=peer, helo=session.host_name or "", mail_from=sender
+        )
+        await sync_to_async(_deliver)(raw, list(envelope.rcpt_tos), sender, verdict)
         return "250 Message accepted"
 
 
@@ -54,14 +65,18 @@ def _dossier_for(address: str) -> Any:
     return dossier_for_address(address)
 
 
-def _accepted(recipients: list[str], sender: str) -> bool:
-    """Refused during the SMTP dialogue (no bounce later) when no dossier accepts the sender."""
+def _accepted(recipients: list[str], sender: str, raw: bytes) -> bool:
+    """Refused during the SMTP dialogue (no bounce later) when no dossier's allow-list names
+    the envelope sender or the From: address (claims, checked afterwards)."""
     close_old_connections()
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)  # the headers only
+    assert isinstance(headers, EmailMessage)  # noqa: S101 - policy.default makes EmailMessage
+    author = from_address(headers)
     dossiers = [d for d in map(dossier_for_address, recipients) if d is not None]
-    return any(sender_accepted(d, sender) for d in dossiers)
+    return any(sender_accepted(d, sender, author) for d in dossiers)
 
 
-def _deliver(raw: bytes, recipients: list[str], sender: str) -> None:
+def _deliver(raw: bytes, recipients: list[str], sender: str, verdict: Verdict) -> None:
     close_old_connections()
     seen = set()
     for address in recipients:
@@ -69,7 +84,7 @@ def _deliver(raw: bytes, recipients: list[str], sender: str) -> None:
         if dossier is not None and dossier.pk not in seen:
             seen.add(dossier.pk)
             inbound_message_receive(
-                raw=raw, dossier=dossier, channel="smtp", envelope_sender=sender
+                raw=raw, dossier=dossier, channel="smtp", envelope_sender=sender, verdict=verdict
             )
 
 
