@@ -17,6 +17,8 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].label = _("WinBooksID (e-mail address)")
         self.fields["login"].widget.attrs["placeholder"] = ""
         self.fields["password"].widget.attrs["placeholder"] = ""
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me logged in on this device")
 
 
 class SecurityKeyForm(AddWebAuthnForm):
