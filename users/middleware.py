@@ -55,9 +55,9 @@ def session_idle_limit(session: SessionBase) -> int:
 
 
 class SessionIdleTimeoutMiddleware:
-    """Log out a session idle for longer than its limit, at its next request (before the
-    database scope is set: the request then runs as an anonymous visitor). The last activity
-    is kept in the session, written at most once a minute."""
+    """Log out a session idle for longer than its limit, at its next request (the logout
+    switches the request's database scope to the anonymous visitor's: it then runs as one).
+    The last activity is kept in the session, written at most once a minute."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
