@@ -147,6 +147,7 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
     if membership.level not in levels:
         levels = (*levels, membership.level)  # shown; the service refuses a change it forbids
     first_name, last_name = user.names_seen_by(firm.pk)
+    names_locked = not services.names_editable_by(user, firm)
     initial: dict[str, Any] = {
         "email": user.email,
         "first_name": first_name,
@@ -165,17 +166,19 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
         levels=levels,
         editing=True,
         identity_locked=services.identity_shared(user, firm),
-        names_locked=not services.names_editable_by(user, firm),
+        names_locked=names_locked,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # Locked names are not this firm's to send back (it may not even see them).
+        names = (user.first_name, user.last_name) if names_locked else None
         try:
             services.user_update(
                 firm=firm,
                 actor=request.user,
                 user=user,
-                first_name=data["first_name"],
-                last_name=data["last_name"],
+                first_name=names[0] if names else data["first_name"],
+                last_name=names[1] if names else data["last_name"],
                 language=data["language"],
                 level=data["level"],
                 active=data["active"],

@@ -202,3 +202,38 @@ def test_the_firms_list_and_form_use_its_display_label(
     assert "Garage Dupont (gérant)" in listing
     found = client.get(reverse("portal:users", args=[firm.public_id]) + "?q=dupont")
     assert "Garage Dupont" in found.content.decode()
+
+
+def test_a_firm_saves_its_label_for_a_person_whose_names_another_firm_wrote(
+    firm: Firm,
+    other_firm: Firm,
+    licence_admin: User,
+    other_staff: User,
+    dossier: Dossier,
+    beta_dossier: Dossier,
+    auth_client,
+) -> None:
+    person = invite(other_firm, other_staff, beta_dossier, first_name="CLIENT", last_name="VIP")
+    invite(firm, licence_admin, dossier, first_name="", last_name="")
+    client = auth_client(licence_admin)
+    detail = reverse("portal:user", args=[firm.public_id, person.public_id])
+    form = client.get(detail)
+    assert "CLIENT" not in form.content.decode()  # Beta's text is not Alpha's to show
+    assert form.context["form"].fields["first_name"].disabled
+    data = {
+        "language": person.language,
+        "display_label": "Nina N.",
+        "level": FirmLevel.USER,
+        "active": "on",
+        "first_name": "",
+        "last_name": "",
+    }
+    for field in form.context["form"].fields:
+        if field.startswith("role__") and form.context["form"].initial.get(field):
+            data[field] = "on"
+    assert client.post(detail, data).status_code == HTTPStatus.FOUND
+    person.refresh_from_db()
+    assert (person.first_name, person.last_name) == ("CLIENT", "VIP")
+    assert FirmMembership.objects.get(user=person, firm=firm).display_label == "Nina N."
+    listing = client.get(reverse("portal:users", args=[firm.public_id])).content.decode()
+    assert "Nina N." in listing and "CLIENT" not in listing
