@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from connect.models import Document, DocumentRead
+from connect.models import Document, DocumentRead, Source, Status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_staff_list_for
 from portal.pagination import cursor_decode, cursor_encode
@@ -99,15 +99,23 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _private_drafts(*, actor: User, dossier: Dossier) -> QuerySet[Document]:
+    """The dossier's documents still private on the client's desk (a draft, or never sent;
+    what the accountant shared is not the client's desk), except the actor's own uploads."""
+    private = Q(status=Status.DRAFT) | (Q(sent_at__isnull=True) & ~Q(source=Source.SHARED))
+    return Document.objects.filter(dossier=dossier).filter(private).exclude(uploaded_by=actor)
+
+
 def document_reads_for(
     *, actor: User, dossier: Dossier, filters: ReadFilters | None = None
 ) -> QuerySet[DocumentRead]:
     """The reads of a dossier's documents, newest first, for the staff of its firm (anyone
-    else: none; scoped in the same query)."""
+    else: none; scoped in the same query). Reads of a document still on the client's desk
+    are left out (the desk is private until sent; its uploader alone would see them)."""
     filters = filters or ReadFilters()
     reads = DocumentRead.objects.filter(
         dossier=dossier, dossier__in=dossier_staff_list_for(actor=actor).values("id")
-    )
+    ).exclude(document__in=_private_drafts(actor=actor, dossier=dossier).values("id"))
     if filters.start:
         reads = reads.filter(at__gte=_day_start(filters.start))
     if filters.end:

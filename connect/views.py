@@ -512,23 +512,37 @@ def _reading_notes(facts: dict[str, Any] | None) -> list[str]:
 
 
 def _ubl_invoice(document: Document) -> Any:
-    """The e-invoice read again for its preview (a few milliseconds; nothing is stored): an XML
-    file always; the XML inside a PDF when some of its checks failed (the PDF is the preview)."""
-    from connect.einvoice import EInvoiceError, parse
+    """The e-invoice for its preview: an XML file always; the XML inside a PDF when some of its
+    checks failed (the PDF is the preview). Kept with the document when it was read
+    (``einvoice_preview``); a document read before that is read here once, and kept."""
+    from connect.einvoice import EInvoice, EInvoiceError, parse
     from connect.einvoice.pdf import embedded_invoice_of
+    from connect.einvoice.stored import UNREADABLE, preview_dump, preview_load
     from connect.services.processing import local_copy
 
+    failed = set((document.recognized or {}).get("checks_failed") or ()) - {"pdf_disagrees"}
+    if not document.is_ubl and not (document.carries_einvoice and failed):
+        return None
+    try:
+        return preview_load(document.einvoice_preview)
+    except KeyError:
+        pass
+    invoice: EInvoice | None
     try:
         if document.is_ubl:
             with default_storage.open(document.storage_name, "rb") as handle:
-                return parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
-        failed = set((document.recognized or {}).get("checks_failed") or ()) - {"pdf_disagrees"}
-        if document.carries_einvoice and failed:
+                invoice = parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
+        else:
             with tempfile.TemporaryDirectory(prefix="portal-preview-") as workdir:
-                return embedded_invoice_of(local_copy(document, Path(workdir))).invoice
-    except (EInvoiceError, OSError):
-        return None
-    return None
+                invoice = embedded_invoice_of(local_copy(document, Path(workdir))).invoice
+    except EInvoiceError:
+        invoice = None
+    except OSError:
+        return None  # the file is missing for now: nothing is kept
+    stored = preview_dump(invoice) if invoice is not None else UNREADABLE
+    Document.objects.filter(pk=document.pk).update(einvoice_preview=stored)
+    document.einvoice_preview = stored
+    return invoice
 
 
 @login_required

@@ -17,6 +17,8 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].label = _("WinBooksID (e-mail address)")
         self.fields["login"].widget.attrs["placeholder"] = ""
         self.fields["password"].widget.attrs["placeholder"] = ""
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me logged in on this device")
 
 
 class SecurityKeyForm(AddWebAuthnForm):
@@ -44,6 +46,14 @@ class UserForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    display_label = forms.CharField(
+        label=_("Display label in your firm"),
+        max_length=150,
+        required=False,
+        help_text=_(
+            "Your firm's own wording for this person in its lists; their names stay theirs."
+        ),
+    )
     level = forms.ChoiceField(label=_("Level"), choices=FirmLevel.choices)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     #: Ticked: a new user is told how to log in unless the administrator chooses otherwise.
@@ -58,6 +68,7 @@ class UserForm(forms.Form):
         levels: tuple[str, ...],
         editing: bool = False,
         identity_locked: bool = False,
+        names_locked: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -68,11 +79,13 @@ class UserForm(forms.Form):
             self.fields["email"].disabled = True
             self.fields["email"].required = False
             del self.fields["send_email"]
-        if identity_locked:
-            # The person also belongs to another firm: their names and language are theirs.
-            for name in ("first_name", "last_name", "language"):
-                self.fields[name].disabled = True
-                self.fields[name].help_text = _("Only the person can change this.")
+        # The person's names are their own once confirmed (or another firm wrote them); their
+        # language too when they also belong to another firm.
+        locked: tuple[str, ...] = ("first_name", "last_name") if names_locked else ()
+        locked += ("language",) if identity_locked else ()
+        for name in locked:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = _("Only the person can change this.")
         for dossier in dossiers:
             for role, label in Role.choices:
                 self.fields[role_field_name(dossier, role)] = forms.BooleanField(
@@ -87,7 +100,7 @@ class UserForm(forms.Form):
         ]
 
     def identity_fields(self) -> list[forms.BoundField]:
-        names = ["email", "first_name", "last_name", "language", "level", "active"]
+        names = ["email", "first_name", "last_name", "language", "display_label", "level", "active"]
         return [self[name] for name in names if name in self.fields]
 
     def clean(self) -> dict[str, Any]:
@@ -113,6 +126,10 @@ class UserForm(forms.Form):
 
 
 class InvitationAcceptForm(forms.Form):
+    """The invited person confirms their names (theirs from then on) and chooses a password."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     password1 = forms.CharField(
         label=_("New password"),
         strip=False,
@@ -128,7 +145,21 @@ class InvitationAcceptForm(forms.Form):
         cleaned = super().clean() or {}
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
+        if self.names_given() and not (cleaned.get("first_name") or cleaned.get("last_name")):
+            self.add_error("first_name", _("Enter your first or last name."))
         return cleaned
+
+    def names_given(self) -> bool:
+        """Whether the names were posted (a form without them keeps the names as they are)."""
+        return "first_name" in self.data or "last_name" in self.data
+
+
+class ProfileForm(forms.Form):
+    """The person's own names and language."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
 
 
 class ApiTokenForm(forms.Form):

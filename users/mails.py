@@ -54,6 +54,8 @@ def invitation_render(row: OutboundEmail) -> EmailMessage | None:
             dossiers.append({"code": code, "name": names[code], "tools": tools})
         context = {
             "user": user,
+            # The person's own names, or those this firm wrote; never another firm's wording.
+            "greeting_name": " ".join(n for n in user.names_seen_by(firm.pk) if n),
             "firm": firm,
             "inviter": invitation.invited_by.display_name if invitation.invited_by else firm.name,
             "dossiers": dossiers,

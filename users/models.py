@@ -78,6 +78,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    #: When the person made their names their own (accepting an invitation, logging in, or on
+    #: their profile): from then on no firm changes them (each keeps its own display label).
+    names_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    #: Before that, the firm that wrote the names: only it may change them. No database
+    #: constraint: the identity is no firm's row (docs/tenancy.md), only the id is compared.
+    names_set_by = models.ForeignKey(
+        "dossiers.Firm",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        db_constraint=False,
+        related_name="+",
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -117,6 +131,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_name(self) -> str:
         return self.get_full_name() or self.email
 
+    def names_seen_by(self, firm_id: int) -> tuple[str, str]:
+        """The names a firm may show: the person's own, or those this firm wrote; another
+        firm's wording for a person who has not confirmed their names yet is not shown."""
+        if self.names_confirmed_at is None and self.names_set_by_id not in (None, firm_id):
+            return "", ""
+        return self.first_name, self.last_name
+
 
 class MembershipQuerySet(models.QuerySet["FirmMembership"]):
     def active(self) -> "MembershipQuerySet":
@@ -136,6 +157,8 @@ class FirmMembership(models.Model):
     level = models.CharField(_("level"), max_length=20, choices=FirmLevel.choices)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The firm's own wording for the person in its lists (the names are the person's own).
+    display_label = models.CharField(_("display label"), max_length=150, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -155,6 +178,13 @@ class FirmMembership(models.Model):
     @property
     def is_staff_level(self) -> bool:
         return self.level in STAFF_LEVELS
+
+    @property
+    def display_name(self) -> str:
+        """The person as this firm lists them: its own label, else their names (empty when
+        neither is known to this firm)."""
+        names = " ".join(n for n in self.user.names_seen_by(self.firm_id) if n)
+        return self.display_label or names
 
 
 class DossierAccess(models.Model):

@@ -96,6 +96,7 @@ def firm_user_list_for(
             Q(user__email__icontains=query)
             | Q(user__first_name__icontains=query)
             | Q(user__last_name__icontains=query)
+            | Q(display_label__icontains=query)
         )
     if level:
         memberships = memberships.filter(level=level)

@@ -55,9 +55,11 @@ def user_get_or_create(
     last_name: str = "",
     language: str = Language.FR,
     password: str | None = None,
+    names_by: Firm | None = None,
 ) -> tuple[User, bool]:
     """The identity behind a WinBooksID: an existing person is reused, never duplicated.
-    The names, language and password of an existing person are left as they are."""
+    The names, language and password of an existing person are left as they are. ``names_by``:
+    the firm that writes the names of a new person (until the person confirms them)."""
     email = winbooks_id_clean(email)
     language_clean(language)
     existing = User.objects.filter(email=email).first()
@@ -66,6 +68,8 @@ def user_get_or_create(
     user = User(
         email=email, first_name=first_name.strip(), last_name=last_name.strip(), language=language
     )
+    if names_by is not None and (user.first_name or user.last_name):
+        user.names_set_by = names_by
     if password:
         try:
             validate_password(password, user)
@@ -165,6 +169,65 @@ def identity_shared(user: User, firm: Firm) -> bool:
         return FirmMembership.objects.filter(user=user).exclude(firm=firm).exists()
 
 
+def names_editable_by(user: User, firm: Firm) -> bool:
+    """Whether ``firm`` may write the person's names: never once the person made them their
+    own (accepted an invitation, logged in, or changed them on their profile); before that,
+    only the firm that wrote them, or any firm while there are none."""
+    if user.names_confirmed_at is not None:
+        return False
+    if user.names_set_by_id is not None:
+        return user.names_set_by_id == firm.pk
+    return not (user.first_name or user.last_name) or not identity_shared(user, firm)
+
+
+def _names_locked_error(user: User) -> ServiceError:
+    if user.names_confirmed_at is not None:
+        return ServiceError(
+            _(
+                "This person's names are their own: only they can change them. Your firm may "
+                "give them a display label."
+            ),
+            code="names_own",
+            field="first_name",
+        )
+    return ServiceError(
+        _(
+            "This person also belongs to another firm: only they can change their name "
+            "and language."
+        ),
+        code="identity_shared",
+        field="first_name",
+    )
+
+
+def names_confirm(
+    *, user: User, first_name: str | None = None, last_name: str | None = None
+) -> User:
+    """The person makes their names their own (given here, or as they are): no firm changes
+    them any more."""
+    fields = ["names_confirmed_at", "names_set_by"]
+    if first_name is not None and last_name is not None:
+        user.first_name, user.last_name = first_name.strip()[:150], last_name.strip()[:150]
+        fields += ["first_name", "last_name"]
+    elif user.names_confirmed_at is not None:
+        return user
+    user.names_confirmed_at = user.names_confirmed_at or timezone.now()
+    user.names_set_by = None
+    user.save(update_fields=fields)
+    return user
+
+
+def user_profile_update(*, actor: User, first_name: str, last_name: str, language: str) -> User:
+    """The person's own names and language (their profile page)."""
+    language_clean(language)
+    if not first_name.strip() and not last_name.strip():
+        raise ServiceError(
+            _("Enter your first or last name."), code="names_empty", field="first_name"
+        )
+    user_language_set(user=actor, language=language)
+    return names_confirm(user=actor, first_name=first_name, last_name=last_name)
+
+
 def _clean_accesses(*, firm: Firm, level: str, accesses: Accesses) -> dict[Dossier, set[str]]:
     cleaned: dict[Dossier, set[str]] = {}
     for dossier, roles in accesses.items():
@@ -251,9 +314,11 @@ def user_invite(
     accesses: Accesses,
     send_email: bool,
     active: bool = True,
+    display_label: str = "",
 ) -> User:
     """Create a user of ``firm`` (or link the existing identity behind the WinBooksID), give
-    their dossier roles, and optionally send the invitation."""
+    their dossier roles, and optionally send the invitation. An existing person keeps their
+    names: the names typed here, when they differ, become this firm's display label."""
     actor_membership = actor_staff_membership(actor=actor, firm=firm)
     _check_level(actor_membership, level)
     email = winbooks_id_clean(email)
@@ -266,11 +331,25 @@ def user_invite(
     try:
         with transaction.atomic():
             user, created = user_get_or_create(
-                email=email, first_name=first_name, last_name=last_name, language=language
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                language=language,
+                names_by=firm,
             )
             if FirmMembership.objects.filter(user=user, firm=firm).exists():
                 raise _already_member(email)
-            FirmMembership.objects.create(user=user, firm=firm, level=level, is_active=active)
+            label = display_label.strip()[:150]
+            typed = (first_name.strip(), last_name.strip())
+            if not created and any(typed) and typed != (user.first_name, user.last_name):
+                if names_editable_by(user, firm) and not (user.first_name or user.last_name):
+                    user.first_name, user.last_name, user.names_set_by = *typed, firm
+                    user.save(update_fields=["first_name", "last_name", "names_set_by"])
+                elif not label:
+                    label = " ".join(part for part in typed if part)[:150]
+            FirmMembership.objects.create(
+                user=user, firm=firm, level=level, is_active=active, display_label=label
+            )
             _identity_active_sync(user)
             audit_record(
                 firm=firm,
@@ -298,9 +377,12 @@ def user_update(
     level: str,
     active: bool,
     accesses: Accesses,
+    display_label: str | None = None,
 ) -> User:
-    """Change a user of ``firm``: names, language, level, active, and their roles on the
-    dossiers given in ``accesses`` (a dossier given with no role loses every role)."""
+    """Change a user of ``firm``: names (while they are the firm's to write:
+    ``names_editable_by``), language, this firm's display label (None: unchanged), level,
+    active, and their roles on the dossiers given in ``accesses`` (a dossier given with no
+    role loses every role)."""
     language_clean(language)
     try:
         with transaction.atomic():
@@ -349,20 +431,21 @@ def user_update(
                 "last_name": last_name.strip(),
                 "language": language,
             }
-            if wanted != identity and identity_shared(user, firm):
-                raise ServiceError(
-                    _(
-                        "This person also belongs to another firm: only they can change their name "
-                        "and language."
-                    ),
-                    code="identity_shared",
-                    field="first_name",
-                )
+            names_change = (wanted["first_name"], wanted["last_name"]) != (
+                identity["first_name"],
+                identity["last_name"],
+            )
+            if names_change and not names_editable_by(user, firm):
+                raise _names_locked_error(user)
+            if wanted["language"] != identity["language"] and identity_shared(user, firm):
+                raise _names_locked_error(user)
             user.first_name, user.last_name, user.language = (
                 first_name.strip(),
                 last_name.strip(),
                 language,
             )
+            if names_change:
+                user.names_set_by = firm
             if audit_changes(
                 firm=firm,
                 actor=actor,
@@ -375,7 +458,17 @@ def user_update(
                     "language": user.language,
                 },
             ):
-                user.save(update_fields=["first_name", "last_name", "language"])
+                user.save(update_fields=["first_name", "last_name", "language", "names_set_by"])
+            if display_label is not None and audit_changes(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.USER_CHANGED,
+                subject_user=user,
+                before={"display_label": membership.display_label},
+                after={"display_label": display_label.strip()[:150]},
+            ):
+                membership.display_label = display_label.strip()[:150]
+                membership.save(update_fields=["display_label"])
             audit_changes(
                 firm=firm,
                 actor=actor,
@@ -504,8 +597,11 @@ def invitation_for_token(token: str) -> Invitation | None:
         )
 
 
-def invitation_accept(*, token: str, password: str) -> User:
-    """Set the invited user's password with a valid link; the link then stops working. Under
+def invitation_accept(
+    *, token: str, password: str, first_name: str | None = None, last_name: str | None = None
+) -> User:
+    """Set the invited user's password with a valid link; the link then stops working. The
+    names the person confirms (given, or as they are) are their own from then on. Under
     the system scope: the visitor is not logged in, the link's secret proves the request."""
     with db_scope.system(), transaction.atomic():
         found = invitation_for_token(token)
@@ -528,6 +624,7 @@ def invitation_accept(*, token: str, password: str) -> User:
             ) from None
         user.set_password(password)
         user.save(update_fields=["password"])
+        names_confirm(user=user, first_name=first_name, last_name=last_name)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         # Any other link still pending (another firm's, an older one) would reset the password

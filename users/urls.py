@@ -6,6 +6,8 @@ is the identity (it is changed by the firm, not by the user)."""
 from allauth.account import urls as account_urls
 from django.urls import include, path
 
+from users import views
+
 ACCOUNT_ROUTES = {
     "account_login",
     "account_logout",
@@ -21,6 +23,7 @@ ACCOUNT_ROUTES = {
 
 urlpatterns = [p for p in account_urls.urlpatterns if getattr(p, "name", None) in ACCOUNT_ROUTES]
 urlpatterns += [
+    path("profile/", views.profile, name="account_profile"),
     path("2fa/", include("allauth.mfa.urls")),
     path("sessions/", include("allauth.usersessions.urls")),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +22,13 @@ from portal.forms import form_add_service_error, form_status
 from portal.selectors import audit_list_for, landing_url_for
 from portal.types import AuthedRequest
 from users import services
-from users.forms import ApiTokenForm, InvitationAcceptForm, UserForm, role_field_name
+from users.forms import (
+    ApiTokenForm,
+    InvitationAcceptForm,
+    ProfileForm,
+    UserForm,
+    role_field_name,
+)
 from users.models import FirmLevel, Role
 from users.redirects import safe_next
 from users.selectors import (
@@ -103,6 +110,7 @@ def user_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
                 active=data["active"],
                 accesses=form.accesses(),
                 send_email=data["send_email"],
+                display_label=data["display_label"],
             )
         except ServiceError as error:
             form_add_service_error(form, error)
@@ -138,11 +146,14 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
     levels = services.grantable_levels(actor=request.user, firm=firm)
     if membership.level not in levels:
         levels = (*levels, membership.level)  # shown; the service refuses a change it forbids
+    first_name, last_name = user.names_seen_by(firm.pk)
+    names_locked = not services.names_editable_by(user, firm)
     initial: dict[str, Any] = {
         "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
+        "first_name": first_name,
+        "last_name": last_name,
         "language": user.language,
+        "display_label": membership.display_label,
         "level": membership.level,
         "active": membership.is_active,
     }
@@ -155,20 +166,24 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
         levels=levels,
         editing=True,
         identity_locked=services.identity_shared(user, firm),
+        names_locked=names_locked,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # Locked names are not this firm's to send back (it may not even see them).
+        names = (user.first_name, user.last_name) if names_locked else None
         try:
             services.user_update(
                 firm=firm,
                 actor=request.user,
                 user=user,
-                first_name=data["first_name"],
-                last_name=data["last_name"],
+                first_name=names[0] if names else data["first_name"],
+                last_name=names[1] if names else data["last_name"],
                 language=data["language"],
                 level=data["level"],
                 active=data["active"],
                 accesses=form.accesses(),
+                display_label=data["display_label"],
             )
         except ServiceError as error:
             form_add_service_error(form, error)
@@ -254,10 +269,19 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if not usable:
         return _invitation_unusable(request, used=status == "accepted")
     assert invitation is not None  # noqa: S101 (narrowing for the type checker)
-    form = InvitationAcceptForm(request.POST or None)
+    first_name, last_name = invitation.user.names_seen_by(invitation.firm_id)
+    form = InvitationAcceptForm(
+        request.POST or None, initial={"first_name": first_name, "last_name": last_name}
+    )
     if request.method == "POST" and form.is_valid():
+        names = form.names_given()
         try:
-            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+            user = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"] if names else None,
+                last_name=form.cleaned_data["last_name"] if names else None,
+            )
         except ServiceError as error:
             if error.code == "invitation_invalid":
                 return _invitation_unusable(request, used=False)
@@ -271,6 +295,24 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("Welcome! Your password is set."))
             return redirect(landing_url_for(actor=user))
     return render(request, "users/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def profile(request: AuthedRequest) -> HttpResponse:
+    """The person's own names and language: no firm changes the names once confirmed."""
+    user = request.user
+    initial = {"first_name": user.first_name, "last_name": user.last_name}
+    form = ProfileForm(request.POST or None, initial=initial | {"language": user.language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_profile_update(actor=user, **form.cleaned_data)
+        except ServiceError as error:
+            form_add_service_error(form, error)
+        else:
+            translation.activate(user.language)
+            messages.success(request, _("Your profile was saved."))
+            return redirect("account_profile")
+    return render(request, "users/profile.html", {"form": form}, status=form_status(form))
 
 
 @login_required

@@ -236,6 +236,9 @@ class Document(models.Model):
     recognized = models.JSONField(null=True, blank=True)
     #: What the machine read, kept when the accountant corrects it.
     recognized_machine = models.JSONField(null=True, blank=True)
+    #: The e-invoice's preview as the document page shows it (connect.einvoice.stored): kept
+    #: when the e-invoice is read, or at the page's first view; the file is not read again.
+    einvoice_preview = models.JSONField(null=True, blank=True, editable=False)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

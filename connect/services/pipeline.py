@@ -346,7 +346,11 @@ def _einvoice_text(invoice: Any) -> str:
 def einvoice_read(document: Document) -> dict[str, Any]:
     """Read an e-invoice's facts and embedded files from its XML (exact, no credit), fill the
     facts the client left empty, and flag the same invoice received by another channel."""
+    from connect.einvoice.stored import preview_dump
+
     invoice, facts, text = _einvoice_of(document)
+    # What the document page shows (its attachments are those of the XML and of the PDF).
+    preview = preview_dump(invoice)
     with transaction.atomic():
         locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
         if not locked.attachments.exists():
@@ -355,7 +359,7 @@ def einvoice_read(document: Document) -> dict[str, Any]:
         # "ubl" or "cii" for an XML file; "text" for a PDF's text layer beside its XML.
         method = invoice.syntax if locked.is_ubl else "text"
         _store_facts(locked, facts, text=text, method=method, language="")
-        updates: dict[str, Any] = {"recognized": facts}
+        updates: dict[str, Any] = {"recognized": facts, "einvoice_preview": preview}
         if locked.amount is None and invoice.payable_amount is not None:
             updates["amount"] = invoice.payable_amount
         if locked.due_date is None and invoice.due_date is not None:

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.db_scope.DbScopeMiddleware",
+    "users.middleware.SessionIdleTimeoutMiddleware",
     "users.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -266,6 +267,12 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 # Sessions: each user lists theirs (device, IP, last seen) and can log out the others; "last
 # seen" is written at most once a minute (users.middleware.UserSessionActivityMiddleware).
 USERSESSIONS_TRACK_ACTIVITY = True
+# A session idle for longer than this ends at its next request
+# (users.middleware.SessionIdleTimeoutMiddleware); "remember me" on the login form keeps it
+# for SESSION_REMEMBER_SECONDS of idleness instead (and the cookie survives the browser).
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=8 * 3600)
+SESSION_REMEMBER_SECONDS = env.int("SESSION_REMEMBER_SECONDS", default=14 * 24 * 3600)
+SESSION_COOKIE_AGE = SESSION_REMEMBER_SECONDS
 # Behind a reverse proxy the client's IP (for the per-IP login limits and the session list) is
 # taken from X-Forwarded-For, trusting this many proxies; 0: REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

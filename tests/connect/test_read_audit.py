@@ -289,7 +289,7 @@ def test_the_csv_holds_every_filtered_read_with_formulas_quoted(
     plain = receive(dossier, client_user, "facture.pdf")
     record(hostile, client_user, ReadKind.DOWNLOAD)
     token, client_api = api(accountant)
-    services.documents_send(actor=client_user, dossier=dossier, documents=[plain])
+    services.documents_send(actor=client_user, dossier=dossier, documents=[plain, hostile])
     client_api.get(f"/api/v1/documents/{plain.public_id}/content")
     client = auth_client(licence_admin)
     response = client.get(reverse("portal:dossier_reads_csv", args=[dossier.public_id]))
@@ -316,6 +316,39 @@ def test_the_csv_holds_every_filtered_read_with_formulas_quoted(
         reverse("portal:dossier_reads_csv", args=[dossier.public_id]) + "?how=download"
     )
     assert [r[3] for r in csv.reader(io.StringIO(body(filtered).decode()))][1:] == ["'=1+2.pdf"]
+
+
+def test_reads_of_a_draft_are_shown_to_nobody_but_its_uploader(
+    licence_admin: User,
+    client_user: User,
+    dossier: Dossier,
+    sent: list[Document],
+    auth_client: Callable[[User], Client],
+) -> None:
+    draft = receive(dossier, client_user, "secret-draft.pdf")
+    record(draft, client_user, ReadKind.PAGE)
+    record(sent[0], client_user, ReadKind.PAGE)
+    grant(licence_admin, dossier, "connect.entrepreneur")
+    own = receive(dossier, licence_admin, "own-draft.pdf")
+    record(own, licence_admin, ReadKind.DOWNLOAD)
+    client = auth_client(licence_admin)
+    csv_url = reverse("portal:dossier_reads_csv", args=[dossier.public_id])
+
+    def listed() -> tuple[str, str]:
+        page = client.get(reads_url(dossier))
+        assert page.status_code == HTTPStatus.OK
+        return page.content.decode(), body(client.get(csv_url)).decode()
+
+    for text in listed():
+        assert "facture-0.pdf" in text
+        assert "own-draft.pdf" in text  # the actor's own upload
+        assert "secret-draft.pdf" not in text
+        assert str(draft.public_id) not in text
+    assert "secret-draft" not in client.get(reads_url(dossier, document="secret")).content.decode()
+    # Once sent, the document is the firm's too: its reads are listed.
+    services.documents_send(actor=client_user, dossier=dossier, documents=[draft])
+    for text in listed():
+        assert "secret-draft.pdf" in text
 
 
 @pytest.mark.parametrize(

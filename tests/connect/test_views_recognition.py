@@ -186,3 +186,36 @@ def test_what_the_reader_noticed_is_shown_in_the_readers_language(
         )
     assert "GSTIN 29ABCDE1234F1Z5" in text
     assert "<script>" not in text.split("Remarqué à la lecture")[1].split("</ul>")[0]
+
+
+def test_the_einvoice_preview_is_kept_with_the_document_not_read_on_each_view(
+    dossier: Dossier, client_user: User, auth_client, django_capture_on_commit_callbacks
+) -> None:
+    from django.core.files.storage import default_storage
+
+    document = receive(
+        dossier, client_user, samples.ubl(), "einvoice.xml", django_capture_on_commit_callbacks
+    )
+    assert document.einvoice_preview is not None  # kept when the e-invoice was read
+    # A document read before previews were kept: its first view reads the file, once.
+    Document.objects.filter(pk=document.pk).update(einvoice_preview=None)
+    client = auth_client(client_user)
+    url = f"/connect/documents/{document.public_id}/"
+    first = client.get(url).content.decode()
+    assert "Snippet1" in first and 'class="ubl-preview"' in first
+    document.refresh_from_db()
+    assert document.einvoice_preview is not None
+    # The file is not opened again: without it, the page still shows the same facts.
+    default_storage.delete(document.storage_name)
+    second = client.get(url).content.decode()
+    assert "Snippet1" in second and 'class="error-summary"' in second
+    for text in (first, second):
+        assert "1656.25" in text.replace(",", ".").replace("\u202f", "")
+    with translation.override("nl"):
+        client_user.language = "nl"
+        client_user.save()
+        dutch = auth_client(client_user).get(url).content.decode()
+    assert "Factuur" in dutch
+    # The failed check's message is written in the reader's language.
+    french = [line for line in second.splitlines() if "<li>" in line and "TVA" in line]
+    assert french and all(line not in dutch for line in french)

@@ -126,6 +126,7 @@ RULES: dict[str, str] = {
     # Accounts (allauth): the actor's own
     "account_login": "public",
     "account_logout": "own",
+    "account_profile": "own",
     "account_inactive": "public",
     "account_reauthenticate": "own",
     "account_change_password": "own",
