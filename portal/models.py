@@ -62,6 +62,7 @@ class AuditAction(models.TextChoices):
     MODE_CHANGED = "dossier.mode_changed", _("Default processing mode changed")
     REPORT_SWITCHED = "view.report_switched", _("View report switched on or off")
     FIRM_MFA_CHANGED = "firm.mfa_required", _("Two-factor authentication for staff changed")
+    API_TOKEN_REVOKED = "api_token.revoked", _("API token revoked")
 
 
 class AuditEvent(models.Model):

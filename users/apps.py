@@ -7,4 +7,9 @@ class UsersConfig(AppConfig):
     verbose_name = _("Users")
 
     def ready(self) -> None:
-        from users import mails  # noqa: F401  (registers the mail renderers)
+        from users import (
+            mails,  # noqa: F401  (registers the mail renderers)
+            signals,
+        )
+
+        signals.connect()

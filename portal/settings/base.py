@@ -257,6 +257,7 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 # Sessions: each user lists theirs (device, IP, last seen) and can log out the others; "last
 # seen" is written at most once a minute (users.middleware.UserSessionActivityMiddleware).
 USERSESSIONS_TRACK_ACTIVITY = True
+USERSESSIONS_ADAPTER = "users.adapters.UserSessionsAdapter"
 # Behind a reverse proxy the client's IP (for the per-IP login limits and the session list) is
 # taken from X-Forwarded-For, trusting this many proxies; 0: REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -373,7 +374,10 @@ LOGGING: dict[str, Any] = {
 # --- API v1 (DESIGN.md §4) -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "users.authentication.TokenScopeAllows",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
