@@ -581,9 +581,7 @@ def check(
     refused = {HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED}
     if name.startswith(ADMIN_PREFIX):
         ok = login or status == HTTPStatus.NOT_FOUND
-    elif api and not actor.token:
-        ok = status == HTTPStatus.UNAUTHORIZED
-    elif api and actor.name == "token_expired":
+    elif (api and not actor.token) or (api and actor.name == "token_expired"):
         ok = status == HTTPStatus.UNAUTHORIZED
     elif api and actor.name == "token_read_only":
         ok = status in refused or status == HTTPStatus.FORBIDDEN
