@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Count, QuerySet
-from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +38,7 @@ from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from portal.api import TokenRateThrottle, UploadRateThrottle, cursor_decode, cursor_encode
 from portal.errors import ServiceError
-from users.models import DossierAccess, Role, User
+from users.models import ApiToken, DossierAccess, Role, User
 
 PAGE_SIZE = 100
 #: Bytes read and sent at a time by downloads (Django's default, 4 KB, costs 25 times more
@@ -187,6 +187,35 @@ def _keyset(queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:
     return queryset.order_by("pk")
 
 
+# --- a token restricted to a firm ----------------------------------------------------------
+
+
+def _token_firm_id(request: Request) -> int | None:
+    """The firm the request's token is restricted to (None: no restriction)."""
+    token = request.auth
+    return token.firm_id if isinstance(token, ApiToken) else None
+
+
+def _within_token_firm(request: Request, dossier: Dossier) -> Dossier:
+    """A dossier of another firm than the token's is not there (404)."""
+    firm_id = _token_firm_id(request)
+    if firm_id is not None and dossier.firm_id != firm_id:
+        raise Http404
+    return dossier
+
+
+def _dossier_for(request: Request, dossier_id: str) -> Dossier:
+    return _within_token_firm(
+        request, dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    )
+
+
+def _document_for(request: Request, document_id: str) -> Document:
+    document = document_get_for(actor=request.user, public_id=document_id)
+    _within_token_firm(request, document.dossier)
+    return document
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -206,6 +235,7 @@ class MeView(APIView):
         firms = [
             {"id": str(m.firm.public_id), "name": m.firm.name, "level": m.level}
             for m in user.memberships.active().select_related("firm").order_by("firm__name")
+            if _token_firm_id(request) in (None, m.firm_id)
         ]
         return Response({"winbooks_id": user.email, "language": user.language, "firms": firms})
 
@@ -231,11 +261,10 @@ class DossierListView(APIView):
     )
     def get(self, request: Request) -> Response:
         user: User = request.user
-        dossiers = list(
-            _keyset(dossier_connect_list_for(actor=user).select_related("firm"), request)[
-                : PAGE_SIZE + 1
-            ]
-        )
+        visible = dossier_connect_list_for(actor=user).select_related("firm")
+        if (firm_id := _token_firm_id(request)) is not None:
+            visible = visible.filter(firm_id=firm_id)
+        dossiers = list(_keyset(visible, request)[: PAGE_SIZE + 1])
         page = dossiers[:PAGE_SIZE]
         as_accountant = set(
             DossierAccess.objects.filter(
@@ -313,7 +342,7 @@ class DossierDocumentsView(APIView):
     )
     def get(self, request: Request, dossier_id: str) -> Response:
         user: User = request.user
-        dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
+        dossier = _dossier_for(request, dossier_id)
         require_accountant(user, dossier)  # a client: 403
         documents = _documents_for_status(user, dossier, request.query_params.get("status", "new"))
         rows = list(
@@ -340,7 +369,7 @@ class DossierDocumentsView(APIView):
     )
     def post(self, request: Request, dossier_id: str) -> Response:
         user: User = request.user
-        dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
+        dossier = _dossier_for(request, dossier_id)
         if int(request.META.get("CONTENT_LENGTH") or 0) > settings.CONNECT_MAX_UPLOAD_SIZE + 2**20:
             raise _too_large()
         if len(request.FILES.getlist("file")) > 1:
@@ -393,7 +422,7 @@ def _too_large() -> ServiceError:
 class DocumentView(APIView):
     @extend_schema(responses={200: DocumentSerializer, 404: ERROR})
     def get(self, request: Request, document_id: str) -> Response:
-        document = document_get_for(actor=request.user, public_id=document_id)
+        document = _document_for(request, document_id)
         body = document_json(document, request)
         document_reads_record(
             reader=reader_of(request), documents=[document], how=ReadKind.API_DOCUMENT
@@ -423,7 +452,7 @@ def _content_response(document: Document, request: Request) -> HttpResponseBase:
 class DocumentContentView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR})
     def get(self, request: Request, document_id: str) -> HttpResponseBase:
-        document = document_get_for(actor=request.user, public_id=document_id)
+        document = _document_for(request, document_id)
         response = _content_response(document, request)
         if response.status_code != HTTPStatus.NOT_MODIFIED:  # 304: nothing was sent
             document_reads_record(
@@ -438,7 +467,7 @@ class DocumentRetrievedView(APIView):
     )
     def post(self, request: Request, document_id: str) -> Response:
         user: User = request.user
-        document = document_get_for(actor=user, public_id=document_id)
+        document = _document_for(request, document_id)
         # The service checks the role: a client of the dossier gets 403 (forbidden).
         document = document_retrieved(actor=user, document=document)
         document = Document.objects.select_related("dossier", "uploaded_by", "duplicate_of").get(
@@ -483,7 +512,7 @@ class DossierZipView(APIView):
     )
     def get(self, request: Request, dossier_id: str) -> HttpResponseBase:
         user: User = request.user
-        dossier = dossier_connect_get_for(actor=user, public_id=dossier_id)
+        dossier = _dossier_for(request, dossier_id)
         require_accountant(user, dossier)  # a client: 403
         documents = _documents_for_status(user, dossier, request.query_params.get("status", "new"))
         rows = list(

@@ -56,6 +56,21 @@ BAR = 24  # characters of the progress bar
 CREDENTIAL_VARIABLE = "CONNECT_SYNC_TOKEN"
 DIE_AFTER_ENV = "CONNECT_SYNC_DIE_AFTER"  # test hook, see _Sync.document
 REFUSED_MESSAGE = "the token is not valid (revoked, or its user deactivated)"
+#: What the user reads for the codes of a 401 (or a 403 that no retry can cure).
+TOKEN_MESSAGES = {
+    "token_expired": (
+        "the token has expired: make a new one on the portal's API tokens page and run again "
+        "with it"
+    ),
+    "token_revoked": (
+        "the token has been revoked (by you, your firm, a password change or a log-out of "
+        "the other sessions): make a new one on the portal's API tokens page"
+    ),
+    "token_read_only": (
+        "the token may only read: connect-sync acknowledges what it downloads, so make a "
+        "token that may also upload and acknowledge"
+    ),
+}
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_TOKEN = 0, 1, 2, 3
 
@@ -71,7 +86,7 @@ class SyncError(Exception):
 
 
 class AuthError(SyncError):
-    """HTTP 401: the token does not open the API (any more)."""
+    """HTTP 401: the token does not open the API (any more); or it may not do the job."""
 
 
 class ApiError(SyncError):
@@ -190,7 +205,9 @@ class Client:
             except urllib.error.HTTPError as exc:
                 error = _api_error(exc)
                 if exc.code == HTTPStatus.UNAUTHORIZED:
-                    raise AuthError(REFUSED_MESSAGE) from None
+                    raise AuthError(TOKEN_MESSAGES.get(error.code, REFUSED_MESSAGE)) from None
+                if exc.code == HTTPStatus.FORBIDDEN and error.code == "token_read_only":
+                    raise AuthError(TOKEN_MESSAGES[error.code]) from None
                 if exc.code == HTTPStatus.TOO_MANY_REQUESTS and throttled < self.throttle_retries:
                     throttled += 1
                     self.sleep(_retry_after(exc.headers, self.backoff))

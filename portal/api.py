@@ -61,11 +61,15 @@ def _describe(exc: exceptions.APIException) -> tuple[str, object]:
     if isinstance(exc, exceptions.NotAuthenticated):
         return "not_authenticated", _("Send a valid token: Authorization: Bearer <token>.")
     if isinstance(exc, exceptions.AuthenticationFailed):
+        code = exc.get_codes()
+        if code in ("token_expired", "token_revoked"):
+            return str(code), exc.detail
         return "token_invalid", exc.detail
     if isinstance(exc, exceptions.NotFound):
         return "not_found", _("Not found.")
     if isinstance(exc, exceptions.PermissionDenied):
-        return "forbidden", exc.detail
+        read_only = exc.get_codes() == "token_read_only"
+        return ("token_read_only" if read_only else "forbidden"), exc.detail
     if isinstance(exc, exceptions.Throttled):
         seconds = int(exc.wait or 1)
         return "rate_limited", ngettext(

@@ -64,6 +64,7 @@ class AuditAction(models.TextChoices):
     FIRM_MFA_CHANGED = "firm.mfa_required", _("Two-factor authentication for staff changed")
     SUPPLIER_ACCOUNT_CONFIRMED = "connect.supplier_account", _("Supplier bank account confirmed")
     INBOUND_ADDRESS_ROTATED = "dossier.inbound_rotated", _("E-mail address of the dossier changed")
+    API_TOKEN_REVOKED = "api_token.revoked", _("API token revoked")
 
 
 class AuditEvent(models.Model):

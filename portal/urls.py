@@ -57,6 +57,12 @@ portal_patterns: list[URLPattern | URLResolver] = [
         name="user_invitation_revoke",
     ),
     path("portal/firms/<uuid:firm_id>/staff/", user_views.staff_search, name="staff_search"),
+    path("portal/firms/<uuid:firm_id>/tokens/", user_views.firm_api_tokens, name="firm_api_tokens"),
+    path(
+        "portal/firms/<uuid:firm_id>/tokens/<uuid:token_id>/revoke/",
+        user_views.firm_api_token_revoke,
+        name="firm_api_token_revoke",
+    ),
     path("tokens/", user_views.api_tokens, name="api_tokens"),
     path(
         "tokens/<uuid:token_id>/revoke/",

@@ -46,6 +46,15 @@ def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _db_scope_default() -> None:
+    """Each test starts under the process's default scope: a streamed response a test did not
+    read leaves its request's scope behind (it is put back when the response closes)."""
+    from portal import db_scope
+
+    db_scope.activate(db_scope.process_default())
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     """Rate-limit counters live in the (real, Redis) cache: each test starts clean."""
     cache.clear()

@@ -1,17 +1,19 @@
 """allauth glue: no public sign-up, every mail rendered in the recipient's language and sent
 through Celery, ``next`` limited to local paths, and the firm's two-factor rule."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.http import HttpRequest
 from django.utils import translation
 
 from portal.mail import email_enqueue
-from users.models import User, normalize_winbooks_id
+from users.models import TokenRevokedBecause, User, normalize_winbooks_id
 from users.redirects import is_safe_next
 from users.selectors import memberships_for, mfa_required_for
 
@@ -57,3 +59,15 @@ class MFAAdapter(DefaultMFAAdapter):
             .exclude(pk=authenticator.pk)
             .exists()
         )
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Iterable[Any]) -> None:
+        """Logging out other sessions also revokes the person's API tokens: a stolen token is
+        one more session."""
+        from users.services import api_tokens_revoke_for
+
+        sessions = list(sessions)
+        for user_id in {s.user_id for s in sessions}:
+            api_tokens_revoke_for(user=User(pk=user_id), because=TokenRevokedBecause.SESSIONS)
+        super().end_sessions(sessions)

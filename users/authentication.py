@@ -6,14 +6,23 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from portal import db_scope
-from users.services import api_token_authenticate
+from users.models import ApiToken
+from users.services import ApiTokenRefused, api_token_authenticate
+
+#: What the holder of a known token that has ended is told (the body's error code says which).
+REFUSED = {
+    "token_expired": _("This token has expired: make a new one on the API tokens page."),
+    "token_revoked": _("This token has been revoked: make a new one on the API tokens page."),
+}
 
 
 class BearerTokenAuthentication(BaseAuthentication):
-    """A personal token; a revoked one, or one whose user was deactivated, is refused (401)."""
+    """A personal token; an expired or revoked one, or one whose user was deactivated, is
+    refused (401, with the code ``token_expired`` or ``token_revoked``)."""
 
     keyword = b"bearer"
 
@@ -27,7 +36,12 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
-        token = api_token_authenticate(raw)
+        try:
+            token = api_token_authenticate(raw)
+        except ApiTokenRefused as refused:
+            raise exceptions.AuthenticationFailed(
+                REFUSED[refused.code], code=refused.code
+            ) from None
         if token is None:
             raise exceptions.AuthenticationFailed(_("The token is not valid."))
         db_scope.activate(db_scope.for_user(token.user), fresh=True)
@@ -35,6 +49,23 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class TokenScopeAllows(BasePermission):
+    """A token with the ``read`` scope only reads: an upload or an acknowledgement (any
+    method that writes) is refused with 403 ``token_read_only``."""
+
+    message = _(
+        "This token may only read: to upload or acknowledge documents, make a token that may "
+        "also upload and acknowledge."
+    )
+    code = "token_read_only"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = request.auth
+        if request.method in SAFE_METHODS or not isinstance(token, ApiToken):
+            return True
+        return token.can_write
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

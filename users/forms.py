@@ -5,8 +5,8 @@ from allauth.mfa.webauthn.forms import AddWebAuthnForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import Dossier
-from users.models import FirmLevel, Language, Role
+from dossiers.models import Dossier, Firm
+from users.models import FirmLevel, Language, Role, TokenScope
 
 
 class LoginForm(AllauthLoginForm):
@@ -168,6 +168,30 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("Where you will use it, for example: the office PC."),
     )
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=365,
+        initial=90,
+        help_text=_("At most 365 days. After that, the token stops working."),
+    )
+    scope = forms.ChoiceField(
+        label=_("What it may do"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+    )
+    firm = forms.ModelChoiceField(
+        label=_("Firm"),
+        queryset=Firm.objects.none(),
+        required=False,
+        empty_label=_("All my firms"),
+        help_text=_("Restrict the token to the dossiers of one firm."),
+    )
+
+    def __init__(self, *args: Any, firms: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if firms is not None:
+            cast(forms.ModelChoiceField, self.fields["firm"]).queryset = firms
 
 
 class FirmMfaForm(forms.Form):

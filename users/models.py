@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Language(models.TextChoices):
@@ -255,10 +256,32 @@ class Invitation(models.Model):
         return "pending"
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", pgettext_lazy("token scope", "Read")
+    READ_UPLOAD_ACKNOWLEDGE = (
+        "read_upload_acknowledge",
+        pgettext_lazy("token scope", "Read, upload and acknowledge"),
+    )
+
+
+class TokenRevokedBecause(models.TextChoices):
+    OWNER = "owner", _("Revoked by its owner")
+    FIRM_STAFF = "firm_staff", _("Revoked by the firm's staff")
+    PASSWORD = "password", _("Password changed")
+    SESSIONS = "sessions", _("Other sessions logged out")
+    DEACTIVATED = "deactivated", _("Deactivated in a firm")
+    ROLES_REMOVED = "roles_removed", _("Last role removed")
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def alive(self) -> "ApiTokenQuerySet":
-        """Tokens that still open the API: not revoked, of an active user."""
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        """Tokens that still open the API: not revoked, not expired, of an active user."""
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
+        )
+
+    def unrevoked(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True)
 
 
 class ApiToken(models.Model):
@@ -274,6 +297,27 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_because = models.CharField(
+        max_length=20, choices=TokenRevokedBecause.choices, blank=True, default=""
+    )
+    #: After this moment the token opens nothing (at most a year after it is made).
+    expires_at = models.DateTimeField(_("expires"))
+    #: What the token may do: read, or also upload and acknowledge retrieved documents.
+    scope = models.CharField(
+        _("scope"),
+        max_length=30,
+        choices=TokenScope.choices,
+        default=TokenScope.READ_UPLOAD_ACKNOWLEDGE,
+    )
+    #: If set, the token reaches only this firm's dossiers.
+    firm = models.ForeignKey(
+        "dossiers.Firm",
+        verbose_name=_("firm"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -284,3 +328,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.READ_UPLOAD_ACKNOWLEDGE

@@ -182,6 +182,22 @@ def api_token_get_for(*, actor: User, public_id: object) -> ApiToken:
     return get_or_404(ApiToken.objects.filter(user=actor), public_id)
 
 
+def firm_api_token_list_for(*, actor: User, firm: Firm) -> QuerySet[ApiToken]:
+    """The tokens that reach ``firm``'s dossiers: its members' tokens with no firm or with
+    this one (never their value). ``firm`` comes from firm_staff_get_for."""
+    members = FirmMembership.objects.filter(firm=firm).values("user_id")
+    return (
+        ApiToken.objects.filter(user__in=members)
+        .filter(Q(firm__isnull=True) | Q(firm=firm))
+        .select_related("user", "firm")
+        .order_by("revoked_at", "-created_at", "-id")
+    )
+
+
+def firm_api_token_get_for(*, actor: User, firm: Firm, public_id: object) -> ApiToken:
+    return get_or_404(firm_api_token_list_for(actor=actor, firm=firm), public_id)
+
+
 # --- Two-factor authentication --------------------------------------------------------------
 
 

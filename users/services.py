@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,8 @@ from users.models import (
     Invitation,
     Language,
     Role,
+    TokenRevokedBecause,
+    TokenScope,
     User,
 )
 from users.models import normalize_winbooks_id as _normalize
@@ -110,6 +113,8 @@ def dossier_roles_set(*, dossier: Dossier, user: User, roles: Iterable[str]) -> 
         DossierAccess.objects.bulk_create(
             DossierAccess(user=user, dossier=dossier, role=role) for role in wanted - current
         )
+        if current and not wanted:
+            _tokens_follow_roles(user=user, firm=dossier.firm)
     return wanted
 
 
@@ -275,6 +280,22 @@ def _roles_apply(*, actor: User, firm: Firm, user: User, accesses: dict[Dossier,
             before={"roles": sorted(before)},
             after={"roles": sorted(wanted)},
         )
+
+
+def _tokens_follow_roles(*, user: User, firm: Firm) -> int:
+    """Once the person has no role left in ``firm`` (no dossier role and not its staff), their
+    tokens restricted to it are revoked; once they have none anywhere, their tokens with no
+    firm too. The other firms' rows are read under the system scope (a yes or no)."""
+    with db_scope.system():
+        staff = FirmMembership.objects.staff().filter(user=user)
+        roles = DossierAccess.objects.filter(user=user)
+        in_firm = staff.filter(firm=firm).exists() or roles.filter(dossier__firm=firm).exists()
+        anywhere = in_firm or staff.exists() or roles.exists()
+    if anywhere and in_firm:
+        return 0
+    return api_tokens_revoke_for(
+        user=user, because=TokenRevokedBecause.ROLES_REMOVED, firm=firm, firmless=not anywhere
+    )
 
 
 def dossier_role_add(*, actor: User, dossier: Dossier, user: User, role: str) -> None:
@@ -489,6 +510,8 @@ def user_update(
                 Invitation.objects.filter(
                     user=user, firm=firm, accepted_at__isnull=True, revoked_at__isnull=True
                 ).update(revoked_at=timezone.now())
+                # Reactivation does not bring them back: a revoked token stays revoked.
+                api_tokens_revoke_for(user=user, because=TokenRevokedBecause.DEACTIVATED, firm=firm)
             membership.level, membership.is_active = level, active
             membership.save(update_fields=["level", "is_active"])
             _identity_active_sync(user)
@@ -653,20 +676,49 @@ def api_token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
-    """A new personal token of ``actor``; the raw token is returned once and never stored."""
+#: A token's life unless its owner chooses another, and the longest they may choose.
+API_TOKEN_DAYS_DEFAULT = 90
+API_TOKEN_DAYS_MAX = 365
+
+
+def api_token_create(
+    *,
+    actor: User,
+    name: str,
+    days: int = API_TOKEN_DAYS_DEFAULT,
+    scope: str = TokenScope.READ_UPLOAD_ACKNOWLEDGE,
+    firm: Firm | None = None,
+) -> tuple[ApiToken, str]:
+    """A new personal token of ``actor``, valid ``days`` days, for ``scope``, restricted to
+    ``firm``'s dossiers if given; the raw token is returned once and never stored."""
     name = " ".join((name or "").split())[:100]
     if not name:
         raise ServiceError(_("Give the token a name."), code="name_required", field="name")
     if not actor.is_active:
         raise ServiceError(_("An inactive user cannot have API tokens."), code="inactive")
+    if not 1 <= days <= API_TOKEN_DAYS_MAX:
+        raise ServiceError(
+            _("A token lives from 1 to %(days)s days.") % {"days": API_TOKEN_DAYS_MAX},
+            code="days_invalid",
+            field="days",
+        )
+    if scope not in TokenScope.values:
+        raise ServiceError(_("Unknown scope."), code="scope_invalid", field="scope")
+    if firm is not None and not actor.memberships.active().filter(firm=firm).exists():
+        raise ServiceError(_("You do not belong to this firm."), code="firm_foreign", field="firm")
     if ApiToken.objects.filter(user=actor, revoked_at__isnull=True).count() >= API_TOKENS_PER_USER:
         raise ServiceError(
             _("You have too many tokens: revoke one you no longer use."), code="too_many"
         )
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=actor, name=name, prefix=raw[: len(API_TOKEN_PREFIX) + 6], key_hash=api_token_hash(raw)
+        user=actor,
+        name=name,
+        prefix=raw[: len(API_TOKEN_PREFIX) + 6],
+        key_hash=api_token_hash(raw),
+        expires_at=timezone.now() + timedelta(days=days),
+        scope=scope,
+        firm=firm,
     )
     return token, raw
 
@@ -677,25 +729,79 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         raise ServiceError(_("This token is not yours."), code="not_found")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+        token.revoked_because = TokenRevokedBecause.OWNER
+        token.save(update_fields=["revoked_at", "revoked_because"])
     return token
 
 
+def api_token_revoke_by_firm(*, actor: User, firm: Firm, token: ApiToken) -> ApiToken:
+    """The firm's staff revoke a token that reaches the firm's dossiers: one of a member's
+    tokens with no firm or with this firm. Recorded in the firm's audit trail."""
+    actor_staff_membership(actor=actor, firm=firm)
+    reaches = (token.firm_id is None or token.firm_id == firm.pk) and (
+        FirmMembership.objects.filter(user_id=token.user_id, firm=firm).exists()
+    )
+    if not reaches:
+        raise ServiceError(_("This token does not reach your firm."), code="not_found")
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.revoked_because = TokenRevokedBecause.FIRM_STAFF
+            locked.save(update_fields=["revoked_at", "revoked_because"])
+            audit_record(
+                firm=firm,
+                actor=actor,
+                action=AuditAction.API_TOKEN_REVOKED,
+                subject_user=locked.user,
+                after={"token": f"{locked.prefix}…", "name": locked.name},
+            )
+    return locked
+
+
+def api_tokens_revoke_for(
+    *, user: User, because: str, firm: Firm | None = None, firmless: bool = True
+) -> int:
+    """Revoke the user's unrevoked tokens: all of them (no ``firm``), or those restricted to
+    ``firm`` and, if ``firmless``, those with no firm. Revoked stays revoked."""
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if firm is not None:
+        reach = Q(firm=firm) | Q(firm__isnull=True) if firmless else Q(firm=firm)
+        tokens = tokens.filter(reach)
+    # The owner's tokens are beyond a firm's staff scope when they name another firm; the
+    # filter above says which, the system scope only lets the write through.
+    with db_scope.system():
+        return tokens.update(revoked_at=timezone.now(), revoked_because=because)
+
+
+class ApiTokenRefused(Exception):
+    """A token that is known but opens nothing any more: ``code`` says why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 def api_token_authenticate(raw: str) -> ApiToken | None:
-    """The live token for ``raw`` (its user active), noting when it was last used."""
+    """The live token for ``raw`` (its user active), noting when it was last used; None for
+    an unknown token; ApiTokenRefused (``token_expired``, ``token_revoked``) for a known one
+    that has ended."""
     if not raw or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
         return None
     # Before the token is found nobody is known: its secret proves the request.
     with db_scope.system():
         token = (
-            ApiToken.objects.alive()
-            .select_related("user")
+            ApiToken.objects.select_related("user", "firm")
             .filter(key_hash=api_token_hash(raw))
             .first()
         )
         if token is None:
             return None
+        if token.revoked_at is not None or not token.user.is_active:
+            raise ApiTokenRefused("token_revoked")
         now = timezone.now()
+        if token.expires_at <= now:
+            raise ApiTokenRefused("token_expired")
         if token.last_used_at is None or now - token.last_used_at > API_TOKEN_TOUCH_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now

@@ -3,6 +3,7 @@
 from http import HTTPStatus
 from typing import Any
 
+from allauth.account.decorators import reauthentication_required
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import login
@@ -10,11 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dossiers.models import Firm
 from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
 from portal.context_processors import MENU_API_TOKENS
 from portal.errors import ServiceError
@@ -34,6 +36,8 @@ from users.redirects import safe_next
 from users.selectors import (
     api_token_get_for,
     api_token_list_for,
+    firm_api_token_get_for,
+    firm_api_token_list_for,
     firm_staff_search_for,
     firm_user_get_for,
     firm_user_list_for,
@@ -297,6 +301,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "users/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
+def _token_firms(user: Any) -> Any:
+    return Firm.objects.filter(pk__in=user.memberships.active().values("firm_id")).order_by("name")
+
+
 @login_required
 def profile(request: AuthedRequest) -> HttpResponse:
     """The person's own names and language: no firm changes the names once confirmed."""
@@ -316,24 +324,36 @@ def profile(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@reauthentication_required(allow_get=True)
 def api_tokens(request: AuthedRequest) -> HttpResponse:
-    """The user's personal API tokens: made here (shown once), listed, revoked."""
-    form = ApiTokenForm(request.POST or None)
+    """The user's personal API tokens: made here (shown once, after the password is asked
+    again), listed, revoked."""
+    firms = _token_firms(request.user)
+    form = ApiTokenForm(request.POST or None, firms=firms)
     created = None
     if request.method == "POST" and form.is_valid():
         try:
             token, raw = services.api_token_create(
-                actor=request.user, name=form.cleaned_data["name"]
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                scope=form.cleaned_data["scope"],
+                firm=form.cleaned_data["firm"],
             )
             created = {"token": token, "raw": raw}
-            form = ApiTokenForm()
+            form = ApiTokenForm(firms=firms)
             request.session.pop(MENU_API_TOKENS, None)  # the menu now offers this page
         except ServiceError as error:
             form_add_service_error(form, error)
     response = render(
         request,
         "users/api_tokens.html",
-        {"form": form, "created": created, "tokens": api_token_list_for(actor=request.user)},
+        {
+            "form": form,
+            "created": created,
+            "tokens": api_token_list_for(actor=request.user).select_related("firm"),
+            "now": timezone.now(),
+        },
         status=form_status(form),
     )
     response["Cache-Control"] = "no-store"  # the new token is on this page
@@ -348,3 +368,27 @@ def api_token_revoke(request: AuthedRequest, token_id: str) -> HttpResponse:
     request.session.pop(MENU_API_TOKENS, None)
     messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
     return redirect("portal:api_tokens")
+
+
+@login_required
+def firm_api_tokens(request: AuthedRequest, firm_id: str) -> HttpResponse:
+    """The firm's staff see the tokens that reach its dossiers (never their value)."""
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    page = Paginator(firm_api_token_list_for(actor=request.user, firm=firm), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "users/firm_api_tokens.html",
+        {"firm": firm, "page": page, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_POST
+def firm_api_token_revoke(request: AuthedRequest, firm_id: str, token_id: str) -> HttpResponse:
+    firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
+    token = firm_api_token_get_for(actor=request.user, firm=firm, public_id=token_id)
+    services.api_token_revoke_by_firm(actor=request.user, firm=firm, token=token)
+    messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
+    return redirect("portal:firm_api_tokens", firm_id=firm.public_id)

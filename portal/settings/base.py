@@ -273,6 +273,7 @@ USERSESSIONS_TRACK_ACTIVITY = True
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=8 * 3600)
 SESSION_REMEMBER_SECONDS = env.int("SESSION_REMEMBER_SECONDS", default=14 * 24 * 3600)
 SESSION_COOKIE_AGE = SESSION_REMEMBER_SECONDS
+USERSESSIONS_ADAPTER = "users.adapters.UserSessionsAdapter"
 # Behind a reverse proxy the client's IP (for the per-IP login limits and the session list) is
 # taken from X-Forwarded-For, trusting this many proxies; 0: REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -389,7 +390,10 @@ LOGGING: dict[str, Any] = {
 # --- API v1 (DESIGN.md §4) -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "users.authentication.TokenScopeAllows",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from reportlab.pdfgen import canvas
 
+from connect.models import Document, Status
 from dossiers.models import Dossier
 from tests.connect import samples
-from users.models import User
+from users.models import ApiToken, TokenScope, User
 from users.services import api_token_create, api_token_revoke
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -195,5 +197,41 @@ def test_a_revoked_token_exits_3(live_server, dossier: Dossier, accountant: User
     result = run_sync(live_server.url, token, tmp_path, command=command)
 
     assert result.returncode == 3
-    assert "the token is not valid (revoked, or its user deactivated)" in result.stderr
+    assert "the token has been revoked" in result.stderr
     assert token not in result.stderr
+
+
+def test_an_expired_token_exits_3_and_says_so(
+    live_server, dossier: Dossier, accountant: User, tmp_path
+) -> None:
+    token_row, token = api_token_create(actor=accountant, name="desktop")
+    assert run_sync(live_server.url, token, tmp_path).returncode == 0
+    ApiToken.objects.filter(pk=token_row.pk).update(expires_at=timezone.now())
+
+    result = run_sync(live_server.url, token, tmp_path)
+
+    assert result.returncode == 3
+    assert "error: the token has expired: make a new one" in result.stderr
+    assert token not in result.stderr
+
+
+def test_a_read_only_token_exits_3_and_says_why(
+    live_server, dossier: Dossier, accountant: User, client_user: User, tmp_path
+) -> None:
+    _, client_token = api_token_create(actor=client_user, name="scanner")
+    upload(
+        live_server.url,
+        client_token,
+        str(dossier.public_id),
+        "facture.pdf",
+        samples.pdf(text="one"),
+        "application/pdf",
+    )
+    Document.objects.update(status=Status.SENT, ready_at=timezone.now())  # through the pipeline
+    _, token = api_token_create(actor=accountant, name="desktop", scope=TokenScope.READ)
+
+    result = run_sync(live_server.url, token, tmp_path)
+
+    assert result.returncode == 3
+    assert "the token may only read" in result.stderr
+    assert Document.objects.get().status == Status.SENT  # not acknowledged

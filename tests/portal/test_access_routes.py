@@ -21,6 +21,7 @@ PORTAL_ROUTES = {
     "portal:credits": "firm",
     "portal:user_create": "firm",
     "portal:staff_search": "firm",
+    "portal:firm_api_tokens": "firm",
     "portal:user": "firm_user",
     "portal:user_invitation_send": "firm_user",
     "portal:user_invitation_revoke": "firm_user",

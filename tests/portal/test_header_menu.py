@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from dossiers.models import Dossier, Firm
 from tests.factories import DossierFactory, MembershipFactory, grant
+from tests.users.tokens import reauthenticate
 from users.models import ApiToken, FirmLevel, User
 from users.services import api_token_create
 
@@ -51,7 +52,9 @@ def test_api_tokens_are_in_the_menu_of_the_firms_people_only(
 def test_a_client_who_holds_a_token_finds_it_in_the_menu(client_user: User, auth_client) -> None:
     client = auth_client(client_user)
     assert f'href="{TOKENS}"' not in menu(client)
-    assert client.post(TOKENS, {"name": "Scanner"}).status_code == HTTPStatus.OK
+    reauthenticate(client)
+    made = client.post(TOKENS, {"name": "Scanner", "days": "90", "scope": "read"})
+    assert made.status_code == HTTPStatus.OK
     assert f'href="{TOKENS}"' in menu(client)
     token = ApiToken.objects.get(user=client_user)
     client.post(reverse("portal:api_token_revoke", args=[token.public_id]))

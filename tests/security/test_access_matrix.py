@@ -45,6 +45,8 @@ RULES: dict[str, str] = {
     "portal:view_firm": "own",
     "portal:api_tokens": "own",
     "portal:api_token_revoke": "tenant",
+    "portal:firm_api_tokens": "tenant",
+    "portal:firm_api_token_revoke": "tenant",
     "portal:firm": "tenant",
     "portal:dossier_create": "tenant",
     "portal:users": "tenant",
@@ -373,6 +375,9 @@ ACTORS = [
     "deactivated",
     "role_removed",
     "token_firm2",
+    "token_expired",
+    "token_read_only",
+    "token_firm1_on_firm2",
 ]
 
 
@@ -383,9 +388,13 @@ class Actor:
     targets: list[Tenant]  # the dossiers whose rows the actor must not reach
     session: bool  # logged in through the web session
     token: str = ""  # a Bearer token of the actor (API)
+    #: Dossiers the actor may read but not write: only their writes are tried (a read-only
+    #: token on its own dossier).
+    write_only: list[Tenant] = field(default_factory=list)
 
 
 def actor_make(name: str, world: World) -> Actor:
+    from users.models import ApiToken, TokenScope
     from users.services import _identity_active_sync, api_token_create
 
     if name == "anonymous":
@@ -399,8 +408,26 @@ def actor_make(name: str, world: World) -> Actor:
         "deactivated": (world.a.client, [world.a, world.b, world.c], True),
         "role_removed": (world.a.client, [world.a, world.b, world.c], True),
         "token_firm2": (world.other_staff, [world.a, world.b], False),
+        # Its own dossier too: an expired token opens nothing.
+        "token_expired": (world.a.client, [world.a, world.b, world.c], False),
+        "token_read_only": (world.a.client, [world.b, world.c], False),
+        # A person of both firms, with a token restricted to firm 1, on firm 2's dossier.
+        "token_firm1_on_firm2": (world.accountant, [world.c], False),
     }[name]
-    _token, raw = api_token_create(actor=user, name="matrix")
+    if name == "token_firm1_on_firm2":
+        MembershipFactory(user=user, firm=world.c.firm, level=FirmLevel.USER)
+        grant(user, world.c.dossier, "connect.entrepreneur")
+    token, raw = api_token_create(
+        actor=user,
+        name="matrix",
+        scope=TokenScope.READ if name == "token_read_only" else TokenScope.READ_UPLOAD_ACKNOWLEDGE,
+        firm=world.a.firm if name == "token_firm1_on_firm2" else None,
+    )
+    if name == "token_expired":
+        expired = datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(minutes=1)
+        ApiToken.objects.filter(pk=token.pk).update(expires_at=expired)
+    if name == "token_read_only":
+        return Actor(name, user, targets, session=session, token=raw, write_only=[world.a])
     if name == "deactivated":  # as the firm deactivates a member: the identity follows
         FirmMembership.objects.filter(user=user).update(is_active=False)
         _identity_active_sync(user)
@@ -557,8 +584,10 @@ def check(
     refused = {HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED}
     if name.startswith(ADMIN_PREFIX):
         ok = login or status == HTTPStatus.NOT_FOUND
-    elif api and not actor.token:
+    elif (api and not actor.token) or (api and actor.name == "token_expired"):
         ok = status == HTTPStatus.UNAUTHORIZED
+    elif api and actor.name == "token_read_only":
+        ok = status in refused or status == HTTPStatus.FORBIDDEN
     elif api:
         ok = status in refused or (
             actor.name == "deactivated" and status == HTTPStatus.UNAUTHORIZED
@@ -617,10 +646,14 @@ def walk(actor: Actor, *, with_admin: bool) -> Tally:
                     # An own route may end the session (log out): the next request is the
                     # actor's again.
                     client.force_login(actor.user)
-    # 2. Every operation of the API schema, with its own method.
+    # 2. Every operation of the API schema, with its own method (and every write on the
+    # dossiers the actor may only read).
     for method, template, operation in api_operations():
         has_ids = "{" in template
-        for tenant in actor.targets if has_ids else actor.targets[:1]:
+        tenants = actor.targets if has_ids else actor.targets[:1]
+        if has_ids and method != "get":
+            tenants = [*tenants, *actor.write_only]
+        for tenant in tenants:
             path = re.sub(
                 r"\{(\w+)\}",
                 lambda m, t=tenant: str(t.ids.get(m.group(1), "x")),
@@ -653,9 +686,9 @@ def without_app_scoping(settings) -> Iterator[None]:
 
 def _run(world: World, actor_name: str, *, with_admin: bool) -> Tally:
     actor = actor_make(actor_name, world)
-    before = snapshot(actor.targets, actor.user)
+    before = snapshot(actor.targets + actor.write_only, actor.user)
     tally = walk(actor, with_admin=with_admin)
-    after = snapshot(actor.targets, actor.user)
+    after = snapshot(actor.targets + actor.write_only, actor.user)
     for table in before:
         if before[table] != after[table]:
             tally.fail(f"{actor_name}: rows of {table} changed")
