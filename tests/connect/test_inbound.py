@@ -2,12 +2,7 @@
 
 import base64
 import json
-import os
 import smtplib
-import subprocess
-import sys
-import time
-from contextlib import ExitStack
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http import HTTPStatus
@@ -24,8 +19,9 @@ from connect.services.mail_auth import Verdict
 from dossiers.models import Dossier
 from dossiers.services import inbound_email_address
 from tests.connect import samples
+from tests.connect.inbound_server import inbound_smtp_running
 from tests.dns_stub import dns_stub
-from tests.fixtures_services import ROOT, free_port, self_signed_certificate
+from tests.fixtures_services import self_signed_certificate
 
 #: What the checks say of a mail from proximus.be that passes them (tests/connect/
 #: test_inbound_auth.py checks the checks).
@@ -127,38 +123,10 @@ def test_mail_delivered_over_smtp_to_inbound_smtp_becomes_two_documents(
     transactional_db, dossier: Dossier, tmp_path
 ) -> None:
     """proximus.be's SPF record names this host: the mail is authenticated (aligned SPF)."""
-    stack = ExitStack()
-    stub = stack.enter_context(dns_stub())
-    stub.txt["proximus.be"] = ["v=spf1 ip4:127.0.0.1 -all"]
-    port = free_port()
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "TEST_DATABASE_URL": f"postgres://{db.get('USER') or 'postgres'}@127.0.0.1:5432/"
-        f"{db['NAME']}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "DATABASE_APP_ROLE": settings.DATABASE_APP_ROLE,
-        "INBOUND_DNS_RESOLVER": stub.address,
-    }
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "inbound_smtp", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                smtp = smtplib.SMTP("127.0.0.1", port, timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with dns_stub() as stub, inbound_smtp_running(tmp_path, stub.address) as receiver:
+        # Looked up when the mail arrives.
+        stub.txt["proximus.be"] = ["v=spf1 ip4:127.0.0.1 -all"]
+        smtp = smtplib.SMTP("127.0.0.1", receiver.port, timeout=5)
         address = inbound_email_address(dossier)
         with smtp:
             refused = smtp.sendmail(
@@ -197,10 +165,6 @@ def test_mail_delivered_over_smtp_to_inbound_smtp_becomes_two_documents(
             ("f2.pdf", "email", "sent"),
         ]
         assert InboundMessage.objects.get().channel == "smtp"
-    finally:
-        server.terminate()
-        server.wait(10)
-        stack.close()
 
 
 def test_the_provider_webhook_path(dossier: Dossier, settings) -> None:
@@ -342,41 +306,15 @@ def test_inbound_smtp_offers_starttls_and_can_require_it(
     import ssl
 
     cert, key = self_signed_certificate(tmp_path)
-    stack = ExitStack()
-    stub = stack.enter_context(dns_stub())
-    port = free_port()
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "TEST_DATABASE_URL": f"postgres://{db.get('USER') or 'postgres'}@127.0.0.1:5432/"
-        f"{db['NAME']}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "DATABASE_APP_ROLE": settings.DATABASE_APP_ROLE,
-        # As docker-compose.yml passes them to the `inbound` service.
+    # As docker-compose.yml passes them to the `inbound` service.
+    tls = {
         "INBOUND_SMTP_TLS_CERT": cert,
         "INBOUND_SMTP_TLS_KEY": key,
         "INBOUND_SMTP_REQUIRE_STARTTLS": "true",
-        "INBOUND_DNS_RESOLVER": stub.address,
     }
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "inbound_smtp", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                smtp = smtplib.SMTP("127.0.0.1", port, timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with dns_stub() as stub, inbound_smtp_running(tmp_path, stub.address, **tls) as receiver:
+        port = receiver.port
+        smtp = smtplib.SMTP("127.0.0.1", port, timeout=5)
         address = inbound_email_address(dossier)
         with smtp:
             smtp.ehlo()
@@ -396,8 +334,4 @@ def test_inbound_smtp_offers_starttls_and_can_require_it(
             assert refused == {}
         document = Document.objects.get(dossier=dossier)
         assert (document.filename, document.source) == ("tls.pdf", "email")
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0].decode()
-        stack.close()
-    assert "(STARTTLS)" in output
+    assert "(STARTTLS)" in receiver.output

@@ -3,10 +3,7 @@ allow-list on the authenticated domain only, and no answer to anyone else (issue
 
 import base64
 import json
-import os
 import smtplib
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from email import policy
@@ -17,7 +14,6 @@ import dkim
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.conf import settings
 from django.core import mail
 from django.test import Client
 
@@ -29,8 +25,9 @@ from dossiers.models import Dossier
 from dossiers.services import inbound_email_address
 from portal.models import OutboundEmail
 from tests.connect import samples
+from tests.connect.inbound_server import inbound_smtp_running
 from tests.dns_stub import DnsStub, dns_stub
-from tests.fixtures_services import ROOT, free_port
+from tests.fixtures_services import free_port
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 PRIVATE_PEM = KEY.private_bytes(
@@ -216,29 +213,9 @@ def test_over_smtp_only_an_authenticated_mail_is_auto_sent_and_answered(
     profile.email_allow_list = "@proximus.be"
     profile.save()
     address = inbound_email_address(dossier)
-    port = free_port()
-    db = settings.DATABASES["default"]
     with dns_stub() as stub:
         serve_proximus(stub)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-            "TEST_DATABASE_URL": f"postgres://{db.get('USER') or 'postgres'}@127.0.0.1:5432/"
-            f"{db['NAME']}",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "CELERY_TASK_ALWAYS_EAGER": "true",
-            "DATABASE_APP_ROLE": settings.DATABASE_APP_ROLE,
-            "INBOUND_DNS_RESOLVER": stub.address,
-        }
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "inbound_smtp", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for(port)
+        with inbound_smtp_running(tmp_path, stub.address) as receiver:
             cases = [
                 ("signed.pdf", "127.0.0.1", "factures@proximus.be", "proximus.be"),
                 ("forged.pdf", "127.0.0.2", "factures@proximus.be", None),
@@ -255,17 +232,14 @@ def test_over_smtp_only_an_authenticated_mail_is_auto_sent_and_answered(
                 if signer == "broken":
                     raw = tampered(raw)
                 with smtplib.SMTP(
-                    "127.0.0.1", port, timeout=10, source_address=(client_ip, 0)
+                    "127.0.0.1", receiver.port, timeout=10, source_address=(client_ip, 0)
                 ) as smtp:
                     assert smtp.sendmail(envelope, [address], raw) == {}
-        finally:
-            server.terminate()
-            output = server.communicate(timeout=10)[0].decode()
     documents = {d.filename: d for d in Document.objects.filter(dossier=dossier)}
     assert (documents["signed.pdf"].status, documents["signed.pdf"].sender_unverified) == (
         "sent",
         False,
-    ), output
+    ), receiver.output
     for name in ("forged.pdf", "broken.pdf", "dmarc.pdf"):
         assert (documents[name].status, documents[name].sender_unverified) == ("draft", True)
     verdicts = {
@@ -281,18 +255,6 @@ def test_over_smtp_only_an_authenticated_mail_is_auto_sent_and_answered(
     # One answer (the refused attachment of the authenticated mail), to its sender only.
     answers = list(OutboundEmail.objects.filter(kind="inbound.bounce").values_list("to", flat=True))
     assert answers == ["factures@proximus.be"]
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            smtplib.SMTP("127.0.0.1", port, timeout=5).quit()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def postmark_payload(address: str, headers: list[dict[str, str]]) -> dict:
