@@ -47,11 +47,13 @@ SECTIONS = {
 
 def _not_others_drafts(actor: User) -> Q:
     """A client's desk is theirs until they send: drafts are seen by the dossier's
-    entrepreneurs only, not by its accountant (who sees the drafts they uploaded)."""
+    entrepreneurs only, not by its accountant (who sees the drafts they uploaded). A draft the
+    client replaced (withdrawn, never sent) stays theirs too."""
     own_desks = DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ENTREPRENEUR).values(
         "dossier_id"
     )
-    return Q(dossier__in=own_desks) | ~Q(status=Status.DRAFT) | Q(uploaded_by=actor)
+    never_sent = Q(status=Status.DRAFT) | Q(status=Status.WITHDRAWN, sent_at__isnull=True)
+    return Q(dossier__in=own_desks) | ~never_sent | Q(uploaded_by=actor)
 
 
 def document_visible_to(actor: User, document: Document) -> bool:
@@ -81,6 +83,33 @@ def document_get_for(*, actor: User, public_id: object) -> Document:
         .filter(_not_others_drafts(actor))
         .select_related("dossier__firm", "binder"),
         public_id,
+    )
+
+
+@dataclass(frozen=True)
+class Replacements:
+    """The document a document replaces (the client's rejected file), and the one that
+    replaced it, each where the reader may see it."""
+
+    replaces: Document | None
+    replaced_by: Document | None
+
+
+def document_replacements_for(*, actor: User, document: Document) -> Replacements:
+    """Both ends of a replacement, for a document the actor reached through
+    ``document_get_for``: one query, scoped like it (a draft stays the client's)."""
+    if document.replaces_id is None and document.status != Status.WITHDRAWN:
+        return Replacements(replaces=None, replaced_by=None)  # only a withdrawn one is replaced
+    linked = (
+        Document.objects.filter(dossier_id=document.dossier_id)
+        .filter(_not_others_drafts(actor))
+        .filter(Q(pk=document.replaces_id) | Q(replaces_id=document.pk))
+        .only("public_id", "filename", "status", "reject_reason", "replaces_id")
+    )
+    found = list(linked)
+    return Replacements(
+        replaces=next((d for d in found if d.pk == document.replaces_id), None),
+        replaced_by=next((d for d in found if d.replaces_id == document.pk), None),
     )
 
 

@@ -43,6 +43,7 @@ urlpatterns = [
     path("dossiers/<uuid:dossier_id>/binders/", views.binder_create, name="binder_create"),
     path("dossiers/<uuid:dossier_id>/<str:section>/", views.section, name="section"),
     path("documents/<uuid:document_id>/", views.document, name="document"),
+    path("documents/<uuid:document_id>/facts/", views.document_facts, name="document_facts"),
     path("documents/<uuid:document_id>/thumbnail.png", views.thumbnail, name="thumbnail"),
     path("documents/<uuid:document_id>/download/", views.download, name="download"),
     # The accountant's work queue: bulk actions, page images, a preview made again.

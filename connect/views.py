@@ -48,10 +48,11 @@ from connect.selectors import (
     binder_list_for,
     document_get_for,
     document_list_for,
+    document_replacements_for,
     document_search,
 )
 from connect.services.accountant import OPEN
-from connect.services.pipeline import REVIEW_FACTS
+from connect.services.pipeline import REVIEW_FACTS, facts_correctable
 from connect.views_desk import desk_context, send_and_tell, upload_words
 from dossiers.models import Dossier, ProcessingMode
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
@@ -301,12 +302,23 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
     """A document's page: its pages large beside the facts read from it; while it is on the
     client's desk, the form to change them; for the accountant, the actions and the way
     through the work queue (its order and filters ride in the query string)."""
+    current = document_get_for(actor=request.user, public_id=document_id)
+    return _document_page(request, current)
+
+
+def _document_page(
+    request: AuthedRequest, current: Document, *, facts_form: ReviewForm | None = None
+) -> HttpResponse:
+    """The document's page; ``facts_form`` is the accountant's correction of the read facts
+    sent back with its errors (then the client's form is not bound, and the work queue's
+    place comes from the form)."""
+    from django.http import QueryDict
+
     from connect.pages import PAGE_CAP
     from connect.queue import queue_neighbours_for
     from connect.services.previews import preview_state
     from connect.views_accountant import queue_context
 
-    current = document_get_for(actor=request.user, public_id=document_id)
     binders = binder_list_for(actor=request.user, dossier=current.dossier)
     roles = _roles(request, current.dossier)
     editable = (
@@ -325,10 +337,11 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         "binder": current.binder.public_id if current.binder else None,
     }
     prefilled = _prefill_from_reading(current, initial) if editable else []
-    form = DocumentForm(request.POST or None, initial=initial, binders=binders)
+    client_post = request.method == "POST" and facts_form is None
+    form = DocumentForm(request.POST if client_post else None, initial=initial, binders=binders)
     for name in prefilled:
         form.fields[name].help_text = _("Read from the document: check it before saving.")
-    if request.method == "POST":
+    if client_post:
         if not editable:
             raise Http404
         if form.is_valid():
@@ -340,7 +353,9 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
                 messages.success(request, _("The document was saved."))
                 return redirect("connect:document", document_id=current.public_id)
     is_accountant = Role.CONNECT_ACCOUNTANT in roles
+    can_correct = is_accountant and facts_correctable(current)
     state = preview_state(current)
+    replacements = document_replacements_for(actor=request.user, document=current)
     context: dict[str, Any] = {
         "document": current,
         "form": form,
@@ -352,6 +367,8 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         and services.profile_for(current.dossier).pre_validation,
         "can_close": is_accountant and current.status in OPEN,
         "facts": _facts_rows(current.recognized, typed=current),
+        "replaces": replacements.replaces,
+        "replaced_by": replacements.replaced_by,
         "disagreements": _disagreements(current.recognized),
         "reading_notes": _reading_notes(current.recognized),
         "attachments": list(current.attachments.all()),
@@ -371,7 +388,8 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         request.user, current.dossier
     )
     if is_accountant:
-        queue = queue_context(request.user, request.GET)
+        params = QueryDict(request.POST.get("queue", "")) if facts_form else request.GET
+        queue = queue_context(request.user, params)
         neighbours = queue_neighbours_for(
             actor=request.user, filters=queue.filters, order=queue.order, document=current
         )
@@ -395,14 +413,57 @@ def document(request: AuthedRequest, document_id: str) -> HttpResponse:
         context["review_form"] = ReviewForm(
             initial={k: v for k, v in (current.recognized or {}).items() if k in REVIEW_FACTS}
         )
+    if can_correct:
+        context["facts_form"] = facts_form or ReviewForm(
+            prefix="facts",
+            initial={k: v for k, v in (current.recognized or {}).items() if k in REVIEW_FACTS},
+        )
+        context["facts_open"] = facts_form is not None or request.GET.get("edit") == "1"
     if is_accountant and current.status in (Status.DRAFT, Status.SENT, Status.VALIDATED):
         modes = [(m, str(ProcessingMode(m).label)) for m in modes_held(current.dossier.firm)]
         context["mode_form"] = ModeForm(
             initial={"processing_mode": current.processing_mode}, modes=modes
         )
-    response = render(request, "connect/document.html", context, status=form_status(form))
+    status = form_status(facts_form) if facts_form is not None else form_status(form)
+    response = render(request, "connect/document.html", context, status=status)
     document_reads_record(reader=reader_of(request), documents=[current], how=ReadKind.PAGE)
     return response
+
+
+@login_required
+@require_POST
+def document_facts(request: AuthedRequest, document_id: str) -> HttpResponse:
+    """The accountant corrects the facts read from a document (any mode, until it is booked):
+    back to its page in the work queue; a fact that is not valid shows the page again with
+    the form's errors, nothing written; a document that cannot be corrected any more says
+    why. Anyone but the dossier's accountant: 404."""
+    from django.http import QueryDict
+
+    from connect.views_accountant import queue_context, queue_url
+
+    current = document_get_for(actor=request.user, public_id=document_id)
+    if Role.CONNECT_ACCOUNTANT not in _roles(request, current.dossier):
+        raise Http404
+    form = ReviewForm(request.POST, prefix="facts")
+    queue = queue_context(request.user, QueryDict(request.POST.get("queue", "")))
+    if form.is_valid():
+        try:
+            services.document_correct_facts(
+                actor=request.user,
+                document=current,
+                facts={key: form.cleaned_data[key] for key in REVIEW_FACTS},
+            )
+        except ServiceError as error:
+            if error.code == "forbidden":
+                raise Http404 from None
+            if error.code == "state":
+                messages.error(request, str(error.message))
+                return redirect(queue_url(current, queue.query))
+            form_add_service_error(form, error)
+        else:
+            messages.success(request, _("The corrected facts are saved."))
+            return redirect(queue_url(current, queue.query))
+    return _document_page(request, current, facts_form=form)
 
 
 def _pages(document: Document) -> list[dict[str, Any]]:

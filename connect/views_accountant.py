@@ -293,6 +293,8 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
                 else "",
                 "sent_at": document.sent_at,
                 "iban_change": document.pk in iban_changes,
+                # The client's corrected file for a rejected one (its own column: no query).
+                "replacement": document.replaces_id is not None,
             }
         )
     return rows

@@ -387,6 +387,8 @@ class EventKind(models.TextChoices):
     MODE = "mode", _("Processing mode changed")
     REMEMBERED = "remembered", _("Supplier memory updated")
     REPLACED = "replaced", _("Replaced by a new file")
+    #: On the new file: the document it replaces (its name in the note).
+    REPLACES = "replaces", _("Replaces an earlier file")
     WITHDRAWN = "withdrawn", _("Withdrawn by the client")
 
 

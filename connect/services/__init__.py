@@ -13,6 +13,7 @@ from connect.services.binders import binders_ensure
 from connect.services.desk import document_delete, document_replace
 from connect.services.documents import binder_create, document_update, documents_send
 from connect.services.pipeline import (
+    document_correct_facts,
     document_mode_set,
     document_retrieved,
     document_review,
@@ -24,6 +25,7 @@ __all__ = [
     "binder_create",
     "binders_ensure",
     "document_book",
+    "document_correct_facts",
     "document_delete",
     "document_mode_set",
     "document_receive",

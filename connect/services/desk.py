@@ -66,7 +66,8 @@ def document_replace(
     """A new file for a document on the desk (rejected, or a draft): received with the old
     one's category, keyword, comment and binder, linked to it, on the desk (the caller
     sends it unless the client keeps it there). The old document is withdrawn with a
-    "replaced" event; the same bytes again are refused (nothing changes)."""
+    "replaced" event, the new one has a "replaces" event naming it; the same bytes again are
+    refused (nothing changes)."""
     with transaction.atomic():
         old = _locked_for_client(actor, document)
         result = document_receive(
@@ -94,6 +95,9 @@ def document_replace(
             old.save(update_fields=["status"])
             DocumentEvent.objects.create(
                 document=old, actor=actor, kind=EventKind.REPLACED, note=new.filename[:500]
+            )
+            DocumentEvent.objects.create(
+                document=new, actor=actor, kind=EventKind.REPLACES, note=old.filename[:500]
             )
         except BaseException:
             default_storage.delete(new.storage_name)

@@ -524,15 +524,19 @@ def _clean_fact(key: str, kind: str, value: str) -> str | None:
     return value[:200]
 
 
+def _clean_facts(facts: dict[str, str]) -> dict[str, Any]:
+    """Every fact the accountant may correct, checked (a VAT number, an IBAN and a structured
+    communication by their checksums) before anything is written."""
+    return {key: _clean_fact(key, kind, facts.get(key, "")) for key, kind in REVIEW_FACTS.items()}
+
+
 def document_review(*, actor: User, document: Document, facts: dict[str, str]) -> Document:
     """Optimum: the accountant corrects a doubtful reading; what the machine read is kept, the
     corrected facts are delivered and the document becomes new for retrieval."""
     from connect.services.accountant import require_accountant
 
     require_accountant(actor, document.dossier)
-    cleaned: dict[str, Any] = {}
-    for key, kind in REVIEW_FACTS.items():
-        cleaned[key] = _clean_fact(key, kind, facts.get(key, ""))
+    cleaned = _clean_facts(facts)
     with transaction.atomic():
         locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
         if locked.recognition != Recognition.REVIEW:
@@ -559,6 +563,90 @@ def document_review(*, actor: User, document: Document, facts: dict[str, str]) -
         supplier_memory_review(
             document=locked, machine=locked.recognized_machine or {}, corrected=corrected
         )
+        duplicate = duplicate_find(locked, corrected)
+        if duplicate is not None and locked.duplicate_of_id is None:
+            _deliver(locked, duplicate_of=duplicate)
+    return locked
+
+
+#: The statuses in which the accountant may correct the facts read from a document: sent to
+#: them and not closed (booked) or taken back by the client (withdrawn).
+CORRECTABLE = (Status.SENT, Status.VALIDATED, Status.RETRIEVED, Status.REJECTED)
+
+
+def facts_correctable(document: Document) -> bool:
+    """Whether the facts read from ``document`` may be corrected now (by its accountant): sent
+    to them, not booked or withdrawn, not being read, not waiting for review (the review
+    queue's form corrects those and delivers the document)."""
+    return (
+        document.source != Source.SHARED
+        and document.sent_at is not None
+        and document.status in CORRECTABLE
+        and document.recognition not in (Recognition.PENDING, Recognition.REVIEW)
+    )
+
+
+def _refuse_correction(document: Document) -> None:
+    if facts_correctable(document):
+        return
+    if document.status == Status.BOOKED:
+        message = _("This document is booked: its facts can no longer be corrected.")
+    elif document.status == Status.WITHDRAWN:
+        message = _("The client withdrew this document: its facts can no longer be corrected.")
+    elif document.recognition == Recognition.PENDING and document.sent_at is not None:
+        message = _("This document is being read: correct its facts once the reading is done.")
+    elif document.recognition == Recognition.REVIEW:
+        message = _("This document waits for review: correct its facts in the review form.")
+    else:
+        message = _("The facts of this document cannot be corrected.")
+    raise ServiceError(message, code="state")
+
+
+def document_correct_facts(
+    *, actor: User, document: Document, facts: dict[str, str]
+) -> Document:
+    """The dossier's accountant corrects the facts read from a document sent to them, in any
+    processing mode, until it is booked. Every fact is checked as in the review
+    (``document_review``) before anything is written; the machine's first reading is kept
+    (``recognized_machine``); a corrected fact counts as certain and no longer as remembered;
+    who corrected and when is recorded, with an event naming the facts changed. The first
+    correction tells the supplier memory what held and what missed, as a review does. The
+    document's place in the retrieval queue does not change."""
+    from connect.services.accountant import require_accountant
+
+    require_accountant(actor, document.dossier)
+    cleaned = _clean_facts(facts)
+    with transaction.atomic():
+        locked = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
+        _refuse_correction(locked)
+        before = dict(locked.recognized or {})
+        changed = [key for key in REVIEW_FACTS if before.get(key) != cleaned[key]]
+        if not changed:
+            return locked
+        corrected = before | cleaned
+        confidences = dict(before.get("confidences") or {})
+        confidences.update(dict.fromkeys(changed, "1.00"))
+        corrected["confidences"] = confidences
+        if before.get("remembered"):
+            corrected["remembered"] = [k for k in before["remembered"] if k not in changed]
+        corrected["corrected"] = True
+        first = locked.reviewed_at is None
+        machine = locked.recognized_machine if locked.recognized_machine is not None else before
+        _deliver(
+            locked,
+            recognized=corrected,
+            recognized_machine=machine,
+            reviewed_by=actor,
+            reviewed_at=timezone.now(),
+        )
+        DocumentEvent.objects.create(
+            document=locked, actor=actor, kind=EventKind.REVIEWED, note=", ".join(changed)[:500]
+        )
+        supplier_account_record(document=locked, facts=corrected)
+        if first:
+            from connect.services.memory import supplier_memory_review
+
+            supplier_memory_review(document=locked, machine=machine, corrected=corrected)
         duplicate = duplicate_find(locked, corrected)
         if duplicate is not None and locked.duplicate_of_id is None:
             _deliver(locked, duplicate_of=duplicate)

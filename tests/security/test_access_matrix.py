@@ -86,6 +86,7 @@ RULES: dict[str, str] = {
     "connect:binder_create": "tenant",
     "connect:section": "tenant",
     "connect:document": "tenant",
+    "connect:document_facts": "tenant",
     "connect:thumbnail": "tenant",
     "connect:download": "tenant",
     "connect:document_action": "tenant",
