@@ -602,9 +602,7 @@ def _refuse_correction(document: Document) -> None:
     raise ServiceError(message, code="state")
 
 
-def document_correct_facts(
-    *, actor: User, document: Document, facts: dict[str, str]
-) -> Document:
+def document_correct_facts(*, actor: User, document: Document, facts: dict[str, str]) -> Document:
     """The dossier's accountant corrects the facts read from a document sent to them, in any
     processing mode, until it is booked. Every fact is checked as in the review
     (``document_review``) before anything is written; the machine's first reading is kept

@@ -102,9 +102,7 @@ def test_a_replacement_kept_on_the_desk_is_linked_for_the_client_only(
     page = page_of(auth_client(accountant), old)
     assert 'class="notice replacement"' not in page and "telenet-2.pdf" not in page
     assert (
-        auth_client(accountant)
-        .get(reverse("connect:document", args=[new.public_id]))
-        .status_code
+        auth_client(accountant).get(reverse("connect:document", args=[new.public_id])).status_code
         == HTTPStatus.NOT_FOUND
     )
     page = page_of(auth_client(client_user), old)
@@ -170,7 +168,8 @@ def _inbox_with_replacements(dossier: Dossier, count: int, start: int = 0) -> No
 
     numbers = range(start, start + count)
     olds = Document.objects.bulk_create(row(i, "withdrawn") for i in numbers)
-    Document.objects.bulk_create(row(i, "sent", replaces=old) for i, old in zip(numbers, olds))
+    pairs = zip(numbers, olds, strict=True)
+    Document.objects.bulk_create(row(i, "sent", replaces=old) for i, old in pairs)
     Document.objects.bulk_create(row(i, "validated") for i in numbers)  # no replacement
 
 
@@ -238,7 +237,7 @@ def test_the_accountant_corrects_a_fact_and_the_inbox_shows_the_corrected_value(
     assert reverse("connect:document_facts", args=[document.public_id]) in page
     assert 'value="Garage Dupon"' in page  # the form starts from what was read
     assert "<details" in page and "Correct the facts" in page
-    assert "<details class=\"facts-edit\" open" in page_of_edit(office, document)
+    assert '<details class="facts-edit" open' in page_of_edit(office, document)
     response = office.post(
         reverse("connect:document_facts", args=[document.public_id]),
         facts_post(
