@@ -333,3 +333,42 @@ def test_row_level_security_shows_a_memory_to_its_firm_only(
         with db_scope.scoped(scope):
             assert SupplierMemory.objects.filter(pk=memory.pk).exists() is seen, scope
             assert RememberedFact.objects.filter(memory_id=memory.pk).exists() is seen, scope
+
+
+def test_a_fact_corrected_on_the_documents_page_is_remembered_too(
+    optimum: Dossier,
+    client_user: User,
+    accountant: User,
+    auth_client,
+    settings,
+    django_capture_on_commit_callbacks,
+) -> None:
+    """A reading delivered without review, corrected later from the document's page, teaches
+    the memory as a review does."""
+    settings.CONNECT_REVIEW_THRESHOLD = 0.0
+    first = arrive(
+        optimum, client_user, peeters("DP-117"), "a.pdf", django_capture_on_commit_callbacks
+    )
+    assert first.recognition == Recognition.DONE
+    assert first.recognized["invoice_number"] is None
+    facts = {
+        f"facts-{key}": value
+        for key, value in first.recognized.items()
+        if key in services.pipeline.REVIEW_FACTS and isinstance(value, str)
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_client(accountant).post(
+            f"/connect/documents/{first.public_id}/facts/",
+            facts | {"facts-invoice_number": "DP-117"},
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    fact = SupplierMemory.objects.get(firm_id=optimum.firm_id).facts.get()
+    assert (fact.fact, fact.label, fact.taught) == ("invoice_number", "Stuk", 1)
+    second = arrive(
+        optimum,
+        client_user,
+        peeters("DP-305", "02/04/2026"),
+        "b.pdf",
+        django_capture_on_commit_callbacks,
+    )
+    assert second.recognized["invoice_number"] == "DP-305"
