@@ -17,12 +17,12 @@ from connect import services
 from connect.forms import ReplaceForm
 from connect.models import INVOICE_CATEGORIES, Document, Source, Status
 from connect.selectors import document_get_for
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for
-from portal.errors import ServiceError
-from portal.types import AuthedRequest
 from users.models import Role
 from users.selectors import roles_on_dossier_for
+from users.types import AuthedRequest
 
 #: Rejected documents shown as cards at the top of the desk (the rest: in the list).
 CARDS = 20
