@@ -162,10 +162,14 @@ def test_every_column_of_the_inbox_fits_a_1280_px_screen(
     page.wait_for_url("**/hub/")
     page.goto("/connect/inbox/")
     fit = page.evaluate(
-        """() => { const t = document.querySelector('table.queue');
-        const code = [...t.querySelectorAll('tbody td a')].find(a => a.textContent.trim() === 'BOULANGERIE');
-        return {table: t.scrollWidth, room: t.parentElement.clientWidth,
-                codeLines: Math.round(code.getBoundingClientRect().height / parseFloat(getComputedStyle(code).lineHeight || 20))}; }"""
+        """() => {
+          const t = document.querySelector('table.queue');
+          const code = [...t.querySelectorAll('tbody td a')]
+            .find(a => a.textContent.trim() === 'BOULANGERIE');
+          const line = parseFloat(getComputedStyle(code).lineHeight) || 20;
+          return {table: t.scrollWidth, room: t.parentElement.clientWidth,
+                  codeLines: Math.round(code.getBoundingClientRect().height / line)};
+        }"""
     )
     assert fit["table"] <= fit["room"], fit
     assert fit["codeLines"] <= 1, fit
