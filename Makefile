@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?= --create-db
 IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: help run test install messages lint typecheck check-migrations check-messages pytest \
+.PHONY: help run test install messages lint lint-imports typecheck check-migrations check-messages pytest \
         run-deps test-deps clean bench load audit
 
 help:
@@ -78,9 +78,14 @@ test-deps: run-deps
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+# The import contracts alone (.importlinter: the kernel imports no app; apps import downward).
+lint-imports: install
+	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy portal users dossiers connect
+	$(VENV)/bin/mypy core portal users dossiers connect
 
 check-migrations: install
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run

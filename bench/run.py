@@ -156,7 +156,7 @@ def measure_pages(accountant) -> dict:
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from connect.models import Document
-    from portal.pagination import cursor_encode
+    from core.pagination import cursor_encode
 
     results = {}
     with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False, ALLOWED_HOSTS=["testserver"]):

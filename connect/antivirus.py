@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from connect.files import refuse
-from portal.errors import ServiceError
+from core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from pypdf.generic import DictionaryObject
 from connect import einvoice
 from connect.einvoice.pdf import Embedded, Visited, as_dict, as_items, embedded_invoice
 from connect.einvoice.xml import lazy_format
-from portal.errors import ServiceError
+from core.errors import ServiceError
 
 try:  # HEIC/HEIF photos from phones
     from pillow_heif import register_heif_opener

@@ -12,9 +12,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from connect.models import Document, Message, Status, Thread, ThreadRead
+from core.lookups import get_or_404
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.lookups import get_or_404
 from users.models import DossierAccess, Role, User
 
 #: Messages shown on a thread's page (the newest ones).

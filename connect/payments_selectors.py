@@ -18,9 +18,9 @@ from connect.models import (
     Source,
     Status,
 )
+from core.lookups import get_or_404
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.lookups import get_or_404
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
 

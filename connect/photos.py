@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from connect.files import refuse
-from portal.errors import ServiceError
+from core.errors import ServiceError
 
 
 def photos_to_pdf(photos: Iterable[Iterable[bytes]], *, max_pixels: int) -> bytes:

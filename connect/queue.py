@@ -23,7 +23,7 @@ from django.http import Http404
 
 from connect.models import Document
 from connect.selectors import InboxFilters, InboxPage, accountant_dossiers_for, inbox_documents_for
-from portal.pagination import _pack, _unpack
+from core.pagination import _pack, _unpack
 from users.models import User
 
 #: What a missing number sorts as (amounts are below 10^12: pipeline._clean_fact).

@@ -13,9 +13,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from connect.models import Document, DocumentRead, Source, Status
+from core.pagination import cursor_decode, cursor_encode
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_staff_list_for
-from portal.pagination import cursor_decode, cursor_encode
 from users.models import ApiToken, User
 
 #: How much of the client's address is kept: enough to tell an office or a provider from

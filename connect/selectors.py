@@ -21,15 +21,15 @@ from connect.models import (
     Status,
     SupplierMemory,
 )
-from dossiers.models import Dossier, Firm
-from dossiers.selectors import dossier_connect_list_for
-from portal.lookups import get_or_404
-from portal.pagination import (
+from core.lookups import get_or_404
+from core.pagination import (
     cursor_decode,
     cursor_encode,
     name_cursor_decode,
     name_cursor_encode,
 )
+from dossiers.models import Dossier, Firm
+from dossiers.selectors import dossier_connect_list_for
 from users.models import DossierAccess, FirmLevel, FirmMembership, Role, User
 
 #: The client's tabs: which documents each shows.

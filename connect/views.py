@@ -54,15 +54,15 @@ from connect.selectors import (
 from connect.services.accountant import OPEN
 from connect.services.pipeline import REVIEW_FACTS, facts_correctable
 from connect.views_desk import desk_context, send_and_tell, upload_words
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
 from dossiers.models import Dossier, ProcessingMode
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from dossiers.services import inbound_email_address, modes_held
-from portal.errors import ServiceError
-from portal.forms import form_add_service_error, form_status
-from portal.types import AuthedRequest
 from portal.views import dossier_chooser
 from users.models import Role
 from users.selectors import roles_on_dossier_for
+from users.types import AuthedRequest
 
 PER_PAGE = 50
 SECTION_TABS = {"invoices": ("desk", "sent", "archive"), "documents": ("desk", "sent", "shared")}
@@ -478,7 +478,7 @@ def _prefill_from_reading(document: Document, initial: dict[str, Any]) -> list[s
     client typed nothing: the due date and the amount to pay. Returns the fields filled."""
     from django.utils.dateparse import parse_date
 
-    from portal.numbers import as_decimal
+    from core.numbers import as_decimal
 
     read = document.recognized or {}
     filled = []

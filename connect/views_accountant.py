@@ -38,12 +38,12 @@ from connect.selectors import (
     dossier_new_counts_for,
 )
 from connect.services.pipeline import REVIEW_FACTS, review_queue_for
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
+from core.numbers import as_decimal
 from dossiers.selectors import dossier_connect_get_for
-from portal.errors import ServiceError
-from portal.forms import form_add_service_error, form_status
-from portal.numbers import as_decimal
-from portal.types import AuthedRequest
 from users.models import User
+from users.types import AuthedRequest
 
 #: Below this, a reading is "to check" (as on the document's page).
 DOUBTFUL = Decimal("0.8")
@@ -360,7 +360,7 @@ def inbox_bulk(request: AuthedRequest) -> HttpResponseBase:
 
 def _zip_response(request: AuthedRequest, documents: list[Document]) -> HttpResponseBase:
     """The chosen files in one zip, streamed (each file read when the zip reaches it)."""
-    from connect.api import zip_response
+    from connect.api.views import zip_response
 
     response = zip_response(documents, f"documents_{timezone.localdate():%Y-%m-%d}.zip")
     # One read per document, recorded before the first byte of the zip leaves.

@@ -16,10 +16,10 @@ from connect.services.inbound_address import (
     inbound_address_rotate,
     require_address_keeper,
 )
+from core.errors import ServiceError
 from dossiers.selectors import dossier_connect_get_for
 from dossiers.services import inbound_email_address
-from portal.errors import ServiceError
-from portal.types import AuthedRequest
+from users.types import AuthedRequest
 
 
 class RotateForm(forms.Form):

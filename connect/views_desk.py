@@ -17,12 +17,12 @@ from connect import services
 from connect.forms import ReplaceForm
 from connect.models import INVOICE_CATEGORIES, Document, Source, Status
 from connect.selectors import document_get_for
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for
-from portal.errors import ServiceError
-from portal.types import AuthedRequest
 from users.models import Role
 from users.selectors import roles_on_dossier_for
+from users.types import AuthedRequest
 
 #: Rejected documents shown as cards at the top of the desk (the rest: in the list).
 CARDS = 20
@@ -202,4 +202,33 @@ def upload_words() -> dict[str, Any]:
         "keep": _("Add to my desk"),
         "sending": _("Sending…"),
         "photosOne": _("These photos become one PDF document, in this order."),
+        # The strip's limits: as many pages as files the server takes at once, and the
+        # photos together no larger than one document may be.
+        "maxPages": settings.CONNECT_MAX_FILES_PER_REQUEST,
+        "limitReached": _plural(
+            lambda n: ngettext(
+                "%(count)s page is the most one document can have: send it, then photograph "
+                "the rest.",
+                "%(count)s pages are the most one document can have: send them, then "
+                "photograph the rest.",
+                n,
+            )
+        ),
+        "tooManyPages": _plural(
+            lambda n: ngettext(
+                "Too many pages: one document can have at most %(count)s page. Remove pages "
+                "before sending.",
+                "Too many pages: one document can have at most %(count)s pages. Remove pages "
+                "before sending.",
+                n,
+            )
+        ),
+        "pagesTooLarge": _(
+            "These pages together are over %(size)s MB, the most one document can be. Remove "
+            "pages before sending, or send them as two documents."
+        )
+        % {"size": settings.CONNECT_MAX_UPLOAD_SIZE // (1024 * 1024)},
+        # Translators: the upload's summary: the counts ("1 sent · 2 refused"), then the
+        # reasons of the refusals.
+        "refusedBecause": _("%(counts)s: %(reasons)s"),
     }

@@ -19,8 +19,8 @@ from connect.selectors import (
 )
 from connect.services.memory import supplier_memory_forget
 from connect.views import FACT_LABELS
-from portal.errors import ServiceError
-from portal.types import AuthedRequest
+from core.errors import ServiceError
+from users.types import AuthedRequest
 
 
 @login_required

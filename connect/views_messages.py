@@ -23,10 +23,10 @@ from connect.messages_selectors import (
 from connect.models import Status, Thread
 from connect.selectors import document_get_for
 from connect.services.messages import message_post, thread_create, thread_mark_read
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
-from portal.errors import ServiceError
-from portal.forms import form_add_service_error, form_status
-from portal.types import AuthedRequest
+from users.types import AuthedRequest
 
 PER_PAGE = 50
 

@@ -32,13 +32,13 @@ from connect.services.supplier_accounts import (
     iban_changes_in,
     supplier_account_confirm,
 )
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for
-from portal.errors import ServiceError
-from portal.forms import form_add_service_error, form_status
-from portal.types import AuthedRequest
 from users.models import Role
 from users.selectors import roles_on_dossier_for
+from users.types import AuthedRequest
 
 
 def _is_entrepreneur(request: AuthedRequest, dossier: Dossier) -> bool:

@@ -32,11 +32,11 @@ from connect.services.requests import (
     request_upload,
     request_upload_categories,
 )
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
 from dossiers.selectors import dossier_connect_get_for
-from portal.errors import ServiceError
-from portal.forms import form_add_service_error, form_status
-from portal.types import AuthedRequest
 from users.models import Role
+from users.types import AuthedRequest
 
 PER_PAGE = 50
 

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 from connect.forms_tasks import DeadlinesForm, TaskForm
 from connect.models import Task
 from connect.services import tasks as services
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for
-from portal.errors import ServiceError
-from portal.forms import form_add_service_error, form_status
-from portal.types import AuthedRequest
 from users.models import Role
 from users.selectors import roles_on_dossier_for
+from users.types import AuthedRequest
 
 PER_PAGE = 50
 #: The list's and calendar's filter: "open" (default), "done" or "all".

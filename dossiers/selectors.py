@@ -5,8 +5,8 @@ from typing import TypeVar
 from django.db.models import Model, Q, QuerySet
 
 from connect.models import CreditUse
+from core.lookups import get_or_404
 from dossiers.models import ConnectionTest, Dossier, DossierQuerySet, Firm
-from portal.lookups import get_or_404
 from users.models import CONNECT_ROLES, VIEW_ROLES, FirmMembership, User
 
 M = TypeVar("M", bound=Model)

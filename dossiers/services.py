@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.be import vat
 from stdnum.exceptions import ValidationError as StdnumError
 
+from core.errors import ServiceError
+from core.queue import enqueue_on_commit
 from dossiers.models import (
     LIGHT_MODES,
     Cartouche,
@@ -24,9 +26,7 @@ from dossiers.models import (
     LicenceKind,
     ProcessingMode,
 )
-from portal.errors import ServiceError
 from portal.models import AuditAction
-from portal.queue import enqueue_on_commit
 from portal.services import audit_changes, audit_record
 from users.models import DossierAccess, FirmMembership, Language, Role, User, normalize_winbooks_id
 from users.services import dossier_role_add, language_clean

@@ -12,6 +12,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
 from dossiers import services
 from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationForm
 from dossiers.models import Dossier
@@ -21,12 +23,10 @@ from dossiers.selectors import (
     dossier_staff_get_for,
     firm_staff_get_for,
 )
-from portal.errors import ServiceError
-from portal.forms import form_add_service_error, form_status
 from portal.selectors import audit_list_for
-from portal.types import AuthedRequest
 from users.models import Role
 from users.selectors import firm_staff_search_for, roles_on_dossier
+from users.types import AuthedRequest
 
 
 @login_required

@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from portal import db_scope
+        from core import db_scope
 
         db_scope.connect_celery_signals()
         db_scope.connect_auth_signals()

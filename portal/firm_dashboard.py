@@ -28,9 +28,9 @@ from django.utils import timezone
 
 from connect.models import ConnectProfile, CreditUse, Document, Recognition, Source, Status
 from connect.selectors import accountant_dossiers_for
+from core.lookups import get_or_404
 from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode
 from dossiers.selectors import dossier_staff_list_for, firm_staff_list_for
-from portal.lookups import get_or_404
 from portal.models import AuditAction, AuditEvent, ReportSwitch
 from users.models import Role, User
 
@@ -59,7 +59,7 @@ def waiting_groups() -> dict[str, Q]:
     machine: it waits for no one at the firm and is in no group."""
     pre_validation = ConnectProfile.objects.filter(pre_validation=True).values("dossier_id")
     return {
-        # connect.api.new_documents: ready for retrieval.
+        # connect.api.views.new_documents: ready for retrieval.
         "new": Q(ready_at__isnull=False),
         # connect.services.pipeline.pipeline_start: held until the accountant validates.
         "to_validate": Q(ready_at__isnull=True, status=Status.SENT, dossier_id__in=pre_validation)

@@ -1,11 +1,9 @@
-from http import HTTPStatus
 from typing import cast
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from portal.errors import ServiceError
 from users.models import Language
 
 
@@ -19,14 +17,3 @@ class LanguageForm(forms.Form):
         language_field.choices = [
             (code, name) for code, name in Language.choices if code in dict(settings.LANGUAGES)
         ]
-
-
-def form_add_service_error(form: forms.Form, error: ServiceError) -> None:
-    """Show a service's refusal on the field it names, or on the whole form."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
-
-
-def form_status(form: forms.Form) -> int:
-    """422 for a form shown again with its errors, 200 otherwise."""
-    return HTTPStatus.UNPROCESSABLE_ENTITY if form.errors else HTTPStatus.OK

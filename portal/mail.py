@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
-from portal import db_scope
-from portal.queue import enqueue_on_commit
+from core import db_scope
+from core.queue import enqueue_on_commit
 
 if TYPE_CHECKING:
     from portal.models import OutboundEmail

@@ -12,7 +12,7 @@ from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
-from portal.logging import masked_path, request_id_var
+from core.logging import masked_path, request_id_var
 
 access_logger = logging.getLogger("portal.request")
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import db_scope
 from dossiers.models import Dossier, Firm
-from portal import db_scope
 from portal.mail import render
 from portal.models import AuditEvent, OutboundEmail
 from users.models import User

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from portal.firm_dashboard import report_dossiers_for
 from portal.models import AuditAction, ReportSwitch
 from portal.reports import REPORT_KEYS

@@ -82,7 +82,7 @@ urlpatterns = [
     path("health/redis/", health.health_redis, name="health_redis"),
     path("health/worker/", health.health_worker, name="health_worker"),
     path("connect/", include("connect.urls")),
-    path("api/v1/", include(("portal.api_urls", "api"))),
+    path("api/v1/", include(("connect.api.urls", "api"))),
     path("accounts/", include("users.urls")),
     path("invitation/<str:token>/", user_views.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),

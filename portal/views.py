@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import (
     dossier_search_for,
@@ -18,15 +19,14 @@ from dossiers.selectors import (
     firm_staff_get_for,
     firm_staff_list_for,
 )
-from portal.errors import ServiceError
 from portal.forms import LanguageForm
 from portal.selectors import landing_url_for, request_memberships, tools_for
-from portal.types import AuthedRequest
 from users.forms import FirmMfaForm
 from users.models import FirmLevel
 from users.redirects import safe_next
 from users.selectors import firm_mfa_last_change_for
 from users.services import firm_mfa_required_set, user_language_set
+from users.types import AuthedRequest
 
 DOSSIERS_PER_PAGE = 50
 

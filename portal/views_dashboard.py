@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
 from connect.services.requests import request_roles_for
+from core.forms import form_status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_view_get_for
 from portal.dashboard import (
@@ -26,11 +27,10 @@ from portal.dashboard import (
     report_data_for,
 )
 from portal.firm_dashboard import report_dossiers_for
-from portal.forms import form_status
 from portal.forms_dashboard import PeriodForm
 from portal.reports import sections_of
-from portal.types import AuthedRequest
 from users.models import Role
+from users.types import AuthedRequest
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:

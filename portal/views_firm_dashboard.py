@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
 from dossiers.selectors import firm_staff_get_for
-from portal.errors import ServiceError
 from portal.firm_dashboard import (
     firm_dashboard_for,
     report_dossier_get_for,
@@ -17,12 +18,11 @@ from portal.firm_dashboard import (
     report_history,
     report_switches_off,
 )
-from portal.forms import form_add_service_error, form_status
 from portal.forms_reports import FirmDashboardForm, ReportSwitchForm
 from portal.reports import REPORTS
 from portal.services_reports import reports_switch
-from portal.types import AuthedRequest
 from users.models import FirmMembership
+from users.types import AuthedRequest
 
 
 @login_required

@@ -5,7 +5,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
-# A web process sees no tenant row until a request says who is asking (portal/db_scope.py).
+# A web process sees no tenant row until a request says who is asking (core/db_scope.py).
 os.environ.setdefault("DB_DEFAULT_SCOPE", "none")
 
 application = get_wsgi_application()

@@ -49,7 +49,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
 def _db_scope_default() -> None:
     """Each test starts under the process's default scope: a streamed response a test did not
     read leaves its request's scope behind (it is put back when the response closes)."""
-    from portal import db_scope
+    from core import db_scope
 
     db_scope.activate(db_scope.process_default())
 

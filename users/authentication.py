@@ -9,7 +9,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from portal import db_scope
+from core import db_scope
 from users.models import ApiToken
 from users.services import ApiTokenRefused, api_token_authenticate
 

@@ -6,9 +6,9 @@ from collections import defaultdict
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from core import db_scope
+from core.lookups import get_or_404
 from dossiers.models import Dossier, Firm
-from portal import db_scope
-from portal.lookups import get_or_404
 from portal.models import AuditAction, AuditEvent
 from users.models import ApiToken, DossierAccess, FirmMembership, Invitation, Role, User
 

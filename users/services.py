@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import db_scope
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal import db_scope
-from portal.errors import ServiceError
 from portal.mail import email_enqueue_rendered_later
 from portal.models import AuditAction
 from portal.services import audit_changes, audit_record

@@ -16,13 +16,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ServiceError
+from core.forms import form_add_service_error, form_status
 from dossiers.models import Firm
 from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
 from portal.context_processors import MENU_API_TOKENS
-from portal.errors import ServiceError
-from portal.forms import form_add_service_error, form_status
 from portal.selectors import audit_list_for, landing_url_for
-from portal.types import AuthedRequest
 from users import services
 from users.forms import (
     ApiTokenForm,
@@ -43,6 +42,7 @@ from users.selectors import (
     firm_user_list_for,
     invitation_list_for,
 )
+from users.types import AuthedRequest
 
 USERS_PER_PAGE = 50
 

@@ -20,7 +20,7 @@ from connect.recognition import FACT_KEYS
 def _read(document: Document) -> tuple[str, dict[str, Any] | None]:
     """("refused: code" | "no xml" | the problem | the source, facts)."""
     from connect.files import inspect, spool
-    from portal.errors import ServiceError
+    from core.errors import ServiceError
 
     spooled = spool([document.path.read_bytes()], max_size=100 * 1024 * 1024)
     try:

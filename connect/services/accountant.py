@@ -24,9 +24,9 @@ from connect.models import (
 from connect.notifications import notify_client
 from connect.services.pipeline import pipeline_start
 from connect.services.receive import ReceiveResult, document_receive
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.errors import ServiceError
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
 

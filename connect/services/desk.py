@@ -12,7 +12,7 @@ from connect.models import Document, DocumentEvent, EventKind, Source, Status
 from connect.pages import page_storage_names
 from connect.services.documents import EDITABLE, _require_role
 from connect.services.receive import ReceiveResult, document_receive
-from portal.errors import ServiceError
+from core.errors import ServiceError
 from users.models import Role, User
 
 

@@ -21,9 +21,9 @@ from connect.models import (
 )
 from connect.services.pipeline import pipeline_start
 from connect.services.receive import missing_facts
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.errors import ServiceError
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
 

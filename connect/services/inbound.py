@@ -24,8 +24,8 @@ from connect.files import safe_filename
 from connect.models import Category, ConnectProfile, Document, InboundMessage, Source
 from connect.services.mail_auth import UNCHECKED, Verdict
 from connect.services.receive import document_receive
+from core.errors import ServiceError
 from dossiers.models import Dossier
-from portal.errors import ServiceError
 from portal.mail import email_enqueue
 
 logger = logging.getLogger(__name__)

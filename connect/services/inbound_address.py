@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connect.models import ConnectProfile
+from core import db_scope
+from core.errors import ServiceError
 from dossiers.models import Dossier, inbound_email_token
 from dossiers.selectors import dossier_connect_list_for
-from portal import db_scope
-from portal.errors import ServiceError
 from portal.models import AuditAction, AuditEvent
 from portal.services import audit_record
 from users.models import Role, User

@@ -39,8 +39,8 @@ from connect.recognition.facts import overall_confidence
 from connect.recognition.labels import LEGAL_FORM
 from connect.recognition.layout import fold
 from connect.recognition.memory import Placement, apply, learn, recall
-from portal.errors import ServiceError
-from portal.queue import enqueue_on_commit
+from core.errors import ServiceError
+from core.queue import enqueue_on_commit
 from users.models import User
 
 logger = logging.getLogger(__name__)

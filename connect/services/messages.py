@@ -47,9 +47,9 @@ from connect.selectors import document_visible_to
 from connect.services.binders import binders_ensure
 from connect.services.documents import documents_send
 from connect.services.receive import document_receive
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.errors import ServiceError
 from portal.mail import email_enqueue
 from users.models import CONNECT_ROLES, DossierAccess, FirmMembership, Role, User
 from users.selectors import roles_on_dossier_for

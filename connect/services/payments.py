@@ -36,9 +36,9 @@ from connect.models import (
 from connect.models import PaymentLine as PaymentLineRow
 from connect.payments_selectors import ROWS_SHOWN, payable_documents
 from connect.services.supplier_accounts import iban_changes_for, supplier_key_of
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.errors import ServiceError
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
 

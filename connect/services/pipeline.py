@@ -40,11 +40,11 @@ from connect.models import (
     Status,
 )
 from connect.services.processing import local_copy
+from core.errors import ServiceError
+from core.numbers import as_decimal
+from core.queue import enqueue_on_commit
 from dossiers.models import Cartouche, ProcessingMode
 from dossiers.services import processing_mode_check
-from portal.errors import ServiceError
-from portal.numbers import as_decimal
-from portal.queue import enqueue_on_commit
 from users.models import User
 
 logger = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import Document, Processing
 from connect.services.processing import SWEEP_AFTER
-from portal.errors import ServiceError
-from portal.queue import enqueue_on_commit
+from core.errors import ServiceError
+from core.queue import enqueue_on_commit
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
 

@@ -28,10 +28,10 @@ from connect.models import (
     Source,
     Status,
 )
+from core.errors import ServiceError
+from core.queue import enqueue_on_commit
 from dossiers.models import LIGHT_MODES, Dossier, ProcessingMode
 from dossiers.selectors import dossier_connect_list_for
-from portal.errors import ServiceError
-from portal.queue import enqueue_on_commit
 from users.models import User
 
 logger = logging.getLogger(__name__)

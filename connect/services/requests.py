@@ -36,10 +36,10 @@ from connect.models import (
     Source,
 )
 from connect.services import document_receive, documents_send
+from core.errors import ServiceError
+from core.lookups import get_or_404
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.errors import ServiceError
-from portal.lookups import get_or_404
 from portal.mail import email_enqueue
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import Category, Document, Source, SupplierAccount
 from connect.services.memory import name_key
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.errors import ServiceError
 from portal.models import AuditAction
 from portal.services import audit_record
 from users.models import Role, User

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from connect.deadlines import VatFrequency, deadlines_for, vat_keys
 from connect.models import ReminderSent, Task, TaskKind, TaskStatus
 from connect.services.accountant import require_accountant
+from core.errors import ServiceError
+from core.lookups import get_or_404
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.errors import ServiceError
-from portal.lookups import get_or_404
 from users.models import CONNECT_ROLES, DossierAccess, FirmMembership, User
 
 # --- Reads ------------------------------------------------------------------------------------

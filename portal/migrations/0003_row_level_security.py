@@ -1,5 +1,5 @@
 """Row-level security on the tenant tables: the second wall behind the application's own
-filters (portal/db_scope.py, docs/tenancy.md). PostgreSQL only; SQLite (`make run`) has none."""
+filters (core/db_scope.py, docs/tenancy.md). PostgreSQL only; SQLite (`make run`) has none."""
 
 from django.db import migrations
 

@@ -10,7 +10,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from portal.numbers import as_decimal
+from core.numbers import as_decimal
 
 register = template.Library()
 

@@ -50,6 +50,15 @@
     var serial = 0;
     var busy = false;
     var refusedHere = 0;  // refused in the browser since the last sending
+    var reasonsHere = [];  // and why, each reason once
+    var addPage = form.querySelector("[data-add-page]");
+    // What the strip says about its limits: the pages one document may have (the server takes
+    // at most that many files at once) and its size (about the photos' bytes together).
+    var stripNote = element("p", "help");
+    stripNote.id = "strip-limit";
+    stripNote.setAttribute("role", "status");
+    addPage.insertAdjacentElement("afterend", stripNote);
+    addPage.setAttribute("aria-describedby", "strip-limit");
 
     // The labels of the form's own facts fields (without their colon), for each file's facts.
     var labels = {};
@@ -122,6 +131,28 @@
       row.state.textContent = problem;
       list.appendChild(row.li);
       refusedHere += 1;
+      remember(reasonsHere, problem);
+    }
+
+    function remember(reasons, reason) {
+      if (reason && reasons.indexOf(reason) < 0) reasons.push(reason);
+    }
+
+    function captureProblem() {
+      // Why the strip cannot be sent as it is ("" when it can): too many pages, or too large
+      // together (the combined PDF is about the size of its photos; the server checks again).
+      if (photos.length > words.maxPages) return counted(words, "tooManyPages", words.maxPages);
+      var bytes = photos.reduce(function (total, file) { return total + file.size; }, 0);
+      if (bytes > words.maxBytes) return words.pagesTooLarge;
+      return "";
+    }
+
+    function showLimits() {
+      var full = photos.length >= words.maxPages;
+      var problem = captureProblem();
+      addPage.disabled = full;
+      stripNote.className = problem ? "upload-summary has-refused" : "help";
+      stripNote.textContent = problem || (full ? counted(words, "limitReached", words.maxPages) : "");
     }
 
     function addFiles(chosen) {
@@ -174,6 +205,7 @@
         li.appendChild(tools);
         stripList.appendChild(li);
       });
+      showLimits();
       if (photos.length && !strip.facts) {
         strip.facts = factsBlock(newRow(""));
         strip.appendChild(strip.facts);
@@ -195,7 +227,7 @@
 
     files.addEventListener("change", function () { addFiles(files.files); files.value = ""; });
     camera.addEventListener("change", function () { addPhotos(camera.files); camera.value = ""; });
-    form.querySelector("[data-add-page]").addEventListener("click", function () { camera.click(); });
+    addPage.addEventListener("click", function () { camera.click(); });
     ["dragenter", "dragover"].forEach(function (type) {
       form.addEventListener(type, function (event) { event.preventDefault(); form.classList.add("dragging"); });
     });
@@ -243,6 +275,7 @@
         if (result && result.ok) outcome = result.duplicate ? "duplicate" : (result.sent ? "sent" : "kept");
         job.row.li.classList.add(outcome === "refused" ? "upload-error" : "upload-ok");
         job.row.state.textContent = result ? result.message : (answer.error || words.lost);
+        job.reason = outcome === "refused" ? job.row.state.textContent : "";
         if (job.facts) job.facts.remove();
         if (result && result.ok && result.url) {
           var link = element("a", "upload-name cut", result.name || job.row.name.textContent);
@@ -250,17 +283,20 @@
           link.title = link.textContent;
           job.row.li.replaceChild(link, job.row.name);
         }
-        done(outcome);
+        done(outcome, job.reason);
       });
       xhr.send(job.data);
     }
 
-    function report(counts) {
+    function report(counts, reasons) {
+      // The counts, then why files were refused (each reason once): "1 sent · 2 refused: …".
       var parts = [];
       ["sent", "kept", "duplicate", "refused"].forEach(function (key) {
         if (counts[key]) parts.push(counted(words, key, counts[key]));
       });
-      summary.textContent = parts.join(" · ");
+      var text = parts.join(" · ");
+      if (counts.refused && reasons.length) text = fill(words.refusedBecause, { counts: text, reasons: reasons.join(" ") });
+      summary.textContent = text;
       summary.className = "upload-summary" + (counts.sent + counts.kept + counts.duplicate ? "" : " has-refused");
       var live = document.getElementById("desk-live");
       if (live && window.htmx) {
@@ -271,6 +307,15 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (busy) return;
+      var problem = captureProblem();
+      if (problem) {
+        // Nothing leaves while the strip is over its limits, rather than be refused whole
+        // by the server once all of it has been sent.
+        summary.textContent = problem;
+        summary.className = "upload-summary has-refused";
+        showLimits();
+        return;
+      }
       var jobs = [];
       pending.forEach(function (item) {
         var data = common(item.facts);
@@ -287,6 +332,13 @@
         list.appendChild(row.li);
         jobs.push({ data: data, row: row, title: row.name.textContent });
       }
+      if (!jobs.length && refusedHere) {
+        // Everything chosen was refused here: the summary says so, and why.
+        report({ sent: 0, kept: 0, duplicate: 0, refused: refusedHere }, reasonsHere);
+        refusedHere = 0;
+        reasonsHere = [];
+        return;
+      }
       if (!jobs.length) {
         summary.textContent = words.nothing;
         summary.className = "upload-summary has-refused";
@@ -300,20 +352,23 @@
       if (strip.facts) { strip.facts.remove(); strip.facts = null; }
       showStrip();
       var counts = { sent: 0, kept: 0, duplicate: 0, refused: refusedHere };
+      var reasons = reasonsHere;
       refusedHere = 0;
+      reasonsHere = [];
       var next = 0;
       var finished = 0;
       function start() {
         if (next >= jobs.length) return;
         var job = jobs[next];
         next += 1;
-        post(job, function (outcome) {
+        post(job, function (outcome, reason) {
           counts[outcome] += 1;
+          remember(reasons, reason);
           finished += 1;
           if (finished === jobs.length) {
             busy = false;
             submit.disabled = false;
-            report(counts);
+            report(counts, reasons);
           } else {
             start();
           }

@@ -12,8 +12,8 @@ from django.utils import timezone
 from connect import services
 from connect.models import Binder, Document, DocumentEvent
 from connect.selectors import InboxFilters, inbox_for
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
 from users.models import User

@@ -130,7 +130,7 @@ def test_the_accountant_lists_downloads_and_acknowledges_new_documents(
 def test_lists_page_with_a_cursor(
     client_user: User, accountant: User, dossier: Dossier, monkeypatch
 ) -> None:
-    monkeypatch.setattr("connect.api.PAGE_SIZE", 2)
+    monkeypatch.setattr("connect.api.views.PAGE_SIZE", 2)
     sender = api(client_user)
     ids = [
         upload(sender, dossier, samples.pdf(text=f"page {n}"), send="true").json()["id"]
@@ -220,7 +220,7 @@ def test_requests_over_the_rate_limit_get_429(client_user: User, settings) -> No
     rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], token="3/min")
     settings.REST_FRAMEWORK = dict(settings.REST_FRAMEWORK, DEFAULT_THROTTLE_RATES=rates)
     api_settings.reload()
-    from portal.api import TokenRateThrottle
+    from connect.api.framework import TokenRateThrottle
 
     TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     try:

@@ -10,8 +10,8 @@ from django.utils import translation
 from connect.deadlines import DEADLINES, RULES, deadlines_for
 from connect.models import Task, TaskKind, TaskStatus
 from connect.services.tasks import deadlines_generate
+from core.errors import ServiceError
 from dossiers.models import Dossier
-from portal.errors import ServiceError
 from users.models import User
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from connect import services
 from connect.models import Document, DocumentEvent
+from core.errors import ServiceError
 from dossiers.models import Dossier
-from portal.errors import ServiceError
 from tests.connect import samples
 from tests.factories import MembershipFactory, grant
 from users.models import FirmLevel, User

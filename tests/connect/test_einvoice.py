@@ -23,7 +23,7 @@ from pypdf.generic import (
 from connect import einvoice
 from connect.einvoice import cii, pdf
 from connect.files import inspect, spool
-from portal.errors import ServiceError
+from core.errors import ServiceError
 from tests.connect import einvoices, samples
 from tests.connect.einvoices import PROFILES, Facts
 from tests.hostile import make_corpus

@@ -18,8 +18,8 @@ from connect import services
 from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine, SupplierAccount
 from connect.services import payments
 from connect.services.supplier_accounts import iban_change_for, supplier_account_confirm
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from portal.models import AuditEvent
 from tests.connect import einvoices, samples
 from tests.factories import DossierFactory, UserFactory, grant

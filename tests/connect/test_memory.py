@@ -314,7 +314,7 @@ def test_row_level_security_shows_a_memory_to_its_firm_only(
     """The second wall, with the application's filters out of the way: PostgreSQL shows the
     rows to the firm's staff, to its dossiers' accountants and to a task on one of its
     dossiers; not to a client of the firm nor to another firm."""
-    from portal import db_scope
+    from core import db_scope
 
     memory = remember(dossier, "Drukkerij Peeters BV", "BE0403170701")
     # An accountant who is no staff of the firm: seen through the role.

@@ -27,8 +27,8 @@ from connect.services.messages import (
     thread_create,
     thread_mark_read,
 )
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from portal.models import OutboundEmail
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant

@@ -22,8 +22,8 @@ from connect import services
 from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine
 from connect.payments_selectors import payable_invoices_for
 from connect.services import payments
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
 from users.models import DossierAccess, FirmMembership, User

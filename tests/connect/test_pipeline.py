@@ -9,8 +9,8 @@ from django.core import mail
 from connect import services
 from connect.models import CreditUse, Document, Recognition, Status
 from connect.services.pipeline import document_recognise
+from core.errors import ServiceError
 from dossiers.models import Cartouche, Dossier, ProcessingMode
-from portal.errors import ServiceError
 from tests.connect import samples
 from tests.factories import MembershipFactory
 from users.models import FirmLevel, User
@@ -220,7 +220,7 @@ def test_premium_reads_the_facts_and_takes_one_credit_exactly_once(
 def test_optimum_holds_a_doubtful_reading_for_review_and_keeps_the_corrections(
     dossier: Dossier, client_user: User, accountant: User, settings
 ) -> None:
-    from connect.api import new_documents
+    from connect.api.views import new_documents
     from connect.services.pipeline import review_queue_for
 
     settings.CONNECT_REVIEW_THRESHOLD = 0.99

@@ -9,8 +9,8 @@ from django.utils import translation
 from connect.files import safe_filename
 from connect.models import Document
 from connect.services import document_receive
+from core.errors import ServiceError
 from dossiers.models import Dossier
-from portal.errors import ServiceError
 from tests.connect import samples
 from users.models import User
 

@@ -32,8 +32,8 @@ from connect.services.requests import (
     request_more_needed,
     request_upload,
 )
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from portal.models import OutboundEmail
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant

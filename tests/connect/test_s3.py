@@ -96,7 +96,7 @@ def test_a_refused_file_leaves_nothing_in_the_bucket(
     s3, dossier: Dossier, client_user: User
 ) -> None:
     client, bucket = s3
-    from portal.errors import ServiceError
+    from core.errors import ServiceError
 
     with pytest.raises(ServiceError):
         document_receive(

@@ -28,8 +28,8 @@ from connect.models import (
 )
 from connect.reminders import ReminderRules, reminder_days_parse, reminders_send, rule_for
 from connect.services import tasks as services
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from portal.models import OutboundEmail
 from tests.connect import samples
 from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant

@@ -1,5 +1,7 @@
 """The client's Connect through HTTP: upload, the desk, sending, a document's page, binders."""
 
+import json
+import re
 from http import HTTPStatus
 
 import pytest
@@ -184,6 +186,27 @@ def test_too_many_files_at_once_are_refused(
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "au maximum 2" in response.json()["error"]
     assert not Document.objects.exists()
+
+
+def test_the_page_tells_its_script_the_limits_the_server_enforces(
+    client_user: User, dossier: Dossier, auth_client, settings
+) -> None:
+    """The upload script refuses in the browser what the server would refuse after sending:
+    a file over the size limit, and a photo strip of more pages than the files the server
+    takes at once, or larger together than one document may be."""
+    settings.CONNECT_MAX_FILES_PER_REQUEST = 4
+    settings.CONNECT_MAX_UPLOAD_SIZE = 3 * 1024 * 1024
+    html = auth_client(client_user).get(section_url(dossier)).content.decode()
+    found = re.search(r'<script id="upload-words" type="application/json">(.*?)</script>', html)
+    assert found
+    words = json.loads(found.group(1))
+    assert (words["maxPages"], words["maxBytes"]) == (4, 3 * 1024 * 1024)
+    assert words["tooManyPages"]["other"] == (
+        "Trop de pages : un document compte au plus %(count)s pages. Retirez des pages avant "
+        "d'envoyer."
+    )
+    assert words["pagesTooLarge"].startswith("Ensemble, ces pages dépassent 3 Mo")
+    assert words["refusedBecause"] == "%(counts)s : %(reasons)s"
 
 
 def test_sending_moves_documents_from_the_desk(

@@ -5,9 +5,9 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from core.errors import ServiceError
 from dossiers.models import ConnectionTest, Dossier, Firm, LicenceKind
 from dossiers.services import connection_test_run, dossier_connect_update, dossier_update
-from portal.errors import ServiceError
 from portal.models import AuditAction, AuditEvent
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
 from users.models import DossierAccess, FirmLevel, User

@@ -1,9 +1,9 @@
 import pytest
 from django.utils import translation
 
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm, LicenceKind
 from dossiers.services import dossier_create, dossier_update, firm_create
-from portal.errors import ServiceError
 from tests.factories import FirmFactory, MembershipFactory, UserFactory
 from users.models import FirmLevel, User
 

@@ -1,6 +1,7 @@
 """The everyday work of issue 14 in a real browser, in French on a 390x844 phone and in Dutch on
 a desktop: the client uploads three PDFs and a three-photo capture, one of them with its own
-amount and due date; everything reaches the accountant's queue without a second step; the
+amount and due date, which the accountant sees flagged against the total read from the
+invoice; everything reaches the accountant's queue without a second step; the
 accountant works the queue with the keyboard (book and next, reject and next); the client sees
 the rejection as a card with its reason and replaces the file."""
 
@@ -32,6 +33,7 @@ WORDS = {
         "rejected": "Le document a été renvoyé au client.",
         "replace": "Remplacer et envoyer",
         "replaced": "remplace",
+        "mismatch": "écart : le client a saisi 99,50",
     },
     "nl": {
         "login": "Aanmelden",
@@ -44,6 +46,7 @@ WORDS = {
         "rejected": "Het document ging terug naar de klant.",
         "replace": "Vervangen en versturen",
         "replaced": "vervangt",
+        "mismatch": "verschil: de klant typte 99,50",
     },
 }
 PHONE = {"width": 390, "height": 844}
@@ -76,8 +79,10 @@ def test_upload_sends_the_queue_is_worked_by_keyboard_and_a_rejection_is_replace
     profile = services.profile_for(boulangerie)
     profile.pre_validation = False
     profile.save()
-    for index, name in enumerate(("meunerie.pdf", "emballages.pdf", "electricite.pdf")):
+    for index, name in enumerate(("meunerie.pdf", "electricite.pdf")):
         (tmp_path / name).write_bytes(samples.pdf(index + 1))
+    # The invoice whose amount the client types differently from its total (121,00).
+    (tmp_path / "emballages.pdf").write_bytes(samples.invoice_pdf(samples.BELGIAN_INVOICE))
     for index in range(3):
         (tmp_path / f"page{index}.jpg").write_bytes(samples.image("JPEG", (600 + index, 800)))
     (tmp_path / "meunerie-complete.pdf").write_bytes(samples.pdf(4))
@@ -125,6 +130,11 @@ def test_upload_sends_the_queue_is_worked_by_keyboard_and_a_rejection_is_replace
     log_in(accountant, ACCOUNTANT, words)
     accountant.goto("/connect/inbox/?sort=document")
     assert accountant.locator("table.queue tbody tr").count() == 4
+    # The amount the client typed differs from the total read from the invoice: flagged there,
+    # and only there.
+    flagged = accountant.locator("table.queue tbody tr", has_text=words["mismatch"])
+    assert flagged.count() == 1
+    assert "emballages.pdf" in flagged.inner_text()
     link = accountant.locator("table.queue tbody tr").first.locator("a[href*='/documents/']")
     link.first.focus()
     accountant.keyboard.press("Enter")

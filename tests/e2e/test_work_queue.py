@@ -136,3 +136,40 @@ def test_a_page_that_fails_says_so_and_comes_back_on_try_again(
     assert image.evaluate("i => i.getBoundingClientRect().width") > width * 1.4
     page.keyboard.press("0")
     assert image.evaluate("i => i.getBoundingClientRect().width") == width
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "fr"])
+def test_every_column_of_the_inbox_fits_a_1280_px_screen(
+    page_factory, tmp_path, settings, language
+) -> None:
+    """The status column was hidden behind a sideways scroll of the table at 1280 px, squeezed
+    to three lines, and a dossier code was cut inside its word ("BOULAN-GERIE")."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    demo_data_load(password=DEFAULT_DEMO_PASSWORD)
+    User.objects.filter(email=ACCOUNTANT).update(language=language)
+    boulangerie = Dossier.objects.get(code="BOULANGERIE")
+    client = User.objects.get(email=CLIENT)
+    arrive(
+        boulangerie, client, "facture-" + "tres-longue-" * 8 + ".pdf", "Transports Maes et Fils SRL"
+    )
+    arrive(boulangerie, client, "alfa.pdf", "Alfa Bakkerijgroothandel")
+
+    page = page_factory(viewport={"width": 1280, "height": 900})
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(ACCOUNTANT)
+    page.locator("#id_password").fill(DEFAULT_DEMO_PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/hub/")
+    page.goto("/connect/inbox/")
+    fit = page.evaluate(
+        """() => {
+          const t = document.querySelector('table.queue');
+          const code = [...t.querySelectorAll('tbody td a')]
+            .find(a => a.textContent.trim() === 'BOULANGERIE');
+          const line = parseFloat(getComputedStyle(code).lineHeight) || 20;
+          return {table: t.scrollWidth, room: t.parentElement.clientWidth,
+                  codeLines: Math.round(code.getBoundingClientRect().height / line)};
+        }"""
+    )
+    assert fit["table"] <= fit["room"], fit
+    assert fit["codeLines"] <= 1, fit

@@ -1,7 +1,8 @@
-"""`make run`'s embedded set-up (SQLite, inline tasks) under eight uploads at once (issue 14):
-the real settings module, a real `runserver` with its threads, the demo data and a file database.
-Before WAL, a busy timeout and immediate transactions, the inline processing tasks failed with
-"database is locked" and their documents stayed unprocessed."""
+"""`make run`'s embedded set-up (SQLite, inline tasks) under eight uploads at once (issue 14),
+each sent to the accountant by the upload itself and processed: the real settings module, a
+real `runserver` with its threads, the demo data and a file database. Before WAL, a busy
+timeout and immediate transactions, the inline processing tasks failed with "database is
+locked" and their documents stayed unprocessed."""
 
 import os
 import re
@@ -33,7 +34,7 @@ def _wait_for(port: int) -> None:
     raise AssertionError("runserver did not start")
 
 
-def test_eight_uploads_at_once_are_all_processed_on_sqlite(tmp_path: Path) -> None:
+def test_eight_uploads_at_once_are_all_sent_and_processed_on_sqlite(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -76,7 +77,8 @@ def test_eight_uploads_at_once_are_all_processed_on_sqlite(tmp_path: Path) -> No
         )
         desk = session.get(f"{base}/connect/", timeout=30).text
         dossier = re.findall(r"/connect/dossiers/([0-9a-f-]{36})/", desk)[0]
-        answers: list[int] = []
+        # Uploading sends to the accountant (no second step): each answer says so.
+        answers: list[tuple[int, bool]] = []
 
         def upload(number: int) -> None:
             pdf = tmp_path / f"facture-{number}.pdf"
@@ -91,12 +93,12 @@ def test_eight_uploads_at_once_are_all_processed_on_sqlite(tmp_path: Path) -> No
                 data={
                     "csrfmiddlewaretoken": session.cookies["csrftoken"],
                     "category": "purchase_invoice",
-                    "send": "on",
                 },
                 headers={"Accept": "application/json", "Referer": f"{base}/"},
                 timeout=120,
             )
-            answers.append(answer.status_code)
+            results = answer.json()["results"]
+            answers.append((answer.status_code, len(results) == 1 and results[0].get("sent")))
 
         threads = [threading.Thread(target=upload, args=(n,)) for n in range(8)]
         for thread in threads:
@@ -107,10 +109,11 @@ def test_eight_uploads_at_once_are_all_processed_on_sqlite(tmp_path: Path) -> No
         server.terminate()
         server.wait(timeout=30)
 
-    assert answers == [200] * 8
+    assert answers == [(200, True)] * 8
     with sqlite3.connect(database) as db:
         rows = db.execute(
-            "SELECT filename, processing FROM connect_document WHERE filename LIKE 'facture-%'"
+            "SELECT filename, processing, status, sent_at IS NOT NULL FROM connect_document"
+            " WHERE filename LIKE 'facture-%'"
         ).fetchall()
-    assert sorted(rows) == [(f"facture-{n}.pdf", "done") for n in range(8)]
+    assert sorted(rows) == [(f"facture-{n}.pdf", "done", "sent", 1) for n in range(8)]
     assert "database is locked" not in log.read_text(errors="replace")

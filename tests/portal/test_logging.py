@@ -22,8 +22,8 @@ from django.test import Client
 from django.urls import reverse
 
 from connect.models import Document
+from core.logging import JsonFormatter, RequestContextFilter
 from dossiers.models import Dossier
-from portal.logging import JsonFormatter, RequestContextFilter
 from tests.connect import samples
 from users.models import User
 

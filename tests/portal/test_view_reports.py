@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from portal.models import AuditAction, AuditEvent, ReportSwitch
 from portal.reports import REPORT_KEYS, REPORTS, enabled_reports, sections_of
 from portal.services_reports import reports_switch

@@ -139,7 +139,9 @@ def test_the_credits_page_names_the_credits_left_per_cartouche(
 
 @pytest.mark.parametrize(("wait", "words"), [(1, "1 second."), (30, "30 seconds.")])
 def test_the_rate_limit_counts_its_seconds(wait: int, words: str) -> None:
-    from portal.api import _describe  # after DRF's settings (portal.api is one of them)
+    from connect.api.framework import (
+        _describe,  # after DRF's settings (connect.api.framework is one of them)
+    )
 
     with translation.override("en"):
         code, message = _describe(exceptions.Throttled(wait=wait))

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from connect.models import Document, DocumentEvent
-from portal import db_scope
+from core import db_scope
 from portal.mail import email_enqueue
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory
 from users.models import FirmLevel

@@ -1,7 +1,7 @@
 import pytest
 
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from tests.factories import UserFactory
 from users.models import DossierAccess, FirmLevel, FirmMembership, User
 from users.services import (

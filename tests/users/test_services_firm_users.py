@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.errors import ServiceError
 from portal.models import AuditAction, AuditEvent, OutboundEmail
 from tests.factories import DossierFactory, MembershipFactory, UserFactory
 from users import services

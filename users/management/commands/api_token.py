@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.errors import ServiceError
+from core.errors import ServiceError
 from users.models import ApiToken, TokenScope, User, normalize_winbooks_id
 from users.services import API_TOKEN_DAYS_DEFAULT, api_token_create, api_token_revoke
 

@@ -9,8 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from connect import api
-from portal.api import error_response
+from connect.api import views as api
+from connect.api.framework import error_response
 
 
 @extend_schema(exclude=True)

@@ -26,6 +26,12 @@ from rest_framework.views import APIView
 from zipstream import ZipStream
 
 from connect import services
+from connect.api.framework import (
+    TokenRateThrottle,
+    UploadRateThrottle,
+    cursor_decode,
+    cursor_encode,
+)
 from connect.downloads import DOWNLOAD_BLOCK, stored_file_response
 from connect.files import refuse, safe_filename
 from connect.models import Category, ConnectProfile, Document, ReadKind, Source, Status
@@ -34,10 +40,9 @@ from connect.selectors import document_get_for
 from connect.services.accountant import require_accountant
 from connect.services.pipeline import document_retrieved
 from connect.services.receive import missing_facts
+from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
-from portal.api import TokenRateThrottle, UploadRateThrottle, cursor_decode, cursor_encode
-from portal.errors import ServiceError
 from users.models import ApiToken, DossierAccess, Role, User
 
 PAGE_SIZE = 100

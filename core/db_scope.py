@@ -240,12 +240,18 @@ class DbScopeMiddleware:
 
 # --- Celery: every task runs under an explicit scope ------------------------------------------
 
-#: Tasks that work on one document: narrowed to that document's dossier once it is found.
-DOCUMENT_TASKS = {
-    "connect.tasks.document_process",
-    "connect.tasks.document_recognise",
-    "connect.tasks.supplier_memory_learn",
-}
+#: Tasks that work on one record of a dossier, narrowed to that dossier once it is found: task
+#: name -> a function from the task's first argument (an id) to the dossier's id, or None. The
+#: apps register their own (``register_dossier_task``); this module names none of them.
+_DOSSIER_TASKS: dict[str, tuple[str, Callable[[int], int | None]]] = {}
+
+
+def register_dossier_task(
+    name: str, dossier_of: Callable[[int], int | None], *, argument: str
+) -> None:
+    """Run the task ``name`` in the scope of the dossier ``dossier_of(id)``, the id being the
+    task's keyword ``argument`` or else its first positional argument."""
+    _DOSSIER_TASKS[name] = (argument, dossier_of)
 
 
 #: Scopes to put back when tasks run inline (eagerly, inside a request) finish.
@@ -259,18 +265,15 @@ def _task_started(
 ) -> None:
     _task_stack.set((*_task_stack.get(), current()))
     activate(SYSTEM)
-    name = getattr(task, "name", "")
-    document_id = (kwargs or {}).get("document_id")
-    if document_id is None and args:
-        document_id = args[0]
-    if name in DOCUMENT_TASKS and isinstance(document_id, int) and _enabled():
-        from connect.models import Document
-
-        found = list(
-            Document.objects.filter(pk=document_id).values_list("dossier_id", flat=True)[:1]
-        )
-        if found:
-            activate(for_dossiers(found[0]))
+    registered = _DOSSIER_TASKS.get(getattr(task, "name", ""))
+    if registered is not None and _enabled():
+        argument, dossier_of = registered
+        record_id = (kwargs or {}).get(argument)
+        if record_id is None and args:
+            record_id = args[0]
+        dossier_id = dossier_of(record_id) if isinstance(record_id, int) else None
+        if dossier_id is not None:
+            activate(for_dossiers(dossier_id))
     apply_now()
 
 

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from portal.errors import ServiceError
+from core.errors import ServiceError
 
 #: ServiceError codes whose HTTP status is not 400.
 SERVICE_STATUS = {
