@@ -32,7 +32,7 @@ from connect.models import (
 )
 from dossiers.models import Cartouche, Dossier
 from portal import dashboard
-from portal.dashboard import Period
+from view.dossier_dashboard import Period
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = pytest.mark.django_db
