@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ViewConfig(AppConfig):
@@ -7,4 +7,4 @@ class ViewConfig(AppConfig):
 
     name = "view"
     label = "view"
-    verbose_name = _("View")
+    verbose_name = pgettext_lazy("tool", "View")
