@@ -85,7 +85,7 @@ lint-imports: install
 	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy core portal users dossiers connect
+	$(VENV)/bin/mypy core portal view users dossiers connect
 
 check-migrations: install
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run

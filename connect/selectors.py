@@ -312,3 +312,13 @@ def supplier_memory_get_for(*, actor: User, public_id: object) -> SupplierMemory
         ),
         public_id,
     )
+
+
+def left_the_desk(dossier: Dossier) -> QuerySet[Document]:
+    """What the client sent: not the desk, not what they took back (withdrawn: deleted after a
+    rejection, or replaced by a corrected file, which counts instead). View counts from it."""
+    return (
+        Document.objects.filter(dossier=dossier)
+        .exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
+        .order_by()
+    )

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET
 from connect.forms_reads import ReadFilterForm
 from connect.models import DocumentRead, ReadKind
 from connect.reads import document_read_page, document_reads_for
+from core.csv import csv_cell
 from core.forms import form_status
 from dossiers.selectors import dossier_staff_get_for
-from portal.dashboard import csv_cell
 from users.types import AuthedRequest
 
 #: Rows fetched at a time while the CSV streams.

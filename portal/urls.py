@@ -70,8 +70,7 @@ portal_patterns: list[URLPattern | URLResolver] = [
         name="api_token_revoke",
     ),
     path("view/", views.view_home, name="view"),
-    path("", include("portal.urls_view_dossier")),
-    path("", include("portal.urls_view_firm")),
+    path("", include("view.urls")),
 ]
 
 urlpatterns = [

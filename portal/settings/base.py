@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "users",
     "dossiers",
     "connect",
+    "view",
     "rest_framework",
     "drf_spectacular",
 ]

@@ -10,20 +10,12 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from core.numbers import as_decimal
+from core.numbers import money
 
 register = template.Library()
 
 
-@register.filter
-def money(value: Any, currency: str = "") -> str:
-    """An amount with two decimals, grouped, in the active language; the currency after it.
-    Anything that is not a number is shown as it is (never "None")."""
-    amount = as_decimal(value)
-    if amount is None:
-        return "" if value is None else str(value)
-    text = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-    return f"{text}\u00a0{currency}" if currency else text
+register.filter("money", money)  # core.numbers: the same text in pages, exports and code
 
 
 @register.filter

@@ -48,7 +48,7 @@ def _display(key: str, value: Any) -> str:
     if key == "roles":
         return ", ".join(str(Role(v).label) if v in Role.values else v for v in value)
     if key == "off":
-        from portal.reports import REPORTS
+        from view.reports import REPORTS
 
         titles = {report.key: str(report.title) for report in REPORTS}
         return ", ".join(titles.get(v, v) for v in value)

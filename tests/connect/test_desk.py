@@ -216,13 +216,13 @@ def test_a_withdrawn_file_may_come_again_and_is_no_earlier_copy(
 def test_view_does_not_count_what_the_client_took_back(
     client_user: User, accountant: User, dossier: Dossier, auth_client
 ) -> None:
-    from portal.dashboard import _left_the_desk
+    from connect.selectors import left_the_desk
 
     kept = receive(dossier, client_user, "kept.pdf", pages=2)
     services.documents_send(actor=client_user, dossier=dossier, documents=[kept])
     taken_back = rejected(dossier, client_user, accountant, "taken-back.pdf")
     auth_client(client_user).post(reverse("connect:document_delete", args=[taken_back.public_id]))
-    assert list(_left_the_desk(dossier)) == [Document.objects.get(pk=kept.pk)]
+    assert list(left_the_desk(dossier)) == [Document.objects.get(pk=kept.pk)]
 
 
 def test_the_desk_banner_action_is_the_clients_only(

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from connect.models import ConnectProfile, CreditUse, Document
 from dossiers.models import Cartouche, Dossier, Firm, LicenceKind
-from portal.firm_dashboard import credit_months, firm_dashboard_for
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
 from users.models import DossierAccess, FirmLevel, FirmMembership, User
+from view.firm_dashboard import credit_months, firm_dashboard_for
 
 URL = reverse("portal:view_firm")
 _numbers = itertools.count(1)

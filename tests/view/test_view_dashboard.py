@@ -1,6 +1,6 @@
 """The dossier dashboard of View: every figure checked against documents with known facts.
 
-The rules the figures follow (portal/dashboard.py says the same):
+The rules the figures follow (view/dossier_dashboard.py says the same):
 
 - only documents that left the client's desk count; drafts never do;
 - the money reports (purchases and sales, top suppliers, unpaid, VAT) leave out documents the
@@ -33,7 +33,9 @@ from django.utils import translation
 
 from connect.models import Document
 from dossiers.models import Dossier, Firm
-from portal.dashboard import (
+from tests.factories import DossierFactory, UserFactory, grant
+from users.models import DossierAccess, FirmMembership, User
+from view.dossier_dashboard import (
     Period,
     documents,
     purchases_sales,
@@ -42,10 +44,8 @@ from portal.dashboard import (
     vat,
     waiting,
 )
-from portal.models import ReportSwitch
-from portal.reports import REPORT_KEYS
-from tests.factories import DossierFactory, UserFactory, grant
-from users.models import DossierAccess, FirmMembership, User
+from view.models import ReportSwitch
+from view.reports import REPORT_KEYS
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 TODAY = datetime(2026, 5, 13, 10, 0, tzinfo=BRUSSELS)  # a Wednesday

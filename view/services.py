@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.firm_dashboard import report_dossiers_for
-from portal.models import AuditAction, ReportSwitch
-from portal.reports import REPORT_KEYS
+from portal.models import AuditAction
 from portal.services import audit_record
 from users.models import FirmMembership, User
+from view.firm_dashboard import report_dossiers_for
+from view.models import ReportSwitch
+from view.reports import REPORT_KEYS
 
 
 def _may_switch(actor: User, *, dossier: Dossier | None, firm: Firm) -> bool:

@@ -9,16 +9,15 @@ both compared in a normalised form; header text that is not a company's name is 
 - A name made only of the words of a till receipt's header or of a document's title ("TICKET
   DE CAISSE", "KASSABON", "REÇU", "TOTAL 23,40", "FACTURE"), or of no word at all, names
   nobody. (The figures count a name only when it was read with confidence: see
-  ``portal.dashboard.top_suppliers``.)
+  ``view.dossier_dashboard.top_suppliers``.)
 """
 
 import re
 
 from connect.recognition.labels import LEGAL_FORM
 from connect.recognition.layout import fold
+from core.csv import NOTHING, plain_text
 
-#: Texts that stand for "nothing" in data written by other tools.
-_NOTHING = frozenset({"", "NULL", "NONE", "NIL", "NA", "N/A", "NAN", "-", "--", "—", "?", "0"})
 _VAT = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
 _BE_DIGITS = re.compile(r"^[01]?[0-9]{9}$")
 
@@ -39,23 +38,17 @@ _NOT_A_NAME_WORD = re.compile(
 def vat_key(value: object) -> str:
     """The VAT number as it is compared and shown ("BE0123456789"), or "" for none."""
     text = re.sub(r"[^0-9A-Za-z]", "", str(value or "")).upper()
-    if str(value or "").strip().upper() in _NOTHING or text in _NOTHING:
+    if str(value or "").strip().upper() in NOTHING or text in NOTHING:
         return ""
     if _BE_DIGITS.match(text):
         return "BE" + text.zfill(10)
     return text if _VAT.match(text) and any(c.isdigit() for c in text) else ""
 
 
-def name_text(value: object) -> str:
-    """A name as it may be shown: trimmed, single spaces; "" for a placeholder."""
-    text = " ".join(str(value or "").split())
-    return "" if text.upper() in _NOTHING else text
-
-
 def name_key(value: object) -> str:
     """A name as it is compared ("meuneriedupont": "Meunerie-Dupont" is the same), or "" when
     it names no supplier."""
-    text = name_text(value)
+    text = plain_text(value)
     if not text:
         return ""
     folded = fold(text)

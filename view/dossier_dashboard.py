@@ -22,7 +22,7 @@ Which amount and which day
 
 Who the supplier is
   Its VAT number when one was read, else its name when it was read with confidence, both
-  compared normalised (``portal.suppliers``): "BE 0123.456.789" is "BE0123456789", "Meunerie
+  compared normalised (``view.suppliers``): "BE 0123.456.789" is "BE0123456789", "Meunerie
   Dupont SA" is "MEUNERIE DUPONT"; two names that differ are two suppliers. The header of a till
   receipt ("TICKET DE CAISSE", the first words of a page guessed with little confidence) names
   nobody: such purchases are summed on one row "Without supplier". A JSON ``null`` in the facts
@@ -80,11 +80,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from connect.models import Category, Document, Source, Status
+from connect.selectors import left_the_desk
+from core.csv import csv_cell, plain_text
+from core.numbers import money
 from dossiers.models import Dossier
-from portal.reports import Report, enabled_reports
-from portal.suppliers import name_key, name_text, vat_key
-from portal.templatetags.formats import money
 from users.models import User
+from view.reports import Report, enabled_reports
+from view.suppliers import name_key, vat_key
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -196,20 +198,10 @@ def _invoice_day() -> Coalesce:
     return Coalesce(_fact_date("issue_date"), TruncDate("sent_at"), output_field=DateField())
 
 
-def _left_the_desk(dossier: Dossier) -> QuerySet[Document]:
-    """What the client sent: not the desk, not what they took back (withdrawn: deleted after a
-    rejection, or replaced by a corrected file, which counts instead)."""
-    return (
-        Document.objects.filter(dossier=dossier)
-        .exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
-        .order_by()
-    )
-
-
 def _invoices(dossier: Dossier, period: Period, categories: tuple[str, ...]) -> QuerySet[Document]:
     """The dossier's invoices of the period that count for money (see the module's notes)."""
     return (
-        _left_the_desk(dossier)
+        left_the_desk(dossier)
         .exclude(status__in=(Status.REJECTED, Status.SHARED))
         .exclude(source=Source.SHARED)
         .filter(category__in=categories, duplicate_of__isnull=True)
@@ -298,7 +290,7 @@ def top_suppliers(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
 
     A supplier is its VAT number when one was read (compared normalised: "BE 0123.456.789" is
     "BE0123456789"), else its name read with confidence (compared normalised: case, accents,
-    punctuation, spaces and legal form aside; ``portal.suppliers``); an invoice without a
+    punctuation, spaces and legal form aside; ``view.suppliers``); an invoice without a
     number under a name that the same dossier's invoices give a number to joins that number.
     The header of a till receipt ("TICKET DE CAISSE", a name guessed from the first words of
     the page) names no supplier. Two suppliers without a VAT number are one only when their
@@ -350,7 +342,7 @@ def _merge_suppliers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         group["invoices"] += row["invoices"]
         group["total"] += _money(row["amount"])
-        shown = name_text(row["name_read"]) if name else ""
+        shown = plain_text(row["name_read"]) if name else ""
         if shown:
             group["names"][shown] = group["names"].get(shown, 0) + row["invoices"]
     suppliers, without = [], []
@@ -568,7 +560,7 @@ def document_flow(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
             lower = upper
         counts[f"{step}_waiting"] = Count("id", filter=waits & Q(**{f"{moment}__isnull": True}))
     rows = (
-        _left_the_desk(dossier)
+        left_the_desk(dossier)
         .alias(
             moment=Coalesce("sent_at", "uploaded_at"),
             taken=Coalesce("retrieved_at", "booked_at"),
@@ -704,7 +696,7 @@ def _quarter_label(quarter: date) -> str:
 def _display(kind: str, value: Any) -> str:
     """A value as the page shows it: "—" for none (never "None" or "NULL"), months and
     quarters in words, numbers in the reader's format (``|money`` for amounts)."""
-    if value is None or value == "" or (kind == "text" and not name_text(value)):
+    if value is None or value == "" or (kind == "text" and not plain_text(value)):
         return "—"
     if kind == "month":
         return _month_label(value)
@@ -715,21 +707,6 @@ def _display(kind: str, value: Any) -> str:
     if kind == "count":
         return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
     return str(value)
-
-
-def csv_cell(kind: str, value: Any) -> str:
-    """A value as a CSV cell: ISO months and quarters, and a text a spreadsheet could take for
-    a formula quoted."""
-    if value is None or (kind == "text" and not name_text(value)):
-        return ""  # never "None" or "NULL"
-    if kind == "month":
-        return value.strftime("%Y-%m")
-    if kind == "quarter":
-        return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
-    text = str(value)
-    if kind == "text" and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text  # a spreadsheet must not run a formula read from an invoice
-    return text
 
 
 def _json_value(value: Any) -> Any:

@@ -24,9 +24,9 @@ from django.utils import translation
 
 from connect.models import Document
 from dossiers.models import Dossier
-from portal.dashboard import Period, top_suppliers
-from portal.suppliers import name_key, vat_key
 from users.models import User
+from view.dossier_dashboard import Period, top_suppliers
+from view.suppliers import name_key, vat_key
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 TODAY = datetime(2026, 5, 13, 10, 0, tzinfo=BRUSSELS)  # a Wednesday; the week ends on 17 May
@@ -212,7 +212,7 @@ call_command("migrate", verbosity=0)
 from datetime import date, datetime, timezone
 from connect.models import Document
 from dossiers.models import Dossier, Firm
-from portal.dashboard import Period, purchases_sales, top_suppliers
+from view.dossier_dashboard import Period, purchases_sales, top_suppliers
 firm = Firm.objects.create(name="Fiduciaire SQLite")
 dossier = Dossier.objects.create(firm=firm, code="SQL1", name="SQLite SRL")
 for n, (name, vat) in enumerate([("Boucherie Martin", None), ("Fromagerie du Pays", None)]):
@@ -332,7 +332,7 @@ def test_headline_tiles_sum_up_unpaid_due_this_week_and_vat(
 def test_a_switched_off_report_takes_its_tiles_with_it(
     dossier: Dossier, client_user: User, auth_client, unpaid
 ) -> None:
-    from portal.models import ReportSwitch
+    from view.models import ReportSwitch
 
     ReportSwitch.objects.create(firm=dossier.firm, dossier=dossier, report="unpaid")
     body = auth_client(client_user).get(page_url(dossier), QUERY).content.decode()

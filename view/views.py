@@ -17,7 +17,9 @@ from connect.services.requests import request_roles_for
 from core.forms import form_status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_view_get_for
-from portal.dashboard import (
+from users.models import Role
+from users.types import AuthedRequest
+from view.dossier_dashboard import (
     ReportData,
     Tile,
     dashboard_for,
@@ -26,11 +28,9 @@ from portal.dashboard import (
     is_empty,
     report_data_for,
 )
-from portal.firm_dashboard import report_dossiers_for
-from portal.forms_dashboard import PeriodForm
-from portal.reports import sections_of
-from users.models import Role
-from users.types import AuthedRequest
+from view.firm_dashboard import report_dossiers_for
+from view.forms import PeriodForm
+from view.reports import sections_of
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:

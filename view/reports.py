@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Dossier
+from view.models import ReportSwitch
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,6 @@ REPORT_KEYS = frozenset(report.key for report in REPORTS)
 
 def enabled_reports(dossier: Dossier) -> list[Report]:
     """The reports this dossier shows: none switched off for it or for its whole firm."""
-    from portal.models import ReportSwitch
-
     off = set(
         ReportSwitch.objects.filter(firm_id=dossier.firm_id)
         .filter(dossier__isnull=True)

@@ -11,11 +11,12 @@ from django.utils import translation
 
 from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
-from portal.models import AuditAction, AuditEvent, ReportSwitch
-from portal.reports import REPORT_KEYS, REPORTS, enabled_reports, sections_of
-from portal.services_reports import reports_switch
+from portal.models import AuditAction, AuditEvent
 from tests.factories import DossierFactory, UserFactory, grant
 from users.models import DossierAccess, FirmMembership, User
+from view.models import ReportSwitch
+from view.reports import REPORT_KEYS, REPORTS, enabled_reports, sections_of
+from view.services import reports_switch
 
 ALL = sorted(REPORT_KEYS)
 ALL_IN_ORDER = [r.key for r in REPORTS]

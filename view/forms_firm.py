@@ -7,8 +7,8 @@ from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from portal.firm_dashboard import QUIET_DAYS_DEFAULT, QUIET_DAYS_MAX, QUIET_DAYS_MIN
-from portal.reports import REPORTS, SECTIONS, Report
+from view.firm_dashboard import QUIET_DAYS_DEFAULT, QUIET_DAYS_MAX, QUIET_DAYS_MIN
+from view.reports import REPORTS, SECTIONS, Report
 
 # The bounds are QUIET_DAYS_MIN and QUIET_DAYS_MAX (a lazy message cannot be %-formatted here).
 _DAYS_MESSAGE = _("Enter a whole number of days between 1 and 365.")

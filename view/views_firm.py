@@ -11,18 +11,18 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.selectors import firm_staff_get_for
-from portal.firm_dashboard import (
+from users.models import FirmMembership
+from users.types import AuthedRequest
+from view.firm_dashboard import (
     firm_dashboard_for,
     report_dossier_get_for,
     report_dossier_switches,
     report_history,
     report_switches_off,
 )
-from portal.forms_reports import FirmDashboardForm, ReportSwitchForm
-from portal.reports import REPORTS
-from portal.services_reports import reports_switch
-from users.models import FirmMembership
-from users.types import AuthedRequest
+from view.forms_firm import FirmDashboardForm, ReportSwitchForm
+from view.reports import REPORTS
+from view.services import reports_switch
 
 
 @login_required

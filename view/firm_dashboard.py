@@ -31,8 +31,9 @@ from connect.selectors import accountant_dossiers_for
 from core.lookups import get_or_404
 from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode
 from dossiers.selectors import dossier_staff_list_for, firm_staff_list_for
-from portal.models import AuditAction, AuditEvent, ReportSwitch
+from portal.models import AuditAction, AuditEvent
 from users.models import Role, User
+from view.models import ReportSwitch
 
 #: "No upload for N days": the default and the accepted range.
 QUIET_DAYS_DEFAULT = 30
