@@ -219,3 +219,21 @@ def test_the_einvoice_preview_is_kept_with_the_document_not_read_on_each_view(
     # The failed check's message is written in the reader's language.
     french = [line for line in second.splitlines() if "<li>" in line and "TVA" in line]
     assert french and all(line not in dutch for line in french)
+
+
+def test_the_einvoice_lines_show_quantities_prices_and_rates_in_the_readers_format(
+    dossier: Dossier, client_user: User, auth_client, django_capture_on_commit_callbacks
+) -> None:
+    data = (
+        samples.ubl()
+        .replace(b">7</cbc:InvoicedQuantity>", b">1234.500000</cbc:InvoicedQuantity>")
+        .replace(b">400</cbc:PriceAmount>", b">1250.5</cbc:PriceAmount>")
+    )
+    document = receive(
+        dossier, client_user, data, "einvoice.xml", django_capture_on_commit_callbacks
+    )
+    html = auth_client(client_user).get(f"/connect/documents/{document.public_id}/").content
+    text = html.decode().replace("&nbsp;", "\u00a0")
+    assert "1\u00a0234,5 <abbr" in text and "1234.5" not in text  # not "1234.500000"
+    assert "1\u00a0250,50\u00a0EUR" in text  # a unit price keeps two decimals, grouped
+    assert "25\u00a0%" in text and "25.0" not in text  # "25.0" in the file is 25 %

@@ -20,7 +20,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from connect import services
-from connect.models import Document
+from connect.models import Document, Processing
 from connect.services.messages import thread_create
 from connect.services.requests import request_create
 from connect.services.tasks import task_create
@@ -53,6 +53,13 @@ LONG_NAMES = {
 LONG_EMAIL = (
     "sophie-charlotte.peeters-vandenberghe.comptabilite-fournisseurs"
     "@boulangerie-patisserie-artisanale-demo.be"
+)
+#: A rejection reason as an accountant writes one, with an unbroken reference in it.
+LONG_REASON = (
+    "Cette facture de la meunerie est illisible en bas de page et le numéro de TVA du "
+    "fournisseur manque ; merci de nous renvoyer l'original complet avec la référence "
+    "FACT-2026-000123456789/BOULANGERIE-PATISSERIE-PEETERS-VANDENBERGHE-CHAUSSEE-DE-LOUVAIN "
+    "et le bon de livraison signé du 14 octobre."
 )
 ANONYMOUS_START = ["/accounts/login/", "/accounts/password/reset/"]
 START = [
@@ -96,12 +103,23 @@ class LongContent:
     dossier: Dossier
     document: Document
     users: dict[str, User] = field(default_factory=dict)
+    #: Documents in the states a list shows apart: rejected (a card on the client's desk),
+    #: and one whose preview could not be made.
+    rejected: Document | None = None
+    preview_failed: Document | None = None
+
+    def seeds(self) -> list[str]:
+        """The document pages the walk opens whatever it found first."""
+        documents = (self.document, self.rejected, self.preview_failed)
+        return [f"/connect/documents/{d.public_id}/" for d in documents if d is not None]
 
 
 def long_content_load() -> LongContent:
     """The demo data, with the long things real firms have: a 200-character file name, a long
     dossier, firm and user names, a long WinBooksID; and one of each thing a page lists
-    (documents sent and on the desk, an e-invoice, a task, a request, a conversation)."""
+    (documents sent and on the desk, an e-invoice, a task, a request, a conversation), and
+    the states that show apart: a document rejected with a long reason (the client's "action
+    required" card) and one whose preview failed (stored as the processing's failure is)."""
     demo_data_load(password=DEFAULT_DEMO_PASSWORD)
     users = {email: User.objects.get(email=email) for email in ROLES.values()}
     for email, (first, last) in LONG_NAMES.items():
@@ -123,8 +141,17 @@ def long_content_load() -> LongContent:
     accountant = users[ACCOUNTANT]
     long_one = _receive(dossier, client, LONG_FILENAME, samples.pdf(text="Meunerie"))
     einvoice = _receive(dossier, client, "facture-peppol.xml", samples.ubl())
-    services.documents_send(actor=client, dossier=dossier, documents=[long_one, einvoice])
+    rejected = _receive(dossier, client, LONG_FILENAME, samples.pdf(text="Farine"))
+    preview_failed = _receive(dossier, client, "scan-meunerie.pdf", samples.pdf(text="Scan"))
+    services.documents_send(
+        actor=client, dossier=dossier, documents=[long_one, einvoice, rejected, preview_failed]
+    )
     long_one.refresh_from_db()
+    rejected = services.document_reject(actor=accountant, document=rejected, reason=LONG_REASON)
+    Document.objects.filter(pk=preview_failed.pk).update(
+        processing=Processing.FAILED, processing_error="pdftoppm: time limit", thumbnail_name=""
+    )
+    preview_failed.refresh_from_db()
     _receive(dossier, client, "ticket-de-caisse.pdf", samples.pdf(text="Ticket"))  # on the desk
     soon = timezone.localdate() + timedelta(days=7)
     task_create(
@@ -148,7 +175,13 @@ def long_content_load() -> LongContent:
         document=long_one,
     )
     Firm.objects.filter(pk=firm.pk).update(name=LONG_FIRM_NAME)
-    return LongContent(dossier=dossier, document=long_one, users=users)
+    return LongContent(
+        dossier=dossier,
+        document=long_one,
+        users=users,
+        rejected=rejected,
+        preview_failed=preview_failed,
+    )
 
 
 def _receive(dossier: Dossier, user: User, filename: str, data: bytes) -> Document:
@@ -191,6 +224,7 @@ class Walk:
     urls: list[str] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
     refused: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
 
 
 #: JavaScript that waits until htmx has nothing in flight (pages fill parts of themselves).
@@ -222,6 +256,9 @@ def walk(
         path = urlsplit(page.url)._replace(scheme="", netloc="", fragment="").geturl()
         done.urls.append(path)
         done.names.add(kind[0])
+        done.seen.update(
+            state for state, selector in MUST_SEE.items() if page.locator(selector).count()
+        )
         check(page, path)
         for link in page.eval_on_selector_all(
             "a[href]:not([download]):not([target=_blank])", "els => els.map(e => e.href)"
@@ -277,6 +314,12 @@ MUST_REACH = {
     "usersessions_list",
 }
 
+#: States the walks must have met on some page (the long-content data makes each of them).
+MUST_SEE = {
+    "the client's rejection card": ".action-required .card-rejected",
+    "a failed preview": ".preview-failed",
+}
+
 
 def walk_every_role(
     page_factory: Callable[..., Any],
@@ -286,15 +329,18 @@ def walk_every_role(
     **options: Any,
 ) -> dict[str, Walk]:
     """The pages before login, then every page of each role, in one browser with one context
-    per role; fails when the walks together missed a page of ``MUST_REACH``."""
+    per role; fails when the walks together missed a page of ``MUST_REACH`` or a state of
+    ``MUST_SEE``."""
     walks = {}
     anonymous = page_factory(locale="fr-BE", **options)
     walks["anonymous"] = walk(anonymous, "anonymous", check, origin=origin, start=ANONYMOUS_START)
-    seeds = [f"/connect/documents/{data.document.public_id}/"]
+    seeds = data.seeds()
     for role, email in ROLES.items():
         page = page_factory(locale="fr-BE", **options)
         log_in(page, email)
         walks[role] = walk(page, role, check, origin=origin, seeds=seeds)
     reached = set().union(*(done.names for done in walks.values()))
     assert reached >= MUST_REACH, f"the walk missed: {sorted(MUST_REACH - reached)}"
+    seen = set().union(*(done.seen for done in walks.values()))
+    assert seen >= set(MUST_SEE), f"the walk never met: {sorted(set(MUST_SEE) - seen)}"
     return walks

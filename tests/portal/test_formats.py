@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from portal.templatetags.formats import day, moment, money
+from portal.templatetags.formats import day, decimal_number, moment, money
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,32 @@ def test_what_is_not_a_number_or_date_is_shown_as_it_is() -> None:
         assert day(None) == ""
         assert day("soon") == "soon"
         assert moment("") == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "quantity", "price", "rate", "thousand", "fine"),
+    [
+        ("fr", "1\u00a0234,5", "12,50", "5,5", "1\u00a0000", "0,0125"),
+        ("nl", "1.234,5", "12,50", "5,5", "1.000", "0,0125"),
+        ("de", "1.234,5", "12,50", "5,5", "1.000", "0,0125"),
+        ("en", "1,234.5", "12.50", "5.5", "1,000", "0.0125"),
+    ],
+)
+def test_quantities_prices_and_rates_keep_their_meaningful_decimals(
+    language, quantity, price, rate, thousand, fine
+) -> None:
+    with translation.override(language):
+        assert decimal_number("1234.500000") == quantity  # UBL's raw precision, trimmed
+        assert decimal_number(Decimal("12.5"), 2) == price  # at least two for a price
+        assert decimal_number("5.50") == rate
+        assert decimal_number(Decimal("21.00")) == "21"
+        assert decimal_number("1E+3") == thousand
+        assert decimal_number("0.0125", 2) == fine  # a fine price keeps its four decimals
+
+
+def test_a_quantity_that_is_not_a_number_is_shown_as_it_is() -> None:
+    with translation.override("fr"):
+        assert decimal_number(None) == ""
+        assert decimal_number("n/a") == "n/a"
+        assert decimal_number("NaN") == "NaN"
+        assert decimal_number(True) == "True"
