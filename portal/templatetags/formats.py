@@ -10,7 +10,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from core.numbers import money
+from core.numbers import as_decimal, money
 
 register = template.Library()
 
