@@ -1,6 +1,9 @@
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from connect.models import Binder, Category, Status
@@ -284,26 +287,121 @@ class ProfileForm(forms.Form):
     )
 
 
+#: The review form's amounts and dates: shown and typed as the reader writes them.
+REVIEW_AMOUNTS = ("total_excl_vat", "total_vat", "total_incl_vat", "payable_amount")
+REVIEW_DATES = ("issue_date", "due_date")
+
+
+def _amount_input() -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+
+def amount_typed(value: str) -> str:
+    """An amount typed as people write it ("1.234,56", "1 234,56", "1,234.56", "412,34") in
+    the canonical form the services read ("1234.56"). The separator written last is the
+    decimal one; a single separator followed by exactly three digits in a language that groups
+    with it ("1.234" in Dutch) is a thousands separator. Anything else is returned as typed,
+    for the service to refuse with its own message."""
+    text = "".join(ch for ch in value.strip() if ch not in " \u00a0\u202f'")
+    if not text:
+        return ""
+    commas, dots = text.count(","), text.count(".")
+    if commas and dots:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        text = text.replace(thousands, "").replace(decimal, ".")
+    elif commas > 1 or dots > 1:
+        text = text.replace("," if commas else ".", "")
+    elif commas or dots:
+        sep = "," if commas else "."
+        head, _, tail = text.partition(sep)
+        grouping = str(formats.get_format("THOUSAND_SEPARATOR"))
+        if sep == grouping and len(tail) == 3 and head.lstrip("-").isdigit():
+            text = head + tail
+        else:
+            text = text.replace(",", ".")
+    return text
+
+
 class ReviewForm(forms.Form):
-    """Optimum: the accountant corrects the facts read from a document. Each value is checked
-    by the service (VAT number, IBAN and structured communication by their checksums)."""
+    """The accountant corrects the facts read from a document (Optimum's review, or any
+    document until it is booked). Each value is checked by the service (VAT number, IBAN and
+    structured communication by their checksums). Amounts are shown and typed in the reader's
+    format, dates with the browser's date field; both reach the service in ISO form."""
 
     supplier_name = forms.CharField(label=_("Supplier"), max_length=200, required=False)
     supplier_vat = forms.CharField(label=_("Supplier VAT number"), max_length=30, required=False)
     invoice_number = forms.CharField(label=_("Invoice number"), max_length=100, required=False)
-    issue_date = forms.CharField(
-        label=_("Invoice date (YYYY-MM-DD)"), max_length=10, required=False
+    issue_date = forms.DateField(
+        label=_("Invoice date"),
+        required=False,
+        widget=date_input(),
+        input_formats=["%Y-%m-%d"],
     )
-    due_date = forms.CharField(label=_("Due date (YYYY-MM-DD)"), max_length=10, required=False)
-    total_excl_vat = forms.CharField(label=_("Total excl. VAT"), max_length=20, required=False)
-    total_vat = forms.CharField(label=_("VAT"), max_length=20, required=False)
-    total_incl_vat = forms.CharField(label=_("Total incl. VAT"), max_length=20, required=False)
-    payable_amount = forms.CharField(label=_("Amount to pay"), max_length=20, required=False)
+    due_date = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=date_input(),
+        input_formats=["%Y-%m-%d"],
+    )
+    total_excl_vat = forms.CharField(
+        label=_("Total excl. VAT"), max_length=20, required=False, widget=_amount_input()
+    )
+    total_vat = forms.CharField(
+        label=_("VAT"), max_length=20, required=False, widget=_amount_input()
+    )
+    total_incl_vat = forms.CharField(
+        label=_("Total incl. VAT"), max_length=20, required=False, widget=_amount_input()
+    )
+    payable_amount = forms.CharField(
+        label=_("Amount to pay"), max_length=20, required=False, widget=_amount_input()
+    )
     currency = forms.CharField(label=_("Currency"), max_length=3, required=False)
     iban = forms.CharField(label=_("IBAN"), max_length=42, required=False)
     structured_reference = forms.CharField(
         label=_("Structured communication"), max_length=30, required=False
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        initial = dict(kwargs.pop("initial", None) or {})
+        for key in REVIEW_AMOUNTS:
+            if initial.get(key) not in (None, ""):
+                initial[key] = _amount_shown(str(initial[key]))
+        for key in REVIEW_DATES:
+            if initial.get(key) and not _iso_day(str(initial[key])):
+                initial.pop(key)  # not a day: the field starts empty rather than wrong
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for key in REVIEW_AMOUNTS:
+            if key in data:
+                data[key] = amount_typed(data[key] or "")
+        for key in REVIEW_DATES:
+            if key in data:
+                data[key] = data[key].isoformat() if data[key] else ""
+        return data
+
+
+def _iso_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _amount_shown(value: str) -> str:
+    """A stored amount ("1234.5") as the reader types it ("1234,50"), without grouping so that
+    it reads back the same; a value that is not a number stays as it is."""
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    if not number.is_finite():
+        return value
+    return formats.number_format(number, decimal_pos=2, use_l10n=True, force_grouping=False)
 
 
 class ModeForm(forms.Form):

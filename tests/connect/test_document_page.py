@@ -395,3 +395,56 @@ def test_a_long_name_is_shown_whole_in_the_title(
     title = page[page.index("<h1") : page.index("</h1>")]
     assert document.filename in title
     assert "cut" not in title  # wrapped, not cut with an ellipsis
+
+
+# --- amounts and dates as the reader writes them ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "canonical"),
+    [
+        ("fr", "1.234,56", "1234.56"),
+        ("fr", "1 234,56", "1234.56"),
+        ("fr", "412,34", "412.34"),
+        ("nl", "1.234", "1234"),  # a Dutch thousands separator, not a decimal point
+        ("nl", "412.34", "412.34"),  # two decimals after a point: the machine's form
+        ("de", "1.234.567,8", "1234567.8"),
+        ("en", "1,234.56", "1234.56"),
+        ("en", "1,234", "1234"),
+        ("en", "412,34", "412.34"),
+        ("fr", "-12,50", "-12.50"),
+        ("fr", "douze", "douze"),  # left for the service to refuse with its message
+    ],
+)
+def test_an_amount_is_read_as_the_reader_types_it(
+    language: str, typed: str, canonical: str
+) -> None:
+    from django.utils import translation
+
+    from connect.forms import amount_typed
+
+    with translation.override(language):
+        assert amount_typed(typed) == canonical
+
+
+def test_the_correction_form_shows_amounts_in_the_readers_format_and_takes_them_back(
+    client_user: User, accountant: User, dossier: Dossier, auth_client
+) -> None:
+    document = read(sent(dossier, client_user, "garage.pdf"), total_incl_vat="1234.5")
+    User.objects.filter(pk=accountant.pk).update(language="fr")
+    accountant.refresh_from_db()
+    office = auth_client(accountant)
+    page = page_of(office, document)
+    assert 'name="facts-total_incl_vat" value="1234,50"' in page
+    assert 'type="date" name="facts-issue_date" value="2026-03-02"' in page
+    assert "AAAA-MM-JJ" not in page and "YYYY-MM-DD" not in page
+    data = facts_post(document) | {
+        "facts-total_incl_vat": "1.234,56",
+        "facts-due_date": "2026-04-01",
+    }
+    response = office.post(reverse("connect:document_facts", args=[document.public_id]), data)
+    assert response.status_code == HTTPStatus.FOUND
+    document.refresh_from_db()
+    assert document.recognized["total_incl_vat"] == "1234.56"
+    assert document.recognized["due_date"] == "2026-04-01"
+    assert document.recognized["issue_date"] == "2026-03-02"
