@@ -50,8 +50,8 @@ from connect.services.pipeline import document_recognise
 from connect.services.processing import document_process
 from connect.services.requests import request_create
 from connect.services.tasks import deadlines_generate, task_complete, task_create
+from core.models import OutboundEmail
 from dossiers.models import Dossier
-from portal.models import OutboundEmail
 from users.models import User
 
 SEED = 20260101

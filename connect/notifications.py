@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from connect.models import ConnectProfile, Document, Status
+from core.mail import email_enqueue
 from dossiers.models import Firm, ProcessingMode
-from portal.mail import email_enqueue
 from users.models import FirmLevel, Role, User
 
 

@@ -40,8 +40,8 @@ from connect.models import (
     TaskStatus,
 )
 from connect.services.tasks import dossier_users
+from core.mail import email_enqueue
 from dossiers.models import Dossier
-from portal.mail import email_enqueue
 from users.models import Role, User
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.be import vat
 from stdnum.exceptions import ValidationError as StdnumError
 
+from core.audit import audit_changes, audit_record
 from core.errors import ServiceError
+from core.models import AuditAction
 from core.queue import enqueue_on_commit
 from dossiers.models import (
     LIGHT_MODES,
@@ -26,8 +28,6 @@ from dossiers.models import (
     LicenceKind,
     ProcessingMode,
 )
-from portal.models import AuditAction
-from portal.services import audit_changes, audit_record
 from users.models import DossierAccess, FirmMembership, Language, Role, User, normalize_winbooks_id
 from users.services import dossier_role_add, language_clean
 

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core import db_scope
+from core.models import AuditEvent
 from dossiers.models import Dossier, Firm
 from dossiers.selectors import dossier_connect_list_for, dossier_view_list_for
-from portal.models import AuditEvent
 from users.models import FirmMembership, User
 from users.selectors import is_client_for, memberships_for
 

@@ -12,7 +12,7 @@ from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.http import HttpRequest
 from django.utils import translation
 
-from portal.mail import email_enqueue
+from core.mail import email_enqueue
 from users.models import TokenRevokedBecause, User, normalize_winbooks_id
 from users.redirects import is_safe_next
 from users.selectors import memberships_for, mfa_required_for

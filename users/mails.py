@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import pgettext
 
-from portal.mail import mail_renderer
-from portal.models import OutboundEmail
+from core.mail import mail_renderer
+from core.models import OutboundEmail
 from users.models import CONNECT_ROLES, STAFF_LEVELS, VIEW_ROLES, FirmMembership, Invitation
 
 

@@ -8,8 +8,8 @@ from django.http import Http404
 
 from core import db_scope
 from core.lookups import get_or_404
+from core.models import AuditAction, AuditEvent
 from dossiers.models import Dossier, Firm
-from portal.models import AuditAction, AuditEvent
 from users.models import ApiToken, DossierAccess, FirmMembership, Invitation, Role, User
 
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import db_scope
+from core.audit import audit_changes, audit_record
 from core.errors import ServiceError
+from core.mail import email_enqueue_rendered_later
+from core.models import AuditAction
 from dossiers.models import Dossier, Firm
-from portal.mail import email_enqueue_rendered_later
-from portal.models import AuditAction
-from portal.services import audit_changes, audit_record
 from users.models import (
     ApiToken,
     DossierAccess,

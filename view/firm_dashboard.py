@@ -29,9 +29,9 @@ from django.utils import timezone
 from connect.models import ConnectProfile, CreditUse, Document, Recognition, Source, Status
 from connect.selectors import accountant_dossiers_for
 from core.lookups import get_or_404
+from core.models import AuditAction, AuditEvent
 from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode
 from dossiers.selectors import dossier_staff_list_for, firm_staff_list_for
-from portal.models import AuditAction, AuditEvent
 from users.models import Role, User
 from view.models import ReportSwitch
 

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audit_record
 from core.errors import ServiceError
+from core.models import AuditAction
 from dossiers.models import Dossier, Firm
-from portal.models import AuditAction
-from portal.services import audit_record
 from users.models import FirmMembership, User
 from view.firm_dashboard import report_dossiers_for
 from view.models import ReportSwitch

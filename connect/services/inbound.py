@@ -25,8 +25,8 @@ from connect.models import Category, ConnectProfile, Document, InboundMessage, S
 from connect.services.mail_auth import UNCHECKED, Verdict
 from connect.services.receive import document_receive
 from core.errors import ServiceError
+from core.mail import email_enqueue
 from dossiers.models import Dossier
-from portal.mail import email_enqueue
 
 logger = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import ConnectProfile
 from core import db_scope
+from core.audit import audit_record
 from core.errors import ServiceError
+from core.models import AuditAction, AuditEvent
 from dossiers.models import Dossier, inbound_email_token
 from dossiers.selectors import dossier_connect_list_for
-from portal.models import AuditAction, AuditEvent
-from portal.services import audit_record
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
 

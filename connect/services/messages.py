@@ -48,9 +48,9 @@ from connect.services.binders import binders_ensure
 from connect.services.documents import documents_send
 from connect.services.receive import document_receive
 from core.errors import ServiceError
+from core.mail import email_enqueue
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.mail import email_enqueue
 from users.models import CONNECT_ROLES, DossierAccess, FirmMembership, Role, User
 from users.selectors import roles_on_dossier_for
 

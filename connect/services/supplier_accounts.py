@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import Category, Document, Source, SupplierAccount
 from connect.services.memory import name_key
+from core.audit import audit_record
 from core.errors import ServiceError
+from core.models import AuditAction
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for
-from portal.models import AuditAction
-from portal.services import audit_record
 from users.models import Role, User
 from users.selectors import roles_on_dossier_for
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "anymail",
     "portal.apps.PortalConfig",
+    "core.apps.CoreConfig",
     "users",
     "dossiers",
     "connect",
@@ -140,6 +141,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    # core.tasks.email_deliver keeps its name from the portal app (queued messages use it).
     "portal.tasks.email_deliver": {"queue": "mail"},
     "connect.tasks.document_process": {"queue": "documents"},
     "connect.tasks.document_recognise": {"queue": "recognition"},
@@ -147,6 +149,7 @@ CELERY_TASK_ROUTES = {
     "dossiers.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # core.tasks.outbound_email_sweep, under its name from the portal app.
     "outbound-email-sweep": {"task": "portal.tasks.outbound_email_sweep", "schedule": 60.0},
     "accountant-digests": {"task": "connect.tasks.accountant_digests", "schedule": 900.0},
     # Reminders of tasks and document requests, decided from the database state.

@@ -9,8 +9,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.models import AuditEvent
 from dossiers.models import ProcessingMode
-from portal.models import AuditEvent
 from portal.templatetags.formats import day, moment
 from users.models import FirmLevel, Language, Role
 

@@ -43,7 +43,7 @@ def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model._default_manager.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"connect", "dossiers", "users", "portal"}
+        if model._meta.app_label in {"connect", "dossiers", "users", "portal", "core"}
         and not model._meta.proxy
     }
 

@@ -19,8 +19,8 @@ from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine, S
 from connect.services import payments
 from connect.services.supplier_accounts import iban_change_for, supplier_account_confirm
 from core.errors import ServiceError
+from core.models import AuditEvent
 from dossiers.models import Dossier, Firm
-from portal.models import AuditEvent
 from tests.connect import einvoices, samples
 from tests.factories import DossierFactory, UserFactory, grant
 from users.models import User

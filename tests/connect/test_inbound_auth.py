@@ -21,9 +21,9 @@ from connect.models import Document, InboundMessage
 from connect.services import profile_for
 from connect.services.inbound import inbound_message_receive
 from connect.services.mail_auth import Verdict, message_verify
+from core.models import OutboundEmail
 from dossiers.models import Dossier
 from dossiers.services import inbound_email_address
-from portal.models import OutboundEmail
 from tests.connect import samples
 from tests.connect.inbound_server import inbound_smtp_running
 from tests.dns_stub import DnsStub, dns_stub
@@ -382,7 +382,7 @@ def test_the_client_rotates_the_address_the_old_one_works_in_grace_then_nothing(
 
     from connect.models import ConnectProfile
     from connect.services.inbound import dossier_for_address
-    from portal.models import AuditAction, AuditEvent
+    from core.models import AuditAction, AuditEvent
 
     old = inbound_email_address(dossier)
     page = reverse("connect:inbound_address", args=[dossier.public_id])

@@ -28,8 +28,8 @@ from connect.services.messages import (
     thread_mark_read,
 )
 from core.errors import ServiceError
+from core.models import OutboundEmail
 from dossiers.models import Dossier, Firm
-from portal.models import OutboundEmail
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
 from users.models import DossierAccess, FirmMembership, User

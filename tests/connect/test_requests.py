@@ -33,8 +33,8 @@ from connect.services.requests import (
     request_upload,
 )
 from core.errors import ServiceError
+from core.models import OutboundEmail
 from dossiers.models import Dossier, Firm
-from portal.models import OutboundEmail
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
 from users.models import DossierAccess, FirmMembership, User

@@ -29,8 +29,8 @@ from connect.models import (
 from connect.reminders import ReminderRules, reminder_days_parse, reminders_send, rule_for
 from connect.services import tasks as services
 from core.errors import ServiceError
+from core.models import OutboundEmail
 from dossiers.models import Dossier, Firm
-from portal.models import OutboundEmail
 from tests.connect import samples
 from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant
 from tests.portal.access_tasks import KINDS, ROUTES

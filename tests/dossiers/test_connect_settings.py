@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from core.errors import ServiceError
+from core.models import AuditAction, AuditEvent
 from dossiers.models import ConnectionTest, Dossier, Firm, LicenceKind
 from dossiers.services import connection_test_run, dossier_connect_update, dossier_update
-from portal.models import AuditAction, AuditEvent
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
 from users.models import DossierAccess, FirmLevel, User
 

@@ -15,9 +15,9 @@ import pytest
 from connect import services
 from connect.models import Document, PaymentBatch, SupplierAccount
 from connect.services.payments import paying_account_add
+from core.models import AuditEvent
 from dossiers.models import Dossier
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
-from portal.models import AuditEvent
 from tests.connect import samples
 from tests.e2e.pages import log_in
 from users.models import User

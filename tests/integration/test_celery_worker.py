@@ -36,8 +36,8 @@ def test_password_reset_mail_goes_through_the_worker_to_smtp(celery_worker, smtp
 def test_a_task_sent_to_the_worker_completes(celery_worker, smtp) -> None:
     from django.core.mail import EmailMessage
 
-    from portal.mail import email_enqueue
-    from portal.models import OutboundEmail
+    from core.mail import email_enqueue
+    from core.models import OutboundEmail
 
     row = email_enqueue(EmailMessage("Ping", "Pong", "portal@example.be", ["ops@example.be"]))
     (message,) = smtp.wait_for(1)

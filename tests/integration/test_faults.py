@@ -49,8 +49,8 @@ from connect.models import (
     Recognition,
     Status,
 )
+from core.models import OutboundEmail
 from dossiers.models import Cartouche, Dossier
-from portal.models import OutboundEmail
 from tests.connect import samples
 from tests.fixtures_services import (
     ROOT,

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from portal.models import OutboundEmail
+from core.models import OutboundEmail
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory
 from users import services
 from users.models import FirmLevel

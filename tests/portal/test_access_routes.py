@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core.models import AuditEvent
 from dossiers.models import ConnectionTest, Dossier, Firm
-from portal.models import AuditEvent
 from users.models import DossierAccess, FirmMembership, Invitation, User
 
 # Route name -> which ids it takes. "public" routes are open to anyone by design.

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework import exceptions
 
+from core.models import AuditAction, AuditEvent
 from dossiers.models import ConnectionTest, Dossier, Firm
-from portal.models import AuditAction, AuditEvent
 from users.models import User
 
 

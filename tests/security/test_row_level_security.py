@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from connect.models import Document, DocumentEvent
 from core import db_scope
-from portal.mail import email_enqueue
+from core.mail import email_enqueue
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory
 from users.models import FirmLevel
 

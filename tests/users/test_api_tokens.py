@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from connect.models import Document, Status
+from core.models import AuditAction, AuditEvent
 from dossiers.models import Dossier, Firm
-from portal.models import AuditAction, AuditEvent
 from tests.connect import samples
 from tests.factories import PASSWORD, DossierFactory, MembershipFactory, grant
 from tests.users.tokens import reauthenticate

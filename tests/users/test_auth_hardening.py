@@ -32,8 +32,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from core.models import AuditAction, AuditEvent
 from dossiers.models import Dossier, Firm
-from portal.models import AuditAction, AuditEvent
 from tests.factories import PASSWORD, MembershipFactory
 from users.forms import role_field_name
 from users.models import FirmLevel, Invitation, User

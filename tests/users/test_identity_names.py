@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.errors import ServiceError
+from core.models import OutboundEmail
 from dossiers.models import Dossier, Firm
-from portal.models import OutboundEmail
 from tests.factories import DossierFactory
 from users import services
 from users.models import FirmLevel, FirmMembership, User
@@ -49,7 +49,7 @@ def update(firm: Firm, actor: User, user: User, dossier: Dossier, **overrides: o
 
 def delivered_invitation() -> tuple[str, str]:
     """The latest invitation mail as the worker sends it: its body and its token."""
-    from portal.services import outbound_email_deliver
+    from core.mail import outbound_email_deliver
 
     row = OutboundEmail.objects.filter(kind="invitation").latest("created_at")
     outbound_email_deliver(outbound_id=row.pk)

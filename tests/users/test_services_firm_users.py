@@ -7,8 +7,8 @@ from django.core import mail
 from django.utils import timezone
 
 from core.errors import ServiceError
+from core.models import AuditAction, AuditEvent, OutboundEmail
 from dossiers.models import Dossier, Firm
-from portal.models import AuditAction, AuditEvent, OutboundEmail
 from tests.factories import DossierFactory, MembershipFactory, UserFactory
 from users import services
 from users.models import DossierAccess, FirmLevel, FirmMembership, Invitation, User
@@ -316,7 +316,7 @@ def test_a_revoked_invitation_is_not_sent(
 ) -> None:
     user = invite(firm, licence_admin, dossier, send_email=True)  # not committed yet
     services.invitation_revoke(actor=licence_admin, firm=firm, user=user)
-    from portal.services import outbound_email_deliver
+    from core.mail import outbound_email_deliver
 
     row = OutboundEmail.objects.get(kind="invitation")
     assert outbound_email_deliver(outbound_id=row.pk) is False
@@ -334,7 +334,7 @@ def test_resending_replaces_the_earlier_link(
 
 def _sent_token(invitation: Invitation) -> str:
     """Deliver the invitation's mail as the worker would and read the token from it."""
-    from portal.services import outbound_email_deliver
+    from core.mail import outbound_email_deliver
 
     row = OutboundEmail.objects.filter(kind="invitation").latest("created_at")
     outbound_email_deliver(outbound_id=row.pk)

@@ -7,8 +7,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from core.models import OutboundEmail
 from dossiers.models import Dossier, Firm
-from portal.models import OutboundEmail
 from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant
 from users.forms import role_field_name
 from users.models import DossierAccess, Invitation, User

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from core.errors import ServiceError
+from core.models import AuditAction, AuditEvent
 from dossiers.models import Dossier, Firm
-from portal.models import AuditAction, AuditEvent
 from tests.factories import DossierFactory, UserFactory, grant
 from users.models import DossierAccess, FirmMembership, User
 from view.models import ReportSwitch

@@ -9,9 +9,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from portal.mail import email_enqueue
-from portal.models import OutboundEmail
-from portal.services import outbound_email_deliver, outbound_email_sweep
+from core.mail import email_enqueue, outbound_email_deliver, outbound_email_sweep
+from core.models import OutboundEmail
 from tests.fixtures_services import free_port
 
 

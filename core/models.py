@@ -1,4 +1,5 @@
-"""The portal shell's records: the mail outbox and the audit trail."""
+"""The kernel's records: the mail outbox and the audit trail, written by every app. The
+firm, dossier and user they point to are named by string (no import of those apps)."""
 
 import uuid
 
@@ -30,6 +31,7 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "portal_outboundemail"  # moved from the portal app, the table kept
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
         indexes = [models.Index(fields=("status", "created_at"), name="outbound_status_created")]
@@ -95,6 +97,7 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        db_table = "portal_auditevent"  # moved from the portal app, the table kept
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ("-created_at", "-id")

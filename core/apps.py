@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The kernel as a Django app: it holds the records every app writes (the mail outbox, the
+    audit trail) and the Celery tasks that deliver the mail. No admin, no urls."""
+
+    name = "core"
+    label = "core"
