@@ -18,13 +18,14 @@ from dossiers.selectors import (
     dossier_view_list_for,
     firm_staff_get_for,
     firm_staff_list_for,
+    landing_url_for,
 )
 from portal.forms import LanguageForm
-from portal.selectors import landing_url_for, request_memberships, tools_for
+from portal.selectors import tools_for
 from users.forms import FirmMfaForm
 from users.models import FirmLevel
 from users.redirects import safe_next
-from users.selectors import firm_mfa_last_change_for
+from users.selectors import firm_mfa_last_change_for, request_memberships
 from users.services import firm_mfa_required_set, user_language_set
 from users.types import AuthedRequest
 
