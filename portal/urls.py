@@ -3,8 +3,8 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from connect import inbound_webhook
 from connect import views_reads as reads_views
-from dossiers import views as dossier_views
 from portal import health, views
+from portal import views_dossiers as dossier_views
 from users import views as user_views
 
 portal_patterns: list[URLPattern | URLResolver] = [

@@ -17,9 +17,9 @@ from core.forms import form_add_service_error, form_status
 from dossiers import services
 from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationForm
 from dossiers.models import Dossier
+from connect.selectors import credit_uses_for
 from dossiers.selectors import (
     connection_test_latest_for,
-    credit_uses_for,
     dossier_staff_get_for,
     firm_staff_get_for,
 )
