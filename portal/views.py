@@ -20,8 +20,8 @@ from dossiers.selectors import (
     landing_url_for,
 )
 from portal.forms import LanguageForm
+from portal.forms_users import FirmMfaForm
 from portal.selectors import tools_for
-from users.forms import FirmMfaForm
 from users.models import FirmLevel
 from users.redirects import safe_next
 from users.selectors import firm_mfa_last_change_for, request_memberships

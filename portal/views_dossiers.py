@@ -12,12 +12,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from connect.selectors import credit_uses_for
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers import services
 from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationForm
 from dossiers.models import Dossier
-from connect.selectors import credit_uses_for
 from dossiers.selectors import (
     connection_test_latest_for,
     dossier_staff_get_for,

@@ -33,9 +33,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from dossiers.models import Dossier, Firm
+from portal.forms_users import role_field_name
 from portal.models import AuditAction, AuditEvent
 from tests.factories import PASSWORD, MembershipFactory
-from users.forms import role_field_name
 from users.models import FirmLevel, Invitation, User
 from users.redirects import is_safe_next
 from users.services import api_token_create, invitation_token_hash

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from dossiers.models import Dossier, Firm
+from portal.forms_users import role_field_name
 from portal.models import OutboundEmail
 from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant
-from users.forms import role_field_name
 from users.models import DossierAccess, Invitation, User
 
 
