@@ -84,7 +84,7 @@ class ApiTokenForm(forms.Form):
         choices=TokenScope.choices,
         initial=TokenScope.READ,
     )
-    firm = forms.ModelChoiceField(
+    firm: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
         label=_("Firm"),
         queryset=None,  # the person's own firms, given by the view
         required=False,
