@@ -14,6 +14,7 @@ from django.http import Http404
 from connect.models import (
     INVOICE_CATEGORIES,
     Binder,
+    CreditUse,
     Document,
     DocumentText,
     RememberedFact,
@@ -29,7 +30,7 @@ from core.pagination import (
     name_cursor_encode,
 )
 from dossiers.models import Dossier, Firm
-from dossiers.selectors import dossier_connect_list_for
+from dossiers.selectors import dossier_connect_list_for, firm_staff_list_for
 from users.models import DossierAccess, FirmLevel, FirmMembership, Role, User
 
 #: The client's tabs: which documents each shows.
@@ -321,4 +322,15 @@ def left_the_desk(dossier: Dossier) -> QuerySet[Document]:
         Document.objects.filter(dossier=dossier)
         .exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
         .order_by()
+    )
+
+
+def credit_uses_for(*, actor: User, firm: Firm) -> QuerySet[CreditUse]:
+    """The firm's credit ledger, newest first, for its staff (``firm`` already checked)."""
+    if not firm_staff_list_for(actor=actor).filter(pk=firm.pk).exists():
+        return CreditUse.objects.none()
+    return (
+        CreditUse.objects.filter(firm=firm)
+        .select_related("dossier", "document", "user")
+        .order_by("-created_at", "-id")
     )

@@ -3,11 +3,13 @@
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
+from django.urls import reverse
 
-from connect.models import CreditUse
+from core import db_scope
 from core.lookups import get_or_404
 from dossiers.models import ConnectionTest, Dossier, DossierQuerySet, Firm
 from users.models import CONNECT_ROLES, VIEW_ROLES, FirmMembership, User
+from users.selectors import is_client_for, memberships_for
 
 M = TypeVar("M", bound=Model)
 
@@ -88,12 +90,16 @@ def connection_test_latest_for(*, actor: User, dossier: Dossier) -> ConnectionTe
     return ConnectionTest.objects.filter(dossier=dossier).first()
 
 
-def credit_uses_for(*, actor: User, firm: Firm) -> QuerySet[CreditUse]:
-    """The firm's credit ledger, newest first, for its staff (``firm`` already checked)."""
-    if not firm_staff_list_for(actor=actor).filter(pk=firm.pk).exists():
-        return CreditUse.objects.none()
-    return (
-        CreditUse.objects.filter(firm=firm)
-        .select_related("dossier", "document", "user")
-        .order_by("-created_at", "-id")
-    )
+def landing_url_for(*, actor: User, memberships: list[FirmMembership] | None = None) -> str:
+    """Where a user lands after logging in: a client with exactly one Connect dossier in that
+    dossier's Connect page; everyone else on the hub (always reachable from the menu). Read
+    in the user's own row-level scope: right after a login the request still has the scope
+    of the anonymous visitor it was."""
+    with db_scope.scoped(db_scope.for_user(actor)):
+        if memberships is None:
+            memberships = memberships_for(actor=actor)
+        if is_client_for(actor=actor, memberships=memberships):
+            dossiers = list(dossier_connect_list_for(actor=actor).order_by("pk")[:2])
+            if len(dossiers) == 1:
+                return reverse("connect:dossier", kwargs={"dossier_id": dossiers[0].public_id})
+    return reverse("portal:hub")

@@ -3,13 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from portal.selectors import request_memberships
 from users.models import FirmMembership
-from users.selectors import api_tokens_in_menu_for
-
-#: The session remembers whether the menu offers "API tokens" to a client (a query otherwise
-#: on every page); the token page forgets it when a token is made or revoked.
-MENU_API_TOKENS = "portal_menu_api_tokens"
+from users.selectors import MENU_API_TOKENS, api_tokens_in_menu_for, request_memberships
 
 
 def header(request: HttpRequest) -> dict[str, Any]:

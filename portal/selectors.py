@@ -2,18 +2,16 @@
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core import db_scope
 from core.models import AuditEvent
 from dossiers.models import Dossier, Firm
 from dossiers.selectors import dossier_connect_list_for, dossier_view_list_for
 from users.models import FirmMembership, User
-from users.selectors import is_client_for, memberships_for
+from users.selectors import memberships_for
 
 
 @dataclass(frozen=True)
@@ -24,30 +22,6 @@ class Tool:
     url: str
     external: bool = False
     firm_name: str = ""
-
-
-def request_memberships(request: HttpRequest) -> list[FirmMembership]:
-    """The user's memberships, read once per request (header and hub share them)."""
-    cached = getattr(request, "_portal_memberships", None)
-    if cached is None:
-        cached = memberships_for(actor=request.user)  # type: ignore[arg-type]
-        request._portal_memberships = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def landing_url_for(*, actor: User, memberships: list[FirmMembership] | None = None) -> str:
-    """Where a user lands after logging in: a client with exactly one Connect dossier in that
-    dossier's Connect page; everyone else on the hub (always reachable from the menu). Read
-    in the user's own row-level scope: right after a login the request still has the scope
-    of the anonymous visitor it was."""
-    with db_scope.scoped(db_scope.for_user(actor)):
-        if memberships is None:
-            memberships = memberships_for(actor=actor)
-        if is_client_for(actor=actor, memberships=memberships):
-            dossiers = list(dossier_connect_list_for(actor=actor).order_by("pk")[:2])
-            if len(dossiers) == 1:
-                return reverse("connect:dossier", kwargs={"dossier_id": dossiers[0].public_id})
-    return reverse("portal:hub")
 
 
 def tools_for(*, actor: User, memberships: list[FirmMembership] | None = None) -> list[Tool]:

@@ -3,8 +3,9 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from connect import inbound_webhook
 from connect import views_reads as reads_views
-from dossiers import views as dossier_views
 from portal import health, views
+from portal import views_dossiers as dossier_views
+from portal import views_users as firm_user_views
 from users import views as user_views
 
 portal_patterns: list[URLPattern | URLResolver] = [
@@ -42,25 +43,33 @@ portal_patterns: list[URLPattern | URLResolver] = [
         reads_views.dossier_reads_csv,
         name="dossier_reads_csv",
     ),
-    path("portal/firms/<uuid:firm_id>/users/", user_views.user_list, name="users"),
+    path("portal/firms/<uuid:firm_id>/users/", firm_user_views.user_list, name="users"),
     path("portal/firms/<uuid:firm_id>/credits/", dossier_views.credits, name="credits"),
-    path("portal/firms/<uuid:firm_id>/users/new/", user_views.user_create, name="user_create"),
-    path("portal/firms/<uuid:firm_id>/users/<uuid:user_id>/", user_views.user_detail, name="user"),
+    path("portal/firms/<uuid:firm_id>/users/new/", firm_user_views.user_create, name="user_create"),
+    path(
+        "portal/firms/<uuid:firm_id>/users/<uuid:user_id>/",
+        firm_user_views.user_detail,
+        name="user",
+    ),
     path(
         "portal/firms/<uuid:firm_id>/users/<uuid:user_id>/invitation/send/",
-        user_views.user_invitation_send,
+        firm_user_views.user_invitation_send,
         name="user_invitation_send",
     ),
     path(
         "portal/firms/<uuid:firm_id>/users/<uuid:user_id>/invitation/revoke/",
-        user_views.user_invitation_revoke,
+        firm_user_views.user_invitation_revoke,
         name="user_invitation_revoke",
     ),
-    path("portal/firms/<uuid:firm_id>/staff/", user_views.staff_search, name="staff_search"),
-    path("portal/firms/<uuid:firm_id>/tokens/", user_views.firm_api_tokens, name="firm_api_tokens"),
+    path("portal/firms/<uuid:firm_id>/staff/", firm_user_views.staff_search, name="staff_search"),
+    path(
+        "portal/firms/<uuid:firm_id>/tokens/",
+        firm_user_views.firm_api_tokens,
+        name="firm_api_tokens",
+    ),
     path(
         "portal/firms/<uuid:firm_id>/tokens/<uuid:token_id>/revoke/",
-        user_views.firm_api_token_revoke,
+        firm_user_views.firm_api_token_revoke,
         name="firm_api_token_revoke",
     ),
     path("tokens/", user_views.api_tokens, name="api_tokens"),

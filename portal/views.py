@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -12,19 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
-from dossiers.models import Dossier
+from dossiers.chooser import dossier_chooser
 from dossiers.selectors import (
     dossier_search_for,
     dossier_view_list_for,
     firm_staff_get_for,
     firm_staff_list_for,
+    landing_url_for,
 )
 from portal.forms import LanguageForm
-from portal.selectors import landing_url_for, request_memberships, tools_for
-from users.forms import FirmMfaForm
+from portal.forms_users import FirmMfaForm
+from portal.selectors import tools_for
 from users.models import FirmLevel
 from users.redirects import safe_next
-from users.selectors import firm_mfa_last_change_for
+from users.selectors import firm_mfa_last_change_for, request_memberships
 from users.services import firm_mfa_required_set, user_language_set
 from users.types import AuthedRequest
 
@@ -121,16 +121,6 @@ def portal_firm(request: AuthedRequest, firm_id: str) -> HttpResponse:
 
 
 # --- View -----------------------------------------------------------------------------------
-
-
-def dossier_chooser(
-    request: HttpRequest, dossiers: QuerySet[Dossier], *, url_name: str, template: str
-) -> HttpResponse:
-    """A tool's entry page: a user with one dossier lands in it; with several, chooses."""
-    choices = list(dossiers.order_by("firm__name", "code")[:2])
-    if len(choices) == 1:
-        return redirect(url_name, dossier_id=choices[0].public_id)
-    return render(request, template, {"dossiers": dossiers.order_by("firm__name", "code")})
 
 
 @login_required

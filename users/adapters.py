@@ -19,6 +19,9 @@ from users.selectors import memberships_for, mfa_required_for
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    """The person's side of login; where a login lands is the shell's
+    (``portal.adapters.AccountAdapter``, the one the settings name)."""
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
@@ -26,12 +29,6 @@ class AccountAdapter(DefaultAccountAdapter):
         """Login, logout, re-authentication and the two-factor pages redirect to ``next``
         only when it is a path of this site."""
         return is_safe_next(url, request=context.request)
-
-    def get_login_redirect_url(self, request: HttpRequest) -> str:
-        """Without a ``next``: a client with one Connect dossier lands in it, others on the hub."""
-        from portal.selectors import landing_url_for
-
-        return landing_url_for(actor=request.user)  # type: ignore[arg-type]
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         user = context.get("user")

@@ -16,8 +16,7 @@ from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from portal.selectors import request_memberships
-from users.selectors import mfa_required_for
+from users.selectors import mfa_required_for, request_memberships
 
 
 class UserLanguageMiddleware:

@@ -4,7 +4,7 @@ import uuid
 from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from core import db_scope
 from core.lookups import get_or_404
@@ -22,6 +22,15 @@ def memberships_for(*, actor: User) -> list[FirmMembership]:
         return list(FirmMembership.objects.active().filter(user=actor).select_related("firm"))
 
 
+def request_memberships(request: HttpRequest) -> list[FirmMembership]:
+    """The user's memberships, read once per request (header and hub share them)."""
+    cached = getattr(request, "_portal_memberships", None)
+    if cached is None:
+        cached = memberships_for(actor=request.user)  # type: ignore[arg-type]
+        request._portal_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
 #: Roles held by the firm's side on a dossier: whoever holds one anywhere is not a client.
 FIRM_SIDE_ROLES = (Role.CONNECT_ACCOUNTANT, Role.VIEW_ADMIN)
 
@@ -34,6 +43,11 @@ def is_client_for(*, actor: User, memberships: list[FirmMembership]) -> bool:
     if any(m.is_staff_level for m in memberships):
         return False
     return not DossierAccess.objects.filter(user=actor, role__in=FIRM_SIDE_ROLES).exists()
+
+
+#: The session remembers whether the menu offers "API tokens" to a client (a query otherwise
+#: on every page); the token page forgets it when a token is made or revoked.
+MENU_API_TOKENS = "portal_menu_api_tokens"
 
 
 def api_tokens_in_menu_for(*, actor: User, memberships: list[FirmMembership]) -> bool:
@@ -176,6 +190,12 @@ def roles_on_dossier(*, actor: User, dossier: Dossier) -> dict[str, list[User]]:
 def api_token_list_for(*, actor: User) -> QuerySet[ApiToken]:
     """The actor's own tokens, newest first (a token is never shown to anyone else)."""
     return ApiToken.objects.filter(user=actor).order_by("revoked_at", "-created_at", "-id")
+
+
+def api_token_firm_list_for(*, actor: User) -> QuerySet[Firm]:
+    """The firms a personal API token may be restricted to: the actor's own."""
+    firm_ids = FirmMembership.objects.active().filter(user=actor).values("firm_id")
+    return Firm.objects.filter(pk__in=firm_ids).order_by("name")
 
 
 def api_token_get_for(*, actor: User, public_id: object) -> ApiToken:

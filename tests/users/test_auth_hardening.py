@@ -34,8 +34,8 @@ from django.utils.html import escape
 
 from core.models import AuditAction, AuditEvent
 from dossiers.models import Dossier, Firm
+from portal.forms_users import role_field_name
 from tests.factories import PASSWORD, MembershipFactory
-from users.forms import role_field_name
 from users.models import FirmLevel, Invitation, User
 from users.redirects import is_safe_next
 from users.services import api_token_create, invitation_token_hash

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from connect.selectors import credit_uses_for
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers import services
@@ -19,7 +20,6 @@ from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationF
 from dossiers.models import Dossier
 from dossiers.selectors import (
     connection_test_latest_for,
-    credit_uses_for,
     dossier_staff_get_for,
     firm_staff_get_for,
 )
