@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("connect.urls_tasks")),
     path("", include("connect.urls_requests")),
     path("", include("connect.urls_messages")),
-    path("", include("connect.urls_payments")),
+    path("", include("connect.payments.urls")),
     path("", include("connect.urls_desk")),
     path("", views.home, name="home"),
     path("inbox/", views_accountant.inbox, name="inbox"),

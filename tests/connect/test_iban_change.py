@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from connect import services
 from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine, SupplierAccount
-from connect.services import payments
+from connect.payments import services as payments
 from connect.services.supplier_accounts import iban_change_for, supplier_account_confirm
 from core.errors import ServiceError
 from core.models import AuditEvent

@@ -1,5 +1,5 @@
 """Route names of Connect payments, for tests/portal/test_access_routes.py (every route
-needs a rule); the access tests of these routes are in tests/connect/test_payments.py."""
+needs a rule); the access tests of these routes are in tests/connect/payments/test_payments.py."""
 
 ROUTES: set[str] = {
     "connect:payments",  # dossier: the client pays; the accountant sees the files made

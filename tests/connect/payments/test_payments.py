@@ -1,4 +1,4 @@
-"""Supplier payments (connect/services/payments.py): SEPA credit-transfer files made from the
+"""Supplier payments (connect/payments/services.py): SEPA credit-transfer files made from the
 Peppol fixtures' invoices, valid against the pain.001 XSD that sepaxml ships, with the exact
 amounts, IBANs, names and Belgian structured communications; bad input refused with nothing
 written; another dossier's invoice never paid; and every route walked by who must not reach it."""
@@ -20,8 +20,8 @@ from lxml import etree
 
 from connect import services
 from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine
-from connect.payments_selectors import payable_invoices_for
-from connect.services import payments
+from connect.payments import services as payments
+from connect.payments.selectors import payable_invoices_for
 from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
 from tests.connect import samples

@@ -34,7 +34,7 @@ from connect.models import (
     SupplierAccount,
 )
 from connect.models import PaymentLine as PaymentLineRow
-from connect.payments_selectors import ROWS_SHOWN, payable_documents
+from connect.payments.selectors import ROWS_SHOWN, payable_documents
 from connect.services.supplier_accounts import iban_changes_for, supplier_key_of
 from core.errors import ServiceError
 from dossiers.models import Dossier

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from connect.forms_payments import BatchForm, PayingAccountForm, PaymentLineFormSet
 from connect.models import Document
-from connect.payments_selectors import (
+from connect.payments import services as service
+from connect.payments.forms import BatchForm, PayingAccountForm, PaymentLineFormSet
+from connect.payments.selectors import (
     CANDIDATES_READ,
     PayableInvoice,
     payable_documents,
@@ -25,7 +26,6 @@ from connect.payments_selectors import (
     payment_lines_for,
 )
 from connect.selectors import document_get_for
-from connect.services import payments as service
 from connect.services.supplier_accounts import (
     IbanChange,
     can_confirm,
