@@ -23,6 +23,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from connect import demo_files as files
+from connect.collaboration.document_requests.services import request_create
+from connect.collaboration.messages.services import message_post, thread_create
+from connect.collaboration.todos.services import deadlines_generate, task_complete, task_create
 from connect.demo_files import InvoiceFacts, Party
 from connect.models import (
     Binder,
@@ -45,11 +48,8 @@ from connect.services import (
     document_share,
     documents_send,
 )
-from connect.services.messages import message_post, thread_create
 from connect.services.pipeline import document_recognise
 from connect.services.processing import document_process
-from connect.services.requests import request_create
-from connect.services.tasks import deadlines_generate, task_complete, task_create
 from core.models import OutboundEmail
 from dossiers.models import Dossier
 from users.models import User

@@ -54,9 +54,9 @@ def accountant_digests() -> int:
 def reminders_send(today: str | None = None) -> int:
     """Beat: the reminder e-mails of tasks and document requests due today (``today``, an ISO
     date, stands for another day: tests and catching up by hand). Idempotent: each rule of
-    each item is sent once (see connect.reminders)."""
+    each item is sent once (see connect.collaboration.reminders)."""
     from datetime import date
 
-    from connect.reminders import reminders_send as send
+    from connect.collaboration.reminders import reminders_send as send
 
     return send(today=date.fromisoformat(today) if today else None)

@@ -6,9 +6,9 @@ app_name = "connect"
 
 urlpatterns = [
     # Collaboration: tasks and deadlines, document requests, messages, supplier payments.
-    path("", include("connect.urls_tasks")),
-    path("", include("connect.urls_requests")),
-    path("", include("connect.urls_messages")),
+    path("", include("connect.collaboration.todos.urls")),
+    path("", include("connect.collaboration.document_requests.urls")),
+    path("", include("connect.collaboration.messages.urls")),
     path("", include("connect.payments.urls")),
     path("", include("connect.urls_desk")),
     path("", views.home, name="home"),

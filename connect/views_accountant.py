@@ -433,7 +433,7 @@ def document_action(request: AuthedRequest, document_id: str, action: str) -> Ht
 def share(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     """Put a document into one of the client's binders, and close an open task with it if
     the accountant chooses one (``?task=<id>`` preselects it)."""
-    from connect.services.tasks import open_tasks_for
+    from connect.collaboration.todos.services import open_tasks_for
 
     dossier = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
     try:

@@ -25,7 +25,7 @@ def _unread_messages(request: HttpRequest) -> int:
     """Read once per request, however many templates render the header."""
     cached = getattr(request, "_portal_unread_messages", None)
     if cached is None:
-        from connect.messages_selectors import unread_count_cached
+        from connect.collaboration.messages.selectors import unread_count_cached
 
         cached = unread_count_cached(actor=request.user)  # type: ignore[arg-type]
         request._portal_unread_messages = cached  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
-from connect.services.requests import request_roles_for
+from connect.collaboration.document_requests.services import request_roles_for
 from core.forms import form_status
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_view_get_for

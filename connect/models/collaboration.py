@@ -86,7 +86,7 @@ class Task(models.Model):
     def _wording(self) -> tuple[str, str]:
         if self.kind != TaskKind.DEADLINE or not self.deadline_key:
             return self.title, self.description
-        from connect.deadlines import deadline_wording
+        from connect.collaboration.deadlines import deadline_wording
 
         return deadline_wording(
             key=self.deadline_key, title=self.title, description=self.description

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from connect.services.requests import request_waiting_for
+from connect.collaboration.document_requests.services import request_waiting_for
 from dossiers.models import Dossier
 
 register = template.Library()

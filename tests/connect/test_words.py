@@ -14,10 +14,10 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from connect import words
+from connect.collaboration.reminders import reminders_send
+from connect.collaboration.todos.services import deadlines_generate
 from connect.einvoice.model import _sum_check
 from connect.models import Status, Task
-from connect.reminders import reminders_send
-from connect.services.tasks import deadlines_generate
 from dossiers.models import Dossier
 from users.models import User
 

@@ -573,8 +573,8 @@ def test_postgresql_restarted_requests_fail_cleanly_then_succeed_without_restart
 def test_mails_queued_while_smtp_is_down_are_delivered_once_each_with_backoff(
     celery_worker, smtp: SMTPServer, dossier: Dossier, client_user: User, accountant: User
 ) -> None:
-    from connect.services.messages import thread_create
-    from connect.services.requests import request_create
+    from connect.collaboration.document_requests.services import request_create
+    from connect.collaboration.messages.services import thread_create
     from users.services import user_invite
 
     smtp.down()

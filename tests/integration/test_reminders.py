@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from connect.collaboration.todos.services import task_complete, task_create
 from connect.models import DocumentRequest, ReminderSent, RequestStatus, Task
-from connect.services.tasks import task_complete, task_create
 from connect.tasks import reminders_send
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
 from users.models import FirmLevel

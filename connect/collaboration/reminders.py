@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from connect.collaboration.todos.services import dossier_users
 from connect.models import (
     REQUEST_WAITING,
     ConnectProfile,
@@ -39,7 +40,6 @@ from connect.models import (
     Task,
     TaskStatus,
 )
-from connect.services.tasks import dossier_users
 from core.mail import email_enqueue
 from dossiers.models import Dossier
 from users.models import Role, User

@@ -13,15 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from connect.forms_requests import (
+from connect.collaboration.document_requests.forms import (
     MoreNeededForm,
     RequestFilterForm,
     RequestForm,
     RequestUploadForm,
 )
-from connect.models import DocumentRequest, RequestStatus
-from connect.services import profile_for
-from connect.services.requests import (
+from connect.collaboration.document_requests.services import (
     request_accept,
     request_create,
     request_documents_for,
@@ -32,6 +30,8 @@ from connect.services.requests import (
     request_upload,
     request_upload_categories,
 )
+from connect.models import DocumentRequest, RequestStatus
+from connect.services import profile_for
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.selectors import dossier_connect_get_for

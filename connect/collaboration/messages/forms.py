@@ -6,8 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from connect.collaboration.messages.services import BODY_MAX, SUBJECT_MAX
 from connect.forms import ACCEPT
-from connect.services.messages import BODY_MAX, SUBJECT_MAX
 
 
 class BodyField(forms.CharField):

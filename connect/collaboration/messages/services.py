@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from connect.messages_selectors import unread_count_forget
+from connect.collaboration.messages.selectors import unread_count_forget
 from connect.models import (
     Binder,
     BuiltinBinder,

@@ -14,19 +14,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from connect import services
-from connect.messages_selectors import (
+from connect.collaboration.messages.selectors import (
     thread_get_for,
     thread_list_for,
     unread_count_for,
 )
-from connect.models import Binder, Document, Message, Thread, ThreadRead
-from connect.selectors import document_get_for
-from connect.services.messages import (
+from connect.collaboration.messages.services import (
     message_post,
     message_recipients,
     thread_create,
     thread_mark_read,
 )
+from connect.models import Binder, Document, Message, Thread, ThreadRead
+from connect.selectors import document_get_for
 from core.errors import ServiceError
 from core.models import OutboundEmail
 from dossiers.models import Dossier, Firm
@@ -559,8 +559,12 @@ def test_the_dossiers_users_reach_every_route(
 def test_the_headers_cached_count_follows_new_and_read_messages(
     dossier: Dossier, client_user: User, accountant: User
 ) -> None:
-    from connect.messages_selectors import unread_count_cached
-    from connect.services.messages import message_post, thread_create, thread_mark_read
+    from connect.collaboration.messages.selectors import unread_count_cached
+    from connect.collaboration.messages.services import (
+        message_post,
+        thread_create,
+        thread_mark_read,
+    )
 
     assert unread_count_cached(actor=accountant) == 0  # now in the cache
     thread = thread_create(actor=client_user, dossier=dossier, subject="TVA", body="Question")

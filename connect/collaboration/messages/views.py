@@ -13,16 +13,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from connect.forms_messages import DocumentThreadForm, MessageForm, ThreadForm
-from connect.messages_selectors import (
+from connect.collaboration.messages.forms import DocumentThreadForm, MessageForm, ThreadForm
+from connect.collaboration.messages.selectors import (
     document_thread_for,
     thread_get_for,
     thread_list_for,
     thread_messages_for,
 )
+from connect.collaboration.messages.services import message_post, thread_create, thread_mark_read
 from connect.models import Status, Thread
 from connect.selectors import document_get_for
-from connect.services.messages import message_post, thread_create, thread_mark_read
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for

@@ -17,6 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connect import services
+from connect.collaboration.document_requests.services import (
+    request_accept,
+    request_create,
+    request_more_needed,
+    request_upload,
+)
 from connect.models import (
     Binder,
     Document,
@@ -26,12 +32,6 @@ from connect.models import (
     RequestStatus,
 )
 from connect.selectors import InboxFilters, inbox_for
-from connect.services.requests import (
-    request_accept,
-    request_create,
-    request_more_needed,
-    request_upload,
-)
 from core.errors import ServiceError
 from core.models import OutboundEmail
 from dossiers.models import Dossier, Firm

@@ -3,7 +3,7 @@ client answers by uploading into the request, the accountant accepts or asks for
 
 States: requested -> provided (the client uploads) -> accepted, or -> more_needed (with the
 accountant's note) -> provided again. The reminders of the requests still waiting are sent by
-``connect.reminders`` from these rows.
+``connect.collaboration.reminders`` from these rows.
 
 The reads of requests are here too, after the writes (each takes the acting user; a request
 out of reach is a 404)."""

@@ -15,6 +15,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from connect.collaboration.reminders import (
+    ReminderRules,
+    reminder_days_parse,
+    reminders_send,
+    rule_for,
+)
+from connect.collaboration.todos import services
 from connect.models import (
     Binder,
     ConnectProfile,
@@ -26,8 +33,6 @@ from connect.models import (
     TaskKind,
     TaskStatus,
 )
-from connect.reminders import ReminderRules, reminder_days_parse, reminders_send, rule_for
-from connect.services import tasks as services
 from core.errors import ServiceError
 from core.models import OutboundEmail
 from dossiers.models import Dossier, Firm

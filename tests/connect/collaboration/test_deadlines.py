@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from connect.deadlines import DEADLINES, RULES, deadlines_for
+from connect.collaboration.deadlines import DEADLINES, RULES, deadlines_for
+from connect.collaboration.todos.services import deadlines_generate
 from connect.models import Task, TaskKind, TaskStatus
-from connect.services.tasks import deadlines_generate
 from core.errors import ServiceError
 from dossiers.models import Dossier
 from users.models import User

@@ -1,8 +1,9 @@
 """Belgian fiscal deadlines of a client company, as data: one row per kind of deadline.
 
 The table below is the only place where these dates are written; ``deadlines_for`` turns it
-into the dated deadlines of one year, which ``connect.services.tasks.deadlines_generate``
-records as tasks of a dossier. Sources and open questions are kept in ``docs/deadlines.md``.
+into the dated deadlines of one year, which
+``connect.collaboration.todos.services.deadlines_generate`` records as tasks of a dossier.
+Sources and open questions are kept in ``docs/deadlines.md``.
 
 Sources (checked for the rules in force in 2026):
 

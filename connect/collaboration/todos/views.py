@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from connect.forms_tasks import DeadlinesForm, TaskForm
+from connect.collaboration.todos import services
+from connect.collaboration.todos.forms import DeadlinesForm, TaskForm
 from connect.models import Task
-from connect.services import tasks as services
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.models import Dossier

@@ -1,0 +1,1 @@
+"""Document requests ("missing documents"): the accountant asks, the client uploads into them."""

@@ -1,0 +1,1 @@
+"""Messages: conversations of a dossier's users, general or about one document."""

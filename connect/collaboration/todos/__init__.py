@@ -1,0 +1,1 @@
+"""To-dos of a dossier: list, calendar, the fiscal deadlines generator."""
