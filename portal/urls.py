@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from connect import inbound_webhook
 from connect import views_reads as reads_views
-from portal import health, views
+from portal import health, views, views_tokens
 from portal import views_dossiers as dossier_views
 from portal import views_users as firm_user_views
 from users import views as user_views
@@ -72,7 +72,7 @@ portal_patterns: list[URLPattern | URLResolver] = [
         firm_user_views.firm_api_token_revoke,
         name="firm_api_token_revoke",
     ),
-    path("tokens/", user_views.api_tokens, name="api_tokens"),
+    path("tokens/", views_tokens.api_tokens, name="api_tokens"),
     path(
         "tokens/<uuid:token_id>/revoke/",
         user_views.api_token_revoke,

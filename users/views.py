@@ -1,30 +1,25 @@
-"""The person's own pages: the invitation link (anyone holding it), the profile and their own
-API tokens. The firm's users pages are the Portal's (portal/views_users.py)."""
+"""The person's own pages: the invitation link (anyone holding it), the profile and the
+revocation of their own API tokens. The token page, which offers the person's firms, and the
+firm's users pages are the Portal's (portal/views_tokens.py, portal/views_users.py)."""
 
 from http import HTTPStatus
 
 from allauth.account.adapter import get_adapter
-from allauth.account.decorators import reauthentication_required
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from users import services
-from users.forms import ApiTokenForm, InvitationAcceptForm, ProfileForm
-from users.selectors import (
-    MENU_API_TOKENS,
-    api_token_firm_list_for,
-    api_token_get_for,
-    api_token_list_for,
-)
+from users.forms import InvitationAcceptForm, ProfileForm
+from users.selectors import MENU_API_TOKENS, api_token_get_for
 from users.types import AuthedRequest
 
 
@@ -93,43 +88,6 @@ def profile(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Your profile was saved."))
             return redirect("account_profile")
     return render(request, "users/profile.html", {"form": form}, status=form_status(form))
-
-
-@login_required
-@reauthentication_required(allow_get=True)
-def api_tokens(request: AuthedRequest) -> HttpResponse:
-    """The user's personal API tokens: made here (shown once, after the password is asked
-    again), listed, revoked."""
-    firms = api_token_firm_list_for(actor=request.user)
-    form = ApiTokenForm(request.POST or None, firms=firms)
-    created = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            token, raw = services.api_token_create(
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                days=form.cleaned_data["days"],
-                scope=form.cleaned_data["scope"],
-                firm=form.cleaned_data["firm"],
-            )
-            created = {"token": token, "raw": raw}
-            form = ApiTokenForm(firms=firms)
-            request.session.pop(MENU_API_TOKENS, None)  # the menu now offers this page
-        except ServiceError as error:
-            form_add_service_error(form, error)
-    response = render(
-        request,
-        "users/api_tokens.html",
-        {
-            "form": form,
-            "created": created,
-            "tokens": api_token_list_for(actor=request.user).select_related("firm"),
-            "now": timezone.now(),
-        },
-        status=form_status(form),
-    )
-    response["Cache-Control"] = "no-store"  # the new token is on this page
-    return response
 
 
 @login_required

@@ -7,10 +7,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from dossiers import selectors
+from dossiers.members import roles_by_dossier_for
 from dossiers.models import Dossier, Firm
 from tests.factories import DossierFactory, grant
 from users.models import FirmMembership, User
-from users.selectors import memberships_for, roles_by_dossier_for
+from users.selectors import memberships_for
 
 GETTERS = [
     selectors.dossier_get_for,

@@ -575,7 +575,7 @@ def test_mails_queued_while_smtp_is_down_are_delivered_once_each_with_backoff(
 ) -> None:
     from connect.services.messages import thread_create
     from connect.services.requests import request_create
-    from users.services import user_invite
+    from dossiers.firm_users import user_invite
 
     smtp.down()
     outage_started = time.monotonic()

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from core.models import OutboundEmail
+from dossiers import firm_users
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory
 from users import services
 from users.models import FirmLevel
@@ -19,7 +20,7 @@ def create_client(send_email: bool = True):
         firm=firm, level=FirmLevel.LICENCE_ADMIN, user__first_name="Anne", user__last_name="Admin"
     ).user
     dossier = DossierFactory(firm=firm, code="GARAGE", name="Garage SA")
-    user = services.user_invite(
+    user = firm_users.user_invite(
         firm=firm,
         actor=admin,
         email="client@garage.be",

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.errors import ServiceError
 from core.models import AuditAction, AuditEvent, OutboundEmail
+from dossiers import firm_users, invitations
 from dossiers.models import Dossier, Firm
 from tests.factories import DossierFactory, MembershipFactory, UserFactory
 from users import services
@@ -25,7 +26,7 @@ def invite(firm: Firm, actor: User, dossier: Dossier, **overrides: object) -> Us
         "send_email": False,
     }
     values.update(overrides)
-    return services.user_invite(firm=firm, actor=actor, **values)
+    return firm_users.user_invite(firm=firm, actor=actor, **values)
 
 
 def test_a_user_is_created_with_membership_roles_and_audit(
@@ -166,7 +167,7 @@ def test_update_changes_names_language_level_roles_with_before_and_after(
     firm: Firm, licence_admin: User, dossier: Dossier, client_user: User
 ) -> None:
     second = DossierFactory(firm=firm, code="ALPHA2")
-    services.user_update(
+    firm_users.user_update(
         firm=firm,
         actor=licence_admin,
         user=client_user,
@@ -197,8 +198,8 @@ def test_update_changes_names_language_level_roles_with_before_and_after(
 def test_deactivation_blocks_login_revokes_links_and_keeps_the_rows(
     firm: Firm, licence_admin: User, dossier: Dossier, client_user: User
 ) -> None:
-    invitation = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
-    services.user_update(
+    invitation = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    firm_users.user_update(
         firm=firm,
         actor=licence_admin,
         user=client_user,
@@ -221,7 +222,7 @@ def test_deactivation_in_one_firm_leaves_the_other_firm_open(
     firm: Firm, other_firm: Firm, licence_admin: User, dossier: Dossier, client_user: User
 ) -> None:
     MembershipFactory(user=client_user, firm=other_firm)
-    services.user_update(
+    firm_users.user_update(
         firm=firm,
         actor=licence_admin,
         user=client_user,
@@ -242,7 +243,7 @@ def test_deactivation_in_one_firm_leaves_the_other_firm_open(
 def test_the_last_licence_admin_stays(firm: Firm, licence_admin: User, dossier: Dossier) -> None:
     for level, active in ((FirmLevel.POWER_USER, True), (FirmLevel.LICENCE_ADMIN, False)):
         with pytest.raises(ServiceError) as excinfo:
-            services.user_update(
+            firm_users.user_update(
                 firm=firm,
                 actor=licence_admin,
                 user=licence_admin,
@@ -255,7 +256,7 @@ def test_the_last_licence_admin_stays(firm: Firm, licence_admin: User, dossier: 
             )
         assert excinfo.value.code == "last_licence_admin"
     second = MembershipFactory(firm=firm, level=FirmLevel.LICENCE_ADMIN).user
-    services.user_update(
+    firm_users.user_update(
         firm=firm,
         actor=second,
         user=licence_admin,
@@ -273,7 +274,7 @@ def test_a_power_user_cannot_change_staff(
     firm: Firm, accountant: User, licence_admin: User
 ) -> None:
     with pytest.raises(ServiceError) as excinfo:
-        services.user_update(
+        firm_users.user_update(
             firm=firm,
             actor=accountant,
             user=licence_admin,
@@ -315,7 +316,7 @@ def test_a_revoked_invitation_is_not_sent(
     firm: Firm, licence_admin: User, dossier: Dossier, django_capture_on_commit_callbacks
 ) -> None:
     user = invite(firm, licence_admin, dossier, send_email=True)  # not committed yet
-    services.invitation_revoke(actor=licence_admin, firm=firm, user=user)
+    invitations.invitation_revoke(actor=licence_admin, firm=firm, user=user)
     from core.mail import outbound_email_deliver
 
     row = OutboundEmail.objects.get(kind="invitation")
@@ -326,8 +327,8 @@ def test_a_revoked_invitation_is_not_sent(
 def test_resending_replaces_the_earlier_link(
     firm: Firm, licence_admin: User, client_user: User
 ) -> None:
-    first = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
-    second = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    first = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    second = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     first.refresh_from_db()
     assert (first.status, second.status) == ("revoked", "pending")
 
@@ -344,7 +345,7 @@ def _sent_token(invitation: Invitation) -> str:
 def test_accepting_sets_the_password_once(
     firm: Firm, licence_admin: User, client_user: User
 ) -> None:
-    invitation = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    invitation = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(invitation)
     with pytest.raises(ServiceError) as excinfo:
         services.invitation_accept(token=token, password="weak")
@@ -362,14 +363,14 @@ def test_accepting_sets_the_password_once(
 def test_an_expired_or_revoked_link_is_refused(
     firm: Firm, licence_admin: User, client_user: User
 ) -> None:
-    invitation = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    invitation = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(invitation)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
     with pytest.raises(ServiceError):
         services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
-    fresh = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    fresh = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(fresh)
-    services.invitation_revoke(actor=licence_admin, firm=firm, user=client_user)
+    invitations.invitation_revoke(actor=licence_admin, firm=firm, user=client_user)
     with pytest.raises(ServiceError):
         services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     assert not client_user.__class__.objects.get(pk=client_user.pk).check_password(
@@ -393,7 +394,7 @@ def test_a_shared_identity_keeps_its_names_and_language(
 ) -> None:
     MembershipFactory(user=client_user, firm=other_firm)
     with pytest.raises(ServiceError) as excinfo:
-        services.user_update(
+        firm_users.user_update(
             firm=firm,
             actor=licence_admin,
             user=client_user,
@@ -416,7 +417,7 @@ def test_a_shared_identity_keeps_its_names_and_language(
 def test_power_users_cannot_send_or_revoke_a_staff_invitation(
     firm: Firm, accountant: User, licence_admin: User
 ) -> None:
-    for call in (services.invitation_send, services.invitation_revoke):
+    for call in (invitations.invitation_send, invitations.invitation_revoke):
         with pytest.raises(ServiceError) as excinfo:
             call(actor=accountant, firm=firm, user=licence_admin)
         assert excinfo.value.code == "level_forbidden"
@@ -427,8 +428,8 @@ def test_accepting_one_link_revokes_every_other_pending_link(
     firm: Firm, other_firm: Firm, licence_admin: User, other_staff: User, client_user: User
 ) -> None:
     MembershipFactory(user=client_user, firm=other_firm)
-    elsewhere = services.invitation_send(actor=other_staff, firm=other_firm, user=client_user)
-    here = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    elsewhere = invitations.invitation_send(actor=other_staff, firm=other_firm, user=client_user)
+    here = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(here)
     services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     elsewhere.refresh_from_db()
@@ -455,5 +456,5 @@ def test_the_subject_is_plain_text(
     firm.name = "D'Hondt & Co"
     firm.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+        invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     assert mail.outbox[-1].subject == "D'Hondt & Co vous invite à ses outils numériques"
