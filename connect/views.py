@@ -58,10 +58,9 @@ from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.chooser import dossier_chooser
 from dossiers.members import roles_on_dossier_for
-from dossiers.models import Dossier, ProcessingMode
+from dossiers.models import Dossier, ProcessingMode, Role
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from dossiers.services import inbound_email_address, modes_held
-from users.models import Role
 from users.types import AuthedRequest
 
 PER_PAGE = 50

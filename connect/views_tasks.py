@@ -22,9 +22,8 @@ from connect.services import tasks as services
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.members import roles_on_dossier_for
-from dossiers.models import Dossier
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_get_for
-from users.models import Role
 from users.types import AuthedRequest
 
 PER_PAGE = 50

@@ -19,8 +19,8 @@ from dossiers.members import (
     identity_active_sync,
     roles_apply,
 )
-from dossiers.models import Dossier, Firm
-from users.models import FirmLevel, FirmMembership, Invitation, Role, TokenRevokedBecause, User
+from dossiers.models import Dossier, Firm, FirmLevel, FirmMembership, Invitation, Role
+from users.models import TokenRevokedBecause, User
 from users.services import (
     api_tokens_revoke_for,
     language_clean,

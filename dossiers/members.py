@@ -8,8 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,17 +18,62 @@ from core.audit import audit_record
 from core.errors import ServiceError
 from core.lookups import get_or_404
 from core.models import AuditAction, AuditEvent
-from dossiers.models import Dossier, Firm
-from users.models import (
-    ApiToken,
-    DossierAccess,
-    FirmLevel,
-    FirmMembership,
-    Role,
-    TokenRevokedBecause,
-    User,
-)
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Role
+from users.models import ApiToken, TokenRevokedBecause, User
 from users.services import api_tokens_revoke_for
+
+
+def memberships_for(*, actor: User) -> list[FirmMembership]:
+    """The actor's own memberships, with their firms, read in the actor's own row-level scope
+    (a login's request starts as an anonymous visitor's)."""
+    if not actor.is_authenticated:
+        return []
+    with db_scope.scoped(db_scope.for_user(actor)):
+        return list(FirmMembership.objects.active().filter(user=actor).select_related("firm"))
+
+
+def request_memberships(request: HttpRequest) -> list[FirmMembership]:
+    """The user's memberships, read once per request (header and hub share them)."""
+    cached = getattr(request, "_portal_memberships", None)
+    if cached is None:
+        cached = memberships_for(actor=request.user)  # type: ignore[arg-type]
+        request._portal_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
+#: Roles held by the firm's side on a dossier: whoever holds one anywhere is not a client.
+FIRM_SIDE_ROLES = (Role.CONNECT_ACCOUNTANT, Role.VIEW_ADMIN)
+
+
+def is_client_for(*, actor: User, memberships: list[FirmMembership]) -> bool:
+    """A client: staff (licence admin or power user) in no firm, and no accountant or View
+    administrator role on any dossier (docs/decisions.md, "Clients and firm people")."""
+    if not actor.is_authenticated:
+        return False
+    if any(m.is_staff_level for m in memberships):
+        return False
+    return not DossierAccess.objects.filter(user=actor, role__in=FIRM_SIDE_ROLES).exists()
+
+
+def api_tokens_in_menu_for(*, actor: User, memberships: list[FirmMembership]) -> bool:
+    """Whether the menu offers "API tokens": to the firm's people, and to a client who already
+    holds a token (one who uses the API). One query at most, none for staff."""
+    if not actor.is_authenticated:
+        return False
+    if any(m.is_staff_level for m in memberships):
+        return True
+    firm_side = DossierAccess.objects.filter(user=OuterRef("pk"), role__in=FIRM_SIDE_ROLES)
+    tokens = ApiToken.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
+    return User.objects.filter(Exists(firm_side) | Exists(tokens), pk=actor.pk).exists()
+
+
+# --- Two-factor authentication --------------------------------------------------------------
+
+
+def mfa_required_for(*, memberships: list[FirmMembership]) -> bool:
+    """Whether one of the actor's firms requires two-factor authentication of them: they are
+    active staff there and the firm says so. Clients are never required."""
+    return any(m.is_staff_level and m.firm.mfa_required_for_staff for m in memberships)
 
 
 def roles_on_dossier_for(*, actor: User, dossier: Dossier) -> set[str]:

@@ -25,11 +25,14 @@ from dossiers.models import (
     Cartouche,
     ConnectionTest,
     Dossier,
+    DossierAccess,
     Firm,
+    FirmMembership,
     LicenceKind,
     ProcessingMode,
+    Role,
 )
-from users.models import DossierAccess, FirmMembership, Language, Role, User, normalize_winbooks_id
+from users.models import Language, User, normalize_winbooks_id
 from users.services import language_clean
 
 logger = logging.getLogger(__name__)

@@ -24,10 +24,10 @@ from dossiers.members import (
     firm_user_get_for,
     firm_user_list_for,
 )
+from dossiers.models import FirmLevel, Role
 from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
 from portal.forms_users import UserForm, role_field_name
 from portal.selectors import audit_list_for
-from users.models import FirmLevel, Role
 from users.redirects import safe_next
 from users.types import AuthedRequest
 

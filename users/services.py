@@ -10,24 +10,14 @@ from datetime import timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import db_scope
-from core.audit import audit_record
 from core.errors import ServiceError
-from core.models import AuditAction
-from users.models import (
-    ApiToken,
-    FirmMembership,
-    Invitation,
-    Language,
-    TokenRevokedBecause,
-    TokenScope,
-    User,
-)
+from users.models import ApiToken, Language, TokenRevokedBecause, TokenScope, User
 from users.models import normalize_winbooks_id as _normalize
 
 
@@ -118,70 +108,6 @@ def user_profile_update(*, actor: User, first_name: str, last_name: str, languag
         )
     user_language_set(user=actor, language=language)
     return names_confirm(user=actor, first_name=first_name, last_name=last_name)
-
-
-# --- Invitations (the person's side: the link and its acceptance) ---------------------------
-
-
-def invitation_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invitation_for_token(token: str) -> Invitation | None:
-    """The invitation of a link. Its holder is not logged in: the link's secret proves the
-    request, so the row is found under the system scope, with what its page shows."""
-    if not token or len(token) > 200:
-        return None
-    with db_scope.system():
-        return (
-            Invitation.objects.select_related("user", "firm", "invited_by")
-            .filter(token_hash=invitation_token_hash(token))
-            .first()
-        )
-
-
-def invitation_accept(
-    *, token: str, password: str, first_name: str | None = None, last_name: str | None = None
-) -> User:
-    """Set the invited user's password with a valid link; the link then stops working. The
-    names the person confirms (given, or as they are) are their own from then on. Under
-    the system scope: the visitor is not logged in, the link's secret proves the request."""
-    with db_scope.system(), transaction.atomic():
-        found = invitation_for_token(token)
-        invitation = (
-            Invitation.objects.select_for_update().filter(pk=found.pk).first() if found else None
-        )
-        if invitation is None or invitation.status != "pending":
-            raise ServiceError(_("This invitation link cannot be used."), code="invitation_invalid")
-        user = invitation.user
-        if (
-            not user.is_active
-            or not FirmMembership.objects.active().filter(user=user, firm=invitation.firm).exists()
-        ):
-            raise ServiceError(_("This invitation link cannot be used."), code="invitation_invalid")
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ServiceError(
-                " ".join(exc.messages), code="password_invalid", field="password1"
-            ) from None
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        names_confirm(user=user, first_name=first_name, last_name=last_name)
-        invitation.accepted_at = timezone.now()
-        invitation.save(update_fields=["accepted_at"])
-        # Any other link still pending (another firm's, an older one) would reset the password
-        # just chosen: none of them works any more.
-        Invitation.objects.filter(
-            user=user, accepted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=invitation.accepted_at)
-        audit_record(
-            firm=invitation.firm,
-            actor=user,
-            action=AuditAction.INVITATION_ACCEPTED,
-            subject_user=user,
-        )
-    return user
 
 
 # --- API tokens -----------------------------------------------------------------------------

@@ -38,9 +38,9 @@ from connect.payments_selectors import ROWS_SHOWN, payable_documents
 from connect.services.supplier_accounts import iban_changes_for, supplier_key_of
 from core.errors import ServiceError
 from dossiers.members import roles_on_dossier_for
-from dossiers.models import Dossier
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
+from users.models import User
 
 logger = logging.getLogger(__name__)
 

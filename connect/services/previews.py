@@ -18,7 +18,8 @@ from connect.services.processing import SWEEP_AFTER
 from core.errors import ServiceError
 from core.queue import enqueue_on_commit
 from dossiers.members import roles_on_dossier_for
-from users.models import Role, User
+from dossiers.models import Role
+from users.models import User
 
 READY = "ready"
 PENDING = "pending"

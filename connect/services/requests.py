@@ -40,9 +40,9 @@ from core.errors import ServiceError
 from core.lookups import get_or_404
 from core.mail import email_enqueue
 from dossiers.members import roles_on_dossier_for
-from dossiers.models import Dossier
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
+from users.models import User
 
 # --- who may do what --------------------------------------------------------------------------
 

@@ -25,10 +25,10 @@ from connect.services.messages import thread_create
 from connect.services.requests import request_create
 from connect.services.tasks import task_create
 from dossiers.members import dossier_roles_set, membership_set
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, Firm, FirmLevel, Role
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
 from tests.connect import samples
-from users.models import FirmLevel, Role, User
+from users.models import User
 from users.services import user_get_or_create
 
 CLIENT = "client@boulangerie-demo.be"

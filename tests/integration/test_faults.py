@@ -50,7 +50,7 @@ from connect.models import (
     Status,
 )
 from core.models import OutboundEmail
-from dossiers.models import Cartouche, Dossier
+from dossiers.models import Cartouche, Dossier, FirmLevel
 from tests.connect import samples
 from tests.fixtures_services import (
     ROOT,
@@ -66,7 +66,7 @@ from tests.fixtures_services import (
     worker_start,
 )
 from tests.integration.test_connect_sync import files_in, get_all
-from users.models import FirmLevel, User
+from users.models import User
 
 pytestmark = [
     pytest.mark.integration,

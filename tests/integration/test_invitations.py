@@ -6,10 +6,9 @@ import time
 import pytest
 
 from core.models import OutboundEmail
-from dossiers import firm_users
+from dossiers import firm_users, invitations
+from dossiers.models import FirmLevel
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory
-from users import services
-from users.models import FirmLevel
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +54,7 @@ def test_the_invitation_goes_through_the_worker_in_the_users_language(celery_wor
     assert "Anne Admin de Fiduciaire Intégration" in body
     assert "GARAGE · Garage SA (Connect, View)" in body
     token = body.split("/invitation/")[1].split("/")[0]
-    assert services.invitation_for_token(token).user == user
+    assert invitations.invitation_for_token(token).user == user
     html = message.get_body(preferencelist=("html",)).get_content()
     assert f"/invitation/{token}/" in html
 

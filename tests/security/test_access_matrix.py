@@ -25,10 +25,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership
 from tests.conftest import APP_ROLE
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
-from users.models import DossierAccess, FirmLevel, FirmMembership, User
+from users.models import User
 
 # --- the rule table ----------------------------------------------------------------------------
 

@@ -15,12 +15,12 @@ from django.utils import timezone
 from connect.models import Document, Status
 from core.models import AuditAction, AuditEvent
 from dossiers import firm_users, members
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, Firm, FirmLevel
 from tests.connect import samples
 from tests.factories import PASSWORD, DossierFactory, MembershipFactory, grant
 from tests.users.tokens import reauthenticate
 from users import services
-from users.models import ApiToken, FirmLevel, TokenRevokedBecause, TokenScope, User
+from users.models import ApiToken, TokenRevokedBecause, TokenScope, User
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,9 @@ from django.urls import reverse
 from core.errors import ServiceError
 from core.models import OutboundEmail
 from dossiers import firm_users, invitations
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, Firm, FirmLevel, FirmMembership
 from tests.factories import DossierFactory
-from users import services
-from users.models import FirmLevel, FirmMembership, User
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +72,7 @@ def test_the_creating_firm_writes_the_names_until_the_person_accepts(
     invitations.invitation_send(actor=licence_admin, firm=firm, user=user)
     body, token = delivered_invitation()
     assert "Bonjour Nina-Maria Nouveau," in body
-    services.invitation_accept(
+    invitations.invitation_accept(
         token=token, password="Mijn-Wachtwoord-1", first_name="Nina", last_name="Nouveau-Lee"
     )
     user.refresh_from_db()

@@ -2,9 +2,9 @@ import pytest
 
 from core.errors import ServiceError
 from dossiers.members import dossier_roles_set, membership_set
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership
 from tests.factories import UserFactory
-from users.models import DossierAccess, FirmLevel, FirmMembership, User
+from users.models import User
 from users.services import user_get_or_create, user_language_set
 
 

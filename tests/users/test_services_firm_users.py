@@ -9,10 +9,9 @@ from django.utils import timezone
 from core.errors import ServiceError
 from core.models import AuditAction, AuditEvent, OutboundEmail
 from dossiers import firm_users, invitations
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Invitation
 from tests.factories import DossierFactory, MembershipFactory, UserFactory
-from users import services
-from users.models import DossierAccess, FirmLevel, FirmMembership, Invitation, User
+from users.models import User
 
 
 def invite(firm: Firm, actor: User, dossier: Dossier, **overrides: object) -> User:
@@ -309,7 +308,7 @@ def test_sending_records_an_outbox_row_and_the_token_is_made_at_delivery(
     # The database holds only the hash: the token in the mail is not stored anywhere.
     token = message.body.split("/invitation/")[1].split("/")[0]
     assert token not in str(row.payload) and token != invitation.token_hash
-    assert services.invitation_for_token(token) == invitation
+    assert invitations.invitation_for_token(token) == invitation
 
 
 def test_a_revoked_invitation_is_not_sent(
@@ -348,12 +347,12 @@ def test_accepting_sets_the_password_once(
     invitation = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(invitation)
     with pytest.raises(ServiceError) as excinfo:
-        services.invitation_accept(token=token, password="weak")
+        invitations.invitation_accept(token=token, password="weak")
     assert excinfo.value.field == "password1"
-    user = services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+    user = invitations.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     assert user.check_password("Mijn-Wachtwoord-1")
     with pytest.raises(ServiceError) as excinfo:
-        services.invitation_accept(token=token, password="Ander-Wachtwoord-2")
+        invitations.invitation_accept(token=token, password="Ander-Wachtwoord-2")
     assert excinfo.value.code == "invitation_invalid"
     user.refresh_from_db()
     assert user.check_password("Mijn-Wachtwoord-1")
@@ -367,12 +366,12 @@ def test_an_expired_or_revoked_link_is_refused(
     token = _sent_token(invitation)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
     with pytest.raises(ServiceError):
-        services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+        invitations.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     fresh = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(fresh)
     invitations.invitation_revoke(actor=licence_admin, firm=firm, user=client_user)
     with pytest.raises(ServiceError):
-        services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+        invitations.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     assert not client_user.__class__.objects.get(pk=client_user.pk).check_password(
         "Mijn-Wachtwoord-1"
     )
@@ -380,9 +379,9 @@ def test_an_expired_or_revoked_link_is_refused(
 
 @pytest.mark.django_db
 def test_unknown_tokens_find_nothing() -> None:
-    assert services.invitation_for_token("x" * 43) is None
-    assert services.invitation_for_token("") is None
-    assert services.invitation_for_token("y" * 5000) is None
+    assert invitations.invitation_for_token("x" * 43) is None
+    assert invitations.invitation_for_token("") is None
+    assert invitations.invitation_for_token("y" * 5000) is None
     UserFactory()
 
 
@@ -431,7 +430,7 @@ def test_accepting_one_link_revokes_every_other_pending_link(
     elsewhere = invitations.invitation_send(actor=other_staff, firm=other_firm, user=client_user)
     here = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(here)
-    services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+    invitations.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     elsewhere.refresh_from_db()
     assert elsewhere.status == "revoked"
 
