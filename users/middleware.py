@@ -1,5 +1,6 @@
 """Per-request behaviour tied to the logged-in user: the UI language, the session list's "last
-seen", and the firm's two-factor requirement for its staff."""
+seen" and the idle timeout (the firm's two-factor requirement for its staff is
+dossiers/middleware.py)."""
 
 import time
 from collections.abc import Callable
