@@ -32,8 +32,8 @@ from connect.models import (
     Thread,
     ThreadRead,
 )
+from dossiers.models import FirmLevel
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
-from users.models import FirmLevel
 
 FEW, MANY = 2, 200
 IBAN = "BE71096123456769"

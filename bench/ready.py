@@ -89,10 +89,10 @@ def measure(count: int, interval: float) -> dict[str, Any]:
     from django.utils import timezone
 
     from connect.models import Document
+    from dossiers.models import FirmLevel
     from portal.celery import app
     from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
     from tests.fixtures_services import worker_start
-    from users.models import FirmLevel
 
     firm = FirmFactory(name="Ready bench")
     accountant = MembershipFactory(firm=firm, level=FirmLevel.POWER_USER).user

@@ -103,8 +103,8 @@ def populate() -> tuple:
     from django.utils import timezone
 
     from connect.models import Document
+    from dossiers.models import FirmLevel
     from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
-    from users.models import FirmLevel
 
     firm = FirmFactory(name="Bench")
     accountant = MembershipFactory(firm=firm, level=FirmLevel.POWER_USER).user

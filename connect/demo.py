@@ -450,7 +450,7 @@ def _moment(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _client_of(dossier: Dossier) -> User:
-    from users.models import DossierAccess, Role
+    from dossiers.models import DossierAccess, Role
 
     access = DossierAccess.objects.filter(dossier=dossier, role=Role.CONNECT_ENTREPRENEUR).first()
     if access is None:

@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 
 from connect.models import ConnectProfile, Document, Status
 from core.mail import email_enqueue
-from dossiers.models import Firm, ProcessingMode
-from users.models import FirmLevel, Role, User
+from dossiers.models import Firm, FirmLevel, ProcessingMode, Role
+from users.models import User
 
 
 def _recipients(document: Document, role: str) -> list[User]:

@@ -29,9 +29,9 @@ from core.pagination import (
     name_cursor_decode,
     name_cursor_encode,
 )
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Role
 from dossiers.selectors import dossier_connect_list_for, firm_staff_list_for
-from users.models import DossierAccess, FirmLevel, FirmMembership, Role, User
+from users.models import User
 
 #: The client's tabs: which documents each shows.
 TABS = {

@@ -57,11 +57,10 @@ from connect.views_desk import desk_context, send_and_tell, upload_words
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.chooser import dossier_chooser
-from dossiers.models import Dossier, ProcessingMode
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, ProcessingMode, Role
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from dossiers.services import inbound_email_address, modes_held
-from users.models import Role
-from users.selectors import roles_on_dossier_for
 from users.types import AuthedRequest
 
 PER_PAGE = 50

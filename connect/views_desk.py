@@ -18,10 +18,9 @@ from connect.forms import ReplaceForm
 from connect.models import INVOICE_CATEGORIES, Document, Source, Status
 from connect.selectors import document_get_for
 from core.errors import ServiceError
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_get_for
-from users.models import Role
-from users.selectors import roles_on_dossier_for
 from users.types import AuthedRequest
 
 #: Rejected documents shown as cards at the top of the desk (the rest: in the list).

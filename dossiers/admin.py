@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.db import models
 
-from dossiers.models import Cartouche, Dossier, Firm
+from dossiers.models import Cartouche, Dossier, DossierAccess, Firm, FirmMembership
+from users.admin import UserAdmin as PersonAdmin
+from users.models import User
 
 
 class CartoucheInline(admin.TabularInline):
@@ -26,3 +28,27 @@ class DossierAdmin(admin.ModelAdmin):
     list_select_related = ("firm",)
     autocomplete_fields = ("firm", "accountant")
     readonly_fields = ("public_id", "inbound_email_token")
+
+
+class MembershipInline(admin.TabularInline):
+    model = FirmMembership
+    extra = 0
+    autocomplete_fields = ("firm",)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(PersonAdmin):
+    """The person, with their memberships of firms (the firm's rows)."""
+
+    inlines = (MembershipInline,)
+
+
+@admin.register(DossierAccess)
+class DossierAccessAdmin(admin.ModelAdmin):
+    list_display = ("user", "dossier", "role")
+    list_filter = ("role",)
+    search_fields = ("user__email", "dossier__code", "dossier__name")
+    autocomplete_fields = ("user", "dossier")

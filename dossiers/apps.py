@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = _("Dossiers")
+
+    def ready(self) -> None:
+        from dossiers import mails  # noqa: F401  (registers the mail renderers)

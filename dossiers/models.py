@@ -1,4 +1,6 @@
-"""Firms (the tenant: licence, cartouches, credits) and their dossiers."""
+"""Firms (the tenant: licence, cartouches, credits), their members (memberships with their
+level), their dossiers, the dossier roles and the invitations. The tables of the members, roles
+and invitations kept their users_* names when the models moved here (issue 17)."""
 
 import secrets
 import uuid
@@ -11,7 +13,28 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from users.models import STAFF_LEVELS, DossierAccess, FirmMembership, Language, User
+from users.models import Language, User
+
+
+class FirmLevel(models.TextChoices):
+    LICENCE_ADMIN = "licence_admin", _("Licence admin")
+    POWER_USER = "power_user", _("Power user")
+    USER = "user", _("User")
+
+
+#: Levels whose members are the firm's staff (they see every dossier of their firm).
+STAFF_LEVELS = (FirmLevel.LICENCE_ADMIN, FirmLevel.POWER_USER)
+
+
+class Role(models.TextChoices):
+    CONNECT_ENTREPRENEUR = "connect.entrepreneur", _("Connect: entrepreneur")
+    CONNECT_ACCOUNTANT = "connect.accountant", _("Connect: accountant")
+    VIEW_USER = "view.user", _("View: user")
+    VIEW_ADMIN = "view.admin", _("View: administrator")
+
+
+CONNECT_ROLES = (Role.CONNECT_ENTREPRENEUR, Role.CONNECT_ACCOUNTANT)
+VIEW_ROLES = (Role.VIEW_USER, Role.VIEW_ADMIN)
 
 
 class LicenceKind(models.TextChoices):
@@ -40,7 +63,7 @@ class Firm(models.Model):
     accounting_url = models.URLField(_("Accounting link"), blank=True)
     onweb_url = models.URLField(_("On Web link"), blank=True)
     #: Staff (licence admins, power users) must use two-factor authentication: until they set
-    #: it up, every page sends them to the setup (users.middleware.MfaRequiredMiddleware).
+    #: it up, every page sends them to the setup (dossiers.middleware.MfaRequiredMiddleware).
     mfa_required_for_staff = models.BooleanField(
         _("two-factor authentication required for staff"), default=False
     )
@@ -236,3 +259,122 @@ class ConnectionTest(models.Model):
             self.status == self.Status.PENDING
             and self.created_at < timezone.now() - self.STALE_AFTER
         )
+
+
+class MembershipQuerySet(models.QuerySet["FirmMembership"]):
+    def active(self) -> "MembershipQuerySet":
+        """Memberships that open the firm: active membership of an active user."""
+        return self.filter(is_active=True, user__is_active=True)
+
+    def staff(self) -> "MembershipQuerySet":
+        return self.active().filter(level__in=STAFF_LEVELS)
+
+
+class FirmMembership(models.Model):
+    """A user belongs to a firm at one level. A firm deactivates its member here: the identity
+    (the WinBooksID) may belong to other firms too."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    firm = models.ForeignKey("dossiers.Firm", on_delete=models.PROTECT, related_name="memberships")
+    level = models.CharField(_("level"), max_length=20, choices=FirmLevel.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    #: The firm's own wording for the person in its lists (the names are the person's own).
+    display_label = models.CharField(_("display label"), max_length=150, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        db_table = "users_firmmembership"  # the table kept its name when the model moved
+        verbose_name = _("firm membership")
+        verbose_name_plural = _("firm memberships")
+        constraints = [
+            models.UniqueConstraint(fields=("user", "firm"), name="membership_unique_user_firm"),
+            models.CheckConstraint(
+                condition=models.Q(level__in=FirmLevel.values), name="membership_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.firm} ({self.level})"
+
+    @property
+    def is_staff_level(self) -> bool:
+        return self.level in STAFF_LEVELS
+
+    @property
+    def display_name(self) -> str:
+        """The person as this firm lists them: its own label, else their names (empty when
+        neither is known to this firm)."""
+        names = " ".join(n for n in self.user.names_seen_by(self.firm_id) if n)
+        return self.display_label or names
+
+
+class DossierAccess(models.Model):
+    """One role of one user on one dossier (a user holds one row per role)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dossier_accesses")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="accesses"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "users_dossieraccess"
+        verbose_name = _("dossier access")
+        verbose_name_plural = _("dossier accesses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("user", "dossier", "role"), name="access_unique_user_dossier_role"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="access_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} {self.dossier}"
+
+
+class Invitation(models.Model):
+    """A single-use link for a user to choose their password, valid for a limited time. Only
+    the SHA-256 of the token is stored; the token itself exists only in the e-mail."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    firm = models.ForeignKey("dossiers.Firm", on_delete=models.PROTECT, related_name="+")
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    #: Set by the worker when it sends the mail (no usable token waits in the database).
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "users_invitation"
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(accepted_at__isnull=False, revoked_at__isnull=False),
+                name="invitation_not_accepted_and_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.status})"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

@@ -7,9 +7,17 @@ from django.urls import reverse
 
 from core import db_scope
 from core.lookups import get_or_404
-from dossiers.models import ConnectionTest, Dossier, DossierQuerySet, Firm
-from users.models import CONNECT_ROLES, VIEW_ROLES, FirmMembership, User
-from users.selectors import is_client_for, memberships_for
+from dossiers.members import is_client_for, memberships_for
+from dossiers.models import (
+    CONNECT_ROLES,
+    VIEW_ROLES,
+    ConnectionTest,
+    Dossier,
+    DossierQuerySet,
+    Firm,
+    FirmMembership,
+)
+from users.models import User
 
 M = TypeVar("M", bound=Model)
 

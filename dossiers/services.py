@@ -19,17 +19,21 @@ from core.audit import audit_changes, audit_record
 from core.errors import ServiceError
 from core.models import AuditAction
 from core.queue import enqueue_on_commit
+from dossiers.members import dossier_role_add
 from dossiers.models import (
     LIGHT_MODES,
     Cartouche,
     ConnectionTest,
     Dossier,
+    DossierAccess,
     Firm,
+    FirmMembership,
     LicenceKind,
     ProcessingMode,
+    Role,
 )
-from users.models import DossierAccess, FirmMembership, Language, Role, User, normalize_winbooks_id
-from users.services import dossier_role_add, language_clean
+from users.models import Language, User, normalize_winbooks_id
+from users.services import language_clean
 
 logger = logging.getLogger(__name__)
 

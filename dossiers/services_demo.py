@@ -4,10 +4,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from dossiers.models import Cartouche, Dossier, Firm, LicenceKind, ProcessingMode
+from dossiers.members import dossier_roles_set, membership_set
+from dossiers.models import Cartouche, Dossier, Firm, FirmLevel, LicenceKind, ProcessingMode, Role
 from dossiers.services import dossier_create, firm_create
-from users.models import FirmLevel, Role, User
-from users.services import dossier_roles_set, membership_set, user_get_or_create
+from users.models import User
+from users.services import user_get_or_create
 
 DEFAULT_DEMO_PASSWORD = "demo-Connect-2026"  # noqa: S105 - documented demo password
 

@@ -3,8 +3,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from users.models import FirmMembership
-from users.selectors import MENU_API_TOKENS, api_tokens_in_menu_for, request_memberships
+from dossiers.members import api_tokens_in_menu_for, request_memberships
+from dossiers.models import FirmMembership
+from users.selectors import MENU_API_TOKENS
 
 
 def header(request: HttpRequest) -> dict[str, Any]:

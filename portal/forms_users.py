@@ -6,8 +6,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import Dossier
-from users.models import FirmLevel, Language, Role
+from dossiers.models import Dossier, FirmLevel, Role
+from users.models import Language
 
 ROLE_FIELD_PREFIX = "role__"
 

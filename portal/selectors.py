@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import AuditEvent
-from dossiers.models import Dossier, Firm
+from dossiers.members import memberships_for
+from dossiers.models import Dossier, Firm, FirmMembership
 from dossiers.selectors import dossier_connect_list_for, dossier_view_list_for
-from users.models import FirmMembership, User
-from users.selectors import memberships_for
+from users.models import User
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from connect import inbound_webhook
 from connect import views_reads as reads_views
-from portal import health, views
+from portal import health, views, views_invitation, views_tokens
 from portal import views_dossiers as dossier_views
 from portal import views_users as firm_user_views
 from users import views as user_views
@@ -72,7 +72,7 @@ portal_patterns: list[URLPattern | URLResolver] = [
         firm_user_views.firm_api_token_revoke,
         name="firm_api_token_revoke",
     ),
-    path("tokens/", user_views.api_tokens, name="api_tokens"),
+    path("tokens/", views_tokens.api_tokens, name="api_tokens"),
     path(
         "tokens/<uuid:token_id>/revoke/",
         user_views.api_token_revoke,
@@ -92,7 +92,7 @@ urlpatterns = [
     path("connect/", include("connect.urls")),
     path("api/v1/", include(("connect.api.urls", "api"))),
     path("accounts/", include("users.urls")),
-    path("invitation/<str:token>/", user_views.invitation_accept, name="invitation_accept"),
+    path("invitation/<str:token>/", views_invitation.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
     # Inbound mail from a provider (Postmark's format), protected by INBOUND_WEBHOOK_SECRET.
     path(

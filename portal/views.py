@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from dossiers.chooser import dossier_chooser
+from dossiers.members import firm_mfa_last_change_for, firm_mfa_required_set, request_memberships
+from dossiers.models import FirmLevel
 from dossiers.selectors import (
     dossier_search_for,
     dossier_view_list_for,
@@ -22,10 +24,8 @@ from dossiers.selectors import (
 from portal.forms import LanguageForm
 from portal.forms_users import FirmMfaForm
 from portal.selectors import tools_for
-from users.models import FirmLevel
 from users.redirects import safe_next
-from users.selectors import firm_mfa_last_change_for, request_memberships
-from users.services import firm_mfa_required_set, user_language_set
+from users.services import user_language_set
 from users.types import AuthedRequest
 
 DOSSIERS_PER_PAGE = 50

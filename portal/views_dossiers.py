@@ -17,15 +17,14 @@ from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers import services
 from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationForm
-from dossiers.models import Dossier
+from dossiers.members import firm_staff_search_for, roles_on_dossier
+from dossiers.models import Dossier, Role
 from dossiers.selectors import (
     connection_test_latest_for,
     dossier_staff_get_for,
     firm_staff_get_for,
 )
 from portal.selectors import audit_list_for
-from users.models import Role
-from users.selectors import firm_staff_search_for, roles_on_dossier
 from users.types import AuthedRequest
 
 

@@ -15,20 +15,20 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
-from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
-from portal.forms_users import UserForm, role_field_name
-from portal.selectors import audit_list_for
-from users import services
-from users.models import FirmLevel, Role
-from users.redirects import safe_next
-from users.selectors import (
+from dossiers import firm_users, invitations, members
+from dossiers.invitations import invitation_list_for
+from dossiers.members import (
     firm_api_token_get_for,
     firm_api_token_list_for,
     firm_staff_search_for,
     firm_user_get_for,
     firm_user_list_for,
-    invitation_list_for,
 )
+from dossiers.models import FirmLevel, Role
+from dossiers.selectors import dossier_staff_list_for, firm_staff_get_for
+from portal.forms_users import UserForm, role_field_name
+from portal.selectors import audit_list_for
+from users.redirects import safe_next
 from users.types import AuthedRequest
 
 USERS_PER_PAGE = 50
@@ -74,7 +74,7 @@ def user_list(request: AuthedRequest, firm_id: str) -> HttpResponse:
 def user_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
     dossiers = list(dossier_staff_list_for(actor=request.user).filter(firm=firm).order_by("code"))
-    levels = services.grantable_levels(actor=request.user, firm=firm)
+    levels = members.grantable_levels(actor=request.user, firm=firm)
     next_url = safe_next(request.POST.get("next") or request.GET.get("next"), request=request)
     initial: dict[str, Any] = {
         "language": request.user.language,
@@ -90,7 +90,7 @@ def user_create(request: AuthedRequest, firm_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.user_invite(
+            user = firm_users.user_invite(
                 firm=firm,
                 actor=request.user,
                 email=data["email"],
@@ -134,11 +134,11 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
     membership = firm_user_get_for(actor=request.user, firm=firm, public_id=user_id)
     user = membership.user
     dossiers = list(dossier_staff_list_for(actor=request.user).filter(firm=firm).order_by("code"))
-    levels = services.grantable_levels(actor=request.user, firm=firm)
+    levels = members.grantable_levels(actor=request.user, firm=firm)
     if membership.level not in levels:
         levels = (*levels, membership.level)  # shown; the service refuses a change it forbids
     first_name, last_name = user.names_seen_by(firm.pk)
-    names_locked = not services.names_editable_by(user, firm)
+    names_locked = not firm_users.names_editable_by(user, firm)
     initial: dict[str, Any] = {
         "email": user.email,
         "first_name": first_name,
@@ -156,7 +156,7 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
         dossiers=dossiers,
         levels=levels,
         editing=True,
-        identity_locked=services.identity_shared(user, firm),
+        identity_locked=firm_users.identity_shared(user, firm),
         names_locked=names_locked,
     )
     if request.method == "POST" and form.is_valid():
@@ -164,7 +164,7 @@ def user_detail(request: AuthedRequest, firm_id: str, user_id: str) -> HttpRespo
         # Locked names are not this firm's to send back (it may not even see them).
         names = (user.first_name, user.last_name) if names_locked else None
         try:
-            services.user_update(
+            firm_users.user_update(
                 firm=firm,
                 actor=request.user,
                 user=user,
@@ -206,7 +206,7 @@ def user_invitation_send(request: AuthedRequest, firm_id: str, user_id: str) -> 
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
     membership = firm_user_get_for(actor=request.user, firm=firm, public_id=user_id)
     try:
-        services.invitation_send(actor=request.user, firm=firm, user=membership.user)
+        invitations.invitation_send(actor=request.user, firm=firm, user=membership.user)
     except ServiceError as error:
         messages.error(request, str(error.message))
     else:
@@ -223,7 +223,7 @@ def user_invitation_send(request: AuthedRequest, firm_id: str, user_id: str) -> 
 def user_invitation_revoke(request: AuthedRequest, firm_id: str, user_id: str) -> HttpResponse:
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
     membership = firm_user_get_for(actor=request.user, firm=firm, public_id=user_id)
-    if services.invitation_revoke(actor=request.user, firm=firm, user=membership.user):
+    if invitations.invitation_revoke(actor=request.user, firm=firm, user=membership.user):
         messages.success(request, _("The invitation was revoked: its link no longer works."))
     else:
         messages.info(request, _("There was no pending invitation."))
@@ -259,6 +259,6 @@ def firm_api_tokens(request: AuthedRequest, firm_id: str) -> HttpResponse:
 def firm_api_token_revoke(request: AuthedRequest, firm_id: str, token_id: str) -> HttpResponse:
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
     token = firm_api_token_get_for(actor=request.user, firm=firm, public_id=token_id)
-    services.api_token_revoke_by_firm(actor=request.user, firm=firm, token=token)
+    members.api_token_revoke_by_firm(actor=request.user, firm=firm, token=token)
     messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
     return redirect("portal:firm_api_tokens", firm_id=firm.public_id)

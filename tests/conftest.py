@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, Firm, FirmLevel
 from tests.factories import (
     PASSWORD,
     DossierFactory,
@@ -16,7 +16,7 @@ from tests.factories import (
     UserFactory,
     grant,
 )
-from users.models import FirmLevel, User
+from users.models import User
 
 pytest_plugins = ["tests.fixtures_services"]
 

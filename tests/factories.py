@@ -4,8 +4,17 @@ a member of the dossier's firm; a dossier's accountant is staff of the dossier's
 import factory
 from factory.django import DjangoModelFactory
 
-from dossiers.models import Cartouche, Dossier, Firm, LicenceKind, ProcessingMode
-from users.models import DossierAccess, FirmLevel, FirmMembership, User
+from dossiers.models import (
+    Cartouche,
+    Dossier,
+    DossierAccess,
+    Firm,
+    FirmLevel,
+    FirmMembership,
+    LicenceKind,
+    ProcessingMode,
+)
+from users.models import User
 
 PASSWORD = "Correct-Horse-42"
 

@@ -1,13 +1,12 @@
 """allauth glue: no public sign-up, every mail rendered in the recipient's language and sent
-through Celery, ``next`` limited to local paths, and the firm's two-factor rule."""
+through Celery, ``next`` limited to local paths (the firm's two-factor rule is the shell's:
+``portal.adapters.MFAAdapter``)."""
 
 from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
-from allauth.mfa.adapter import DefaultMFAAdapter
-from allauth.mfa.models import Authenticator
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.http import HttpRequest
 from django.utils import translation
@@ -15,7 +14,6 @@ from django.utils import translation
 from core.mail import email_enqueue
 from users.models import TokenRevokedBecause, User, normalize_winbooks_id
 from users.redirects import is_safe_next
-from users.selectors import memberships_for, mfa_required_for
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -38,24 +36,6 @@ class AccountAdapter(DefaultAccountAdapter):
         with translation.override(language):
             message = self.render_mail(template_prefix, email, context)
         email_enqueue(message, kind=template_prefix.rsplit("/", 1)[-1][:50])
-
-
-class MFAAdapter(DefaultMFAAdapter):
-    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
-        """A staff member whose firm requires two-factor authentication keeps at least one
-        authenticator app or security key."""
-        if authenticator.type == Authenticator.Type.RECOVERY_CODES:
-            return True
-        if not mfa_required_for(memberships=memberships_for(actor=authenticator.user)):
-            return True
-        return (
-            Authenticator.objects.filter(
-                user_id=authenticator.user_id,
-                type__in=(Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN),
-            )
-            .exclude(pk=authenticator.pk)
-            .exists()
-        )
 
 
 class UserSessionsAdapter(DefaultUserSessionsAdapter):

@@ -1,12 +1,6 @@
 from django.contrib import admin
 
-from users.models import DossierAccess, FirmMembership, User
-
-
-class MembershipInline(admin.TabularInline):
-    model = FirmMembership
-    extra = 0
-    autocomplete_fields = ("firm",)
+from users.models import User
 
 
 @admin.register(User)
@@ -25,12 +19,3 @@ class UserAdmin(admin.ModelAdmin):
         "date_joined",
     )
     readonly_fields = ("last_login", "date_joined")
-    inlines = (MembershipInline,)
-
-
-@admin.register(DossierAccess)
-class DossierAccessAdmin(admin.ModelAdmin):
-    list_display = ("user", "dossier", "role")
-    list_filter = ("role",)
-    search_fields = ("user__email", "dossier__code", "dossier__name")
-    autocomplete_fields = ("user", "dossier")

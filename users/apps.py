@@ -9,10 +9,7 @@ class UsersConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from users import (
-            mails,  # noqa: F401  (registers the mail renderers)
-            signals,
-        )
+        from users import signals
 
         signals.connect()
         user_logged_in.connect(_names_own_at_first_login, dispatch_uid="users.names_own")

@@ -1,80 +1,21 @@
-"""The person's own pages: the invitation link (anyone holding it), the profile and their own
-API tokens. The firm's users pages are the Portal's (portal/views_users.py)."""
+"""The person's own pages: the profile and the revocation of their own API tokens. The
+invitation link, the token page (it offers the person's firms) and the firm's users pages are
+the Portal's (portal/views_invitation.py, views_tokens.py, views_users.py)."""
 
-from http import HTTPStatus
-
-from allauth.account.adapter import get_adapter
-from allauth.account.decorators import reauthentication_required
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from users import services
-from users.forms import ApiTokenForm, InvitationAcceptForm, ProfileForm
-from users.selectors import (
-    MENU_API_TOKENS,
-    api_token_firm_list_for,
-    api_token_get_for,
-    api_token_list_for,
-)
+from users.forms import ProfileForm
+from users.selectors import MENU_API_TOKENS, api_token_get_for
 from users.types import AuthedRequest
-
-
-def _invitation_unusable(request: HttpRequest, *, used: bool) -> HttpResponse:
-    """One answer, 410, for every link that cannot be used: unknown, expired, replaced,
-    revoked, or of a deactivated user all read the same. Only a link that was used says so
-    (its holder got it by mail; QUALITY.md asks for a clear message)."""
-    response = render(
-        request, "users/invitation_invalid.html", {"used": used}, status=HTTPStatus.GONE
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """The link of an invitation: choose a password, then land logged in where a login lands
-    (a client with one Connect dossier in it, others on the hub)."""
-    invitation = services.invitation_for_token(token)
-    status = invitation.status if invitation else "invalid"
-    usable = status == "pending" and invitation is not None and invitation.user.is_active
-    if not usable:
-        return _invitation_unusable(request, used=status == "accepted")
-    assert invitation is not None  # noqa: S101 (narrowing for the type checker)
-    first_name, last_name = invitation.user.names_seen_by(invitation.firm_id)
-    form = InvitationAcceptForm(
-        request.POST or None, initial={"first_name": first_name, "last_name": last_name}
-    )
-    if request.method == "POST" and form.is_valid():
-        names = form.names_given()
-        try:
-            user = services.invitation_accept(
-                token=token,
-                password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["first_name"] if names else None,
-                last_name=form.cleaned_data["last_name"] if names else None,
-            )
-        except ServiceError as error:
-            if error.code == "invitation_invalid":
-                return _invitation_unusable(request, used=False)
-            form_add_service_error(form, error)
-        else:
-            if Authenticator.objects.filter(user=user).exists():
-                # Two-factor authentication stays in force: the link does not replace it.
-                messages.success(request, _("Your password is set. Please log in."))
-                return redirect("account_login")
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your password is set."))
-            # Where a login lands, as the configured account adapter decides (the shell's).
-            return redirect(get_adapter(request).get_login_redirect_url(request))
-    return render(request, "users/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
 @login_required
@@ -93,43 +34,6 @@ def profile(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Your profile was saved."))
             return redirect("account_profile")
     return render(request, "users/profile.html", {"form": form}, status=form_status(form))
-
-
-@login_required
-@reauthentication_required(allow_get=True)
-def api_tokens(request: AuthedRequest) -> HttpResponse:
-    """The user's personal API tokens: made here (shown once, after the password is asked
-    again), listed, revoked."""
-    firms = api_token_firm_list_for(actor=request.user)
-    form = ApiTokenForm(request.POST or None, firms=firms)
-    created = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            token, raw = services.api_token_create(
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                days=form.cleaned_data["days"],
-                scope=form.cleaned_data["scope"],
-                firm=form.cleaned_data["firm"],
-            )
-            created = {"token": token, "raw": raw}
-            form = ApiTokenForm(firms=firms)
-            request.session.pop(MENU_API_TOKENS, None)  # the menu now offers this page
-        except ServiceError as error:
-            form_add_service_error(form, error)
-    response = render(
-        request,
-        "users/api_tokens.html",
-        {
-            "form": form,
-            "created": created,
-            "tokens": api_token_list_for(actor=request.user).select_related("firm"),
-            "now": timezone.now(),
-        },
-        status=form_status(form),
-    )
-    response["Cache-Control"] = "no-store"  # the new token is on this page
-    return response
 
 
 @login_required

@@ -30,9 +30,9 @@ from connect.models import ConnectProfile, CreditUse, Document, Recognition, Sou
 from connect.selectors import accountant_dossiers_for
 from core.lookups import get_or_404
 from core.models import AuditAction, AuditEvent
-from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode
+from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode, Role
 from dossiers.selectors import dossier_staff_list_for, firm_staff_list_for
-from users.models import Role, User
+from users.models import User
 from view.models import ReportSwitch
 
 #: "No upload for N days": the default and the accepted range.

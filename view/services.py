@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import audit_record
 from core.errors import ServiceError
 from core.models import AuditAction
-from dossiers.models import Dossier, Firm
-from users.models import FirmMembership, User
+from dossiers.models import Dossier, Firm, FirmMembership
+from users.models import User
 from view.firm_dashboard import report_dossiers_for
 from view.models import ReportSwitch
 from view.reports import REPORT_KEYS

@@ -15,9 +15,8 @@ from django.views.decorators.cache import cache_control
 
 from connect.collaboration.document_requests.services import request_roles_for
 from core.forms import form_status
-from dossiers.models import Dossier
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_view_get_for
-from users.models import Role
 from users.types import AuthedRequest
 from view.dossier_dashboard import (
     ReportData,

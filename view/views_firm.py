@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from dossiers.models import FirmMembership
 from dossiers.selectors import firm_staff_get_for
-from users.models import FirmMembership
 from users.types import AuthedRequest
 from view.firm_dashboard import (
     firm_dashboard_for,

@@ -110,9 +110,9 @@ def seed(workdir: Path) -> dict[str, Any]:
     from django.utils import timezone
 
     from connect.models import Category, Document
-    from dossiers.models import ProcessingMode
+    from dossiers.models import FirmLevel, ProcessingMode
     from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
-    from users.models import FirmLevel, User
+    from users.models import User
     from users.services import api_token_create
 
     rng = random.Random(8)

@@ -41,9 +41,9 @@ from connect.services.accountant import require_accountant
 from connect.services.pipeline import document_retrieved
 from connect.services.receive import missing_facts
 from core.errors import ServiceError
-from dossiers.models import Dossier
+from dossiers.models import Dossier, DossierAccess, Role
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
-from users.models import ApiToken, DossierAccess, Role, User
+from users.models import ApiToken, User
 
 PAGE_SIZE = 100
 #: Bytes read and sent at a time by downloads (Django's default, 4 KB, costs 25 times more

@@ -41,8 +41,8 @@ from connect.models import (
     TaskStatus,
 )
 from core.mail import email_enqueue
-from dossiers.models import Dossier
-from users.models import Role, User
+from dossiers.models import Dossier, Role
+from users.models import User
 
 logger = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from connect.models import (
     Status,
 )
 from core.lookups import get_or_404
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
-from users.selectors import roles_on_dossier_for
+from users.models import User
 
 #: What a client pays from Connect: invoices of suppliers and expense notes.
 PAYABLE_CATEGORIES = (Category.PURCHASE_INVOICE, Category.EXPENSE)

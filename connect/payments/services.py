@@ -37,10 +37,10 @@ from connect.models import PaymentLine as PaymentLineRow
 from connect.payments.selectors import ROWS_SHOWN, payable_documents
 from connect.services.supplier_accounts import iban_changes_for, supplier_key_of
 from core.errors import ServiceError
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
-from users.selectors import roles_on_dossier_for
+from users.models import User
 
 logger = logging.getLogger(__name__)
 

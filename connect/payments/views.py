@@ -34,10 +34,9 @@ from connect.services.supplier_accounts import (
 )
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_get_for
-from users.models import Role
-from users.selectors import roles_on_dossier_for
 from users.types import AuthedRequest
 
 

@@ -25,10 +25,10 @@ from connect.notifications import notify_client
 from connect.services.pipeline import pipeline_start
 from connect.services.receive import ReceiveResult, document_receive
 from core.errors import ServiceError
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
-from users.selectors import roles_on_dossier_for
+from users.models import User
 
 #: Documents the accountant still works on (sent and not booked).
 OPEN = (Status.SENT, Status.VALIDATED, Status.RETRIEVED)

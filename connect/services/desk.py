@@ -13,7 +13,8 @@ from connect.pages import page_storage_names
 from connect.services.documents import EDITABLE, _require_role
 from connect.services.receive import ReceiveResult, document_receive
 from core.errors import ServiceError
-from users.models import Role, User
+from dossiers.models import Role
+from users.models import User
 
 
 def _locked_for_client(actor: User, document: Document) -> Document:

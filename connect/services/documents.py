@@ -22,10 +22,10 @@ from connect.models import (
 from connect.services.pipeline import pipeline_start
 from connect.services.receive import missing_facts
 from core.errors import ServiceError
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
-from users.selectors import roles_on_dossier_for
+from users.models import User
 
 #: What the client may still change: documents on the desk (new, or rejected to correct).
 EDITABLE = (Status.DRAFT, Status.REJECTED)

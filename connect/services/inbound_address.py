@@ -14,10 +14,10 @@ from core import db_scope
 from core.audit import audit_record
 from core.errors import ServiceError
 from core.models import AuditAction, AuditEvent
-from dossiers.models import Dossier, inbound_email_token
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role, inbound_email_token
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
-from users.selectors import roles_on_dossier_for
+from users.models import User
 
 #: The grace periods offered (days); 0: the old address stops at once.
 GRACE_DAYS = (0, 7, 30)

@@ -17,8 +17,9 @@ from connect.models import Document, Processing
 from connect.services.processing import SWEEP_AFTER
 from core.errors import ServiceError
 from core.queue import enqueue_on_commit
-from users.models import Role, User
-from users.selectors import roles_on_dossier_for
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Role
+from users.models import User
 
 READY = "ready"
 PENDING = "pending"

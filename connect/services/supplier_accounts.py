@@ -18,10 +18,10 @@ from connect.services.memory import name_key
 from core.audit import audit_record
 from core.errors import ServiceError
 from core.models import AuditAction
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
-from users.selectors import roles_on_dossier_for
+from users.models import User
 
 #: What a client pays from Connect; a sales invoice's IBAN is the client's own.
 RECORDED_CATEGORIES = (Category.PURCHASE_INVOICE, Category.EXPENSE)

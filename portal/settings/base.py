@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "users.middleware.UserSessionActivityMiddleware",
-    "users.middleware.MfaRequiredMiddleware",
+    "dossiers.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -259,9 +259,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Two-factor authentication: an authenticator app (TOTP), security keys and passkeys (WebAuthn,
 # as a second factor after the password), and single-use recovery codes. A firm may require it
-# of its staff (Firm.mfa_required_for_staff, users.middleware.MfaRequiredMiddleware).
+# of its staff (Firm.mfa_required_for_staff, dossiers.middleware.MfaRequiredMiddleware).
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
-MFA_ADAPTER = "users.adapters.MFAAdapter"
+MFA_ADAPTER = "portal.adapters.MFAAdapter"
 MFA_FORMS = {"add_webauthn": "users.forms.SecurityKeyForm"}
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Portal")
 # A code of the previous or next 30 seconds is accepted too (a phone's clock drifts); each code

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.models import AuditEvent
-from dossiers.models import ProcessingMode
+from dossiers.models import FirmLevel, ProcessingMode, Role
 from portal.templatetags.formats import day, moment
-from users.models import FirmLevel, Language, Role
+from users.models import Language
 
 register = template.Library()
 

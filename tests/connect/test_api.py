@@ -12,11 +12,11 @@ from django.test import Client
 
 from connect import services
 from connect.models import Document, Status
-from dossiers.models import Dossier
+from dossiers.models import Dossier, FirmMembership
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
 from tests.users.tokens import reauthenticate
-from users.models import ApiToken, FirmMembership, User
+from users.models import ApiToken, User
 from users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

@@ -14,10 +14,10 @@ from django.utils import timezone
 from connect import services
 from connect.models import Document, DocumentEvent
 from core.errors import ServiceError
-from dossiers.models import Dossier
+from dossiers.models import Dossier, FirmLevel
 from tests.connect import samples
 from tests.factories import MembershipFactory, grant
-from users.models import FirmLevel, User
+from users.models import User
 
 
 @pytest.fixture(autouse=True)

@@ -17,10 +17,10 @@ from connect.models import (
     SupplierMemory,
 )
 from connect.services.memory import name_key, supplier_memory_learn, supplier_of
-from dossiers.models import Dossier
+from dossiers.models import Dossier, FirmLevel
 from tests.connect import samples
 from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant
-from users.models import FirmLevel, User
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from connect import services
 from connect.models import CreditUse, Document, Recognition, Status
 from connect.services.pipeline import document_recognise
 from core.errors import ServiceError
-from dossiers.models import Cartouche, Dossier, ProcessingMode
+from dossiers.models import Cartouche, Dossier, FirmLevel, ProcessingMode
 from tests.connect import samples
 from tests.factories import MembershipFactory
-from users.models import FirmLevel, User
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

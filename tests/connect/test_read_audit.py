@@ -18,10 +18,10 @@ from django.utils import timezone
 from connect import services
 from connect.models import Document, DocumentAttachment, DocumentRead, ReadKind
 from connect.reads import Reader, document_reads_record
-from dossiers.models import Dossier
+from dossiers.models import Dossier, FirmLevel, FirmMembership
 from tests.connect import samples
 from tests.factories import MembershipFactory, grant
-from users.models import ApiToken, FirmLevel, FirmMembership, User
+from users.models import ApiToken, User
 from users.services import api_token_create
 
 pytestmark = pytest.mark.django_db

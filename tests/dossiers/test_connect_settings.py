@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from core.errors import ServiceError
 from core.models import AuditAction, AuditEvent
-from dossiers.models import ConnectionTest, Dossier, Firm, LicenceKind
+from dossiers.models import ConnectionTest, Dossier, DossierAccess, Firm, FirmLevel, LicenceKind
 from dossiers.services import connection_test_run, dossier_connect_update, dossier_update
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
-from users.models import DossierAccess, FirmLevel, User
+from users.models import User
 
 
 @pytest.fixture

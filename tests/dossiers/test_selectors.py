@@ -7,10 +7,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from dossiers import selectors
-from dossiers.models import Dossier, Firm
+from dossiers.members import memberships_for, roles_by_dossier_for
+from dossiers.models import Dossier, Firm, FirmMembership
 from tests.factories import DossierFactory, grant
-from users.models import FirmMembership, User
-from users.selectors import memberships_for, roles_by_dossier_for
+from users.models import User
 
 GETTERS = [
     selectors.dossier_get_for,
@@ -104,7 +104,7 @@ def test_a_role_planted_on_a_foreign_dossier_gives_nothing(
     client_user: User, other_dossier: Dossier
 ) -> None:
     # Written around the services (which refuse it): the selectors still do not follow it.
-    from users.models import DossierAccess
+    from dossiers.models import DossierAccess
 
     DossierAccess.objects.create(user=client_user, dossier=other_dossier, role="view.user")
     for lister in LISTS:

@@ -2,10 +2,10 @@ import pytest
 from django.utils import translation
 
 from core.errors import ServiceError
-from dossiers.models import Dossier, Firm, LicenceKind
+from dossiers.models import Dossier, Firm, FirmLevel, LicenceKind
 from dossiers.services import dossier_create, dossier_update, firm_create
 from tests.factories import FirmFactory, MembershipFactory, UserFactory
-from users.models import FirmLevel, User
+from users.models import User
 
 
 def create(firm: Firm, actor: User | None = None, **fields: object) -> Dossier:

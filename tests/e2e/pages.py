@@ -24,11 +24,12 @@ from connect.collaboration.document_requests.services import request_create
 from connect.collaboration.messages.services import thread_create
 from connect.collaboration.todos.services import task_create
 from connect.models import Document, Processing
-from dossiers.models import Dossier, Firm
+from dossiers.members import dossier_roles_set, membership_set
+from dossiers.models import Dossier, Firm, FirmLevel, Role
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
 from tests.connect import samples
-from users.models import FirmLevel, Role, User
-from users.services import dossier_roles_set, membership_set, user_get_or_create
+from users.models import User
+from users.services import user_get_or_create
 
 CLIENT = "client@boulangerie-demo.be"
 ACCOUNTANT = "comptable@fiduciaire-demo.be"

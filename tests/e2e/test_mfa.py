@@ -12,9 +12,9 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 
-from dossiers.models import Firm
+from dossiers.models import Firm, FirmLevel
 from tests.factories import PASSWORD, FirmFactory, MembershipFactory
-from users.models import FirmLevel, User
+from users.models import User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

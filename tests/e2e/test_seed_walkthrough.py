@@ -6,9 +6,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from dossiers.models import Dossier
+from dossiers.models import Dossier, DossierAccess
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
-from users.models import DossierAccess, User
+from users.models import User
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from dossiers.models import FirmLevel
 from tests.factories import MembershipFactory
-from users.models import FirmLevel
 
 pytestmark = pytest.mark.integration
 

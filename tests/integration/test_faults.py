@@ -50,7 +50,7 @@ from connect.models import (
     Status,
 )
 from core.models import OutboundEmail
-from dossiers.models import Cartouche, Dossier
+from dossiers.models import Cartouche, Dossier, FirmLevel
 from tests.connect import samples
 from tests.fixtures_services import (
     ROOT,
@@ -66,7 +66,7 @@ from tests.fixtures_services import (
     worker_start,
 )
 from tests.integration.test_connect_sync import files_in, get_all
-from users.models import FirmLevel, User
+from users.models import User
 
 pytestmark = [
     pytest.mark.integration,
@@ -575,7 +575,7 @@ def test_mails_queued_while_smtp_is_down_are_delivered_once_each_with_backoff(
 ) -> None:
     from connect.collaboration.document_requests.services import request_create
     from connect.collaboration.messages.services import thread_create
-    from users.services import user_invite
+    from dossiers.firm_users import user_invite
 
     smtp.down()
     outage_started = time.monotonic()

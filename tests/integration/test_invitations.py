@@ -6,9 +6,9 @@ import time
 import pytest
 
 from core.models import OutboundEmail
+from dossiers import firm_users, invitations
+from dossiers.models import FirmLevel
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory
-from users import services
-from users.models import FirmLevel
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ def create_client(send_email: bool = True):
         firm=firm, level=FirmLevel.LICENCE_ADMIN, user__first_name="Anne", user__last_name="Admin"
     ).user
     dossier = DossierFactory(firm=firm, code="GARAGE", name="Garage SA")
-    user = services.user_invite(
+    user = firm_users.user_invite(
         firm=firm,
         actor=admin,
         email="client@garage.be",
@@ -56,8 +56,8 @@ def test_the_invitation_goes_through_the_worker_in_the_users_language(celery_wor
     token = body.split("/invitation/")[1].split("/")[0]
     # The worker commits the token's row just after the mail has left (a failed send rolls it
     # back): under load the message can arrive a moment before that commit.
-    wait_until(lambda: services.invitation_for_token(token) is not None)
-    assert services.invitation_for_token(token).user == user
+    wait_until(lambda: invitations.invitation_for_token(token) is not None)
+    assert invitations.invitation_for_token(token).user == user
     html = message.get_body(preferencelist=("html",)).get_content()
     assert f"/invitation/{token}/" in html
 

@@ -16,8 +16,8 @@ import time_machine
 from connect.collaboration.todos.services import task_complete, task_create
 from connect.models import DocumentRequest, ReminderSent, RequestStatus, Task
 from connect.tasks import reminders_send
+from dossiers.models import FirmLevel
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
-from users.models import FirmLevel
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditEvent
-from dossiers.models import ConnectionTest, Dossier, Firm
-from users.models import DossierAccess, FirmMembership, Invitation, User
+from dossiers.models import ConnectionTest, Dossier, DossierAccess, Firm, FirmMembership, Invitation
+from users.models import User
 
 # Route name -> which ids it takes. "public" routes are open to anyone by design.
 PORTAL_ROUTES = {

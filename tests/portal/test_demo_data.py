@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from dossiers.models import Cartouche, Dossier, Firm
-from users.models import DossierAccess, FirmMembership, User
+from dossiers.models import Cartouche, Dossier, DossierAccess, Firm, FirmMembership
+from users.models import User
 
 EXPECTED_ROLES = {
     ("comptable@fiduciaire-demo.be", "BOULANGERIE"): {"connect.accountant", "view.admin"},

@@ -8,10 +8,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, Firm, FirmLevel
 from tests.factories import DossierFactory, MembershipFactory, grant
 from tests.users.tokens import reauthenticate
-from users.models import ApiToken, FirmLevel, User
+from users.models import ApiToken, User
 from users.services import api_token_create
 
 TOKENS = reverse("portal:api_tokens")

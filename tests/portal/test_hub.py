@@ -3,10 +3,10 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, Firm, FirmLevel
 from portal.selectors import tools_for
 from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant
-from users.models import FirmLevel, User
+from users.models import User
 
 
 def tool_keys(user: User) -> list[str]:

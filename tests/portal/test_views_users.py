@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import OutboundEmail
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, Invitation
 from portal.forms_users import role_field_name
 from tests.factories import DossierFactory, MembershipFactory, grant
-from users.models import DossierAccess, Invitation, User
+from users.models import User
 
 
 def users_url(firm: Firm) -> str:

@@ -25,10 +25,10 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership
 from tests.conftest import APP_ROLE
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
-from users.models import DossierAccess, FirmLevel, FirmMembership, User
+from users.models import User
 
 # --- the rule table ----------------------------------------------------------------------------
 
@@ -395,8 +395,9 @@ class Actor:
 
 
 def actor_make(name: str, world: World) -> Actor:
+    from dossiers.members import identity_active_sync
     from users.models import ApiToken, TokenScope
-    from users.services import _identity_active_sync, api_token_create
+    from users.services import api_token_create
 
     if name == "anonymous":
         return Actor(name, None, [world.a, world.c], session=False)
@@ -431,7 +432,7 @@ def actor_make(name: str, world: World) -> Actor:
         return Actor(name, user, targets, session=session, token=raw, write_only=[world.a])
     if name == "deactivated":  # as the firm deactivates a member: the identity follows
         FirmMembership.objects.filter(user=user).update(is_active=False)
-        _identity_active_sync(user)
+        identity_active_sync(user)
     elif name == "role_removed":
         DossierAccess.objects.filter(user=user).delete()
     return Actor(name, user, targets, session=session, token=raw)

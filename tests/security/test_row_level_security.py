@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from connect.models import Document, DocumentEvent
 from core import db_scope
 from core.mail import email_enqueue
+from dossiers.models import FirmLevel
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory
-from users.models import FirmLevel
 
 #: Hold a firm's data without a foreign key to one: protected all the same.
 TENANT_WITHOUT_FOREIGN_KEY = {

@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from connect.models import Document, Status
 from core.models import AuditAction, AuditEvent
-from dossiers.models import Dossier, Firm
+from dossiers import firm_users, members
+from dossiers.models import Dossier, Firm, FirmLevel
 from tests.connect import samples
 from tests.factories import PASSWORD, DossierFactory, MembershipFactory, grant
 from tests.users.tokens import reauthenticate
 from users import services
-from users.models import ApiToken, FirmLevel, TokenRevokedBecause, TokenScope, User
+from users.models import ApiToken, TokenRevokedBecause, TokenScope, User
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +188,7 @@ def test_logging_out_the_other_sessions_revokes_the_tokens(client_user: User) ->
 
 
 def _update(firm: Firm, actor: User, user: User, *, active: bool, accesses: dict) -> None:
-    services.user_update(
+    firm_users.user_update(
         firm=firm,
         actor=actor,
         user=user,
@@ -238,14 +239,14 @@ def test_losing_the_last_role_revokes_the_firms_tokens_then_the_rest(
     second = DossierFactory(firm=firm, code="ALPHA2")
     grant(client_user, second, "view.user")
     # One dossier of two goes: nothing ends.
-    services.dossier_roles_set(dossier=second, user=client_user, roles=[])
+    members.dossier_roles_set(dossier=second, user=client_user, roles=[])
     assert revoked(alpha) == revoked(everywhere) == ""
     # The last role in Alpha goes: Alpha's token ends; Beta still gives a role.
-    services.dossier_roles_set(dossier=dossier, user=client_user, roles=[])
+    members.dossier_roles_set(dossier=dossier, user=client_user, roles=[])
     assert revoked(alpha) == TokenRevokedBecause.ROLES_REMOVED
     assert revoked(everywhere) == revoked(beta) == ""
     # And the last anywhere: the firm-less token ends too.
-    services.dossier_roles_set(dossier=other_dossier, user=client_user, roles=[])
+    members.dossier_roles_set(dossier=other_dossier, user=client_user, roles=[])
     assert revoked(beta) == revoked(everywhere) == TokenRevokedBecause.ROLES_REMOVED
     # A role given back revives nothing.
     grant(client_user, dossier, "connect.entrepreneur")
@@ -258,7 +259,7 @@ def test_staff_keep_their_tokens_without_dossier_roles(
     """A power user reaches every dossier of the firm by their level: losing a dossier role
     leaves them a role in the firm."""
     token, _r = services.api_token_create(actor=accountant, name="desktop")
-    services.dossier_roles_set(dossier=dossier, user=accountant, roles=[])
+    members.dossier_roles_set(dossier=dossier, user=accountant, roles=[])
     assert revoked(token) == ""
 
 

@@ -33,12 +33,13 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from core.models import AuditAction, AuditEvent
-from dossiers.models import Dossier, Firm
+from dossiers.invitations import invitation_token_hash
+from dossiers.models import Dossier, Firm, FirmLevel, Invitation
 from portal.forms_users import role_field_name
 from tests.factories import PASSWORD, MembershipFactory
-from users.models import FirmLevel, Invitation, User
+from users.models import User
 from users.redirects import is_safe_next
-from users.services import api_token_create, invitation_token_hash
+from users.services import api_token_create
 
 LOGIN = reverse("account_login")
 HUB = reverse("portal:hub")

@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from core.errors import ServiceError
 from core.models import OutboundEmail
-from dossiers.models import Dossier, Firm
+from dossiers import firm_users, invitations
+from dossiers.models import Dossier, Firm, FirmLevel, FirmMembership
 from tests.factories import DossierFactory
-from users import services
-from users.models import FirmLevel, FirmMembership, User
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def invite(firm: Firm, actor: User, dossier: Dossier, **overrides: object) -> Us
         "send_email": False,
     }
     values.update(overrides)
-    return services.user_invite(firm=firm, actor=actor, **values)
+    return firm_users.user_invite(firm=firm, actor=actor, **values)
 
 
 def update(firm: Firm, actor: User, user: User, dossier: Dossier, **overrides: object) -> User:
@@ -44,7 +44,7 @@ def update(firm: Firm, actor: User, user: User, dossier: Dossier, **overrides: o
         "accesses": {dossier: {"connect.entrepreneur"}},
     }
     values.update(overrides)
-    return services.user_update(firm=firm, actor=actor, user=user, **values)
+    return firm_users.user_update(firm=firm, actor=actor, user=user, **values)
 
 
 def delivered_invitation() -> tuple[str, str]:
@@ -69,10 +69,10 @@ def test_the_creating_firm_writes_the_names_until_the_person_accepts(
     update(firm, licence_admin, user, dossier, first_name="Nina-Maria")
     user.refresh_from_db()
     assert user.first_name == "Nina-Maria"
-    services.invitation_send(actor=licence_admin, firm=firm, user=user)
+    invitations.invitation_send(actor=licence_admin, firm=firm, user=user)
     body, token = delivered_invitation()
     assert "Bonjour Nina-Maria Nouveau," in body
-    services.invitation_accept(
+    invitations.invitation_accept(
         token=token, password="Mijn-Wachtwoord-1", first_name="Nina", last_name="Nouveau-Lee"
     )
     user.refresh_from_db()
@@ -113,7 +113,7 @@ def test_another_firm_never_overwrites_names_nor_shows_its_text_in_an_invitation
         update(firm, licence_admin, linked, dossier, first_name="Other")
     assert refused.value.code == "identity_shared"
     # Alpha's invitation greets neutrally: Beta's "CLIENT VIP" is not Alpha's to show.
-    services.invitation_send(actor=licence_admin, firm=firm, user=linked)
+    invitations.invitation_send(actor=licence_admin, firm=firm, user=linked)
     body, token = delivered_invitation()
     assert "CLIENT" not in body and "VIP" not in body
     assert body.startswith("Bonjour,")

@@ -13,7 +13,7 @@ from users.models import User
 
 
 def deliver_invitation(firm: Firm, actor: User, user: User, capture) -> str:
-    from users.services import invitation_send
+    from dossiers.invitations import invitation_send
 
     with capture(execute=True):
         invitation_send(actor=actor, firm=firm, user=user)

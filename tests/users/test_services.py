@@ -1,15 +1,11 @@
 import pytest
 
 from core.errors import ServiceError
-from dossiers.models import Dossier, Firm
+from dossiers.members import dossier_roles_set, membership_set
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership
 from tests.factories import UserFactory
-from users.models import DossierAccess, FirmLevel, FirmMembership, User
-from users.services import (
-    dossier_roles_set,
-    membership_set,
-    user_get_or_create,
-    user_language_set,
-)
+from users.models import User
+from users.services import user_get_or_create, user_language_set
 
 
 @pytest.mark.django_db

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from core.errors import ServiceError
 from core.models import AuditAction, AuditEvent, OutboundEmail
-from dossiers.models import Dossier, Firm
+from dossiers import firm_users, invitations
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Invitation
 from tests.factories import DossierFactory, MembershipFactory, UserFactory
-from users import services
-from users.models import DossierAccess, FirmLevel, FirmMembership, Invitation, User
+from users.models import User
 
 
 def invite(firm: Firm, actor: User, dossier: Dossier, **overrides: object) -> User:
@@ -25,7 +25,7 @@ def invite(firm: Firm, actor: User, dossier: Dossier, **overrides: object) -> Us
         "send_email": False,
     }
     values.update(overrides)
-    return services.user_invite(firm=firm, actor=actor, **values)
+    return firm_users.user_invite(firm=firm, actor=actor, **values)
 
 
 def test_a_user_is_created_with_membership_roles_and_audit(
@@ -166,7 +166,7 @@ def test_update_changes_names_language_level_roles_with_before_and_after(
     firm: Firm, licence_admin: User, dossier: Dossier, client_user: User
 ) -> None:
     second = DossierFactory(firm=firm, code="ALPHA2")
-    services.user_update(
+    firm_users.user_update(
         firm=firm,
         actor=licence_admin,
         user=client_user,
@@ -197,8 +197,8 @@ def test_update_changes_names_language_level_roles_with_before_and_after(
 def test_deactivation_blocks_login_revokes_links_and_keeps_the_rows(
     firm: Firm, licence_admin: User, dossier: Dossier, client_user: User
 ) -> None:
-    invitation = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
-    services.user_update(
+    invitation = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    firm_users.user_update(
         firm=firm,
         actor=licence_admin,
         user=client_user,
@@ -221,7 +221,7 @@ def test_deactivation_in_one_firm_leaves_the_other_firm_open(
     firm: Firm, other_firm: Firm, licence_admin: User, dossier: Dossier, client_user: User
 ) -> None:
     MembershipFactory(user=client_user, firm=other_firm)
-    services.user_update(
+    firm_users.user_update(
         firm=firm,
         actor=licence_admin,
         user=client_user,
@@ -242,7 +242,7 @@ def test_deactivation_in_one_firm_leaves_the_other_firm_open(
 def test_the_last_licence_admin_stays(firm: Firm, licence_admin: User, dossier: Dossier) -> None:
     for level, active in ((FirmLevel.POWER_USER, True), (FirmLevel.LICENCE_ADMIN, False)):
         with pytest.raises(ServiceError) as excinfo:
-            services.user_update(
+            firm_users.user_update(
                 firm=firm,
                 actor=licence_admin,
                 user=licence_admin,
@@ -255,7 +255,7 @@ def test_the_last_licence_admin_stays(firm: Firm, licence_admin: User, dossier: 
             )
         assert excinfo.value.code == "last_licence_admin"
     second = MembershipFactory(firm=firm, level=FirmLevel.LICENCE_ADMIN).user
-    services.user_update(
+    firm_users.user_update(
         firm=firm,
         actor=second,
         user=licence_admin,
@@ -273,7 +273,7 @@ def test_a_power_user_cannot_change_staff(
     firm: Firm, accountant: User, licence_admin: User
 ) -> None:
     with pytest.raises(ServiceError) as excinfo:
-        services.user_update(
+        firm_users.user_update(
             firm=firm,
             actor=accountant,
             user=licence_admin,
@@ -308,14 +308,14 @@ def test_sending_records_an_outbox_row_and_the_token_is_made_at_delivery(
     # The database holds only the hash: the token in the mail is not stored anywhere.
     token = message.body.split("/invitation/")[1].split("/")[0]
     assert token not in str(row.payload) and token != invitation.token_hash
-    assert services.invitation_for_token(token) == invitation
+    assert invitations.invitation_for_token(token) == invitation
 
 
 def test_a_revoked_invitation_is_not_sent(
     firm: Firm, licence_admin: User, dossier: Dossier, django_capture_on_commit_callbacks
 ) -> None:
     user = invite(firm, licence_admin, dossier, send_email=True)  # not committed yet
-    services.invitation_revoke(actor=licence_admin, firm=firm, user=user)
+    invitations.invitation_revoke(actor=licence_admin, firm=firm, user=user)
     from core.mail import outbound_email_deliver
 
     row = OutboundEmail.objects.get(kind="invitation")
@@ -326,8 +326,8 @@ def test_a_revoked_invitation_is_not_sent(
 def test_resending_replaces_the_earlier_link(
     firm: Firm, licence_admin: User, client_user: User
 ) -> None:
-    first = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
-    second = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    first = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    second = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     first.refresh_from_db()
     assert (first.status, second.status) == ("revoked", "pending")
 
@@ -344,15 +344,15 @@ def _sent_token(invitation: Invitation) -> str:
 def test_accepting_sets_the_password_once(
     firm: Firm, licence_admin: User, client_user: User
 ) -> None:
-    invitation = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    invitation = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(invitation)
     with pytest.raises(ServiceError) as excinfo:
-        services.invitation_accept(token=token, password="weak")
+        invitations.invitation_accept(token=token, password="weak")
     assert excinfo.value.field == "password1"
-    user = services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+    user = invitations.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     assert user.check_password("Mijn-Wachtwoord-1")
     with pytest.raises(ServiceError) as excinfo:
-        services.invitation_accept(token=token, password="Ander-Wachtwoord-2")
+        invitations.invitation_accept(token=token, password="Ander-Wachtwoord-2")
     assert excinfo.value.code == "invitation_invalid"
     user.refresh_from_db()
     assert user.check_password("Mijn-Wachtwoord-1")
@@ -362,16 +362,16 @@ def test_accepting_sets_the_password_once(
 def test_an_expired_or_revoked_link_is_refused(
     firm: Firm, licence_admin: User, client_user: User
 ) -> None:
-    invitation = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    invitation = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(invitation)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
     with pytest.raises(ServiceError):
-        services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
-    fresh = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+        invitations.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+    fresh = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(fresh)
-    services.invitation_revoke(actor=licence_admin, firm=firm, user=client_user)
+    invitations.invitation_revoke(actor=licence_admin, firm=firm, user=client_user)
     with pytest.raises(ServiceError):
-        services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+        invitations.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     assert not client_user.__class__.objects.get(pk=client_user.pk).check_password(
         "Mijn-Wachtwoord-1"
     )
@@ -379,9 +379,9 @@ def test_an_expired_or_revoked_link_is_refused(
 
 @pytest.mark.django_db
 def test_unknown_tokens_find_nothing() -> None:
-    assert services.invitation_for_token("x" * 43) is None
-    assert services.invitation_for_token("") is None
-    assert services.invitation_for_token("y" * 5000) is None
+    assert invitations.invitation_for_token("x" * 43) is None
+    assert invitations.invitation_for_token("") is None
+    assert invitations.invitation_for_token("y" * 5000) is None
     UserFactory()
 
 
@@ -393,7 +393,7 @@ def test_a_shared_identity_keeps_its_names_and_language(
 ) -> None:
     MembershipFactory(user=client_user, firm=other_firm)
     with pytest.raises(ServiceError) as excinfo:
-        services.user_update(
+        firm_users.user_update(
             firm=firm,
             actor=licence_admin,
             user=client_user,
@@ -416,7 +416,7 @@ def test_a_shared_identity_keeps_its_names_and_language(
 def test_power_users_cannot_send_or_revoke_a_staff_invitation(
     firm: Firm, accountant: User, licence_admin: User
 ) -> None:
-    for call in (services.invitation_send, services.invitation_revoke):
+    for call in (invitations.invitation_send, invitations.invitation_revoke):
         with pytest.raises(ServiceError) as excinfo:
             call(actor=accountant, firm=firm, user=licence_admin)
         assert excinfo.value.code == "level_forbidden"
@@ -427,10 +427,10 @@ def test_accepting_one_link_revokes_every_other_pending_link(
     firm: Firm, other_firm: Firm, licence_admin: User, other_staff: User, client_user: User
 ) -> None:
     MembershipFactory(user=client_user, firm=other_firm)
-    elsewhere = services.invitation_send(actor=other_staff, firm=other_firm, user=client_user)
-    here = services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+    elsewhere = invitations.invitation_send(actor=other_staff, firm=other_firm, user=client_user)
+    here = invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     token = _sent_token(here)
-    services.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
+    invitations.invitation_accept(token=token, password="Mijn-Wachtwoord-1")
     elsewhere.refresh_from_db()
     assert elsewhere.status == "revoked"
 
@@ -455,5 +455,5 @@ def test_the_subject_is_plain_text(
     firm.name = "D'Hondt & Co"
     firm.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitation_send(actor=licence_admin, firm=firm, user=client_user)
+        invitations.invitation_send(actor=licence_admin, firm=firm, user=client_user)
     assert mail.outbox[-1].subject == "D'Hondt & Co vous invite à ses outils numériques"

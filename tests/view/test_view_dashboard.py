@@ -32,9 +32,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from connect.models import Document
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership
 from tests.factories import DossierFactory, UserFactory, grant
-from users.models import DossierAccess, FirmMembership, User
+from users.models import User
 from view.dossier_dashboard import (
     Period,
     documents,

@@ -15,9 +15,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connect.models import ConnectProfile, CreditUse, Document
-from dossiers.models import Cartouche, Dossier, Firm, LicenceKind
+from dossiers.models import (
+    Cartouche,
+    Dossier,
+    DossierAccess,
+    Firm,
+    FirmLevel,
+    FirmMembership,
+    LicenceKind,
+)
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
-from users.models import DossierAccess, FirmLevel, FirmMembership, User
+from users.models import User
 from view.firm_dashboard import credit_months, firm_dashboard_for
 
 URL = reverse("portal:view_firm")

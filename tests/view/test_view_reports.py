@@ -11,9 +11,9 @@ from django.utils import translation
 
 from core.errors import ServiceError
 from core.models import AuditAction, AuditEvent
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership
 from tests.factories import DossierFactory, UserFactory, grant
-from users.models import DossierAccess, FirmMembership, User
+from users.models import User
 from view.models import ReportSwitch
 from view.reports import REPORT_KEYS, REPORTS, enabled_reports, sections_of
 from view.services import reports_switch

@@ -39,10 +39,10 @@ from connect.services import document_receive, documents_send
 from core.errors import ServiceError
 from core.lookups import get_or_404
 from core.mail import email_enqueue
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import Role, User
-from users.selectors import roles_on_dossier_for
+from users.models import User
 
 # --- who may do what --------------------------------------------------------------------------
 

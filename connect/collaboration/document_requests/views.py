@@ -34,8 +34,8 @@ from connect.models import DocumentRequest, RequestStatus
 from connect.services import profile_for
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from dossiers.models import Role
 from dossiers.selectors import dossier_connect_get_for
-from users.models import Role
 from users.types import AuthedRequest
 
 PER_PAGE = 50

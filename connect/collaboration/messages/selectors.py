@@ -13,9 +13,9 @@ from django.http import Http404
 
 from connect.models import Document, Message, Status, Thread, ThreadRead
 from core.lookups import get_or_404
-from dossiers.models import Dossier
+from dossiers.models import Dossier, DossierAccess, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import DossierAccess, Role, User
+from users.models import User
 
 #: Messages shown on a thread's page (the newest ones).
 THREAD_PAGE_SIZE = 200

@@ -49,10 +49,10 @@ from connect.services.documents import documents_send
 from connect.services.receive import document_receive
 from core.errors import ServiceError
 from core.mail import email_enqueue
-from dossiers.models import Dossier
+from dossiers.members import roles_on_dossier_for
+from dossiers.models import CONNECT_ROLES, Dossier, DossierAccess, FirmMembership, Role
 from dossiers.selectors import dossier_connect_list_for
-from users.models import CONNECT_ROLES, DossierAccess, FirmMembership, Role, User
-from users.selectors import roles_on_dossier_for
+from users.models import User
 
 BODY_MAX = 5000
 SUBJECT_MAX = 200

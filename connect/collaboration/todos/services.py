@@ -17,9 +17,9 @@ from connect.models import ReminderSent, Task, TaskKind, TaskStatus
 from connect.services.accountant import require_accountant
 from core.errors import ServiceError
 from core.lookups import get_or_404
-from dossiers.models import Dossier
+from dossiers.models import CONNECT_ROLES, Dossier, DossierAccess, FirmMembership
 from dossiers.selectors import dossier_connect_list_for
-from users.models import CONNECT_ROLES, DossierAccess, FirmMembership, User
+from users.models import User
 
 # --- Reads ------------------------------------------------------------------------------------
 

@@ -34,10 +34,10 @@ from connect.models import (
 from connect.selectors import InboxFilters, inbox_for
 from core.errors import ServiceError
 from core.models import OutboundEmail
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
-from users.models import DossierAccess, FirmMembership, User
+from users.models import User
 
 OCTOBER = date(timezone.localdate().year + 1, 10, 31)
 

@@ -29,10 +29,10 @@ from connect.models import Binder, Document, Message, Thread, ThreadRead
 from connect.selectors import document_get_for
 from core.errors import ServiceError
 from core.models import OutboundEmail
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
-from users.models import DossierAccess, FirmMembership, User
+from users.models import User
 
 
 @pytest.fixture(autouse=True)

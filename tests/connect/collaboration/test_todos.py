@@ -35,11 +35,11 @@ from connect.models import (
 )
 from core.errors import ServiceError
 from core.models import OutboundEmail
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership
 from tests.connect import samples
 from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant
 from tests.portal.access_tasks import KINDS, ROUTES
-from users.models import DossierAccess, FirmLevel, FirmMembership, User
+from users.models import User
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 DUE = date(2026, 3, 20)

@@ -23,10 +23,10 @@ from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine
 from connect.payments import services as payments
 from connect.payments.selectors import payable_invoices_for
 from core.errors import ServiceError
-from dossiers.models import Dossier, Firm
+from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
-from users.models import DossierAccess, FirmMembership, User
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

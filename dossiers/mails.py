@@ -1,4 +1,5 @@
-"""Mails of the users app, rendered by the worker at delivery time in the recipient's language."""
+"""Mails of the dossiers app (the invitation), rendered by the worker at delivery time in the
+recipient's language."""
 
 import secrets
 
@@ -11,7 +12,7 @@ from django.utils.translation import pgettext
 
 from core.mail import mail_renderer
 from core.models import OutboundEmail
-from users.models import CONNECT_ROLES, STAFF_LEVELS, VIEW_ROLES, FirmMembership, Invitation
+from dossiers.models import CONNECT_ROLES, STAFF_LEVELS, VIEW_ROLES, FirmMembership, Invitation
 
 
 def absolute_url(path: str) -> str:
@@ -30,7 +31,7 @@ def invitation_render(row: OutboundEmail) -> EmailMessage | None:
     if invitation is None or invitation.status != "pending":
         return None
     token = secrets.token_urlsafe(32)  # 256 bits
-    from users.services import invitation_token_hash
+    from dossiers.invitations import invitation_token_hash
 
     invitation.token_hash = invitation_token_hash(token)
     invitation.save(update_fields=["token_hash"])
