@@ -574,6 +574,7 @@ def test_the_session_list_shows_each_device_and_logs_out_the_others(accountant: 
     ]
 
 
+@pytest.mark.session_clock
 def test_last_seen_is_written_at_most_once_a_minute(accountant: User) -> None:
     client = Client(REMOTE_ADDR="203.0.113.1")
     with time_machine.travel("2026-03-02 09:00:00 +0100", tick=False) as clock:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from users.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.session_clock]
 
 LOGIN = "/accounts/login/"
 
