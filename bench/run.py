@@ -156,7 +156,7 @@ def measure_pages(accountant) -> dict:
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from connect.models import Document
-    from core.pagination import cursor_encode
+    from core.pagination import time_cursor_encode
 
     results = {}
     with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False, ALLOWED_HOSTS=["testserver"]):
@@ -166,7 +166,7 @@ def measure_pages(accountant) -> dict:
         results["inbox_rps"] = throughput(client, "/connect/inbox/", REQUESTS)
         position = min(50 * 1999, DOCUMENTS - 51)  # the row before page 2,000
         deep = Document.objects.order_by("-sent_at", "-id")[position]
-        cursor_url = f"/connect/inbox/?cursor={cursor_encode(deep.sent_at, deep.pk)}"
+        cursor_url = f"/connect/inbox/?cursor={time_cursor_encode(deep.sent_at, deep.pk)}"
         results["inbox_page_2000_rps"] = throughput(client, cursor_url, REQUESTS)
         results["deep_page"] = position // 50 + 2  # the page after the cursor row
         with CaptureQueriesContext(connection) as queries:

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from connect.models import Document, DocumentRead, Source, Status
-from core.pagination import cursor_decode, cursor_encode
+from core.pagination import time_cursor_decode, time_cursor_encode
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_staff_list_for
 from users.models import ApiToken, User
@@ -140,11 +140,11 @@ def document_read_page(
 ) -> ReadPage:
     """One page of the list, keyset on (at, id): any page costs what the first does."""
     reads = document_reads_for(actor=actor, dossier=dossier, filters=filters)
-    position = cursor_decode(cursor) if cursor else None
+    position = time_cursor_decode(cursor) if cursor else None
     if position is not None and timezone.is_aware(position[0]):
         at, pk = position
         reads = reads.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
     rows = list(reads[: size + 1])
     last = rows[size - 1] if len(rows) > size else None
-    next_cursor = cursor_encode(last.at, last.pk) if last else None
+    next_cursor = time_cursor_encode(last.at, last.pk) if last else None
     return ReadPage(rows=rows[:size], next_cursor=next_cursor)

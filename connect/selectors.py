@@ -24,10 +24,10 @@ from connect.models import (
 )
 from core.lookups import get_or_404
 from core.pagination import (
-    cursor_decode,
-    cursor_encode,
     name_cursor_decode,
     name_cursor_encode,
+    time_cursor_decode,
+    time_cursor_encode,
 )
 from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Role
 from dossiers.selectors import dossier_connect_list_for, firm_staff_list_for
@@ -187,13 +187,13 @@ def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int
     """Documents sent and not yet booked, across the actor's dossiers as accountant, newest
     first, with keyset pagination on (sent_at, id): page 2,000 costs what page 1 does."""
     documents = inbox_documents_for(actor=actor, filters=filters)
-    position = cursor_decode(cursor) if cursor else None
+    position = time_cursor_decode(cursor) if cursor else None
     if position is not None:
         when, pk = position
         documents = documents.filter(Q(sent_at__lt=when) | Q(sent_at=when, id__lt=pk))
     rows = list(documents.select_related("dossier").order_by("-sent_at", "-id")[: size + 1])
     next_cursor = (
-        cursor_encode(rows[size - 1].sent_at, rows[size - 1].pk) if len(rows) > size else None
+        time_cursor_encode(rows[size - 1].sent_at, rows[size - 1].pk) if len(rows) > size else None
     )
     return InboxPage(documents=rows[:size], next_cursor=next_cursor)
 

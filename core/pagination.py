@@ -1,7 +1,12 @@
 """Keyset cursors: the position of the last row shown (its sort key and id), opaque to the
-browser (URL-safe base64). A cursor that does not decode is None: the list starts again from
-the top. Lists ordered by (time, id) use ``cursor_encode``; lists ordered by a name use
-``name_cursor_encode``."""
+browser (URL-safe base64, padding stripped). A cursor that does not decode is None: a page
+starts again from the top, the API answers an error. One pair per sort order:
+
+- lists ordered by (time, id): ``time_cursor_encode``/``time_cursor_decode``, "<ISO time>|<id>";
+- lists ordered by (name, id): ``name_cursor_encode``/``name_cursor_decode``, the JSON
+  ``[name, id]``;
+- lists ordered by id alone (API v1): ``id_cursor_encode``/``id_cursor_decode``, "k<id>"
+  (clients hold such cursors: the format may not change)."""
 
 import base64
 import binascii
@@ -17,11 +22,11 @@ def _unpack(cursor: str) -> str:
     return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
 
 
-def cursor_encode(when: datetime | None, pk: int) -> str:
+def time_cursor_encode(when: datetime | None, pk: int) -> str:
     return _pack(f"{when.isoformat() if when else ''}|{pk}")
 
 
-def cursor_decode(cursor: str) -> tuple[datetime, int] | None:
+def time_cursor_decode(cursor: str) -> tuple[datetime, int] | None:
     try:
         when, pk = _unpack(cursor).split("|")
         return datetime.fromisoformat(when), int(pk)
@@ -38,4 +43,18 @@ def name_cursor_decode(cursor: str) -> tuple[str, int] | None:
         name, pk = json.loads(_unpack(cursor))
         return str(name), int(pk)
     except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def id_cursor_encode(pk: int) -> str:
+    return _pack(f"k{pk}")
+
+
+def id_cursor_decode(cursor: str) -> int | None:
+    try:
+        raw = _unpack(cursor)
+        if not raw.startswith("k"):
+            return None
+        return int(raw[1:])
+    except (ValueError, UnicodeDecodeError, binascii.Error):
         return None

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from view.dossier_dashboard import Period
+from view.period import Period
 
 MAX_YEARS = 5
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)

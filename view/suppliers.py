@@ -9,7 +9,7 @@ both compared in a normalised form; header text that is not a company's name is 
 - A name made only of the words of a till receipt's header or of a document's title ("TICKET
   DE CAISSE", "KASSABON", "REÇU", "TOTAL 23,40", "FACTURE"), or of no word at all, names
   nobody. (The figures count a name only when it was read with confidence: see
-  ``view.dossier_dashboard.top_suppliers``.)
+  ``view.queries.top_suppliers``.)
 """
 
 import re

@@ -18,18 +18,12 @@ from core.forms import form_status
 from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_view_get_for
 from users.types import AuthedRequest
-from view.dossier_dashboard import (
-    ReportData,
-    Tile,
-    dashboard_for,
-    enabled_report_for,
-    headline,
-    is_empty,
-    report_data_for,
-)
+from view.dossier_dashboard import dashboard_for, enabled_report_for, is_empty, report_data_for
 from view.firm_dashboard import report_dossiers_for
 from view.forms import PeriodForm
+from view.report_data import ReportData
 from view.reports import sections_of
+from view.tiles import Tile, headline
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:

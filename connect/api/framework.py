@@ -1,7 +1,6 @@
-"""Shared pieces of API v1 (DESIGN.md §4): the error format, rate limits and keyset cursors."""
+"""Shared pieces of API v1 (DESIGN.md §4): the error format and rate limits (the id
+cursors are ``core.pagination``'s)."""
 
-import base64
-import binascii
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -116,17 +115,3 @@ class UploadRateThrottle(TokenRateThrottle):
         if request.method != "POST":
             return True
         return super().allow_request(request, view)
-
-
-def cursor_encode(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"k{pk}".encode()).decode().rstrip("=")
-
-
-def cursor_decode(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("k"):
-            raise ValueError
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise ServiceError(_("The cursor is not valid."), code="cursor_invalid") from None

@@ -26,12 +26,7 @@ from rest_framework.views import APIView
 from zipstream import ZipStream
 
 from connect import services
-from connect.api.framework import (
-    TokenRateThrottle,
-    UploadRateThrottle,
-    cursor_decode,
-    cursor_encode,
-)
+from connect.api.framework import TokenRateThrottle, UploadRateThrottle
 from connect.downloads import DOWNLOAD_BLOCK, stored_file_response
 from connect.files import refuse, safe_filename
 from connect.models import Category, ConnectProfile, Document, ReadKind, Source, Status
@@ -41,6 +36,7 @@ from connect.services.accountant import require_accountant
 from connect.services.pipeline import document_retrieved
 from connect.services.receive import missing_facts
 from core.errors import ServiceError
+from core.pagination import id_cursor_decode, id_cursor_encode
 from dossiers.models import Dossier, DossierAccess, Role
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from users.models import ApiToken, User
@@ -181,14 +177,17 @@ def _next_url(request: Request, rows: list[Any], size: int) -> str | None:
     if len(rows) <= size:
         return None
     query = request.query_params.copy()
-    query["cursor"] = cursor_encode(rows[size - 1].pk)
+    query["cursor"] = id_cursor_encode(rows[size - 1].pk)
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 def _keyset(queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:
     cursor = request.query_params.get("cursor", "")
     if cursor:
-        queryset = queryset.filter(pk__gt=cursor_decode(cursor))
+        after = id_cursor_decode(cursor)
+        if after is None:
+            raise ServiceError(_("The cursor is not valid."), code="cursor_invalid")
+        queryset = queryset.filter(pk__gt=after)
     return queryset.order_by("pk")
 
 

@@ -1,10 +1,12 @@
 """API v1 (DESIGN.md §4): tokens, the sender's upload, the accountant's retrieval, errors."""
 
+import base64
 import hashlib
 import io
 import json
 import zipfile
 from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +14,7 @@ from django.test import Client
 
 from connect import services
 from connect.models import Document, Status
+from core.pagination import id_cursor_decode, id_cursor_encode
 from dossiers.models import Dossier, FirmMembership
 from tests.connect import samples
 from tests.factories import DossierFactory, UserFactory, grant
@@ -145,6 +148,40 @@ def test_lists_page_with_a_cursor(
     assert seen == ids
     broken = desk.get(f"/api/v1/dossiers/{dossier.public_id}/documents?cursor=%%%")
     assert broken.status_code == HTTPStatus.BAD_REQUEST
+
+
+def _documented_id_cursor(pk: int) -> str:
+    """An API cursor as clients have always received it: "k" and the id, URL-safe base64
+    without its padding."""
+    return base64.urlsafe_b64encode(f"k{pk}".encode()).decode().rstrip("=")
+
+
+def test_id_cursors_keep_their_wire_format(
+    client_user: User, accountant: User, dossier: Dossier, monkeypatch
+) -> None:
+    """A cursor a client got before keeps working: the encoding is byte-for-byte the same,
+    the next link carries it, and an old cursor resumes after its id."""
+    for pk in (1, 7, 12345, 2**40):
+        assert id_cursor_encode(pk) == _documented_id_cursor(pk)
+        assert id_cursor_decode(_documented_id_cursor(pk)) == pk
+    assert _documented_id_cursor(12345) == "azEyMzQ1"
+    assert id_cursor_decode(base64.urlsafe_b64encode(b"12345").decode()) is None
+    monkeypatch.setattr("connect.api.views.PAGE_SIZE", 2)
+    sender = api(client_user)
+    ids = [
+        upload(sender, dossier, samples.pdf(text=f"wire {n}"), send="true").json()["id"]
+        for n in range(4)
+    ]
+    pks = [Document.objects.get(public_id=public_id).pk for public_id in ids]
+    desk = api(accountant)
+    base = f"/api/v1/dossiers/{dossier.public_id}/documents?status=new"
+    page = desk.get(base).json()
+    assert parse_qs(urlsplit(page["next"]).query)["cursor"] == [_documented_id_cursor(pks[1])]
+    resumed = desk.get(f"{base}&cursor={_documented_id_cursor(pks[0])}").json()
+    assert [d["id"] for d in resumed["results"]] == ids[1:3]
+    wrong = desk.get(f"{base}&cursor={base64.urlsafe_b64encode(b'x1').decode()}")
+    assert wrong.status_code == HTTPStatus.BAD_REQUEST
+    assert wrong.json()["error"]["code"] == "cursor_invalid"
 
 
 def test_the_zip_streams_the_new_documents_with_a_manifest(

@@ -31,8 +31,12 @@ from connect.models import (
     Thread,
 )
 from dossiers.models import Cartouche, Dossier
-from view import dossier_dashboard
-from view.dossier_dashboard import Period
+from view.period import Period
+from view.queries.document_flow import document_flow, documents, waiting
+from view.queries.purchases_sales import purchases_sales
+from view.queries.top_suppliers import top_suppliers
+from view.queries.unpaid import unpaid
+from view.queries.vat import vat
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = pytest.mark.django_db
@@ -159,22 +163,22 @@ def test_view_shows_figures_on_first_login(db_access, code: str) -> None:
     months), read by the dashboard's own queries."""
     dossier = Dossier.objects.get(code=code)
     period = Period.default()
-    purchases_sales = dossier_dashboard.purchases_sales(dossier, period)
-    assert len({row["month"] for row in purchases_sales}) >= 11
-    assert sum(row["purchases"] for row in purchases_sales) > 0
-    assert sum(row["sales"] for row in purchases_sales) > 0
-    suppliers = dossier_dashboard.top_suppliers(dossier, period)
+    monthly = purchases_sales(dossier, period)
+    assert len({row["month"] for row in monthly}) >= 11
+    assert sum(row["purchases"] for row in monthly) > 0
+    assert sum(row["sales"] for row in monthly) > 0
+    suppliers = top_suppliers(dossier, period)
     assert len([row for row in suppliers if row["vat"]]) >= 1
-    assert dossier_dashboard.unpaid(dossier, period)
-    assert dossier_dashboard.vat(dossier, period)
-    flow = dossier_dashboard.document_flow(dossier, period)
-    assert dossier_dashboard.documents(dossier, period, flow)
-    waiting = dossier_dashboard.waiting(dossier, period, flow)
-    assert sum(row["retrieval"] for row in waiting) > 0
+    assert unpaid(dossier, period)
+    assert vat(dossier, period)
+    flow = document_flow(dossier, period)
+    assert documents(dossier, period, flow)
+    waits = waiting(dossier, period, flow)
+    assert sum(row["retrieval"] for row in waits) > 0
     if code == "BOULANGERIE":
         names = {row["supplier"] for row in suppliers}
         assert {"Meunerie Dupont SA", "Laiterie des Ardennes SRL"} <= names
-        assert {row["direction"] for row in dossier_dashboard.vat(dossier, period)} == {
+        assert {row["direction"] for row in vat(dossier, period)} == {
             "purchases",
             "sales",
         }

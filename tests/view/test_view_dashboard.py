@@ -1,6 +1,6 @@
 """The dossier dashboard of View: every figure checked against documents with known facts.
 
-The rules the figures follow (view/dossier_dashboard.py says the same):
+The rules the figures follow (view/queries/__init__.py says the same):
 
 - only documents that left the client's desk count; drafts never do;
 - the money reports (purchases and sales, top suppliers, unpaid, VAT) leave out documents the
@@ -35,16 +35,13 @@ from connect.models import Document
 from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership
 from tests.factories import DossierFactory, UserFactory, grant
 from users.models import User
-from view.dossier_dashboard import (
-    Period,
-    documents,
-    purchases_sales,
-    top_suppliers,
-    unpaid,
-    vat,
-    waiting,
-)
 from view.models import ReportSwitch
+from view.period import Period
+from view.queries.document_flow import documents, waiting
+from view.queries.purchases_sales import purchases_sales
+from view.queries.top_suppliers import top_suppliers
+from view.queries.unpaid import unpaid
+from view.queries.vat import vat
 from view.reports import REPORT_KEYS
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -25,7 +25,8 @@ from django.utils import translation
 from connect.models import Document
 from dossiers.models import Dossier
 from users.models import User
-from view.dossier_dashboard import Period, top_suppliers
+from view.period import Period
+from view.queries.top_suppliers import top_suppliers
 from view.suppliers import name_key, vat_key
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -212,7 +213,9 @@ call_command("migrate", verbosity=0)
 from datetime import date, datetime, timezone
 from connect.models import Document
 from dossiers.models import Dossier, Firm
-from view.dossier_dashboard import Period, purchases_sales, top_suppliers
+from view.period import Period
+from view.queries.purchases_sales import purchases_sales
+from view.queries.top_suppliers import top_suppliers
 firm = Firm.objects.create(name="Fiduciaire SQLite")
 dossier = Dossier.objects.create(firm=firm, code="SQL1", name="SQLite SRL")
 for n, (name, vat) in enumerate([("Boucherie Martin", None), ("Fromagerie du Pays", None)]):

@@ -1,0 +1,125 @@
+"""View: what the dashboard's reads share: the amounts, currencies and days read from a document's
+recognised facts, and the invoices that count for money (see ``view.queries``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    DecimalField,
+    Expression,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import (
+    Abs,
+    Cast,
+    Coalesce,
+    NullIf,
+    TruncDate,
+    Upper,
+)
+from django.db.models.lookups import Regex
+
+from connect.models import Category, Document, Source, Status
+from connect.selectors import left_the_desk
+from dossiers.models import Dossier
+from view.period import Period
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+#: A decimal or a date as the portal writes them into ``recognized`` (anything else: unknown).
+DECIMAL_TEXT = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$"
+DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+PURCHASES = (Category.PURCHASE_INVOICE, Category.EXPENSE, Category.CREDIT_NOTE)
+SALES = (Category.SALES_INVOICE,)
+PAYABLE = (Category.PURCHASE_INVOICE, Category.EXPENSE)
+TOP_SUPPLIERS = 10
+
+
+def fact(key: str) -> Case:
+    """A recognised fact as text; a JSON ``null`` is no value (SQLite would read it as the text
+    "null", and a VAT number or a currency would then show "NULL")."""
+    return Case(
+        When(Q(**{f"recognized__{key}": None}), then=Value(None, output_field=CharField())),
+        default=KeyTextTransform(key, "recognized"),
+        output_field=CharField(),
+    )
+
+
+def fact_decimal(key: str) -> Case:
+    """A recognised amount as a number; a value that is not one reads as unknown (NULL)."""
+    return Case(
+        When(Regex(fact(key), DECIMAL_TEXT), then=Cast(fact(key), MONEY)),
+        default=None,
+        output_field=MONEY,
+    )
+
+
+def fact_date(key: str) -> Case:
+    return Case(
+        When(Regex(fact(key), DATE_TEXT), then=Cast(fact(key), DateField())),
+        default=None,
+        output_field=DateField(),
+    )
+
+
+def invoice_currency() -> Coalesce:
+    return Coalesce(
+        NullIf(Upper(fact("currency")), Value(""), output_field=CharField()),
+        F("currency"),
+        output_field=CharField(),
+    )
+
+
+def signed(amount: Expression | F) -> Case:
+    """Credit notes count negative, whatever sign their amount was written with."""
+    return Case(
+        When(category=Category.CREDIT_NOTE, then=Abs(amount) * Value(-1)),
+        default=amount,
+        output_field=MONEY,
+    )
+
+
+def invoice_day() -> Coalesce:
+    return Coalesce(fact_date("issue_date"), TruncDate("sent_at"), output_field=DateField())
+
+
+def money_invoices(
+    dossier: Dossier, period: Period, categories: tuple[str, ...]
+) -> QuerySet[Document]:
+    """The dossier's invoices of the period that count for money (see ``view.queries``)."""
+    return (
+        left_the_desk(dossier)
+        .exclude(status__in=(Status.REJECTED, Status.SHARED))
+        .exclude(source=Source.SHARED)
+        .filter(category__in=categories, duplicate_of__isnull=True)
+        .alias(day=invoice_day())
+        .filter(day__gte=period.start, day__lte=period.end)
+    )
+
+
+def as_money(value: object) -> Decimal:
+    """A sum from the database as a Decimal with cents (SQLite may answer floats)."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(CENT)
+
+
+def as_date(value: object) -> date:
+    """A truncated day as a date (raw SQL on SQLite answers text)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
