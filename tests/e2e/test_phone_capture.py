@@ -125,7 +125,9 @@ def test_three_shots_reordered_one_deleted_one_added_leave_as_one_pdf_in_that_or
     assert strip_widths(desk) == [680, 640, 720]
 
     desk.get_by_role("button", name="Ajouter et envoyer").click()
-    desk.wait_for_function("() => document.querySelectorAll('.upload-ok').length === 1")
+    desk.wait_for_function(
+        "() => document.querySelectorAll('.upload-ok').length === 1", timeout=60_000
+    )
     assert desk.locator("[data-upload-summary]").inner_text() == "1 envoyé au comptable"
     assert desk.locator(".upload-ok").inner_text().split("\n") == [
         "photo-C.pdf",
@@ -183,7 +185,8 @@ def test_what_the_browser_can_refuse_says_why_and_is_never_sent(
     desk.get_by_role("button", name="Ajouter et envoyer").click()
     desk.wait_for_function(
         "() => document.querySelectorAll('.upload-ok, .upload-error').length === 4"
-        " && document.querySelector('[data-upload-summary]').textContent !== ''"
+        " && document.querySelector('[data-upload-summary]').textContent !== ''",
+        timeout=60_000,
     )
     mismatch = desk.locator(".upload-error", has_text="photo-renommee.pdf").locator(".upload-state")
     server_reason = mismatch.inner_text()
@@ -235,7 +238,9 @@ def test_the_strip_holds_as_many_pages_as_one_document_may_and_sends_nothing_bey
     desk.get_by_role("button", name="Supprimer · Page 2", exact=True).click()
     assert add_page.is_disabled()
     desk.get_by_role("button", name="Ajouter et envoyer").click()
-    desk.wait_for_function("() => document.querySelectorAll('.upload-ok').length === 1")
+    desk.wait_for_function(
+        "() => document.querySelectorAll('.upload-ok').length === 1", timeout=60_000
+    )
     assert desk.locator("[data-upload-summary]").inner_text() == "1 envoyé au comptable"
     document = new_documents(boulangerie, before).get()
     assert (document.page_count, document.status) == (3, "sent")
@@ -266,7 +271,9 @@ def test_photos_larger_together_than_one_document_may_be_are_not_sent(
     desk.get_by_role("button", name="Supprimer · Page 3", exact=True).click()
     assert desk.locator("#strip-limit").inner_text() == ""
     desk.get_by_role("button", name="Ajouter et envoyer").click()
-    desk.wait_for_function("() => document.querySelectorAll('.upload-ok').length === 1")
+    desk.wait_for_function(
+        "() => document.querySelectorAll('.upload-ok').length === 1", timeout=60_000
+    )
     document = new_documents(boulangerie, before).get()
     assert (document.filename, document.page_count, document.status) == (
         "ticket-0.pdf",
