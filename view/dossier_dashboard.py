@@ -79,8 +79,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.selectors import left_the_desk
 from connect.models import Category, Document, Source, Status
-from connect.selectors import left_the_desk
 from core.csv import csv_cell, plain_text
 from core.numbers import money
 from dossiers.models import Dossier

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from connect import services
+from connect.documents import services
+from connect.documents.selectors import InboxFilters, inbox_for
 from connect.models import Binder, Document, DocumentEvent
-from connect.selectors import InboxFilters, inbox_for
 from core.errors import ServiceError
 from dossiers.models import Dossier, Firm
 from tests.connect import samples
@@ -312,7 +312,7 @@ def test_the_accountant_gets_one_digest_per_dossier_and_period(
     accountant: User,
     django_capture_on_commit_callbacks,
 ) -> None:
-    from connect.notifications import accountant_digests_send
+    from connect.documents.notifications import accountant_digests_send
 
     accountant.language = "de"
     accountant.save()

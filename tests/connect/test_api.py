@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from connect import services
+from connect.documents import services
 from connect.models import Document, Status
 from dossiers.models import Dossier
 from tests.connect import samples

@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from connect import services
+from connect.documents import services
 from connect.models import Document, DocumentEvent, DocumentRead
 from dossiers.models import Dossier
 from tests.connect import samples
@@ -200,7 +200,7 @@ def test_a_withdrawn_file_may_come_again_and_is_no_earlier_copy(
 ) -> None:
     """What the client took back does not hold its bytes, and is no earlier copy for the
     duplicate check of a corrected invoice."""
-    from connect.services.pipeline import duplicate_find
+    from connect.documents.services.pipeline import duplicate_find
 
     document = rejected(dossier, client_user, accountant, "a.pdf")
     facts = {"supplier_vat": "BE0403019261", "invoice_number": "F-1", "payable_amount": "12.00"}
@@ -216,7 +216,7 @@ def test_a_withdrawn_file_may_come_again_and_is_no_earlier_copy(
 def test_view_does_not_count_what_the_client_took_back(
     client_user: User, accountant: User, dossier: Dossier, auth_client
 ) -> None:
-    from connect.selectors import left_the_desk
+    from connect.documents.selectors import left_the_desk
 
     kept = receive(dossier, client_user, "kept.pdf", pages=2)
     services.documents_send(actor=client_user, dossier=dossier, documents=[kept])

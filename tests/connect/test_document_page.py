@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from connect import services
+from connect.documents import services
 from connect.models import Document, DocumentEvent
 from core.errors import ServiceError
 from dossiers.models import Dossier
@@ -421,7 +421,7 @@ def test_an_amount_is_read_as_the_reader_types_it(
 ) -> None:
     from django.utils import translation
 
-    from connect.forms import amount_typed
+    from connect.documents.forms import amount_typed
 
     with translation.override(language):
         assert amount_typed(typed) == canonical

@@ -1,4 +1,4 @@
-"""The IBAN change alert (connect/services/supplier_accounts.py): each dossier records the IBANs
+"""The IBAN change alert (connect/documents/services/supplier_accounts.py): each dossier records the IBANs
 seen per supplier from real Peppol UBL invoices (the OpenPeppol examples with Belgian IBANs) and
 CII; an invoice with an IBAN new for a known supplier is flagged on the document, in the inbox
 and on the payments page, refused from a SEPA file until the accountant or the client confirms
@@ -14,10 +14,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from connect import services
+from connect.documents import services
+from connect.documents.services.supplier_accounts import iban_change_for, supplier_account_confirm
 from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine, SupplierAccount
 from connect.payments import services as payments
-from connect.services.supplier_accounts import iban_change_for, supplier_account_confirm
 from core.errors import ServiceError
 from core.models import AuditEvent
 from dossiers.models import Dossier, Firm
@@ -323,7 +323,7 @@ def test_an_iban_typed_in_review_is_recorded_and_a_new_one_flagged(
 ) -> None:
     """Optimum: the printer's invoices carry no IBAN the machine reads; the accountant types
     it in the review queue, and the same rule applies to what was typed."""
-    from connect.services.pipeline import REVIEW_FACTS, document_review
+    from connect.documents.services.pipeline import REVIEW_FACTS, document_review
 
     Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode="optimum")
     dossier.refresh_from_db()

@@ -12,10 +12,10 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
+from connect.documents.services import profile_for
+from connect.documents.services.inbound import dossier_for_address, inbound_message_receive
+from connect.documents.services.mail_auth import Verdict
 from connect.models import Document, InboundMessage
-from connect.services import profile_for
-from connect.services.inbound import dossier_for_address, inbound_message_receive
-from connect.services.mail_auth import Verdict
 from dossiers.models import Dossier
 from dossiers.services import inbound_email_address
 from tests.connect import samples
@@ -286,7 +286,7 @@ def test_the_subject_cannot_smuggle_headers(dossier: Dossier) -> None:
 
 
 def test_the_allow_list_decides_who_is_accepted(dossier: Dossier) -> None:
-    from connect.services.inbound import sender_accepted
+    from connect.documents.services.inbound import sender_accepted
 
     assert sender_accepted(dossier, "anyone@example.com")
     profile = profile_for(dossier)

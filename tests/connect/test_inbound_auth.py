@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.test import Client
 
+from connect.documents.services import profile_for
+from connect.documents.services.inbound import inbound_message_receive
+from connect.documents.services.mail_auth import Verdict, message_verify
 from connect.models import Document, InboundMessage
-from connect.services import profile_for
-from connect.services.inbound import inbound_message_receive
-from connect.services.mail_auth import Verdict, message_verify
 from core.models import OutboundEmail
 from dossiers.models import Dossier
 from dossiers.services import inbound_email_address
@@ -345,7 +345,7 @@ def test_the_desk_and_the_accountant_see_sender_not_verified(
 ) -> None:
     from django.urls import reverse
 
-    from connect.services.receive import document_send_now
+    from connect.documents.services.receive import document_send_now
 
     raw = mail_bytes(
         inbound_email_address(dossier), ("f1.pdf", samples.pdf(1), "application/pdf"), sign_as=None
@@ -380,8 +380,8 @@ def test_the_client_rotates_the_address_the_old_one_works_in_grace_then_nothing(
     from django.urls import reverse
     from django.utils import timezone
 
+    from connect.documents.services.inbound import dossier_for_address
     from connect.models import ConnectProfile
-    from connect.services.inbound import dossier_for_address
     from core.models import AuditAction, AuditEvent
 
     old = inbound_email_address(dossier)
@@ -437,9 +437,9 @@ def test_over_smtp_the_old_address_is_received_in_grace_then_refused_without_ans
     from aiosmtpd.controller import Controller
     from django.utils import timezone
 
+    from connect.documents.services.inbound_address import inbound_address_rotate
     from connect.management.commands.inbound_smtp import InboundHandler
     from connect.models import ConnectProfile
-    from connect.services.inbound_address import inbound_address_rotate
 
     old = inbound_email_address(dossier)
     inbound_address_rotate(actor=client_user, dossier=dossier, grace_days=30)
@@ -468,7 +468,7 @@ def test_over_smtp_the_old_address_is_received_in_grace_then_refused_without_ans
 
 
 def test_alignment_relaxed_and_strict_on_the_organisational_domain() -> None:
-    from connect.services.mail_auth import aligned, organisational_domain
+    from connect.documents.services.mail_auth import aligned, organisational_domain
 
     assert organisational_domain("mail.factures.proximus.be") == "proximus.be"
     assert organisational_domain("billing.example.co.uk") == "example.co.uk"

@@ -7,7 +7,8 @@ from http import HTTPStatus
 
 import pytest
 
-from connect import services
+from connect.documents import services
+from connect.documents.services.memory import name_key, supplier_memory_learn, supplier_of
 from connect.models import (
     Document,
     DocumentEvent,
@@ -16,7 +17,6 @@ from connect.models import (
     RememberedFact,
     SupplierMemory,
 )
-from connect.services.memory import name_key, supplier_memory_learn, supplier_of
 from dossiers.models import Dossier
 from tests.connect import samples
 from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from connect import services
+from connect.documents import services
+from connect.documents.services.pipeline import document_recognise
 from connect.models import CreditUse, Document, Recognition, Status
-from connect.services.pipeline import document_recognise
 from core.errors import ServiceError
 from dossiers.models import Cartouche, Dossier, ProcessingMode
 from tests.connect import samples
@@ -129,7 +129,7 @@ def test_at_zero_credits_documents_go_as_transport_and_admins_are_told_once(
     )
     assert not CreditUse.objects.exists()
     # Credits added: the next exhaustion is told again.
-    from connect.services.pipeline import credits_add
+    from connect.documents.services.pipeline import credits_add
 
     cartouche = credits_add(firm_id=dossier.firm_id, mode="premium", credits=5)
     assert (cartouche.credits, cartouche.exhausted_notified_at) == (5, None)
@@ -166,8 +166,8 @@ def test_a_light_licence_cannot_override_to_premium(
 def test_the_text_read_from_documents_is_searched_in_the_four_languages(
     dossier: Dossier, client_user: User, auth_client
 ) -> None:
+    from connect.documents.selectors import document_search
     from connect.models import DocumentText
-    from connect.selectors import document_search
 
     ubl = receive(dossier, client_user, samples.ubl(), name="einvoice.xml")
     plain = receive(dossier, client_user, samples.pdf(text="S"), name="plain.pdf")
@@ -221,7 +221,7 @@ def test_optimum_holds_a_doubtful_reading_for_review_and_keeps_the_corrections(
     dossier: Dossier, client_user: User, accountant: User, settings
 ) -> None:
     from connect.api.views import new_documents
-    from connect.services.pipeline import review_queue_for
+    from connect.documents.services.pipeline import review_queue_for
 
     settings.CONNECT_REVIEW_THRESHOLD = 0.99
     set_mode(dossier, ProcessingMode.OPTIMUM)

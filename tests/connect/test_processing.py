@@ -7,9 +7,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
+from connect.documents.services import document_receive
+from connect.documents.services.processing import document_process, document_processing_sweep
 from connect.models import Document, Processing
-from connect.services import document_receive
-from connect.services.processing import document_process, document_processing_sweep
 from dossiers.models import Dossier
 from tests.connect import samples
 from users.models import User

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from connect import services
+from connect.documents import services
+from connect.documents.reads import Reader, document_reads_record
 from connect.models import Document, DocumentAttachment, DocumentRead, ReadKind
-from connect.reads import Reader, document_reads_record
 from dossiers.models import Dossier
 from tests.connect import samples
 from tests.factories import MembershipFactory, grant
@@ -73,7 +73,7 @@ def body(response) -> bytes:
 def test_the_page_and_the_download_each_record_one_read_and_the_thumbnail_none(
     client_user: User, dossier: Dossier, auth_client: Callable[[User], Client]
 ) -> None:
-    from connect.services.processing import document_process
+    from connect.documents.services.processing import document_process
 
     document = receive(dossier, client_user)
     document_process(document_id=document.pk)

@@ -6,9 +6,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import translation
 
-from connect.files import safe_filename
+from connect.documents.files import safe_filename
+from connect.documents.services import document_receive
 from connect.models import Document
-from connect.services import document_receive
 from core.errors import ServiceError
 from dossiers.models import Dossier
 from tests.connect import samples

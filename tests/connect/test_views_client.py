@@ -379,7 +379,7 @@ def test_behind_the_proxy_stored_files_are_sent_by_x_accel_redirect(
     from pathlib import Path
     from urllib.parse import unquote
 
-    from connect.services.processing import document_process
+    from connect.documents.services.processing import document_process
 
     client = auth_client(client_user)
     upload(client, dossier, SimpleUploadedFile("facture mars.pdf", samples.pdf(2)))

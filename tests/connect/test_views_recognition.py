@@ -7,7 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.utils import translation
 
-from connect import services
+from connect.documents import services
 from connect.models import Document, Recognition
 from dossiers.models import Dossier
 from tests.connect import samples

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-from connect import words
 from connect.collaboration.reminders import reminders_send
 from connect.collaboration.todos.services import deadlines_generate
+from connect.documents import words
 from connect.einvoice.model import _sum_check
 from connect.models import Status, Task
 from dossiers.models import Dossier

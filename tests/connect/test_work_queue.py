@@ -16,12 +16,12 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfWriter
 
-from connect import services
+from connect.documents import services
+from connect.documents.pages import PAGE_CAP, PAGE_MAX_PIXELS, PAGE_WIDTH, page_storage_name
+from connect.documents.queue import SORT_KEYS, queue_neighbours_for, queue_order, queue_page_for
+from connect.documents.selectors import InboxFilters
+from connect.documents.services.processing import document_process
 from connect.models import Document, DocumentRead, Processing
-from connect.pages import PAGE_CAP, PAGE_MAX_PIXELS, PAGE_WIDTH, page_storage_name
-from connect.queue import SORT_KEYS, queue_neighbours_for, queue_order, queue_page_for
-from connect.selectors import InboxFilters
-from connect.services.processing import document_process
 from dossiers.models import Dossier
 from tests.connect import samples
 from tests.factories import grant
@@ -624,7 +624,7 @@ def test_an_amount_filled_from_the_amount_to_pay_is_no_mismatch() -> None:
     is less than the total with VAT; only an amount that is neither is flagged."""
     from decimal import Decimal
 
-    from connect.views_accountant import typed_differs
+    from connect.documents.views_accountant import typed_differs
 
     facts = {"total_incl_vat": "7125.00", "payable_amount": "6125.00"}
     assert not typed_differs(facts, Decimal("6125.00"))

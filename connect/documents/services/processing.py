@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
-from connect.files import PDF
+from connect.documents.files import PDF
 from connect.models import Document, Processing, Recognition
 
 logger = logging.getLogger(__name__)
@@ -134,8 +134,8 @@ def document_process(*, document_id: int) -> Document | None:
 def _einvoice_facts(document: Document) -> None:
     """An e-invoice's facts are read at once (the client sees them on the desk), whatever the
     processing mode; a failure here is retried when the document is sent."""
+    from connect.documents.services.pipeline import einvoice_read
     from connect.einvoice import EInvoiceError
-    from connect.services.pipeline import einvoice_read
 
     try:
         einvoice_read(document)
@@ -156,7 +156,7 @@ def document_processing_sweep() -> list[int]:
 def document_recognition_sweep() -> list[int]:
     """Ids of sent documents whose reading never started or was interrupted (a worker killed
     mid-task), to enqueue again."""
-    from connect.services.pipeline import RECOGNITION_LEASE
+    from connect.documents.services.pipeline import RECOGNITION_LEASE
 
     now = timezone.now()
     never_started = Q(

@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from connect.forms import date_input
+from connect.documents.forms import date_input
+from connect.documents.reads import ReadFilters
 from connect.models import ReadKind
-from connect.reads import ReadFilters
 
 
 class ReadFilterForm(forms.Form):

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.pages import page_storage_names
+from connect.documents.services.documents import EDITABLE, _require_role
+from connect.documents.services.receive import ReceiveResult, document_receive
 from connect.models import Document, DocumentEvent, EventKind, Source, Status
-from connect.pages import page_storage_names
-from connect.services.documents import EDITABLE, _require_role
-from connect.services.receive import ReceiveResult, document_receive
 from core.errors import ServiceError
 from users.models import Role, User
 

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from connect import services
-from connect.forms import ReplaceForm
+from connect.documents import services
+from connect.documents.forms import ReplaceForm
+from connect.documents.selectors import document_get_for
 from connect.models import INVOICE_CATEGORIES, Document, Source, Status
-from connect.selectors import document_get_for
 from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_get_for
@@ -165,7 +165,7 @@ def upload_words() -> dict[str, Any]:
     sending (the server checks again)."""
     from django.conf import settings
 
-    from connect.files import ACCEPTED
+    from connect.documents.files import ACCEPTED
 
     return {
         "maxBytes": settings.CONNECT_MAX_UPLOAD_SIZE,

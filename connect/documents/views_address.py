@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from connect.models import ConnectProfile
-from connect.services.inbound_address import (
+from connect.documents.services.inbound_address import (
     inbound_address_history,
     inbound_address_rotate,
     require_address_keeper,
 )
+from connect.models import ConnectProfile
 from core.errors import ServiceError
 from dossiers.selectors import dossier_connect_get_for
 from dossiers.services import inbound_email_address

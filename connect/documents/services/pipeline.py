@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.services.processing import local_copy
 from connect.models import (
     RECOGNITION_WAITING,
     Category,
@@ -39,7 +40,6 @@ from connect.models import (
     Source,
     Status,
 )
-from connect.services.processing import local_copy
 from core.errors import ServiceError
 from core.numbers import as_decimal
 from core.queue import enqueue_on_commit
@@ -111,8 +111,8 @@ def _deliver(document: Document, **fields: Any) -> None:
 
 
 def supplier_account_record(*, document: Document, facts: dict[str, Any]) -> None:
-    """Each IBAN read is recorded for its supplier (connect/services/supplier_accounts.py)."""
-    from connect.services.supplier_accounts import supplier_account_record as record
+    """Each IBAN read is recorded for its supplier (services/supplier_accounts.py)."""
+    from connect.documents.services.supplier_accounts import supplier_account_record as record
 
     record(document=document, facts=facts)
 
@@ -168,7 +168,7 @@ def document_recognise(*, document_id: int) -> Document | None:
         else:  # the lease is given back: the sweeper tries again
             _deliver(document, recognition_started_at=None)
         return document
-    from connect.services.memory import supplier_memory_recall, supplier_memory_used
+    from connect.documents.services.memory import supplier_memory_recall, supplier_memory_used
 
     # The firm's memory of the supplier is read first (docs/recognition-memory.md).
     recalled = supplier_memory_recall(firm_id=document.firm_id, recognition=result)
@@ -273,7 +273,7 @@ def _fallback(document: Document) -> Document:
             exhausted_notified_at__isnull=True,
         ).update(exhausted_notified_at=timezone.now())
         if told:
-            from connect.notifications import notify_credits_exhausted
+            from connect.documents.notifications import notify_credits_exhausted
 
             notify_credits_exhausted(firm=document.firm, mode=document.processing_mode)
     return document
@@ -381,7 +381,7 @@ def _attachment_store(document: Document, attachment: Any) -> DocumentAttachment
         f"{hashlib.sha256(content).hexdigest()[:16]}.bin",
         ContentFile(content),
     )
-    from connect.files import safe_filename
+    from connect.documents.files import safe_filename
 
     return DocumentAttachment.objects.create(
         document=document,
@@ -443,7 +443,7 @@ def duplicate_find(document: Document, facts: dict[str, Any]) -> Document | None
 
 def document_mode_set(*, actor: User, document: Document, mode: str) -> Document:
     """The accountant overrides the processing mode of one document not yet retrieved."""
-    from connect.services.accountant import require_accountant
+    from connect.documents.services.accountant import require_accountant
 
     require_accountant(actor, document.dossier)
     processing_mode_check(document.dossier.firm, mode, field="processing_mode")
@@ -533,7 +533,7 @@ def _clean_facts(facts: dict[str, str]) -> dict[str, Any]:
 def document_review(*, actor: User, document: Document, facts: dict[str, str]) -> Document:
     """Optimum: the accountant corrects a doubtful reading; what the machine read is kept, the
     corrected facts are delivered and the document becomes new for retrieval."""
-    from connect.services.accountant import require_accountant
+    from connect.documents.services.accountant import require_accountant
 
     require_accountant(actor, document.dossier)
     cleaned = _clean_facts(facts)
@@ -558,7 +558,7 @@ def document_review(*, actor: User, document: Document, facts: dict[str, str]) -
             document=locked, actor=actor, kind=EventKind.REVIEWED, note=", ".join(changed)[:500]
         )
         supplier_account_record(document=locked, facts=corrected)
-        from connect.services.memory import supplier_memory_review
+        from connect.documents.services.memory import supplier_memory_review
 
         supplier_memory_review(
             document=locked, machine=locked.recognized_machine or {}, corrected=corrected
@@ -610,7 +610,7 @@ def document_correct_facts(*, actor: User, document: Document, facts: dict[str, 
     who corrected and when is recorded, with an event naming the facts changed. The first
     correction tells the supplier memory what held and what missed, as a review does. The
     document's place in the retrieval queue does not change."""
-    from connect.services.accountant import require_accountant
+    from connect.documents.services.accountant import require_accountant
 
     require_accountant(actor, document.dossier)
     cleaned = _clean_facts(facts)
@@ -642,7 +642,7 @@ def document_correct_facts(*, actor: User, document: Document, facts: dict[str, 
         )
         supplier_account_record(document=locked, facts=corrected)
         if first:
-            from connect.services.memory import supplier_memory_review
+            from connect.documents.services.memory import supplier_memory_review
 
             supplier_memory_review(document=locked, machine=machine, corrected=corrected)
         duplicate = duplicate_find(locked, corrected)
@@ -653,7 +653,7 @@ def document_correct_facts(*, actor: User, document: Document, facts: dict[str, 
 
 def review_queue_for(*, actor: User) -> Any:
     """Documents waiting for the actor's review, across the dossiers they keep as accountant."""
-    from connect.selectors import accountant_dossiers_for
+    from connect.documents.selectors import accountant_dossiers_for
 
     return (
         Document.objects.filter(
@@ -669,7 +669,7 @@ def review_queue_for(*, actor: User) -> Any:
 def document_retrieved(*, actor: User, document: Document) -> Document:
     """The accountant's desktop tool took the document. Idempotent: asking twice answers the
     same state."""
-    from connect.services.accountant import require_accountant
+    from connect.documents.services.accountant import require_accountant
 
     require_accountant(actor, document.dossier)
     with transaction.atomic():

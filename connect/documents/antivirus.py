@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from connect.files import refuse
+from connect.documents.files import refuse
 from core.errors import ServiceError
 
 logger = logging.getLogger(__name__)

@@ -10,15 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from connect.forms import SupplierMemorySearchForm
-from connect.models import Relation, SupplierMemory
-from connect.selectors import (
+from connect.documents.forms import SupplierMemorySearchForm
+from connect.documents.selectors import (
     supplier_memory_firms_for,
     supplier_memory_get_for,
     supplier_memory_list_for,
 )
-from connect.services.memory import supplier_memory_forget
-from connect.views import FACT_LABELS
+from connect.documents.services.memory import supplier_memory_forget
+from connect.documents.views import FACT_LABELS
+from connect.models import Relation, SupplierMemory
 from core.errors import ServiceError
 from users.types import AuthedRequest
 

@@ -21,8 +21,13 @@ from django.db.models.functions import Cast, Coalesce, Lower
 from django.db.models.lookups import Regex
 from django.http import Http404
 
+from connect.documents.selectors import (
+    InboxFilters,
+    InboxPage,
+    accountant_dossiers_for,
+    inbox_documents_for,
+)
 from connect.models import Document
-from connect.selectors import InboxFilters, InboxPage, accountant_dossiers_for, inbox_documents_for
 from core.pagination import _pack, _unpack
 from users.models import User
 

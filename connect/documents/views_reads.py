@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from connect.forms_reads import ReadFilterForm
+from connect.documents.forms_reads import ReadFilterForm
+from connect.documents.reads import document_read_page, document_reads_for
 from connect.models import DocumentRead, ReadKind
-from connect.reads import document_read_page, document_reads_for
 from core.csv import csv_cell
 from core.forms import form_status
 from dossiers.selectors import dossier_staff_get_for

@@ -1,6 +1,6 @@
 """Writes of Connect. One module per concern; import from here."""
 
-from connect.services.accountant import (
+from connect.documents.services.accountant import (
     document_book,
     document_reject,
     document_share,
@@ -9,16 +9,16 @@ from connect.services.accountant import (
     profile_update,
     require_accountant,
 )
-from connect.services.binders import binders_ensure
-from connect.services.desk import document_delete, document_replace
-from connect.services.documents import binder_create, document_update, documents_send
-from connect.services.pipeline import (
+from connect.documents.services.binders import binders_ensure
+from connect.documents.services.desk import document_delete, document_replace
+from connect.documents.services.documents import binder_create, document_update, documents_send
+from connect.documents.services.pipeline import (
     document_correct_facts,
     document_mode_set,
     document_retrieved,
     document_review,
 )
-from connect.services.receive import ReceiveResult, document_receive
+from connect.documents.services.receive import ReceiveResult, document_receive
 
 __all__ = [
     "ReceiveResult",

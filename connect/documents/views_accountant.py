@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from connect import services
-from connect.forms import BookForm, InboxFilterForm, ProfileForm, RejectForm, ShareForm
-from connect.models import Category, Document, ReadKind, Recognition, Status
-from connect.queue import (
+from connect.documents import services
+from connect.documents.forms import BookForm, InboxFilterForm, ProfileForm, RejectForm, ShareForm
+from connect.documents.queue import (
     DEFAULT_SORT,
     QueueOrder,
     queue_documents_get_for,
@@ -29,15 +28,16 @@ from connect.queue import (
     queue_order,
     queue_page_for,
 )
-from connect.reads import document_reads_record, reader_of
-from connect.selectors import (
+from connect.documents.reads import document_reads_record, reader_of
+from connect.documents.selectors import (
     InboxFilters,
     accountant_dossiers_for,
     binder_list_for,
     document_get_for,
     dossier_new_counts_for,
 )
-from connect.services.pipeline import REVIEW_FACTS, review_queue_for
+from connect.documents.services.pipeline import REVIEW_FACTS, review_queue_for
+from connect.models import Category, Document, ReadKind, Recognition, Status
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from core.numbers import as_decimal
@@ -230,7 +230,7 @@ def lowest_confidence(facts: dict[str, Any] | None) -> tuple[Decimal, str] | Non
 def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any]]:
     """What each inbox row shows, labels translated once per page rather than per row (the
     inbox is the accountant's busiest page)."""
-    from connect.views import FACT_LABELS
+    from connect.documents.views import FACT_LABELS
 
     categories = {value: str(label) for value, label in Category.choices}
     statuses = {value: str(label) for value, label in Status.choices}
@@ -245,7 +245,7 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
     thumbnail_url = _url_prefix("connect:thumbnail")
     dossier_url = _url_prefix("connect:dossier")
     suffix = f"?{query}" if query else ""
-    from connect.services.supplier_accounts import iban_changes_for
+    from connect.documents.services.supplier_accounts import iban_changes_for
 
     iban_changes = iban_changes_for(documents)
     rows = []

@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from connect import antivirus
-from connect.files import inspect, refuse, safe_filename, spool
+from connect.documents import antivirus
+from connect.documents.files import inspect, refuse, safe_filename, spool
 from connect.models import (
     Binder,
     Category,
@@ -185,7 +185,7 @@ def _same_bytes(dossier: Dossier, sha256: str) -> Document | None:
 def _duplicate(earlier: Document, actor: User | None) -> ReceiveResult:
     """The same bytes are already in the dossier. A client's draft stays private: someone who
     may not see it learns only that the file is there."""
-    from connect.selectors import document_visible_to
+    from connect.documents.selectors import document_visible_to
 
     if actor is not None and not document_visible_to(actor, earlier):
         raise refuse(
@@ -221,7 +221,7 @@ def document_send_now(
     document.sent_at = timezone.now()
     document.save(update_fields=["status", "sent_at"])
     DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.SENT)
-    from connect.services.pipeline import pipeline_start
+    from connect.documents.services.pipeline import pipeline_start
 
     pipeline_start(document=document, profile=profile)
     return True

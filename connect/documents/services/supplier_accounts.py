@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.services.memory import name_key
 from connect.models import Category, Document, Source, SupplierAccount
-from connect.services.memory import name_key
 from core.audit import audit_record
 from core.errors import ServiceError
 from core.models import AuditAction

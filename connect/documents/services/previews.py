@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.services.processing import SWEEP_AFTER
 from connect.models import Document, Processing
-from connect.services.processing import SWEEP_AFTER
 from core.errors import ServiceError
 from core.queue import enqueue_on_commit
 from users.models import Role, User

@@ -7,7 +7,7 @@ import img2pdf
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from connect.files import refuse
+from connect.documents.files import refuse
 from core.errors import ServiceError
 
 

@@ -188,8 +188,8 @@ def _corrections(machine: Mapping[str, Any], corrected: Mapping[str, Any]) -> li
 
 
 def _words_of(document: Document) -> list[Any]:
+    from connect.documents.services.processing import local_copy
     from connect.recognition import RecognitionError, words_of
-    from connect.services.processing import local_copy
 
     try:
         with tempfile.TemporaryDirectory(prefix="portal-memory-") as workdir:
@@ -283,7 +283,7 @@ def _fact_learn(memory: SupplierMemory, key: str, placement: Placement) -> None:
 def supplier_memory_forget(*, actor: User, memory: SupplierMemory) -> None:
     """Delete a supplier's memory (its facts go with it). ``memory`` comes from
     ``supplier_memory_get_for``: the actor may manage it."""
-    from connect.selectors import supplier_memory_firms_for
+    from connect.documents.selectors import supplier_memory_firms_for
 
     with transaction.atomic():
         if not supplier_memory_firms_for(actor=actor).filter(pk=memory.firm_id).exists():

@@ -8,7 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from connect.files import extension_of, safe_filename
+from connect.documents.files import extension_of, safe_filename
+from connect.documents.services.pipeline import pipeline_start
+from connect.documents.services.receive import missing_facts
 from connect.models import (
     Binder,
     Category,
@@ -19,8 +21,6 @@ from connect.models import (
     Source,
     Status,
 )
-from connect.services.pipeline import pipeline_start
-from connect.services.receive import missing_facts
 from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for

@@ -8,6 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.notifications import notify_client
+from connect.documents.services.pipeline import pipeline_start
+from connect.documents.services.receive import ReceiveResult, document_receive
 from connect.models import (
     Binder,
     Category,
@@ -21,9 +24,6 @@ from connect.models import (
     Task,
     TaskStatus,
 )
-from connect.notifications import notify_client
-from connect.services.pipeline import pipeline_start
-from connect.services.receive import ReceiveResult, document_receive
 from core.errors import ServiceError
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_connect_list_for

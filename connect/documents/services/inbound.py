@@ -19,11 +19,11 @@ from django.core.mail import EmailMessage as OutgoingMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from connect import antivirus
-from connect.files import safe_filename
+from connect.documents import antivirus
+from connect.documents.files import safe_filename
+from connect.documents.services.mail_auth import UNCHECKED, Verdict
+from connect.documents.services.receive import document_receive
 from connect.models import Category, ConnectProfile, Document, InboundMessage, Source
-from connect.services.mail_auth import UNCHECKED, Verdict
-from connect.services.receive import document_receive
 from core.errors import ServiceError
 from core.mail import email_enqueue
 from dossiers.models import Dossier
@@ -125,9 +125,9 @@ def inbound_message_receive(
     could not be taken (no attachment, refused files).
     ``envelope_sender`` is the SMTP MAIL FROM when the channel knows it ("" for a bounce);
     unknown (None), the From header stands in. ``verdict`` says who really sent it
-    (connect/services/mail_auth.py): only a sender whose From: domain is authenticated, and
-    allowed by the dossier's list, is verified. A verified message's documents go to the
-    accountant; an unverified one's stay on the client's desk, marked "sender not verified",
+    (connect/documents/services/mail_auth.py): only a sender whose From: domain is
+    authenticated, and allowed by the dossier's list, is verified. A verified message's
+    documents go to the accountant; an unverified one's stay on the client's desk, marked "sender not verified",
     and its sender is never answered."""
     parsed = message_from_bytes(raw, policy=policy.default)
     assert isinstance(parsed, EmailMessage)  # noqa: S101 - policy.default makes EmailMessage

@@ -5,13 +5,13 @@ from typing import Any
 from anymail.signals import AnymailInboundEvent, inbound
 from django.dispatch import receiver
 
-from connect.models import Document
-from connect.services.inbound import (
+from connect.documents.services.inbound import (
     dossier_for_address,
     inbound_message_receive,
     provider_message_bytes,
 )
-from connect.services.mail_auth import provider_verdict
+from connect.documents.services.mail_auth import provider_verdict
+from connect.models import Document
 from core import db_scope
 
 
