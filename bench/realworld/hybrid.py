@@ -1,8 +1,9 @@
 """`python -m bench.realworld.hybrid`: the real-world set read the way the portal receives it.
 
 Each document goes through the receiving checks (`connect.documents.files.inspect`): a PDF
-that carries an invoice XML (Factur-X, ZUGFeRD 2.x, XRechnung, Odoo's UBL) gives its facts from the XML, and
-they are scored against the same hand-checked truth as recognition (`truth/<id>.json`, what the
+that carries an invoice XML (Factur-X, ZUGFeRD 2.x, XRechnung, Odoo's UBL) gives its facts
+from the XML, and they are scored against the same hand-checked truth as recognition
+(`truth/<id>.json`, what the
 page prints). Prints how many PDFs carry an XML, how many are read from it, why the others are
 not, and per fact how many of the XML's facts match the page. `main()` returns the counts.
 """

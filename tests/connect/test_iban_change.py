@@ -1,7 +1,7 @@
-"""The IBAN change alert (connect/documents/services/supplier_accounts.py): each dossier records the IBANs
-seen per supplier from real Peppol UBL invoices (the OpenPeppol examples with Belgian IBANs) and
-CII; an invoice with an IBAN new for a known supplier is flagged on the document, in the inbox
-and on the payments page, refused from a SEPA file until the accountant or the client confirms
+"""The IBAN change alert (connect/documents/services/supplier_accounts.py): each dossier records
+the IBANs seen per supplier from real Peppol UBL invoices (the OpenPeppol examples with Belgian
+IBANs) and CII; an invoice with an IBAN new for a known supplier is flagged on the document, in the
+inbox and on the payments page, refused from a SEPA file until the accountant or the client confirms
 the account (audit trail), and nobody else may confirm it."""
 
 from datetime import timedelta

@@ -127,8 +127,8 @@ def inbound_message_receive(
     unknown (None), the From header stands in. ``verdict`` says who really sent it
     (connect/documents/services/mail_auth.py): only a sender whose From: domain is
     authenticated, and allowed by the dossier's list, is verified. A verified message's
-    documents go to the accountant; an unverified one's stay on the client's desk, marked "sender not verified",
-    and its sender is never answered."""
+    documents go to the accountant; an unverified one's stay on the client's desk, marked
+    "sender not verified", and its sender is never answered."""
     parsed = message_from_bytes(raw, policy=policy.default)
     assert isinstance(parsed, EmailMessage)  # noqa: S101 - policy.default makes EmailMessage
     if envelope_sender is None:
