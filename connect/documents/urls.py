@@ -7,6 +7,7 @@ from connect.documents import (
     views_desk,
     views_document,
     views_files,
+    views_inbox,
     views_memory,
 )
 
@@ -17,7 +18,7 @@ urlpatterns = [
     path("documents/<uuid:document_id>/delete/", views_desk.delete, name="document_delete"),
     path("documents/<uuid:document_id>/replace/", views_desk.replace, name="document_replace"),
     path("", views.home, name="home"),
-    path("inbox/", views_accountant.inbox, name="inbox"),
+    path("inbox/", views_inbox.inbox, name="inbox"),
     path("review/", views_accountant.review_queue, name="review_queue"),
     path("suppliers/", views_memory.supplier_memories, name="supplier_memories"),
     path(
@@ -54,7 +55,7 @@ urlpatterns = [
     path("documents/<uuid:document_id>/thumbnail.png", views_files.thumbnail, name="thumbnail"),
     path("documents/<uuid:document_id>/download/", views_files.download, name="download"),
     # The accountant's work queue: bulk actions, page images, a preview made again.
-    path("inbox/bulk/", views_accountant.inbox_bulk, name="inbox_bulk"),
+    path("inbox/bulk/", views_inbox.inbox_bulk, name="inbox_bulk"),
     path("documents/<uuid:document_id>/pages/<int:number>.jpg", views_files.page, name="page"),
     path(
         "documents/<uuid:document_id>/preview/retry/",

@@ -28,6 +28,7 @@ from connect.documents.selectors import (
     document_list_for,
     document_search,
 )
+from connect.documents.views_accountant import accountant_home
 from connect.documents.views_desk import desk_context, send_and_tell, upload_words
 from connect.models import (
     Category,
@@ -53,7 +54,6 @@ def home(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("dossier"):  # the dossier switch
         chosen = dossier_connect_get_for(actor=request.user, public_id=request.GET["dossier"])
         return redirect("connect:dossier", dossier_id=chosen.public_id)
-    from connect.documents.views_accountant import accountant_home
 
     answer = accountant_home(request)
     if answer is not None:

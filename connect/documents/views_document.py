@@ -13,7 +13,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from connect.documents import services
@@ -33,6 +32,14 @@ from connect.documents.selectors import (
 )
 from connect.documents.services.accountant import OPEN
 from connect.documents.services.pipeline import REVIEW_FACTS, facts_correctable
+from connect.documents.views_inbox import (
+    DOUBTFUL,
+    queue_context,
+    queue_url,
+    read_total,
+    typed_differs,
+)
+from connect.documents.words import FACT_LABELS
 from connect.models import (
     Document,
     Processing,
@@ -70,7 +77,6 @@ def _document_page(
     from connect.documents.pages import PAGE_CAP
     from connect.documents.queue import queue_neighbours_for
     from connect.documents.services.previews import preview_state
-    from connect.documents.views_accountant import queue_context
 
     binders = binder_list_for(actor=request.user, dossier=current.dossier)
     roles = roles_on_dossier_for(actor=request.user, dossier=current.dossier)
@@ -192,8 +198,6 @@ def document_facts(request: AuthedRequest, document_id: str) -> HttpResponse:
     why. Anyone but the dossier's accountant: 404."""
     from django.http import QueryDict
 
-    from connect.documents.views_accountant import queue_context, queue_url
-
     current = document_get_for(actor=request.user, public_id=document_id)
     if Role.CONNECT_ACCOUNTANT not in roles_on_dossier_for(
         actor=request.user, dossier=current.dossier
@@ -250,22 +254,6 @@ def _prefill_from_reading(document: Document, initial: dict[str, Any]) -> list[s
     return filled
 
 
-FACT_LABELS = {
-    "supplier_name": gettext_lazy("Supplier"),
-    "supplier_vat": gettext_lazy("Supplier VAT number"),
-    "invoice_number": gettext_lazy("Invoice number"),
-    "issue_date": gettext_lazy("Invoice date"),
-    "due_date": gettext_lazy("Due date"),
-    "total_excl_vat": gettext_lazy("Total excl. VAT"),
-    "total_vat": gettext_lazy("VAT"),
-    "total_incl_vat": gettext_lazy("Total incl. VAT"),
-    "payable_amount": gettext_lazy("Amount to pay"),
-    "currency": gettext_lazy("Currency"),
-    "iban": gettext_lazy("IBAN"),
-    "structured_reference": gettext_lazy("Structured communication"),
-}
-
-
 def _facts_rows(
     facts: dict[str, Any] | None, typed: Document | None = None
 ) -> list[dict[str, Any]]:
@@ -273,7 +261,6 @@ def _facts_rows(
     client typed something else (the amount, the due date), what they typed."""
     if not facts:
         return []
-    from connect.documents.views_accountant import DOUBTFUL, read_total, typed_differs
 
     confidences = facts.get("confidences") or {}
     remembered = set(facts.get("remembered") or ())

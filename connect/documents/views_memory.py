@@ -17,7 +17,7 @@ from connect.documents.selectors import (
     supplier_memory_list_for,
 )
 from connect.documents.services.memory import supplier_memory_forget
-from connect.documents.views import FACT_LABELS
+from connect.documents.words import FACT_LABELS
 from connect.models import Relation, SupplierMemory
 from core.errors import ServiceError
 from users.types import AuthedRequest

@@ -2,7 +2,7 @@
 accountant" for the client and "shared with the client" for the accountant (see
 docs/decisions.md, Words from the reader's side)."""
 
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from connect.models import Status
 
@@ -29,3 +29,20 @@ def tab_label(name: str, *, section: str, for_client: bool) -> str:
     if for_client:
         return gettext("Shared by my accountant")
     return pgettext("documents tab", "Shared with the client")
+
+
+#: The facts read from an invoice, as the pages name them.
+FACT_LABELS = {
+    "supplier_name": gettext_lazy("Supplier"),
+    "supplier_vat": gettext_lazy("Supplier VAT number"),
+    "invoice_number": gettext_lazy("Invoice number"),
+    "issue_date": gettext_lazy("Invoice date"),
+    "due_date": gettext_lazy("Due date"),
+    "total_excl_vat": gettext_lazy("Total excl. VAT"),
+    "total_vat": gettext_lazy("VAT"),
+    "total_incl_vat": gettext_lazy("Total incl. VAT"),
+    "payable_amount": gettext_lazy("Amount to pay"),
+    "currency": gettext_lazy("Currency"),
+    "iban": gettext_lazy("IBAN"),
+    "structured_reference": gettext_lazy("Structured communication"),
+}

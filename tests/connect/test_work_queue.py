@@ -624,7 +624,7 @@ def test_an_amount_filled_from_the_amount_to_pay_is_no_mismatch() -> None:
     is less than the total with VAT; only an amount that is neither is flagged."""
     from decimal import Decimal
 
-    from connect.documents.views_accountant import typed_differs
+    from connect.documents.views_inbox import typed_differs
 
     facts = {"total_incl_vat": "7125.00", "payable_amount": "6125.00"}
     assert not typed_differs(facts, Decimal("6125.00"))
