@@ -37,8 +37,8 @@ from connect.documents.files import refuse, safe_filename
 from connect.documents.reads import document_reads_record, reader_of
 from connect.documents.selectors import document_get_for
 from connect.documents.services.accountant import require_accountant
-from connect.documents.services.pipeline import document_retrieved
 from connect.documents.services.receive import missing_facts
+from connect.documents.services.review import document_retrieved
 from connect.models import Category, ConnectProfile, Document, ReadKind, Source, Status
 from core.errors import ServiceError
 from dossiers.models import Dossier

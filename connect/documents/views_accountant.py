@@ -23,7 +23,7 @@ from connect.documents.selectors import (
     document_get_for,
     dossier_new_counts_for,
 )
-from connect.documents.services.pipeline import REVIEW_FACTS, review_queue_for
+from connect.documents.services.review import REVIEW_FACTS, review_queue_for
 from connect.documents.views_inbox import queue_context, queue_url
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status

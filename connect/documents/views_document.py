@@ -31,7 +31,7 @@ from connect.documents.selectors import (
     document_replacements_for,
 )
 from connect.documents.services.accountant import OPEN
-from connect.documents.services.pipeline import REVIEW_FACTS, facts_correctable
+from connect.documents.services.review import REVIEW_FACTS, facts_correctable
 from connect.documents.views_inbox import (
     DOUBTFUL,
     queue_context,

@@ -222,7 +222,7 @@ def facts_post(document: Document, **changes: str) -> dict[str, str]:
     data = {
         f"facts-{key}": str(value)
         for key, value in (document.recognized or {}).items()
-        if key in services.pipeline.REVIEW_FACTS and value is not None
+        if key in services.review.REVIEW_FACTS and value is not None
     }
     return data | {f"facts-{key}": value for key, value in changes.items()}
 

@@ -323,7 +323,7 @@ def test_an_iban_typed_in_review_is_recorded_and_a_new_one_flagged(
 ) -> None:
     """Optimum: the printer's invoices carry no IBAN the machine reads; the accountant types
     it in the review queue, and the same rule applies to what was typed."""
-    from connect.documents.services.pipeline import REVIEW_FACTS, document_review
+    from connect.documents.services.review import REVIEW_FACTS, document_review
 
     Dossier.objects.filter(pk=dossier.pk).update(default_processing_mode="optimum")
     dossier.refresh_from_db()

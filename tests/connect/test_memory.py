@@ -354,7 +354,7 @@ def test_a_fact_corrected_on_the_documents_page_is_remembered_too(
     facts = {
         f"facts-{key}": value
         for key, value in first.recognized.items()
-        if key in services.pipeline.REVIEW_FACTS and isinstance(value, str)
+        if key in services.review.REVIEW_FACTS and isinstance(value, str)
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = auth_client(accountant).post(

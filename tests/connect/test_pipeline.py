@@ -221,7 +221,7 @@ def test_optimum_holds_a_doubtful_reading_for_review_and_keeps_the_corrections(
     dossier: Dossier, client_user: User, accountant: User, settings
 ) -> None:
     from connect.api.views import new_documents
-    from connect.documents.services.pipeline import review_queue_for
+    from connect.documents.services.review import review_queue_for
 
     settings.CONNECT_REVIEW_THRESHOLD = 0.99
     set_mode(dossier, ProcessingMode.OPTIMUM)
@@ -232,7 +232,7 @@ def test_optimum_holds_a_doubtful_reading_for_review_and_keeps_the_corrections(
     assert not review_queue_for(actor=client_user).exists()
     assert not new_documents(Document.objects.all()).exists()
     machine = dict(document.recognized)
-    corrected = {k: machine[k] or "" for k in machine if k in services.pipeline.REVIEW_FACTS}
+    corrected = {k: machine[k] or "" for k in machine if k in services.review.REVIEW_FACTS}
     with pytest.raises(ServiceError) as refused:
         services.document_review(
             actor=accountant, document=document, facts=corrected | {"iban": "BE00 1234"}

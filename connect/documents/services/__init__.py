@@ -1,4 +1,4 @@
-"""Writes of Connect. One module per concern; import from here."""
+"""Writes of the documents (Connect). One module per concern; the usual entry points are here."""
 
 from connect.documents.services.accountant import (
     document_book,
@@ -12,13 +12,13 @@ from connect.documents.services.accountant import (
 from connect.documents.services.binders import binders_ensure
 from connect.documents.services.desk import document_delete, document_replace
 from connect.documents.services.documents import binder_create, document_update, documents_send
-from connect.documents.services.pipeline import (
+from connect.documents.services.receive import ReceiveResult, document_receive
+from connect.documents.services.review import (
     document_correct_facts,
     document_mode_set,
     document_retrieved,
     document_review,
 )
-from connect.documents.services.receive import ReceiveResult, document_receive
 
 __all__ = [
     "ReceiveResult",
