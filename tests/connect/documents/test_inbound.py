@@ -233,7 +233,7 @@ def test_without_a_secret_the_provider_webhook_is_closed(dossier: Dossier, setti
     assert response.status_code == HTTPStatus.BAD_REQUEST
 
 
-from tests.connect.test_receive import HOSTILE  # noqa: E402  (the same corpus, another channel)
+from tests.connect.documents.test_receive import HOSTILE  # noqa: E402  (the same corpus, another channel)
 
 
 @pytest.mark.parametrize(
