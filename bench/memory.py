@@ -9,7 +9,7 @@ recognition bench's `degrade`). For each pair:
    accountant would in the review queue, and learned (`memory.learn`) at the confidence of a
    place taught once (`memory.confidence(hits=1, misses=0)`: 0.67);
 2. the second invoice is read without the memory, and with it (`memory.apply`, then
-   `memory.recall`, as `connect/services/memory.py` does when a document is read).
+   `memory.recall`, as `connect/documents/services/memory.py` does when a document is read).
 
 Prints, for the second invoices, the share of labelled facts read right without and with the
 memory (text PDFs, scans, the suppliers with unknown labels, all), how many facts the memory

@@ -187,7 +187,7 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
 os.environ["TEST_REDIS_URL"] = {redis_url!r}
 import django
 django.setup()
-from connect.services import document_receive
+from connect.documents.services import document_receive
 from dossiers.models import Dossier
 from users.models import User
 dossier = Dossier.objects.filter(firm__name="Bench").first()

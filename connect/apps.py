@@ -7,4 +7,4 @@ class ConnectConfig(AppConfig):
     verbose_name = _("Connect")
 
     def ready(self) -> None:
-        from connect import signals  # noqa: F401  (connects the provider webhook)
+        from connect.documents import signals  # noqa: F401  (connects the provider webhook)

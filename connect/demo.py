@@ -27,6 +27,17 @@ from connect.collaboration.document_requests.services import request_create
 from connect.collaboration.messages.services import message_post, thread_create
 from connect.collaboration.todos.services import deadlines_generate, task_complete, task_create
 from connect.demo_files import InvoiceFacts, Party
+from connect.documents.services import (
+    binders_ensure,
+    document_book,
+    document_receive,
+    document_reject,
+    document_retrieved,
+    document_share,
+    documents_send,
+)
+from connect.documents.services.pipeline import document_recognise
+from connect.documents.services.processing import document_process
 from connect.models import (
     Binder,
     BuiltinBinder,
@@ -39,17 +50,6 @@ from connect.models import (
     Status,
     Task,
 )
-from connect.services import (
-    binders_ensure,
-    document_book,
-    document_receive,
-    document_reject,
-    document_retrieved,
-    document_share,
-    documents_send,
-)
-from connect.services.pipeline import document_recognise
-from connect.services.processing import document_process
 from core.models import OutboundEmail
 from dossiers.models import Dossier
 from users.models import User

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from connect.services import processing
+from connect.documents.services import processing
 
 
 @shared_task(acks_late=True, time_limit=180, soft_time_limit=150)
@@ -14,7 +14,7 @@ def document_process(document_id: int) -> None:
 def document_recognise(document_id: int) -> None:
     """Read the facts of a sent document according to its processing mode. A worker killed
     mid-task leaves the message unacknowledged: it runs again (at most one credit is taken)."""
-    from connect.services.pipeline import document_recognise as recognise
+    from connect.documents.services.pipeline import document_recognise as recognise
 
     recognise(document_id=document_id)
 
@@ -23,7 +23,7 @@ def document_recognise(document_id: int) -> None:
 def supplier_memory_learn(document_id: int) -> None:
     """Remember where the facts the accountant corrected stood (the document's words are read
     again from the stored file: OCR for a scan). Idempotent: a document teaches once."""
-    from connect.services.memory import supplier_memory_learn as learn
+    from connect.documents.services.memory import supplier_memory_learn as learn
 
     learn(document_id=document_id)
 
@@ -45,7 +45,7 @@ def document_processing_sweep() -> int:
 @shared_task
 def accountant_digests() -> int:
     """Beat: the accountants' e-mails about new documents, one per dossier and period."""
-    from connect.notifications import accountant_digests_send
+    from connect.documents.notifications import accountant_digests_send
 
     return accountant_digests_send()
 

@@ -1,53 +1,15 @@
-from django.urls import include, path
+"""Connect's URLs (namespace ``connect``): each feature package brings its own."""
 
-from connect import views, views_accountant, views_address, views_memory
+from django.urls import include, path
 
 app_name = "connect"
 
 urlpatterns = [
-    # Collaboration: tasks and deadlines, document requests, messages, supplier payments.
+    # Collaboration: tasks and deadlines, document requests, messages; supplier payments.
     path("", include("connect.collaboration.todos.urls")),
     path("", include("connect.collaboration.document_requests.urls")),
     path("", include("connect.collaboration.messages.urls")),
     path("", include("connect.payments.urls")),
-    path("", include("connect.urls_desk")),
-    path("", views.home, name="home"),
-    path("inbox/", views_accountant.inbox, name="inbox"),
-    path("review/", views_accountant.review_queue, name="review_queue"),
-    path("suppliers/", views_memory.supplier_memories, name="supplier_memories"),
-    path(
-        "suppliers/<uuid:memory_id>/forget/",
-        views_memory.supplier_memory_forget_view,
-        name="supplier_memory_forget",
-    ),
-    path(
-        "documents/<uuid:document_id>/attachments/<uuid:attachment_id>/",
-        views.attachment,
-        name="attachment",
-    ),
-    path("dossiers/<uuid:dossier_id>/share/", views_accountant.share, name="share"),
-    path("dossiers/<uuid:dossier_id>/profile/", views_accountant.profile, name="profile"),
-    path(
-        "dossiers/<uuid:dossier_id>/e-mail-address/",
-        views_address.inbound_address,
-        name="inbound_address",
-    ),
-    path(
-        "documents/<uuid:document_id>/actions/<slug:action>/",
-        views_accountant.document_action,
-        name="document_action",
-    ),
-    path("dossiers/<uuid:dossier_id>/", views.dossier, name="dossier"),
-    path("dossiers/<uuid:dossier_id>/upload/", views.upload, name="upload"),
-    path("dossiers/<uuid:dossier_id>/send/", views.send, name="send"),
-    path("dossiers/<uuid:dossier_id>/binders/", views.binder_create, name="binder_create"),
-    path("dossiers/<uuid:dossier_id>/<str:section>/", views.section, name="section"),
-    path("documents/<uuid:document_id>/", views.document, name="document"),
-    path("documents/<uuid:document_id>/facts/", views.document_facts, name="document_facts"),
-    path("documents/<uuid:document_id>/thumbnail.png", views.thumbnail, name="thumbnail"),
-    path("documents/<uuid:document_id>/download/", views.download, name="download"),
-    # The accountant's work queue: bulk actions, page images, a preview made again.
-    path("inbox/bulk/", views_accountant.inbox_bulk, name="inbox_bulk"),
-    path("documents/<uuid:document_id>/pages/<int:number>.jpg", views.page, name="page"),
-    path("documents/<uuid:document_id>/preview/retry/", views.preview_retry, name="preview_retry"),
+    # The documents: desk, client pages, the accountant's inbox and actions.
+    path("", include("connect.documents.urls")),
 ]

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from connect import inbound_webhook
-from connect import views_reads as reads_views
+from connect.documents import inbound_webhook
+from connect.documents import views_reads as reads_views
 from portal import health, views, views_invitation, views_tokens
 from portal import views_dossiers as dossier_views
 from portal import views_users as firm_user_views

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from connect.selectors import credit_uses_for
+from connect.documents.selectors import credit_uses_for
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers import services

@@ -26,8 +26,8 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
+from connect.documents.selectors import accountant_dossiers_for
 from connect.models import ConnectProfile, CreditUse, Document, Recognition, Source, Status
-from connect.selectors import accountant_dossiers_for
 from core.lookups import get_or_404
 from core.models import AuditAction, AuditEvent
 from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode, Role
@@ -62,7 +62,7 @@ def waiting_groups() -> dict[str, Q]:
     return {
         # connect.api.views.new_documents: ready for retrieval.
         "new": Q(ready_at__isnull=False),
-        # connect.services.pipeline.pipeline_start: held until the accountant validates.
+        # connect.documents.services.pipeline.pipeline_start: held until the accountant validates.
         "to_validate": Q(ready_at__isnull=True, status=Status.SENT, dossier_id__in=pre_validation)
         & ~Q(recognition=Recognition.REVIEW),
         # Optimum: the reading was not confident, a person checks it before delivery.

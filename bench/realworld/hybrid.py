@@ -1,8 +1,9 @@
 """`python -m bench.realworld.hybrid`: the real-world set read the way the portal receives it.
 
-Each document goes through the receiving checks (`connect.files.inspect`): a PDF that carries
-an invoice XML (Factur-X, ZUGFeRD 2.x, XRechnung, Odoo's UBL) gives its facts from the XML, and
-they are scored against the same hand-checked truth as recognition (`truth/<id>.json`, what the
+Each document goes through the receiving checks (`connect.documents.files.inspect`): a PDF
+that carries an invoice XML (Factur-X, ZUGFeRD 2.x, XRechnung, Odoo's UBL) gives its facts
+from the XML, and they are scored against the same hand-checked truth as recognition
+(`truth/<id>.json`, what the
 page prints). Prints how many PDFs carry an XML, how many are read from it, why the others are
 not, and per fact how many of the XML's facts match the page. `main()` returns the counts.
 """
@@ -19,7 +20,7 @@ from connect.recognition import FACT_KEYS
 
 def _read(document: Document) -> tuple[str, dict[str, Any] | None]:
     """("refused: code" | "no xml" | the problem | the source, facts)."""
-    from connect.files import inspect, spool
+    from connect.documents.files import inspect, spool
     from core.errors import ServiceError
 
     spooled = spool([document.path.read_bytes()], max_size=100 * 1024 * 1024)

@@ -25,16 +25,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from zipstream import ZipStream
 
-from connect import services
 from connect.api.framework import TokenRateThrottle, UploadRateThrottle
-from connect.downloads import DOWNLOAD_BLOCK, stored_file_response
-from connect.files import refuse, safe_filename
+from connect.documents import services
+from connect.documents.downloads import DOWNLOAD_BLOCK, stored_file_response
+from connect.documents.files import refuse, safe_filename
+from connect.documents.reads import document_reads_record, reader_of
+from connect.documents.selectors import document_get_for
+from connect.documents.services.accountant import require_accountant
+from connect.documents.services.receive import missing_facts
+from connect.documents.services.review import document_retrieved
 from connect.models import Category, ConnectProfile, Document, ReadKind, Source, Status
-from connect.reads import document_reads_record, reader_of
-from connect.selectors import document_get_for
-from connect.services.accountant import require_accountant
-from connect.services.pipeline import document_retrieved
-from connect.services.receive import missing_facts
 from core.errors import ServiceError
 from core.pagination import id_cursor_decode, id_cursor_encode
 from dossiers.models import Dossier, DossierAccess, Role

@@ -29,7 +29,7 @@ def backfill(apps, schema_editor):
     """The IBANs of the documents already read, oldest first, by the same rule as a new one
     (docs/payments.md): an unpaid invoice with a second IBAN of a known supplier is flagged; an
     invoice already paid only records its IBAN."""
-    from connect.services.supplier_accounts import iban_compact, supplier_key_of
+    from connect.documents.services.supplier_accounts import iban_compact, supplier_key_of
 
     Document = apps.get_model("connect", "Document")
     SupplierAccount = apps.get_model("connect", "SupplierAccount")

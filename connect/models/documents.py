@@ -41,7 +41,7 @@ class Source(models.TextChoices):
 
 class Status(models.TextChoices):
     """The status of one document: each label reads well for a single document, whoever reads
-    it (``connect.words.status_label`` words "shared" from the reader's side)."""
+    it (``connect.documents.words.status_label`` words "shared" from the reader's side)."""
 
     DRAFT = "draft", _("On my desk")
     SENT = "sent", pgettext_lazy("document status", "Sent to the accountant")
@@ -500,8 +500,8 @@ class InboundMessage(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
-    # Who really sent it (connect/services/mail_auth.py): the checks' results and the From:
-    # domain they authenticate, aligned ("" when none: the sender is not verified).
+    # Who really sent it (connect/documents/services/mail_auth.py): the checks' results and the
+    # From: domain they authenticate, aligned ("" when none: the sender is not verified).
     auth_spf = models.CharField(max_length=20, blank=True)
     auth_dkim = models.CharField(max_length=20, blank=True)
     auth_dmarc = models.CharField(max_length=40, blank=True)

@@ -7,5 +7,6 @@ and downloads a SEPA credit transfer file (pain.001) for their bank.
 
 The models (``PayingAccount``, ``PaymentBatch``, ``PaymentLine``) stay in ``connect.models``;
 the supplier accounts and their IBAN change alert stay with the documents
-(``connect/services/supplier_accounts.py``), since the pipeline records each IBAN it reads.
+(``connect/documents/services/supplier_accounts.py``), since the pipeline records each IBAN
+it reads.
 """

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from sepaxml import SepaTransfer
 
+from connect.documents.services.supplier_accounts import iban_changes_for, supplier_key_of
 from connect.models import (
     Document,
     DocumentEvent,
@@ -35,7 +36,6 @@ from connect.models import (
 )
 from connect.models import PaymentLine as PaymentLineRow
 from connect.payments.selectors import ROWS_SHOWN, payable_documents
-from connect.services.supplier_accounts import iban_changes_for, supplier_key_of
 from core.errors import ServiceError
 from dossiers.members import roles_on_dossier_for
 from dossiers.models import Dossier, Role

@@ -12,6 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from connect.documents.selectors import document_get_for
+from connect.documents.services.supplier_accounts import (
+    IbanChange,
+    can_confirm,
+    iban_changes_in,
+    supplier_account_confirm,
+)
 from connect.models import Document
 from connect.payments import services as service
 from connect.payments.forms import BatchForm, PayingAccountForm, PaymentLineFormSet
@@ -24,13 +31,6 @@ from connect.payments.selectors import (
     payment_batch_get_for,
     payment_batches_for,
     payment_lines_for,
-)
-from connect.selectors import document_get_for
-from connect.services.supplier_accounts import (
-    IbanChange,
-    can_confirm,
-    iban_changes_in,
-    supplier_account_confirm,
 )
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status

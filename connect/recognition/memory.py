@@ -10,7 +10,7 @@ phrase just above it, else no label at all (the value's place on the page). It r
 words where the value stood relative to it, and reads them as the fact's kind (amount, date,
 VAT number...). What cannot be read is left out, never guessed. Each fact carries the
 placement's ``confidence``, which the caller computes from how often the placement held
-(``connect/services/memory.py``).
+(``connect/documents/services/memory.py``).
 
 Words come from ``words.words_of``: coordinates are shares (0..1) of the page, ``line``
 numbers the visual lines of a page.

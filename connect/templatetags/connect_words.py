@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from connect import words
+from connect.documents import words
 
 register = template.Library()
 

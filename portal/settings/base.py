@@ -209,13 +209,13 @@ CONNECT_PROCESSING_MAX_ATTEMPTS = 3
 CONNECT_REVIEW_THRESHOLD = env.float("CONNECT_REVIEW_THRESHOLD", default=0.8)
 #: Behind Caddy (deploy/Caddyfile) or nginx: downloads of stored files are handed to the proxy
 #: with X-Accel-Redirect under this internal prefix (compose: "/_protected/"), which maps to
-#: MEDIA_ROOT (connect/downloads.py). Empty, or files on S3: Django streams the file.
+#: MEDIA_ROOT (connect/documents/downloads.py). Empty, or files on S3: Django streams the file.
 CONNECT_X_ACCEL_REDIRECT = env("CONNECT_X_ACCEL_REDIRECT", default="")
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 # Uploads above 1 MB go to a temporary file while they arrive: memory does not grow with size.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
-    "connect.uploads.LimitedTemporaryFileUploadHandler",
+    "connect.documents.uploads.LimitedTemporaryFileUploadHandler",
 ]
 
 # --- Authentication --------------------------------------------------------------------------

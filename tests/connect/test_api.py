@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from connect import services
+from connect.documents import services
 from connect.models import Document, Status
 from core.pagination import id_cursor_decode, id_cursor_encode
 from dossiers.models import Dossier, FirmMembership

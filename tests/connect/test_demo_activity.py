@@ -185,7 +185,7 @@ def test_view_shows_figures_on_first_login(db_access, code: str) -> None:
 
 
 def test_the_accountants_inbox_has_work(db_access) -> None:
-    from connect.selectors import document_visible_to
+    from connect.documents.selectors import document_visible_to
 
     accountant = Dossier.objects.get(code="BOULANGERIE").accountant
     waiting = Document.objects.filter(

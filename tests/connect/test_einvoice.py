@@ -21,8 +21,8 @@ from pypdf.generic import (
 )
 
 from connect import einvoice
+from connect.documents.files import inspect, spool
 from connect.einvoice import cii, pdf
-from connect.files import inspect, spool
 from core.errors import ServiceError
 from tests.connect import einvoices, samples
 from tests.connect.einvoices import PROFILES, Facts

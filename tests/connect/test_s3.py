@@ -8,9 +8,9 @@ import boto3
 import pytest
 from django.core.files.storage import default_storage
 
+from connect.documents.services import document_receive
+from connect.documents.services.processing import document_process
 from connect.models import Processing
-from connect.services import document_receive
-from connect.services.processing import document_process
 from dossiers.models import Dossier
 from tests.connect import samples
 from tests.fixtures_services import free_port

@@ -19,10 +19,10 @@ from urllib.parse import parse_qsl, urlsplit
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from connect import services
 from connect.collaboration.document_requests.services import request_create
 from connect.collaboration.messages.services import thread_create
 from connect.collaboration.todos.services import task_create
+from connect.documents import services
 from connect.models import Document, Processing
 from dossiers.members import dossier_roles_set, membership_set
 from dossiers.models import Dossier, Firm, FirmLevel, Role

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from connect.documents.services import profile_for
 from connect.models import Document
-from connect.services import profile_for
 from dossiers.models import Dossier
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
 from tests.connect import samples

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from connect import services
+from connect.documents import services
 from connect.models import Document, PaymentBatch, SupplierAccount
 from connect.payments.services import paying_account_add
 from core.models import AuditEvent

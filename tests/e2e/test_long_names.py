@@ -5,7 +5,7 @@ desk starts within reach (issue 14, problem 7: "the list starts three screens do
 
 import pytest
 
-from connect import services
+from connect.documents import services
 from dossiers.models import Dossier
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
 from tests.connect import samples

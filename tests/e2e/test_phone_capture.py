@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader
 
-from connect import services
+from connect.documents import services
 from connect.models import Document
 from dossiers.models import Dossier
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load

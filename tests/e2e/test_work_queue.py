@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from connect import services
+from connect.documents import services
 from connect.models import Document
 from dossiers.models import Dossier
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load

@@ -16,8 +16,8 @@ import pytest
 from django.conf import settings
 from psycopg import sql
 
+from connect.documents.services import document_receive
 from connect.models import Document
-from connect.services import document_receive
 from dossiers.models import Dossier
 from tests.connect import samples
 from tests.fixtures_services import _database_url

@@ -31,7 +31,7 @@ from django.core.management import get_commands
 from django.test import Client
 from django.urls import reverse
 
-from connect.services import document_receive
+from connect.documents.services import document_receive
 from dossiers.models import Dossier
 from tests.connect import samples
 from tests.fixtures_services import free_port, self_signed_certificate

@@ -38,7 +38,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from connect import services
+from connect.documents import services
 from connect.models import (
     CreditUse,
     Document,

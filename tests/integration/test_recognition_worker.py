@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from connect import services
+from connect.documents import services
 from connect.models import CreditUse, Document, Recognition
 from dossiers.models import Cartouche, Dossier
 from tests.fixtures_services import use_broker, worker_start

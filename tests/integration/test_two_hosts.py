@@ -39,7 +39,7 @@ from connect.models import Document, Processing, Recognition
 from dossiers.models import Cartouche, Dossier
 from dossiers.services import inbound_email_address
 from tests.connect import samples
-from tests.connect.test_inbound import message
+from tests.connect.documents.test_inbound import message
 from tests.dns_stub import dns_stub
 from tests.factories import PASSWORD
 from tests.fixtures_services import (

@@ -117,8 +117,8 @@ def test_portal_routes_refuse_who_must_not_reach_them(
 
 @pytest.fixture
 def document(dossier: Dossier, client_user: User, settings, tmp_path):
-    from connect.services import document_receive
-    from connect.services.processing import document_process
+    from connect.documents.services import document_receive
+    from connect.documents.services.processing import document_process
     from tests.connect.samples import pdf
 
     settings.MEDIA_ROOT = str(tmp_path)
@@ -246,8 +246,8 @@ def test_api_routes_refuse_who_must_not_reach_them(
 ) -> None:
     """401 without a live token, 404 for a token that must not see the dossier; no change and
     no canary in any answer."""
+    from connect.documents.services import documents_send
     from connect.models import Document
-    from connect.services import documents_send
     from tests.factories import DossierFactory, UserFactory, grant
     from users.models import ApiToken
     from users.services import api_token_create

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from connect.documents.services import document_receive
 from connect.models import Document
-from connect.services import document_receive
 from dossiers.models import Dossier, Firm
 from tests.connect import samples
 from users.models import User

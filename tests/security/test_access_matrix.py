@@ -207,6 +207,8 @@ class Tenant:
 def tenant_build(firm: Firm, code: str, staff: User) -> Tenant:
     from allauth.mfa.models import Authenticator
 
+    from connect.documents.services import document_receive, documents_send
+    from connect.documents.services.processing import document_process
     from connect.models import (
         DocumentRequest,
         Message,
@@ -217,8 +219,6 @@ def tenant_build(firm: Firm, code: str, staff: User) -> Tenant:
         Task,
         Thread,
     )
-    from connect.services import document_receive, documents_send
-    from connect.services.processing import document_process
     from tests.connect.samples import pdf
     from users.services import api_token_create
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from connect import antivirus
+from connect.documents import antivirus
 from connect.models import Document, InboundMessage
 from tests.connect import samples
 from tests.hostile.cases import CASES, SCAN_UNAVAILABLE, VALID_PDF, VIRUS_FOUND, eicar
@@ -45,7 +45,7 @@ def test_eicar_is_refused_on_every_channel_with_the_name_of_the_virus(
     channel: str, clamd: Clamd, sender: Sender, storage: Storage, caplog
 ) -> None:
     for language in LANGUAGES:
-        with caplog.at_level(logging.WARNING, logger="connect.antivirus"):
+        with caplog.at_level(logging.WARNING, logger="connect.documents.antivirus"):
             answer = sender.send(channel, [("facture.pdf", eicar())], language)
         assert_refused(answer, channel, VIRUS_FOUND, language)
         assert (SIGNATURE in answer.text) is (channel not in MAIL)  # e-mail: a fixed answer
@@ -134,7 +134,7 @@ def test_no_verdict_refuses_the_file_cleanly_and_is_logged(
         settings.CONNECT_CLAMD_SOCKET = hung_clamd
         settings.CONNECT_CLAMD_TIMEOUT = 0.5
     for language in LANGUAGES:
-        with caplog.at_level(logging.ERROR, logger="connect.antivirus"):
+        with caplog.at_level(logging.ERROR, logger="connect.documents.antivirus"):
             answer = sender.send(channel, [("facture.pdf", VALID_PDF.read_bytes())], language)
         assert_refused(answer, channel, SCAN_UNAVAILABLE, language)
         if channel == "api":

@@ -11,7 +11,8 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils.html import escape
 
-from connect import einvoice, services
+from connect import einvoice
+from connect.documents import services
 from connect.models import CreditUse, Document, Recognition
 from dossiers.models import Cartouche, Dossier, ProcessingMode
 from tests.connect import einvoices

@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from connect.files import inspect, spool
+from connect.documents.files import inspect, spool
+from connect.documents.services.inbound import provider_message_bytes
 from connect.models import Document, InboundMessage, Processing
-from connect.services.inbound import provider_message_bytes
 from dossiers.models import Dossier
 from tests.connect import samples
 from tests.hostile.cases import (
@@ -157,7 +157,7 @@ def test_a_png_through_the_postmark_webhook_arrives_byte_for_byte(
 
 def test_provider_message_bytes_keeps_binary_attachments_byte_for_byte() -> None:
     """anymail's ``message.as_bytes()`` loses the CR bytes of parts without a transfer
-    encoding (a PNG arrives damaged); connect/signals.py passes
+    encoding (a PNG arrives damaged); connect/documents/signals.py passes
     ``provider_message_bytes(message)``."""
     from anymail.inbound import AnymailInboundMessage
 

@@ -29,8 +29,8 @@ from django.db.models.functions import (
 )
 from django.db.models.lookups import Regex
 
+from connect.documents.selectors import left_the_desk
 from connect.models import Category, Document, Source, Status
-from connect.selectors import left_the_desk
 from dossiers.models import Dossier
 from view.period import Period
 

@@ -18,8 +18,8 @@ from django.db.models.functions import (
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.selectors import left_the_desk
 from connect.models import Source, Status
-from connect.selectors import left_the_desk
 from dossiers.models import Dossier
 from view.period import Period
 from view.queries.common import (

@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from connect.forms import MultipleFileField, date_input
+from connect.documents.forms import MultipleFileField, date_input
 from connect.models import Category, RequestStatus
 
 

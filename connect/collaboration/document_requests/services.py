@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from connect.documents.services import document_receive, documents_send
 from connect.models import (
     REQUEST_WAITING,
     Category,
@@ -35,7 +36,6 @@ from connect.models import (
     RequestStatus,
     Source,
 )
-from connect.services import document_receive, documents_send
 from core.errors import ServiceError
 from core.lookups import get_or_404
 from core.mail import email_enqueue
@@ -326,7 +326,7 @@ def request_get_for(*, actor: User, public_id: object) -> DocumentRequest:
 def request_documents_for(*, actor: User, document_request: DocumentRequest) -> list[Document]:
     """The documents uploaded into a request, as the actor may see them (a client's draft
     stays theirs: the same rule as every other list of documents)."""
-    from connect.selectors import _not_others_drafts  # the one rule of who sees drafts
+    from connect.documents.selectors import _not_others_drafts  # the one rule of who sees drafts
 
     if not dossier_connect_list_for(actor=actor).filter(pk=document_request.dossier_id).exists():
         return []

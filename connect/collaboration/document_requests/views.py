@@ -30,8 +30,8 @@ from connect.collaboration.document_requests.services import (
     request_upload,
     request_upload_categories,
 )
+from connect.documents.services import profile_for
 from connect.models import DocumentRequest, RequestStatus
-from connect.services import profile_for
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.models import Role

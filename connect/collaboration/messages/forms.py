@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from connect.collaboration.messages.services import BODY_MAX, SUBJECT_MAX
-from connect.forms import ACCEPT
+from connect.documents.forms import ACCEPT
 
 
 class BodyField(forms.CharField):

@@ -23,7 +23,7 @@ THREAD_PAGE_SIZE = 200
 
 def _threads_for(actor: User) -> QuerySet[Thread]:
     """Threads of the actor's Connect dossiers. A thread about a document follows the
-    document: a draft on the client's desk is the client's (connect.selectors)."""
+    document: a draft on the client's desk is the client's (connect.documents.selectors)."""
     own_desks = DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ENTREPRENEUR).values(
         "dossier_id"
     )

@@ -32,6 +32,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from connect.collaboration.messages.selectors import unread_count_forget
+from connect.documents.selectors import document_visible_to
+from connect.documents.services.binders import binders_ensure
+from connect.documents.services.documents import documents_send
+from connect.documents.services.receive import document_receive
 from connect.models import (
     Binder,
     BuiltinBinder,
@@ -43,10 +47,6 @@ from connect.models import (
     Thread,
     ThreadRead,
 )
-from connect.selectors import document_visible_to
-from connect.services.binders import binders_ensure
-from connect.services.documents import documents_send
-from connect.services.receive import document_receive
 from core.errors import ServiceError
 from core.mail import email_enqueue
 from dossiers.members import roles_on_dossier_for

@@ -21,8 +21,8 @@ from connect.collaboration.messages.selectors import (
     thread_messages_for,
 )
 from connect.collaboration.messages.services import message_post, thread_create, thread_mark_read
+from connect.documents.selectors import document_get_for
 from connect.models import Status, Thread
-from connect.selectors import document_get_for
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connect.collaboration.deadlines import VatFrequency, deadlines_for, vat_keys
+from connect.documents.services.accountant import require_accountant
 from connect.models import ReminderSent, Task, TaskKind, TaskStatus
-from connect.services.accountant import require_accountant
 from core.errors import ServiceError
 from core.lookups import get_or_404
 from dossiers.models import CONNECT_ROLES, Dossier, DossierAccess, FirmMembership

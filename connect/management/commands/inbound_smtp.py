@@ -5,7 +5,7 @@ at RCPT time (no backscatter); each accepted message goes through the receive se
 certificate and key (--tls-cert/--tls-key, or INBOUND_SMTP_TLS_CERT/INBOUND_SMTP_TLS_KEY) the
 server offers STARTTLS; --require-starttls refuses mail from a client that did not start TLS.
 Each message's SPF (for the connecting address), DKIM signatures and DMARC alignment are
-checked (connect/services/mail_auth.py) before it is delivered.
+checked (connect/documents/services/mail_auth.py) before it is delivered.
 """
 
 import asyncio
@@ -23,13 +23,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
-from connect.services.inbound import (
+from connect.documents.services.inbound import (
     dossier_for_address,
     from_address,
     inbound_message_receive,
     sender_accepted,
 )
-from connect.services.mail_auth import Verdict, message_verify
+from connect.documents.services.mail_auth import Verdict, message_verify
 
 
 class InboundHandler:

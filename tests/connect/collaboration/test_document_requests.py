@@ -16,13 +16,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from connect import services
 from connect.collaboration.document_requests.services import (
     request_accept,
     request_create,
     request_more_needed,
     request_upload,
 )
+from connect.documents import services
+from connect.documents.selectors import InboxFilters, inbox_for
 from connect.models import (
     Binder,
     Document,
@@ -31,7 +32,6 @@ from connect.models import (
     EventKind,
     RequestStatus,
 )
-from connect.selectors import InboxFilters, inbox_for
 from core.errors import ServiceError
 from core.models import OutboundEmail
 from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership

@@ -13,7 +13,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from connect import services
 from connect.collaboration.messages.selectors import (
     thread_get_for,
     thread_list_for,
@@ -25,8 +24,9 @@ from connect.collaboration.messages.services import (
     thread_create,
     thread_mark_read,
 )
+from connect.documents import services
+from connect.documents.selectors import document_get_for
 from connect.models import Binder, Document, Message, Thread, ThreadRead
-from connect.selectors import document_get_for
 from core.errors import ServiceError
 from core.models import OutboundEmail
 from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership

@@ -431,7 +431,7 @@ def test_a_task_of_another_dossier_or_done_is_refused_and_nothing_is_shared(
 
 
 def services_share(dossier: Dossier, actor: User, task: Task):
-    from connect.services import document_share
+    from connect.documents.services import document_share
 
     return document_share(
         actor=actor,

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from lxml import etree
 
-from connect import services
+from connect.documents import services
 from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine
 from connect.payments import services as payments
 from connect.payments.selectors import payable_invoices_for

@@ -1,0 +1,210 @@
+"""The accountant's work queue: the inbox in the order the accountant chose (``?sort=``), its
+pages, and the documents before and after one of them ("book and next").
+
+Every order is a keyset: (sort key, id), the key never NULL (a missing fact sorts as an empty
+text or as a very small number), so a page, and the next document after the one just booked,
+costs the same whatever its position. Facts read by recognition are text in
+``Document.recognized``; numbers are cast only when they look like numbers (a damaged value
+sorts as missing instead of failing the page)."""
+
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Lower
+from django.db.models.lookups import Regex
+from django.http import Http404
+
+from connect.documents.selectors import (
+    InboxFilters,
+    InboxPage,
+    accountant_dossiers_for,
+    inbox_documents_for,
+)
+from connect.models import Document
+from core.pagination import _pack, _unpack
+from users.models import User
+
+#: What a missing number sorts as (amounts are below 10^12: pipeline._clean_fact).
+NO_NUMBER = -1e15
+NUMBER = r"^-?[0-9]{1,13}(\.[0-9]{1,6})?$"
+
+
+def _number(key: str) -> Combinable:
+    text = KT(f"recognized__{key}")
+    return Case(
+        When(Regex(text, NUMBER), then=Cast(text, FloatField())),
+        default=Value(None),
+        output_field=FloatField(),
+    )
+
+
+def _text(key: str) -> Combinable:
+    return Coalesce(Lower(KT(f"recognized__{key}")), Value(""), output_field=TextField())
+
+
+#: The columns the queue sorts by: their key expression and its kind (for the cursor).
+SORT_KEYS: dict[str, tuple[Any, str]] = {
+    "sent": (F("sent_at"), "datetime"),
+    "dossier": (F("dossier__code"), "text"),
+    "document": (Lower("filename"), "text"),
+    "supplier": (_text("supplier_name"), "text"),
+    "number": (_text("invoice_number"), "text"),
+    "date": (Coalesce(KT("recognized__issue_date"), Value(""), output_field=TextField()), "text"),
+    "total": (
+        Coalesce(
+            _number("total_incl_vat"),
+            _number("payable_amount"),
+            Value(NO_NUMBER),
+            output_field=FloatField(),
+        ),
+        "number",
+    ),
+    "confidence": (
+        Coalesce(_number("confidence"), Value(NO_NUMBER), output_field=FloatField()),
+        "number",
+    ),
+    "status": (F("status"), "text"),
+}
+DEFAULT_SORT = "-sent"
+
+
+@dataclass(frozen=True)
+class QueueOrder:
+    key: str
+    descending: bool
+
+    @property
+    def param(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+    def toggled(self, key: str) -> str:
+        """The ``sort`` parameter of a column header: the other direction when it is the
+        current column, ascending otherwise (newest first for the sent date)."""
+        if key == self.key:
+            return key if self.descending else f"-{key}"
+        return f"-{key}" if key == "sent" else key
+
+
+def queue_order(value: str | None) -> QueueOrder:
+    """The order asked for, if it is one of the columns; the default (newest first) else."""
+    value = (value or "").strip()
+    key = value.removeprefix("-")
+    if key not in SORT_KEYS:
+        value = DEFAULT_SORT
+        key = value.removeprefix("-")
+    return QueueOrder(key=key, descending=value.startswith("-"))
+
+
+def _ordered(documents: QuerySet[Document], order: QueueOrder) -> QuerySet[Document]:
+    expression = SORT_KEYS[order.key][0]
+    documents = documents.annotate(queue_key=expression)
+    if order.descending:
+        return documents.order_by(F("queue_key").desc(), "-id")
+    return documents.order_by(F("queue_key").asc(), "id")
+
+
+def _after(order: QueueOrder, value: Any, pk: int, *, backwards: bool = False) -> Q:
+    """Rows after (value, pk) in the order (before it when ``backwards``)."""
+    later = order.descending == backwards  # ascending forwards, or descending backwards
+    if later:
+        return Q(queue_key__gt=value) | Q(queue_key=value, id__gt=pk)
+    return Q(queue_key__lt=value) | Q(queue_key=value, id__lt=pk)
+
+
+def _cursor_encode(order: QueueOrder, value: Any, pk: int) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return _pack(json.dumps([order.param, value, pk]))
+
+
+def _cursor_decode(order: QueueOrder, cursor: str) -> tuple[Any, int] | None:
+    """A cursor of another order, or that does not decode, starts the list again."""
+    try:
+        param, value, pk = json.loads(_unpack(cursor))
+        if param != order.param:
+            return None
+        kind = SORT_KEYS[order.key][1]
+        if kind == "datetime":
+            value = datetime.fromisoformat(value)
+        elif kind == "number":
+            value = float(value)
+        else:
+            value = str(value)
+        return value, int(pk)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def queue_page_for(
+    *, actor: User, filters: InboxFilters, order: QueueOrder, cursor: str = "", size: int = 50
+) -> InboxPage:
+    """One page of the queue in the chosen order."""
+    documents = _ordered(inbox_documents_for(actor=actor, filters=filters), order)
+    position = _cursor_decode(order, cursor) if cursor else None
+    if position is not None:
+        documents = documents.filter(_after(order, *position))
+    rows = list(documents.select_related("dossier")[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        last = rows[size - 1]
+        next_cursor = _cursor_encode(order, last.queue_key, last.pk)  # type: ignore[attr-defined]
+    return InboxPage(documents=rows[:size], next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    previous: Document | None
+    next: Document | None
+
+
+def queue_neighbours_for(
+    *, actor: User, filters: InboxFilters, order: QueueOrder, document: Document
+) -> Neighbours:
+    """The documents before and after ``document`` in the queue (it need not be in the
+    queue any more: a document just booked keeps its place, the next one follows it)."""
+    key = (
+        Document.objects.filter(pk=document.pk)
+        .annotate(queue_key=SORT_KEYS[order.key][0])
+        .values_list("queue_key", flat=True)
+        .first()
+    )
+    documents = _ordered(inbox_documents_for(actor=actor, filters=filters), order)
+    following = documents.filter(_after(order, key, document.pk)).first()
+    preceding = documents.filter(_after(order, key, document.pk, backwards=True)).reverse().first()
+    return Neighbours(previous=preceding, next=following)
+
+
+#: At most this many documents in one bulk action or zip.
+BULK_MAX = 200
+
+
+def queue_documents_get_for(*, actor: User, public_ids: list[str]) -> list[Document]:
+    """The chosen documents of the actor's inbox (sent to a dossier they keep as accountant).
+    One id out of reach (another firm's, a draft, a typo) and nothing is done: 404."""
+    wanted: set[uuid.UUID] = set()
+    for value in public_ids[: BULK_MAX + 1]:
+        try:
+            wanted.add(uuid.UUID(str(value)))
+        except ValueError:
+            raise Http404 from None
+    if not wanted or len(wanted) > BULK_MAX:
+        raise Http404
+    documents = list(
+        Document.objects.filter(
+            dossier__in=accountant_dossiers_for(actor=actor).values("id"),
+            public_id__in=wanted,
+            sent_at__isnull=False,
+        )
+        .select_related("dossier")
+        .order_by("-sent_at", "-id")
+    )
+    if len(documents) != len(wanted):
+        raise Http404
+    return documents
