@@ -3,18 +3,17 @@ their tables: a database holding outbox rows and audit events written on the sch
 move keeps every row, with the same ids, keys and values, once migrated; the migrations run no
 SQL on the tables, and their row-level-security policies are still there."""
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.test.utils import CaptureQueriesContext
 
 from core import db_scope
 from core.models import AuditAction, AuditEvent, OutboundEmail
 from tests.factories import DossierFactory, FirmFactory, UserFactory
+from tests.migration_moves import DDL, applied, before_handover, migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,43 +44,13 @@ AUDIT_FIELDS = (
     "created_at",
 )
 TABLES = ("portal_outboundemail", "portal_auditevent")
-DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|TRUNCATE|RENAME)\b", re.I)
-
-
-def before_move() -> tuple[str, str]:
-    """The portal migration the move starts from: the one before the portal migration that
-    hands the models over to core (found by its dependency, whatever its number)."""
-    loader = MigrationExecutor(connection).loader
-    (handover,) = [
-        migration
-        for (app, _), migration in loader.disk_migrations.items()
-        if app == "portal" and CORE_FIRST in migration.dependencies
-    ]
-    (previous,) = [dep for dep in handover.dependencies if dep[0] == "portal"]
-    return previous
-
-
-def migrate(targets: list[tuple[str, str | None]]) -> list[str]:
-    """Migrate to ``targets`` (a fresh executor reads what is applied); the SQL it ran."""
-    executor = MigrationExecutor(connection)
-    with CaptureQueriesContext(connection) as queries:
-        executor.migrate(targets)
-    return [query["sql"] for query in queries.captured_queries]
-
-
-def migrate_to_latest() -> list[str]:
-    return migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
-def applied() -> set[tuple[str, str]]:
-    return set(MigrationExecutor(connection).loader.applied_migrations)
 
 
 @pytest.fixture
 def pre_move() -> Iterator[Any]:
     """The database at the schema before the move; the historical portal models' registry.
     The database is put back at the latest schema whatever the test does."""
-    previous = before_move()
+    previous = before_handover("portal", CORE_FIRST)
     try:
         ran = migrate([previous, ("core", None)])
         assert not [sql for sql in ran if DDL.match(sql)]

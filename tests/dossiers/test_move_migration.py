@@ -4,7 +4,6 @@ written on the schema before the move keeps every row, with the same ids, keys a
 migrated; the migrations run no SQL on the tables, and their row-level-security policies are
 still there."""
 
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -12,11 +11,11 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dossiers.models import DossierAccess, FirmLevel, FirmMembership, Invitation, Role
 from tests.factories import DossierFactory, FirmFactory, UserFactory
+from tests.migration_moves import DDL, applied, migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +34,6 @@ INVITATION_FIELDS = (
     "accepted_at",
     "revoked_at",
 )
-DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|TRUNCATE|RENAME)\b", re.I)
 
 
 def before_move() -> list[tuple[str, str]]:
@@ -52,22 +50,6 @@ def before_move() -> list[tuple[str, str]]:
         for dep in takeover.dependencies
         if dep[0] in ("users", "dossiers") and dep[1] != "__first__"
     ]
-
-
-def migrate(targets: list[tuple[str, str | None]]) -> list[str]:
-    """Migrate to ``targets`` (a fresh executor reads what is applied); the SQL it ran."""
-    executor = MigrationExecutor(connection)
-    with CaptureQueriesContext(connection) as queries:
-        executor.migrate(targets)
-    return [query["sql"] for query in queries.captured_queries]
-
-
-def migrate_to_latest() -> list[str]:
-    return migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
-def applied() -> set[tuple[str, str]]:
-    return set(MigrationExecutor(connection).loader.applied_migrations)
 
 
 @pytest.fixture

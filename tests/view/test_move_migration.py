@@ -3,59 +3,28 @@ holding switches written on the schema before the move keeps every row, with the
 keys and values, once migrated; the migrations run no SQL on the table, and its
 row-level-security policy is still there."""
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.test.utils import CaptureQueriesContext
 
 from tests.factories import DossierFactory, FirmFactory, UserFactory
+from tests.migration_moves import DDL, applied, before_handover, migrate, migrate_to_latest
 from view.models import ReportSwitch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 VIEW_FIRST = ("view", "0001_initial")
 FIELDS = ("id", "firm_id", "dossier_id", "report", "switched_by_id", "switched_at")
-DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|TRUNCATE|RENAME)\b", re.I)
-
-
-def before_move() -> tuple[str, str]:
-    """The portal migration the move starts from: the one before the portal migration that
-    hands the model over to view (found by its dependency, whatever its number)."""
-    loader = MigrationExecutor(connection).loader
-    (handover,) = [
-        migration
-        for (app, _), migration in loader.disk_migrations.items()
-        if app == "portal" and VIEW_FIRST in migration.dependencies
-    ]
-    (previous,) = [dep for dep in handover.dependencies if dep[0] == "portal"]
-    return previous
-
-
-def migrate(targets: list[tuple[str, str | None]]) -> list[str]:
-    """Migrate to ``targets`` (a fresh executor reads what is applied); the SQL it ran."""
-    executor = MigrationExecutor(connection)
-    with CaptureQueriesContext(connection) as queries:
-        executor.migrate(targets)
-    return [query["sql"] for query in queries.captured_queries]
-
-
-def migrate_to_latest() -> list[str]:
-    return migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
-def applied() -> set[tuple[str, str]]:
-    return set(MigrationExecutor(connection).loader.applied_migrations)
 
 
 @pytest.fixture
 def pre_move() -> Iterator[Any]:
     """The database at the schema before the move; the historical ``portal.ReportSwitch``.
     The database is put back at the latest schema whatever the test does."""
-    previous = before_move()
+    previous = before_handover("portal", VIEW_FIRST)
     try:
         ran = migrate([previous, ("view", None)])
         assert not [sql for sql in ran if DDL.match(sql)]
