@@ -85,7 +85,7 @@ lint-imports: install
 	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy core portal view users dossiers connect
+	$(VENV)/bin/mypy core portal view users dossiers connect connect-sync/connect_sync
 
 check-migrations: install
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run

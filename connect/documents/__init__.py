@@ -26,5 +26,5 @@ Where things are (moved from connect/ and connect/services/):
 
 Stay in ``connect``: the models (``connect.models``), the Celery tasks (``connect.tasks``: their
 names are in settings and in queued messages), migrations, template tags, management commands,
-the demo and ``sync_client``.
+the demo. The desktop client is not in ``connect``: it is its own distribution, connect-sync/.
 """

@@ -29,6 +29,7 @@ from users.services import api_token_create, api_token_revoke
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# The command of the connect-sync distribution (connect-sync/), installed by `make install`.
 CONSOLE_SCRIPT = Path(sys.executable).parent / "connect-sync"
 
 
@@ -96,7 +97,7 @@ def run_sync(
     """The program as an accountant runs it, in its own process; the token in the environment."""
     return subprocess.run(
         [
-            *(command or [sys.executable, "-m", "connect.sync_client"]),
+            *(command or [sys.executable, "-m", "connect_sync"]),
             *("--url", base, "--to", str(folder)),
         ],
         check=False,
@@ -192,9 +193,9 @@ def test_a_sync_that_dies_mid_way_then_completes_writes_each_document_once(
 def test_a_revoked_token_exits_3(live_server, dossier: Dossier, accountant: User, tmp_path) -> None:
     token_row, token = api_token_create(actor=accountant, name="desktop")
     api_token_revoke(actor=accountant, token=token_row)
-    command = [str(CONSOLE_SCRIPT)] if CONSOLE_SCRIPT.exists() else None
+    assert CONSOLE_SCRIPT.exists(), "make install installs the connect-sync distribution"
 
-    result = run_sync(live_server.url, token, tmp_path, command=command)
+    result = run_sync(live_server.url, token, tmp_path, command=[str(CONSOLE_SCRIPT)])
 
     assert result.returncode == 3
     assert "the token has been revoked" in result.stderr

@@ -971,7 +971,7 @@ def test_connect_sync_killed_at_random_bytes_then_run_to_the_end_writes_each_doc
 
     def start(**env: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "connect.sync_client", "--url", proxy.url, "--to", str(folder)],
+            [sys.executable, "-m", "connect_sync", "--url", proxy.url, "--to", str(folder)],
             cwd=ROOT,
             env={**os.environ, "CONNECT_SYNC_TOKEN": token, **env},
             stdout=subprocess.DEVNULL,

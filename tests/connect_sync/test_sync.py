@@ -13,7 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from connect.sync_client import Client, final_name, main, sync
+from connect_sync.api import Client
+from connect_sync.cli import main
+from connect_sync.store import final_name
+from connect_sync.sync import sync
 
 DOSSIER = "5b0f6a52-1111-4c1e-9d7e-000000000001"
 
