@@ -194,7 +194,7 @@ def messages_inbox(rows: int) -> tuple[Client, str]:
 
 
 def payments(rows: int) -> tuple[Client, str]:
-    from connect.payments.services import paying_account_add
+    from connect.payments.accounts import paying_account_add
 
     s = Setup()
     paying_account_add(actor=s.client_user, dossier=s.dossier, name="Client", iban=IBAN)

@@ -60,7 +60,7 @@ def waiting_groups() -> dict[str, Q]:
     machine: it waits for no one at the firm and is in no group."""
     pre_validation = ConnectProfile.objects.filter(pre_validation=True).values("dossier_id")
     return {
-        # connect.api.views.new_documents: ready for retrieval.
+        # connect.api.selectors.new_documents: ready for retrieval.
         "new": Q(ready_at__isnull=False),
         # connect.documents.services.pipeline.pipeline_start: held until the accountant validates.
         "to_validate": Q(ready_at__isnull=True, status=Status.SENT, dossier_id__in=pre_validation)

@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from connect.api import views as api
+from connect.api import documents, dossiers
 from connect.api.framework import error_response
 
 
@@ -23,27 +23,27 @@ def not_found(request: Request, path: str = "") -> Response:
 
 
 urlpatterns = [
-    path("me", api.MeView.as_view(), name="me"),
-    path("dossiers", api.DossierListView.as_view(), name="dossiers"),
+    path("me", dossiers.MeView.as_view(), name="me"),
+    path("dossiers", dossiers.DossierListView.as_view(), name="dossiers"),
     path(
         "dossiers/<str:dossier_id>/documents",
-        api.DossierDocumentsView.as_view(),
+        documents.DossierDocumentsView.as_view(),
         name="dossier_documents",
     ),
     path(
         "dossiers/<str:dossier_id>/documents.zip",
-        api.DossierZipView.as_view(),
+        dossiers.DossierZipView.as_view(),
         name="dossier_documents_zip",
     ),
-    path("documents/<str:document_id>", api.DocumentView.as_view(), name="document"),
+    path("documents/<str:document_id>", documents.DocumentView.as_view(), name="document"),
     path(
         "documents/<str:document_id>/content",
-        api.DocumentContentView.as_view(),
+        documents.DocumentContentView.as_view(),
         name="document_content",
     ),
     path(
         "documents/<str:document_id>/retrieved",
-        api.DocumentRetrievedView.as_view(),
+        documents.DocumentRetrievedView.as_view(),
         name="document_retrieved",
     ),
     path(

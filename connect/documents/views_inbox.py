@@ -335,7 +335,7 @@ def inbox_bulk(request: AuthedRequest) -> HttpResponseBase:
 
 def _zip_response(request: AuthedRequest, documents: list[Document]) -> HttpResponseBase:
     """The chosen files in one zip, streamed (each file read when the zip reaches it)."""
-    from connect.api.views import zip_response
+    from connect.api.dossiers import zip_response
 
     response = zip_response(documents, f"documents_{timezone.localdate():%Y-%m-%d}.zip")
     # One read per document, recorded before the first byte of the zip leaves.

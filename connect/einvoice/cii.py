@@ -13,20 +13,10 @@ from typing import Literal
 
 from lxml import etree
 
-from connect.einvoice.model import (
-    Attachment,
-    Check,
-    EInvoice,
-    Line,
-    Party,
-    VatLine,
-    attachments_decode,
-    consistency_checks,
-    due_date_from_terms,
-    iban_or_none,
-    party,
-    structured_reference,
-)
+from connect.einvoice.attachments import attachments_decode
+from connect.einvoice.checks import consistency_checks
+from connect.einvoice.model import Attachment, Check, EInvoice, Line, Party, VatLine
+from connect.einvoice.values import due_date_from_terms, iban_or_none, party, structured_reference
 from connect.einvoice.xml import (
     Reader,
     amount,

@@ -25,15 +25,14 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject, StreamObject
 
 from connect.einvoice import cii, ubl
-from connect.einvoice.model import (
+from connect.einvoice.attachments import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_SIZE,
     ODS,
     XLSX,
-    Attachment,
-    EInvoice,
     clean_name,
 )
+from connect.einvoice.model import Attachment, EInvoice
 from connect.einvoice.xml import EInvoiceError, lazy_format, parse_root
 
 #: An embedded invoice XML inflates to at most this (a UBL with its own attachments included).

@@ -7,19 +7,10 @@ from typing import Literal, TypeVar
 
 from lxml import etree
 
-from connect.einvoice.model import (
-    Attachment,
-    Check,
-    EInvoice,
-    Line,
-    Party,
-    VatLine,
-    attachments_decode,
-    consistency_checks,
-    iban_or_none,
-    party,
-    structured_reference,
-)
+from connect.einvoice.attachments import attachments_decode
+from connect.einvoice.checks import consistency_checks
+from connect.einvoice.model import Attachment, Check, EInvoice, Line, Party, VatLine
+from connect.einvoice.values import iban_or_none, party, structured_reference
 from connect.einvoice.xml import Reader, decimal, incomplete, iso_date
 
 INVOICE = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"

@@ -1,5 +1,6 @@
-"""Connect's models: the documents and binders (``documents``), who read them (``reads``),
-and what a client and their accountant do together between two uploads (``collaboration``)."""
+"""Connect's models: the documents and binders (``documents``), who read them (``reads``), the
+dossier's Connect settings and received e-mails (``profile``), and what a client and their
+accountant do together between two uploads (``collaboration``)."""
 
 from connect.models.collaboration import (
     REQUEST_WAITING,
@@ -22,7 +23,6 @@ from connect.models.documents import (
     Binder,
     BuiltinBinder,
     Category,
-    ConnectProfile,
     CreditUse,
     Document,
     DocumentAttachment,
@@ -30,13 +30,13 @@ from connect.models.documents import (
     DocumentText,
     EmbeddedProblem,
     EventKind,
-    InboundMessage,
     Processing,
     Recognition,
     Source,
     Status,
 )
 from connect.models.memory import Relation, RememberedFact, SupplierMemory
+from connect.models.profile import ConnectProfile, InboundMessage
 from connect.models.reads import DocumentRead, ReadKind
 from connect.models.supplier_accounts import SupplierAccount
 

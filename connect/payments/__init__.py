@@ -1,7 +1,8 @@
 """Supplier payments (docs/payments.md): the client picks unpaid purchase invoices and expenses
 and downloads a SEPA credit transfer file (pain.001) for their bank.
 
-- ``services``: paying accounts, the batch and its pain.001 file;
+- ``accounts``: the paying accounts, who may pay, the IBAN/BIC/reference checks;
+- ``batches``: the batch, line by line, kept with its file; ``sepa``: the pain.001 file;
 - ``selectors``: the payable invoices, the paying accounts and the batches an actor may see;
 - ``forms``, ``views``, ``urls``: the pages (URL names ``connect:payments``, …).
 

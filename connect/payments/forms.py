@@ -7,7 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from connect.models import PayingAccount
-from connect.payments.services import MAX_LINES, PAIN_DEFAULT, PAIN_VERSIONS
+from connect.payments.batches import MAX_LINES
+from connect.payments.sepa import PAIN_DEFAULT, PAIN_VERSIONS
 
 VERSION_LABELS = {
     "pain.001.001.03": _("SEPA pain.001.001.03 (accepted by every Belgian bank)"),

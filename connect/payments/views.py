@@ -20,7 +20,8 @@ from connect.documents.services.supplier_accounts import (
     supplier_account_confirm,
 )
 from connect.models import Document
-from connect.payments import services as service
+from connect.payments import batches
+from connect.payments.accounts import paying_account_add
 from connect.payments.forms import BatchForm, PayingAccountForm, PaymentLineFormSet
 from connect.payments.selectors import (
     CANDIDATES_READ,
@@ -86,7 +87,7 @@ def payments(request: AuthedRequest, dossier_id: str) -> HttpResponse:
                 for form in formset.forms
                 if (data := form.cleaned_data) and data.get("selected")
             ]
-            lines: list[service.LineInput] = [
+            lines: list[batches.LineInput] = [
                 {
                     "document": data["document"],
                     "amount": data["amount"],
@@ -99,14 +100,14 @@ def payments(request: AuthedRequest, dossier_id: str) -> HttpResponse:
                 for _form, data in chosen
             ]
             try:
-                batch = service.batch_create(
+                batch = batches.batch_create(
                     actor=request.user,
                     dossier=dossier,
                     account=batch_form.chosen_account(),
                     lines=lines,
                     pain_version=batch_form.cleaned_data["pain_version"],
                 )
-            except service.LineError as error:
+            except batches.LineError as error:
                 form = chosen[error.line][0]
                 if error.field in form.fields:
                     form.add_error(error.field, str(error.message))
@@ -158,7 +159,7 @@ def paying_accounts(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     form = PayingAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            service.paying_account_add(actor=request.user, dossier=dossier, **form.cleaned_data)
+            paying_account_add(actor=request.user, dossier=dossier, **form.cleaned_data)
         except ServiceError as error:
             if error.code == "forbidden":
                 raise Http404 from None
@@ -202,7 +203,7 @@ def payment_download(request: AuthedRequest, batch_id: str) -> HttpResponse:
     """The SEPA file as it was made, always as an attachment."""
     batch = payment_batch_get_for(actor=request.user, public_id=batch_id)
     try:
-        content = service.batch_content(batch=batch)
+        content = batches.batch_content(batch=batch)
     except OSError:
         raise Http404 from None
     response = HttpResponse(content, content_type="application/xml")

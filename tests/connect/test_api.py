@@ -133,7 +133,7 @@ def test_the_accountant_lists_downloads_and_acknowledges_new_documents(
 def test_lists_page_with_a_cursor(
     client_user: User, accountant: User, dossier: Dossier, monkeypatch
 ) -> None:
-    monkeypatch.setattr("connect.api.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("connect.api.documents.PAGE_SIZE", 2)
     sender = api(client_user)
     ids = [
         upload(sender, dossier, samples.pdf(text=f"page {n}"), send="true").json()["id"]
@@ -166,7 +166,7 @@ def test_id_cursors_keep_their_wire_format(
         assert id_cursor_decode(_documented_id_cursor(pk)) == pk
     assert _documented_id_cursor(12345) == "azEyMzQ1"
     assert id_cursor_decode(base64.urlsafe_b64encode(b"12345").decode()) is None
-    monkeypatch.setattr("connect.api.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("connect.api.documents.PAGE_SIZE", 2)
     sender = api(client_user)
     ids = [
         upload(sender, dossier, samples.pdf(text=f"wire {n}"), send="true").json()["id"]

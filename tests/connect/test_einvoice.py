@@ -612,7 +612,7 @@ def test_without_a_due_date_the_net_date_of_the_payment_terms_is_taken() -> None
     ],
 )
 def test_the_due_date_of_written_payment_terms(terms: str | None, due: date | None) -> None:
-    from connect.einvoice.model import due_date_from_terms
+    from connect.einvoice.values import due_date_from_terms
 
     assert due_date_from_terms(terms) == due
 

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from connect import einvoice
-from connect.einvoice import model
+from connect.einvoice import attachments, model
 from tests.connect import samples
 
 PEPPOL = samples.PEPPOL
@@ -396,7 +396,7 @@ def test_broken_base64_is_a_failed_check_not_an_error() -> None:
 
 @pytest.mark.parametrize("size", [1001, 5000])  # just over; far over (never decoded)
 def test_an_attachment_over_the_limit_is_left_out(monkeypatch, size: int) -> None:
-    monkeypatch.setattr(model, "MAX_ATTACHMENT_SIZE", 1000)
+    monkeypatch.setattr(attachments, "MAX_ATTACHMENT_SIZE", 1000)
     assert einvoice.parse(
         with_attachment(b"x" * 1000, mime="text/csv", filename="a.csv")
     ).attachments

@@ -14,7 +14,7 @@ import pytest
 
 from connect.documents import services
 from connect.models import Document, PaymentBatch, SupplierAccount
-from connect.payments.services import paying_account_add
+from connect.payments.accounts import paying_account_add
 from core.models import AuditEvent
 from dossiers.models import Dossier
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load

@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from connect.documents import services
 from connect.documents.services.supplier_accounts import iban_change_for, supplier_account_confirm
 from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine, SupplierAccount
-from connect.payments import services as payments
+from connect.payments import batches as payments
+from connect.payments.accounts import paying_account_add
 from core.errors import ServiceError
 from core.models import AuditEvent
 from dossiers.models import Dossier, Firm
@@ -87,7 +88,7 @@ def changed(dossier: Dossier, client_user: User, known: Document) -> Document:
 
 @pytest.fixture
 def account(dossier: Dossier, client_user: User) -> PayingAccount:
-    return payments.paying_account_add(
+    return paying_account_add(
         actor=client_user, dossier=dossier, name="Alpha Un SRL", iban="BE68 5390 0754 7034"
     )
 

@@ -220,7 +220,7 @@ def test_premium_reads_the_facts_and_takes_one_credit_exactly_once(
 def test_optimum_holds_a_doubtful_reading_for_review_and_keeps_the_corrections(
     dossier: Dossier, client_user: User, accountant: User, settings
 ) -> None:
-    from connect.api.views import new_documents
+    from connect.api.selectors import new_documents
     from connect.documents.services.review import review_queue_for
 
     settings.CONNECT_REVIEW_THRESHOLD = 0.99

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from connect.collaboration.reminders import reminders_send
 from connect.collaboration.todos.services import deadlines_generate
 from connect.documents import words
-from connect.einvoice.model import _sum_check
+from connect.einvoice.checks import _sum_check
 from connect.models import Status, Task
 from dossiers.models import Dossier
 from users.models import User

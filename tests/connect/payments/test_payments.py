@@ -1,7 +1,8 @@
-"""Supplier payments (connect/payments/services.py): SEPA credit-transfer files made from the
-Peppol fixtures' invoices, valid against the pain.001 XSD that sepaxml ships, with the exact
-amounts, IBANs, names and Belgian structured communications; bad input refused with nothing
-written; another dossier's invoice never paid; and every route walked by who must not reach it."""
+"""Supplier payments (connect/payments/: accounts.py, batches.py, sepa.py): SEPA credit-transfer
+files made from the Peppol fixtures' invoices, valid against the pain.001 XSD that sepaxml
+ships, with the exact amounts, IBANs, names and Belgian structured communications; bad input
+refused with nothing written; another dossier's invoice never paid; and every route walked by
+who must not reach it."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +21,8 @@ from lxml import etree
 
 from connect.documents import services
 from connect.models import Document, PayingAccount, PaymentBatch, PaymentLine
-from connect.payments import services as payments
+from connect.payments import batches as payments
+from connect.payments.accounts import paying_account_add
 from connect.payments.selectors import payable_invoices_for
 from core.errors import ServiceError
 from dossiers.models import Dossier, DossierAccess, Firm, FirmMembership
@@ -113,7 +115,7 @@ def invoices(dossier: Dossier, client_user: User) -> dict[str, Document]:
 
 @pytest.fixture
 def account(dossier: Dossier, client_user: User) -> PayingAccount:
-    return payments.paying_account_add(
+    return paying_account_add(
         actor=client_user, dossier=dossier, name="Alpha Un SRL", iban="BE68 5390 0754 7034"
     )
 
@@ -285,7 +287,7 @@ def test_the_peppol_invoices_make_a_pain_file_valid_against_the_shipped_schema(
 def test_a_bic_of_the_paying_account_goes_into_the_file(
     dossier: Dossier, client_user: User, invoices: dict[str, Document]
 ) -> None:
-    account = payments.paying_account_add(
+    account = paying_account_add(
         actor=client_user,
         dossier=dossier,
         name="Alpha Un SRL",
@@ -372,7 +374,7 @@ def test_a_document_of_another_dossier_is_never_paid(
     assert excinfo.value.code == "document_unknown"
     nothing_written(settings, [invoices["a"], foreign])
     # Nor is another dossier's paying account used.
-    other_account = payments.paying_account_add(
+    other_account = paying_account_add(
         actor=client_user, dossier=second, name="Second", iban=SUPPLIER_B_IBAN
     )
     with pytest.raises(ServiceError) as excinfo:
@@ -470,7 +472,7 @@ def test_a_bad_paying_account_is_refused(
 ) -> None:
     data = {"name": "Alpha Un SRL", "iban": PAYER_IBAN, "bic": "", **values}
     with pytest.raises(ServiceError) as excinfo:
-        payments.paying_account_add(actor=client_user, dossier=dossier, **data)
+        paying_account_add(actor=client_user, dossier=dossier, **data)
     assert excinfo.value.field == field
     assert not PayingAccount.objects.exists()
 
@@ -479,14 +481,12 @@ def test_an_account_is_recorded_once_per_dossier_and_only_by_the_client(
     dossier: Dossier, client_user: User, accountant: User, account: PayingAccount
 ) -> None:
     with pytest.raises(ServiceError) as excinfo:
-        payments.paying_account_add(
+        paying_account_add(
             actor=client_user, dossier=dossier, name="Again", iban="be68 5390 0754 7034"
         )
     assert excinfo.value.code == "account_exists"
     with pytest.raises(ServiceError) as excinfo:
-        payments.paying_account_add(
-            actor=accountant, dossier=dossier, name="Firm", iban=SUPPLIER_A_IBAN
-        )
+        paying_account_add(actor=accountant, dossier=dossier, name="Firm", iban=SUPPLIER_A_IBAN)
     assert excinfo.value.code == "forbidden"
     assert PayingAccount.objects.count() == 1
 
@@ -703,7 +703,7 @@ def test_the_payments_page_costs_the_same_queries_with_2_or_200_invoices(
 @pytest.fixture
 def planted(dossier: Dossier, client_user: User, invoices: dict[str, Document]) -> PaymentBatch:
     """A batch whose rows carry the canary (account, supplier name, communication)."""
-    account = payments.paying_account_add(
+    account = paying_account_add(
         actor=client_user, dossier=dossier, name=f"{CANARY} Account", iban=PAYER_IBAN
     )
     return payments.batch_create(

@@ -1,29 +1,18 @@
-"""Supplier payments: the client's paying accounts, and SEPA credit-transfer files (pain.001)
-made from the invoices of a dossier, kept and downloadable again.
+"""Supplier payments: a batch of invoices of a dossier to pay, checked line by line, its
+pain.001 file (``connect.payments.sepa``) kept and downloadable again, the invoices marked paid."""
 
-The XML is built by sepaxml (a maintained library; its XSDs ship with it). sepaxml writes the
-remittance as unstructured text only; the Belgian structured communication goes, as Febelfin
-asks, in the structured remittance: ``RmtInf/Strd/CdtrRefInf`` with ``Tp/CdOrPrtry/Cd`` SCOR,
-``Tp/Issr`` BBA and the 12 digits in ``Ref`` (see docs/payments.md)."""
-
-import functools
 import logging
-import re
 import uuid
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypedDict
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from sepaxml import SepaTransfer
 
 from connect.documents.services.supplier_accounts import iban_changes_for, supplier_key_of
 from connect.models import (
@@ -35,26 +24,24 @@ from connect.models import (
     SupplierAccount,
 )
 from connect.models import PaymentLine as PaymentLineRow
+from connect.payments.accounts import (
+    iban_clean,
+    reference_clean,
+    require_entrepreneur,
+    text_clean,
+)
 from connect.payments.selectors import ROWS_SHOWN, payable_documents
+from connect.payments.sepa import PAIN_DEFAULT, PAIN_VERSIONS, SepaLine, pain_build, sepa_text
 from core.errors import ServiceError
-from dossiers.members import roles_on_dossier_for
-from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_list_for
+from dossiers.models import Dossier
 from users.models import User
 
 logger = logging.getLogger(__name__)
 
-#: pain.001.001.03 is what every Belgian bank takes (Febelfin's guidelines are written for it);
-#: pain.001.001.09 is offered for banks that already take the 2019 version.
-PAIN_DEFAULT = "pain.001.001.03"
-PAIN_VERSIONS = ("pain.001.001.03", "pain.001.001.09")
 MAX_AMOUNT = Decimal("999999999.99")
 MAX_LINES = ROWS_SHOWN
 #: How far ahead a bank takes an execution date.
 MAX_DAYS_AHEAD = 365
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-#: The Latin characters of the SEPA rulebook; anything else is transliterated or replaced.
-SEPA_TEXT = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
 
 
 class LineInput(TypedDict):
@@ -77,220 +64,11 @@ class LineError(ServiceError):
         self.line = line
 
 
-def require_entrepreneur(actor: User, dossier: Dossier) -> None:
-    """Payments are the client company's: only its entrepreneurs make them."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists() or (
-        Role.CONNECT_ENTREPRENEUR not in roles_on_dossier_for(actor=actor, dossier=dossier)
-    ):
-        raise ServiceError(_("Only the client of the dossier can make payments."), code="forbidden")
-
-
-def _text(value: str) -> str:
-    return " ".join(CONTROL.sub(" ", value or "").split())
-
-
-def iban_clean(value: str) -> str | None:
-    """The IBAN in its compact form, or None when its checksum (mod 97) fails. The same rule as
-    the facts read from invoices: some real Belgian accounts fail stdnum's national check."""
-    from stdnum import iban as stdnum_iban
-
-    try:
-        return str(stdnum_iban.validate(_text(value), check_country=False))
-    except Exception:  # stdnum raises its own ValidationError subclasses: all mean "not valid"
-        return None
-
-
-def bic_clean(value: str) -> str | None:
-    from stdnum import bic as stdnum_bic
-
-    try:
-        return str(stdnum_bic.validate(_text(value)))
-    except Exception:  # stdnum's ValidationError: not valid
-        return None
-
-
-def reference_clean(value: str) -> str | None:
-    """A Belgian structured communication as +++123/4567/89002+++, or None when its checksum
-    (mod 97) fails."""
-    from stdnum.be import ogm_vcs
-
-    try:
-        digits = ogm_vcs.validate(_text(value))
-    except Exception:  # stdnum's ValidationError: not valid
-        return None
-    return "+++" + str(ogm_vcs.format(digits)).strip("+") + "+++"
-
-
-def paying_account_add(
-    *, actor: User, dossier: Dossier, name: str, iban: str, bic: str = ""
-) -> PayingAccount:
-    """Record a bank account of the client company to pay suppliers from."""
-    require_entrepreneur(actor, dossier)
-    name = _text(name)
-    if not name:
-        raise ServiceError(_("Enter the account holder."), code="name_required", field="name")
-    if len(name) > 70:
-        raise ServiceError(
-            _("Enter at most 70 characters for the account holder."),
-            code="name_too_long",
-            field="name",
-        )
-    compact = iban_clean(iban)
-    if compact is None:
-        raise ServiceError(
-            _("Enter a valid IBAN (for example BE71 0961 2345 6769)."),
-            code="iban_invalid",
-            field="iban",
-        )
-    bic_value = ""
-    if _text(bic):
-        bic_checked = bic_clean(bic)
-        if bic_checked is None:
-            raise ServiceError(
-                _("Enter a valid BIC (for example GKCCBEBB), or leave it empty."),
-                code="bic_invalid",
-                field="bic",
-            )
-        bic_value = bic_checked
-    if PayingAccount.objects.filter(dossier=dossier, iban=compact).exists():
-        raise ServiceError(
-            _("This account is already recorded for the dossier."),
-            code="account_exists",
-            field="iban",
-        )
-    try:
-        with transaction.atomic():
-            return PayingAccount.objects.create(
-                dossier=dossier, name=name, iban=compact, bic=bic_value
-            )
-    except IntegrityError:  # recorded at the same moment by another request
-        raise ServiceError(
-            _("This account is already recorded for the dossier."),
-            code="account_exists",
-            field="iban",
-        ) from None
-
-
-# --- the SEPA file ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Line:
-    document: Document
-    amount: Decimal
-    execution_date: date
-    creditor_name: str
-    creditor_iban: str
-    structured_reference: str
-    remittance: str
-
-
-class _BelgianTransfer(SepaTransfer):
-    """sepaxml's credit transfer with the Belgian structured communication and, when the
-    paying account has no BIC, the debtor agent as ``Othr/Id`` NOTPROVIDED (the EPC rule for
-    IBAN-only payments)."""
-
-    def _add_to_batch_list(self, TX: dict[str, Any], payment: dict[str, Any]) -> None:
-        reference = payment.get("bba_reference")
-        if reference:
-            remittance = TX["RmtInfNode"]
-            remittance.remove(TX["UstrdNode"])
-            creditor_reference = ET.SubElement(ET.SubElement(remittance, "Strd"), "CdtrRefInf")
-            kind = ET.SubElement(creditor_reference, "Tp")
-            ET.SubElement(ET.SubElement(kind, "CdOrPrtry"), "Cd").text = "SCOR"
-            ET.SubElement(kind, "Issr").text = "BBA"
-            ET.SubElement(creditor_reference, "Ref").text = reference
-        super()._add_to_batch_list(TX, payment)
-
-    def _finalize_batch(self) -> None:
-        super()._finalize_batch()
-        for agent in self._xml.iter("DbtrAgt"):
-            institution = agent.find("FinInstnId")
-            if institution is not None and len(institution) == 0:
-                ET.SubElement(ET.SubElement(institution, "Othr"), "Id").text = "NOTPROVIDED"
-
-    def message_id_set(self, message_id: str) -> None:
-        self.msg_id = message_id
-        node = self._xml.find("CstmrCdtTrfInitn/GrpHdr/MsgId")
-        if node is not None:
-            node.text = message_id
-
-
-@functools.cache
-def _schema(version: str) -> Any:
-    """The pain.001 XSD shipped with sepaxml, loaded once per process."""
-    import sepaxml
-    import xmlschema  # imported late, as sepaxml does: it patches ElementTree on import
-
-    return xmlschema.XMLSchema(str(Path(sepaxml.__file__).parent / "schemas" / f"{version}.xsd"))
-
-
-def xml_validate(content: bytes, version: str) -> None:
-    """Raise ServiceError unless ``content`` is valid against the pain.001 XSD."""
-    errors = list(_schema(version).iter_errors(content.decode()))
-    if errors:
-        logger.error("pain file invalid against %s: %s", version, errors[0])
-        raise ServiceError(
-            _("The payment file could not be made valid. Nothing was kept: check the lines."),
-            code="xml_invalid",
-        )
-
-
-def _sepa_text(value: str, size: int) -> str:
-    """Text as the SEPA Latin character set carries it: accents dropped, others replaced."""
-    from text_unidecode import unidecode
-
-    text = str(unidecode(_text(value))).replace("&", "+")
-    return " ".join(SEPA_TEXT.sub(" ", text).split())[:size]
-
-
-def _end_to_end(document: Document) -> str:
-    """The invoice number as the end-to-end reference the supplier's bank passes on."""
-    number = str((document.recognized or {}).get("invoice_number") or "")
-    cleaned = re.sub(r"[^A-Za-z0-9.\-]", "", number)[:35]
-    return cleaned or "NOTPROVIDED"
-
-
-def pain_build(
-    *, account: PayingAccount, lines: list[_Line], version: str, message_id: str
-) -> bytes:
-    """The pain.001 file, one payment block per execution date, validated against the XSD."""
-    config: dict[str, Any] = {
-        "name": _sepa_text(account.name, 70) or "NOTPROVIDED",
-        "IBAN": account.iban,
-        "batch": True,
-        "currency": "EUR",
-    }
-    if account.bic:
-        config["BIC"] = account.bic
-    transfer = _BelgianTransfer(config, schema=version, clean=False)
-    transfer.message_id_set(message_id)
-    for line in lines:
-        reference = line.structured_reference.strip("+").replace("/", "")
-        transfer.add_payment(
-            {
-                "name": _sepa_text(line.creditor_name, 70),
-                "IBAN": line.creditor_iban,
-                "amount": int(line.amount * 100),
-                "execution_date": line.execution_date,
-                "description": _sepa_text(line.remittance, 140) or reference,
-                "endtoend_id": _end_to_end(line.document),
-                "bba_reference": reference,
-            }
-        )
-    content: bytes = transfer.export(validate=False)
-    xml_validate(content, version)
-    return content
-
-
-# --- the batch --------------------------------------------------------------------------------
-
-
 def _invoice_label(document: Document) -> str:
     return str((document.recognized or {}).get("invoice_number") or "") or document.filename
 
 
-def _line_check(index: int, raw: LineInput, document: Document, today: date) -> _Line:
+def _line_check(index: int, raw: LineInput, document: Document, today: date) -> SepaLine:
     label = _invoice_label(document)
 
     def refuse(message: Any, code: str, field: str) -> LineError:
@@ -328,7 +106,7 @@ def _line_check(index: int, raw: LineInput, document: Document, today: date) -> 
             "date_far",
             "execution_date",
         )
-    name = _text(raw["creditor_name"])
+    name = text_clean(raw["creditor_name"])
     if not name:
         raise refuse(
             _("Invoice %(invoice)s: enter the name of the supplier."),
@@ -341,7 +119,7 @@ def _line_check(index: int, raw: LineInput, document: Document, today: date) -> 
             "name_too_long",
             "creditor_name",
         )
-    if not _sepa_text(name, 70):
+    if not sepa_text(name, 70):
         raise refuse(
             _("Invoice %(invoice)s: write the supplier's name in Latin letters."),
             "name_invalid",
@@ -356,7 +134,7 @@ def _line_check(index: int, raw: LineInput, document: Document, today: date) -> 
         )
     structured = ""
     remittance = ""
-    if _text(raw["structured_reference"]):
+    if text_clean(raw["structured_reference"]):
         checked = reference_clean(raw["structured_reference"])
         if checked is None:
             raise refuse(
@@ -369,20 +147,20 @@ def _line_check(index: int, raw: LineInput, document: Document, today: date) -> 
             )
         structured = checked
     else:
-        remittance = _text(raw["remittance"])
+        remittance = text_clean(raw["remittance"])
         if len(remittance) > 140:
             raise refuse(
                 _("Invoice %(invoice)s: enter at most 140 characters for the communication."),
                 "remittance_too_long",
                 "remittance",
             )
-        if not _sepa_text(remittance, 140):
+        if not sepa_text(remittance, 140):
             raise refuse(
                 _("Invoice %(invoice)s: enter a structured communication or a free communication."),
                 "remittance_required",
                 "remittance",
             )
-    return _Line(
+    return SepaLine(
         document=document,
         amount=amount,
         execution_date=when,
@@ -393,7 +171,7 @@ def _line_check(index: int, raw: LineInput, document: Document, today: date) -> 
     )
 
 
-def _iban_confirmed_check(index: int, line: _Line, changes: dict[int, Any]) -> None:
+def _iban_confirmed_check(index: int, line: SepaLine, changes: dict[int, Any]) -> None:
     """An invoice whose IBAN is new for its supplier, or a line paying to such an account,
     waits until the accountant or the client confirms the account (docs/payments.md)."""
     document = line.document
@@ -472,7 +250,7 @@ def batch_create(
     payable = set(payable_documents(dossier).filter(pk__in=[d.pk for d in documents.values()]))
     changes = iban_changes_for(documents.values())
     today = timezone.localdate()
-    checked: list[_Line] = []
+    checked: list[SepaLine] = []
     for index, raw in enumerate(lines):
         document = documents[raw["document"]]
         if document not in payable:
