@@ -48,15 +48,3 @@ def accountant_digests() -> int:
     from connect.documents.notifications import accountant_digests_send
 
     return accountant_digests_send()
-
-
-@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
-def reminders_send(today: str | None = None) -> int:
-    """Beat: the reminder e-mails of tasks and document requests due today (``today``, an ISO
-    date, stands for another day: tests and catching up by hand). Idempotent: each rule of
-    each item is sent once (see connect.collaboration.reminders)."""
-    from datetime import date
-
-    from connect.collaboration.reminders import reminders_send as send
-
-    return send(today=date.fromisoformat(today) if today else None)

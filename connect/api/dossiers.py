@@ -1,14 +1,11 @@
 """API v1 (DESIGN.md §4), the user's and the dossiers' endpoints: who the token's user is, the
 dossiers they reach (with their count of new documents), and a dossier's documents as one zip
-(streamed; also used by the inbox's bulk download)."""
+(streamed by connect.documents.zips, as the inbox's bulk download)."""
 
 import json
-from collections.abc import Iterable, Iterator
-from pathlib import PurePosixPath
 
-from django.core.files.storage import default_storage
 from django.db.models import Count
-from django.http import HttpResponseBase, StreamingHttpResponse
+from django.http import HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -16,7 +13,6 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from zipstream import ZipStream
 
 from connect.api.selectors import LIST_STATUSES, documents_for_status, new_documents
 from connect.api.shapes import (
@@ -29,10 +25,10 @@ from connect.api.shapes import (
     page_schema,
     token_firm_id,
 )
-from connect.documents.downloads import DOWNLOAD_BLOCK
 from connect.documents.files import safe_filename
 from connect.documents.reads import document_reads_record, reader_of
 from connect.documents.services.accountant import require_accountant
+from connect.documents.zips import zip_name, zip_response
 from connect.models import Document, ReadKind
 from dossiers.models import DossierAccess, Role
 from dossiers.selectors import dossier_connect_list_for
@@ -113,35 +109,6 @@ class DossierListView(APIView):
             for d in page
         ]
         return Response({"results": results, "next": next_url(request, dossiers, PAGE_SIZE)})
-
-
-def _stored_bytes(storage_name: str) -> Iterator[bytes]:
-    """Opened only when the zip reaches this file: one file open at a time."""
-    with default_storage.open(storage_name, "rb") as handle:
-        while chunk := handle.read(DOWNLOAD_BLOCK):
-            yield chunk
-
-
-def zip_name(document: Document) -> str:
-    name = PurePosixPath(safe_filename(document.filename))
-    return f"{name.stem[:80]}_{document.public_id.hex[:8]}{name.suffix}"
-
-
-def zip_response(
-    documents: list[Document], filename: str, extra: Iterable[tuple[bytes, str]] = ()
-) -> StreamingHttpResponse:
-    """The documents' files in one zip, streamed (each file read when the zip reaches it), and
-    ``extra`` files (bytes, name) after them. The caller records the reads."""
-    stream = ZipStream(sized=True)
-    for document in documents:
-        stream.add(_stored_bytes(document.storage_name), zip_name(document), size=document.size)
-    for data, name in extra:
-        stream.add(data, name)
-    response = StreamingHttpResponse(stream, content_type="application/zip")
-    response["Content-Length"] = str(len(stream))
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class DossierZipView(APIView):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from connect.documents import services
 from connect.documents.forms import BookForm, ProfileForm, RejectForm, ShareForm
+from connect.documents.hooks import share_tasks_for
 from connect.documents.queue import (
     queue_neighbours_for,
 )
@@ -114,8 +115,6 @@ def document_action(request: AuthedRequest, document_id: str, action: str) -> Ht
 def share(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     """Put a document into one of the client's binders, and close an open task with it if
     the accountant chooses one (``?task=<id>`` preselects it)."""
-    from connect.collaboration.todos.services import open_tasks_for
-
     dossier = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
     try:
         services.require_accountant(request.user, dossier)
@@ -123,7 +122,7 @@ def share(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         raise Http404 from None
     services.binders_ensure(dossier=dossier)
     binders = binder_list_for(actor=request.user, dossier=dossier)
-    tasks = open_tasks_for(actor=request.user, dossier=dossier)
+    tasks = share_tasks_for(actor=request.user, dossier=dossier)
     initial = {"task": request.GET["task"][:36]} if request.GET.get("task") else {}
     form = ShareForm(
         request.POST or None, request.FILES or None, binders=binders, tasks=tasks, initial=initial

@@ -32,6 +32,7 @@ from connect.documents.selectors import (
     accountant_dossiers_for,
 )
 from connect.documents.words import FACT_LABELS
+from connect.documents.zips import zip_response
 from connect.models import Category, Document, ReadKind, Recognition, Status
 from core.errors import ServiceError
 from core.forms import form_status
@@ -335,8 +336,6 @@ def inbox_bulk(request: AuthedRequest) -> HttpResponseBase:
 
 def _zip_response(request: AuthedRequest, documents: list[Document]) -> HttpResponseBase:
     """The chosen files in one zip, streamed (each file read when the zip reaches it)."""
-    from connect.api.dossiers import zip_response
-
     response = zip_response(documents, f"documents_{timezone.localdate():%Y-%m-%d}.zip")
     # One read per document, recorded before the first byte of the zip leaves.
     document_reads_record(reader=reader_of(request), documents=documents, how=ReadKind.DOWNLOAD)

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from connect.deadlines import deadline_wording
+
 
 class TaskStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("task status", "Open")
@@ -86,8 +88,6 @@ class Task(models.Model):
     def _wording(self) -> tuple[str, str]:
         if self.kind != TaskKind.DEADLINE or not self.deadline_key:
             return self.title, self.description
-        from connect.collaboration.deadlines import deadline_wording
-
         return deadline_wording(
             key=self.deadline_key, title=self.title, description=self.description
         )

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from connect.collaboration.tasks import reminders_send
 from connect.collaboration.todos.services import task_complete, task_create
 from connect.models import DocumentRequest, ReminderSent, RequestStatus, Task
-from connect.tasks import reminders_send
 from dossiers.models import FirmLevel
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
 

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import dates
 from django.utils.translation import gettext_lazy as _
 
-from connect.collaboration.deadlines import VatFrequency
+from connect.deadlines import VatFrequency
 from users.models import User
 
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from connect.collaboration.deadlines import VatFrequency, deadlines_for, vat_keys
+from connect.deadlines import VatFrequency, deadlines_for, vat_keys
 from connect.documents.services.accountant import require_accountant
 from connect.models import ReminderSent, Task, TaskKind, TaskStatus
 from core.errors import ServiceError
@@ -232,7 +232,7 @@ def deadlines_generate(
     assignee: User | None = None,
 ) -> int:
     """Record the Belgian fiscal deadlines of ``year`` as tasks of the dossier (its accountant
-    only; see ``connect.collaboration.deadlines``). Deadlines already there are kept as they
+    only; see ``connect.deadlines``). Deadlines already there are kept as they
     are (generating twice adds nothing). Titles are stored in the actor's language and shown in
     the reader's (``Task.shown_title``). Returns how many tasks were added."""
     require_accountant(actor, dossier)

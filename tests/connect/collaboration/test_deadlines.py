@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from connect.collaboration.deadlines import DEADLINES, RULES, deadlines_for
 from connect.collaboration.todos.services import deadlines_generate
+from connect.deadlines import DEADLINES, RULES, deadlines_for
 from connect.models import Task, TaskKind, TaskStatus
 from core.errors import ServiceError
 from dossiers.models import Dossier

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -667,10 +668,20 @@ def test_no_reminder_when_connect_is_off_or_the_rule_is_recorded(
     assert mail.outbox == []
 
 
+def test_the_reminders_task_is_registered_under_its_beat_name() -> None:
+    """The worker knows the task the beat schedule names (it lives in connect.collaboration.tasks,
+    which Celery's autodiscovery does not import: connect.apps does)."""
+    from portal.celery import app
+
+    beat = settings.CELERY_BEAT_SCHEDULE["reminders"]["task"]
+    assert beat == "connect.tasks.reminders_send"
+    assert app.tasks[beat].run.__module__ == "connect.collaboration.tasks"
+
+
 def test_the_celery_task_decides_today_in_the_portals_time_zone(
     dossier: Dossier, client_user: User, django_capture_on_commit_callbacks
 ) -> None:
-    from connect.tasks import reminders_send as task_entry
+    from connect.collaboration.tasks import reminders_send as task_entry
 
     task = make_task(dossier, assignee=client_user)
     created_on(task, DUE - timedelta(days=30))

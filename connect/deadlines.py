@@ -3,7 +3,8 @@
 The table below is the only place where these dates are written; ``deadlines_for`` turns it
 into the dated deadlines of one year, which
 ``connect.collaboration.todos.services.deadlines_generate`` records as tasks of a dossier.
-Sources and open questions are kept in ``docs/deadlines.md``.
+Sources and open questions are kept in ``docs/deadlines.md``. At connect's root, below the models
+(the Task model words a generated deadline with it) and the features: it imports nothing of connect.
 
 Sources (checked for the rules in force in 2026):
 
