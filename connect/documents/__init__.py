@@ -1,7 +1,8 @@
 """The documents, Connect's base feature (issue 17): receive, file checks, processing and the
 recognition pipeline, the client's desk and the accountant's inbox, binders, sharing, e-mail in.
-The other features (collaboration, payments, the API) import it; it imports none of them (the
-known exceptions are listed in `.importlinter`, contract "The documents import no feature").
+The other features (collaboration, payments, the API) import it; it imports none of them
+(`.importlinter`, contract "Connect's features above the documents"; a feature plugs into
+``hooks``).
 
 Where things are (moved from connect/ and connect/services/):
 
