@@ -16,6 +16,7 @@ from connect.documents.services.pipeline import (
     pipeline_start,
     supplier_account_record,
 )
+from connect.facts import FACT_KINDS
 from connect.models import (
     RECOGNITION_WAITING,
     ConnectProfile,
@@ -33,18 +34,7 @@ from users.models import User
 
 #: The facts an accountant may correct in the review queue, with their kind.
 REVIEW_FACTS = {
-    "supplier_name": "text",
-    "supplier_vat": "vat",
-    "invoice_number": "text",
-    "issue_date": "date",
-    "due_date": "date",
-    "total_excl_vat": "amount",
-    "total_vat": "amount",
-    "total_incl_vat": "amount",
-    "payable_amount": "amount",
-    "currency": "currency",
-    "iban": "iban",
-    "structured_reference": "reference",
+    key: "text" if kind in ("name", "number") else kind for key, kind in FACT_KINDS.items()
 }
 
 
