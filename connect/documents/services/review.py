@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.profiles import profile_of
 from connect.documents.services.accountant import require_accountant
 from connect.documents.services.pipeline import (
     deliver,
@@ -19,7 +20,6 @@ from connect.documents.services.pipeline import (
 from connect.facts import FACT_KINDS
 from connect.models import (
     RECOGNITION_WAITING,
-    ConnectProfile,
     Document,
     DocumentEvent,
     EventKind,
@@ -65,12 +65,12 @@ def document_mode_set(*, actor: User, document: Document, mode: str) -> Document
                 if locked.recognition in RECOGNITION_WAITING or locked.ready_at is None:
                     pipeline_start(
                         document=locked,
-                        profile=ConnectProfile.objects.filter(dossier=locked.dossier).first(),
+                        profile=profile_of(locked.dossier),
                     )
             else:
                 pipeline_start(
                     document=locked,
-                    profile=ConnectProfile.objects.filter(dossier=locked.dossier).first(),
+                    profile=profile_of(locked.dossier),
                 )
     return locked
 
