@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from zipstream import ZipStream
 
-from connect.api.selectors import LIST_STATUSES, documents_for_status, new_documents
+from connect.api.selectors import LIST_STATUSES, documents_for_status
 from connect.api.shapes import (
     ERROR,
     PAGE_SIZE,
@@ -32,6 +32,7 @@ from connect.api.shapes import (
 from connect.documents.downloads import DOWNLOAD_BLOCK
 from connect.documents.files import safe_filename
 from connect.documents.reads import document_reads_record, reader_of
+from connect.documents.selectors import new_documents
 from connect.documents.services.accountant import require_accountant
 from connect.models import Document, ReadKind
 from dossiers.models import DossierAccess, Role
