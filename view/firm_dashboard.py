@@ -26,7 +26,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
-from connect.documents.selectors import accountant_dossiers_for
+from connect.documents.selectors import NEW_DOCUMENT, accountant_dossiers_for
 from connect.models import ConnectProfile, CreditUse, Document, Recognition, Source, Status
 from core.lookups import get_or_404
 from core.models import AuditAction, AuditEvent
@@ -60,8 +60,8 @@ def waiting_groups() -> dict[str, Q]:
     machine: it waits for no one at the firm and is in no group."""
     pre_validation = ConnectProfile.objects.filter(pre_validation=True).values("dossier_id")
     return {
-        # connect.api.selectors.new_documents: ready for retrieval.
-        "new": Q(ready_at__isnull=False),
+        # Ready for retrieval (among the waiting documents, all that are ready).
+        "new": NEW_DOCUMENT,
         # connect.documents.services.pipeline.pipeline_start: held until the accountant validates.
         "to_validate": Q(ready_at__isnull=True, status=Status.SENT, dossier_id__in=pre_validation)
         & ~Q(recognition=Recognition.REVIEW),

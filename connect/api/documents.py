@@ -32,11 +32,12 @@ from connect.api.shapes import (
 from connect.documents import services
 from connect.documents.downloads import stored_file_response
 from connect.documents.files import refuse
+from connect.documents.profiles import profile_of
 from connect.documents.reads import document_reads_record, reader_of
 from connect.documents.services.accountant import require_accountant
 from connect.documents.services.receive import missing_facts
 from connect.documents.services.review import document_retrieved
-from connect.models import Category, ConnectProfile, Document, ReadKind, Source, Status
+from connect.models import Category, Document, ReadKind, Source, Status
 from core.errors import ServiceError
 from users.models import User
 
@@ -106,7 +107,7 @@ class DossierDocumentsView(APIView):
         if data["send"]:
             # Refused before anything is stored: a retry with the facts is a clean upload.
             wanting = Document(due_date=data["due_date"], amount=data["amount"])
-            missing = missing_facts(wanting, ConnectProfile.objects.filter(dossier=dossier).first())
+            missing = missing_facts(wanting, profile_of(dossier))
             if missing:
                 raise ServiceError(
                     _("The document cannot be sent without its %(facts)s.")

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connect.api.selectors import LIST_STATUSES, documents_for_status, new_documents
+from connect.api.selectors import LIST_STATUSES, documents_for_status
 from connect.api.shapes import (
     ERROR,
     PAGE_SIZE,
@@ -27,6 +27,7 @@ from connect.api.shapes import (
 )
 from connect.documents.files import safe_filename
 from connect.documents.reads import document_reads_record, reader_of
+from connect.documents.selectors import new_documents
 from connect.documents.services.accountant import require_accountant
 from connect.documents.zips import zip_name, zip_response
 from connect.models import Document, ReadKind

@@ -3,20 +3,14 @@
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from connect.models import Document, Source, Status
+from connect.documents.selectors import new_documents
+from connect.models import Document, Status
 from core.errors import ServiceError
 from dossiers.models import Dossier
 from users.models import User
 
 #: The statuses a list may ask for: "new" (ready for retrieval) or a lifecycle status.
 LIST_STATUSES = ("new", *Status.values)
-
-
-def new_documents(documents: QuerySet[Document]) -> QuerySet[Document]:
-    """Ready for retrieval: sent (or validated) and through the processing mode's pipeline."""
-    return documents.filter(
-        status__in=(Status.SENT, Status.VALIDATED), ready_at__isnull=False
-    ).exclude(source=Source.SHARED)
 
 
 def documents_for_status(actor: User, dossier: Dossier, wanted: str) -> QuerySet[Document]:

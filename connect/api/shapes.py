@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from connect.documents.selectors import document_get_for
+from connect.facts import FACT_KEYS
 from connect.models import Category, Document, Source, Status
 from core.errors import ServiceError
 from core.pagination import id_cursor_decode, id_cursor_encode
@@ -61,21 +62,7 @@ def document_json(document: Document, request: Request) -> dict[str, Any]:
     }
 
 
-RECOGNIZED_KEYS = (
-    "supplier_name",
-    "supplier_vat",
-    "invoice_number",
-    "issue_date",
-    "due_date",
-    "total_excl_vat",
-    "total_vat",
-    "total_incl_vat",
-    "payable_amount",
-    "currency",
-    "iban",
-    "structured_reference",
-    "confidence",
-)
+RECOGNIZED_KEYS = (*FACT_KEYS, "confidence")
 
 
 def _recognized(facts: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from connect.collaboration.todos.services import dossier_users
+from connect.documents.profiles import profile_of
 from connect.models import (
     REQUEST_WAITING,
     ConnectProfile,
@@ -94,13 +95,6 @@ def rule_for(
     if step < created_on:
         return None
     return (f"overdue-{weeks}", step)
-
-
-def _profile_of(dossier: Dossier) -> ConnectProfile | None:
-    try:
-        return dossier.connect_profile
-    except ConnectProfile.DoesNotExist:
-        return None
 
 
 def _base_url() -> str:
@@ -199,7 +193,7 @@ def _rule_today(item: Task | DocumentRequest, today: date) -> tuple[str, date] |
         due_date=item.due_date,
         today=today,
         created_on=timezone.localdate(item.created_at),
-        rules=rules_for(_profile_of(item.dossier)),
+        rules=rules_for(profile_of(item.dossier)),
     )
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from connect.facts import AMOUNT_FACTS, DATE_FACTS
 from connect.models import Binder, Category, Status
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.tif,.tiff,.heic,.heif,.xml,application/pdf,image/*,text/xml"
@@ -288,8 +289,8 @@ class ProfileForm(forms.Form):
 
 
 #: The review form's amounts and dates: shown and typed as the reader writes them.
-REVIEW_AMOUNTS = ("total_excl_vat", "total_vat", "total_incl_vat", "payable_amount")
-REVIEW_DATES = ("issue_date", "due_date")
+REVIEW_AMOUNTS = AMOUNT_FACTS
+REVIEW_DATES = DATE_FACTS
 
 
 def _amount_input() -> forms.TextInput:

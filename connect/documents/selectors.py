@@ -33,6 +33,19 @@ from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembers
 from dossiers.selectors import dossier_connect_list_for, firm_staff_list_for
 from users.models import User
 
+#: A "new" document: ready for the desktop tool to retrieve, that is sent (or validated by the
+#: accountant), through its processing mode's pipeline (``ready_at``), and not shared by the firm.
+#: The API's "new" list and count and the firm dashboard's "new" group are these documents.
+NEW_DOCUMENT = Q(status__in=(Status.SENT, Status.VALIDATED), ready_at__isnull=False) & ~Q(
+    source=Source.SHARED
+)
+
+
+def new_documents(documents: QuerySet[Document]) -> QuerySet[Document]:
+    """The new documents (``NEW_DOCUMENT``) among ``documents``."""
+    return documents.filter(NEW_DOCUMENT)
+
+
 #: The client's tabs: which documents each shows.
 TABS = {
     "desk": Q(status__in=(Status.DRAFT, Status.REJECTED)) & ~Q(source=Source.SHARED),

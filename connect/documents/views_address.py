@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from connect.documents.profiles import profile_of
 from connect.documents.services.inbound_address import (
     inbound_address_history,
     inbound_address_rotate,
     require_address_keeper,
 )
-from connect.models import ConnectProfile
 from core.errors import ServiceError
 from dossiers.selectors import dossier_connect_get_for
 from dossiers.services import inbound_email_address
@@ -49,7 +49,7 @@ def inbound_address(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         )
         messages.success(request, _("The dossier has a new e-mail address."))
         return redirect("connect:inbound_address", dossier_id=dossier.public_id)
-    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    profile = profile_of(dossier)
     previous = None
     until = profile.previous_inbound_email_until if profile else None
     if profile and profile.previous_inbound_email_token and until and until > timezone.now():

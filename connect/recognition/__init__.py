@@ -9,6 +9,8 @@ import dataclasses
 import time
 from pathlib import Path
 
+from connect.facts import AMOUNT_FACTS
+
 from .facts import FACT_KEYS, KEY_WEIGHTS, Fact, Recognition, overall_confidence, recognise_text
 from .scan import BINARY, CONTRAST, PLAIN
 from .text import RecognitionError, extract_text, layout_text
@@ -84,14 +86,11 @@ def _incomplete(recognised: Recognition) -> bool:
     return missing or incl is None or incl.confidence < 0.9
 
 
-TOTALS = ("total_excl_vat", "total_vat", "total_incl_vat", "payable_amount")
-
-
 def merge(first: Recognition, second: Recognition) -> Recognition:
     """The surer value of each fact; the totals are taken together, from one reading."""
     facts: dict[str, Fact] = {}
     for key in FACT_KEYS:
-        if key in TOTALS:
+        if key in AMOUNT_FACTS:
             continue
         candidates = [r.facts[key] for r in (first, second) if key in r.facts]
         if candidates:
@@ -100,7 +99,7 @@ def merge(first: Recognition, second: Recognition) -> Recognition:
         (first, second),
         key=lambda r: r.facts["total_incl_vat"].confidence if "total_incl_vat" in r.facts else 0,
     )
-    facts.update({key: totals.facts[key] for key in TOTALS if key in totals.facts})
+    facts.update({key: totals.facts[key] for key in AMOUNT_FACTS if key in totals.facts})
     return dataclasses.replace(
         first,
         facts=facts,

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from connect.facts import DATE_FACTS, FACT_KEYS
+
 from .dates import printed_ambiguously, read_dates
 from .labels import (
     CUSTOMER_BLOCK,
@@ -39,20 +41,6 @@ from .words import Word
 
 T = TypeVar("T")
 
-FACT_KEYS = (
-    "supplier_name",
-    "supplier_vat",
-    "invoice_number",
-    "issue_date",
-    "due_date",
-    "total_excl_vat",
-    "total_vat",
-    "total_incl_vat",
-    "payable_amount",
-    "currency",
-    "iban",
-    "structured_reference",
-)
 # The facts a bookkeeper needs to book the invoice, and how much each weighs in the overall
 # confidence (a missing one counts as 0).
 KEY_WEIGHTS = {
@@ -125,7 +113,7 @@ def recognise_text(
     facts.update(read_dates(grid, month_first=language == "en" and DOLLAR.search(text) is not None))
     if language == "en":
         # 03/11/2017 in English: 3 November or March 11? Not sure enough to deliver unseen.
-        for key in ("issue_date", "due_date"):
+        for key in DATE_FACTS:
             fact = facts.get(key)
             if fact and fact.confidence >= 0.8 and printed_ambiguously(grid, fact.value):
                 facts[key] = Fact(fact.value, 0.7)

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from connect.facts import FACT_KINDS
+
 from .facts import Fact
 from .layout import fold
 from .parse import amounts, be_vats, dates, eu_vats, ibans, invoice_numbers, structured_references
@@ -28,21 +30,6 @@ from .words import Word
 
 RIGHT, BELOW, PAGE = "right", "below", "page"
 
-#: What each fact is, to find and read its value.
-KINDS = {
-    "supplier_name": "name",
-    "supplier_vat": "vat",
-    "invoice_number": "number",
-    "issue_date": "date",
-    "due_date": "date",
-    "total_excl_vat": "amount",
-    "total_vat": "amount",
-    "total_incl_vat": "amount",
-    "payable_amount": "amount",
-    "currency": "currency",
-    "iban": "iban",
-    "structured_reference": "reference",
-}
 MAX_SPAN = 8  # words of one value (a supplier's name, an IBAN printed in groups)
 MAX_LABEL = 4  # words of a label
 #: How far a value may move from where it stood, as a fraction of the page's width: amounts of
@@ -300,7 +287,7 @@ def _placement(
 def learn(words: Sequence[Word], fact_key: str, value: str) -> Placement | None:
     """Where ``value`` (the corrected ``fact_key``) stands in ``words``, with its label; None
     when the value is not printed on the page (as the accountant typed it)."""
-    kind = KINDS.get(fact_key)
+    kind = FACT_KINDS.get(fact_key)
     if kind is None or not value or not words:
         return None
     lines = _lines(words)
@@ -392,7 +379,7 @@ def apply(words: Sequence[Word], placements: Iterable[Placement]) -> dict[str, F
     last = max(w.page for w in words)
     facts: dict[str, Fact] = {}
     for placement in placements:
-        kind = KINDS.get(placement.fact)
+        kind = FACT_KINDS.get(placement.fact)
         if kind is None:
             continue
         page = last if placement.page == -1 else min(placement.page, last)

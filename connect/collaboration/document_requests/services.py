@@ -24,11 +24,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from connect.documents.profiles import profile_of
 from connect.documents.services import document_receive, documents_send
 from connect.models import (
     REQUEST_WAITING,
     Category,
-    ConnectProfile,
     Document,
     DocumentEvent,
     DocumentRequest,
@@ -352,5 +352,5 @@ def request_waiting_for(*, actor: User, dossier: Dossier) -> list[DocumentReques
 
 def request_upload_categories(dossier: Dossier) -> list[str]:
     """The categories the client may give the files of a request (the profile's choice)."""
-    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    profile = profile_of(dossier)
     return profile.categories() if profile else list(Category.values)

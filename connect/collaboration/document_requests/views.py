@@ -30,7 +30,7 @@ from connect.collaboration.document_requests.services import (
     request_upload,
     request_upload_categories,
 )
-from connect.documents.services import profile_for
+from connect.documents.profiles import profile_for
 from connect.models import DocumentRequest, RequestStatus
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status

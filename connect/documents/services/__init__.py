@@ -1,11 +1,11 @@
 """Writes of the documents (Connect). One module per concern; the usual entry points are here."""
 
+from connect.documents.profiles import profile_for
 from connect.documents.services.accountant import (
     document_book,
     document_reject,
     document_share,
     document_validate,
-    profile_for,
     profile_update,
     require_accountant,
 )

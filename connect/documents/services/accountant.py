@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connect.documents.notifications import notify_client
+from connect.documents.profiles import profile_for
 from connect.documents.services.pipeline import pipeline_start
 from connect.documents.services.receive import ReceiveResult, document_receive
 from connect.models import (
@@ -32,11 +33,6 @@ from users.models import User
 
 #: Documents the accountant still works on (sent and not booked).
 OPEN = (Status.SENT, Status.VALIDATED, Status.RETRIEVED)
-
-
-def profile_for(dossier: Dossier) -> ConnectProfile:
-    profile, _created = ConnectProfile.objects.get_or_create(dossier=dossier)
-    return profile
 
 
 def require_accountant(actor: User, dossier: Dossier) -> None:

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connect.documents.files import extension_of, safe_filename
+from connect.documents.profiles import profile_of
 from connect.documents.services.pipeline import pipeline_start
 from connect.documents.services.receive import missing_facts
 from connect.models import (
     Binder,
     Category,
-    ConnectProfile,
     Document,
     DocumentEvent,
     EventKind,
@@ -59,7 +59,7 @@ def document_update(
             _("This document was sent to the accountant and can no longer be changed."),
             code="not_editable",
         )
-    profile = ConnectProfile.objects.filter(dossier=document.dossier).first()
+    profile = profile_of(document.dossier)
     allowed = profile.categories() if profile else list(Category.values)
     if category not in allowed:
         raise ServiceError(_("Choose a category."), code="category_invalid", field="category")
@@ -117,7 +117,7 @@ def documents_send(*, actor: User, dossier: Dossier, documents: Iterable[Documen
     else:
         _require_role(actor, dossier, Role.CONNECT_ENTREPRENEUR)
     ids = [d.pk for d in documents if d.dossier_id == dossier.pk]
-    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    profile = profile_of(dossier)
     with transaction.atomic():
         candidates = list(
             Document.objects.select_for_update()

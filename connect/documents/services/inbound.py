@@ -21,9 +21,10 @@ from django.utils import timezone, translation
 
 from connect.documents import antivirus
 from connect.documents.files import safe_filename
+from connect.documents.profiles import profile_of
 from connect.documents.services.mail_auth import UNCHECKED, Verdict
 from connect.documents.services.receive import document_receive
-from connect.models import Category, ConnectProfile, Document, InboundMessage, Source
+from connect.models import Category, Document, InboundMessage, Source
 from core.errors import ServiceError
 from core.mail import email_enqueue
 from dossiers.models import Dossier
@@ -66,7 +67,7 @@ def sender_accepted(dossier: Dossier, *senders: str) -> bool:
     """Whether the dossier's allow-list (if any) accepts one of the addresses the message
     claims (envelope sender, From:). A claim is not proof: only an authenticated one is sent
     to the accountant (:func:`inbound_message_receive`)."""
-    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    profile = profile_of(dossier)
     return profile is None or any(
         profile.sender_allowed(parseaddr(s)[1]) for s in senders if parseaddr(s)[1]
     )
@@ -156,7 +157,7 @@ def inbound_message_receive(
         auth_dmarc=verdict.dmarc[:40],
     )
     result = InboundResult(message=message)
-    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    profile = profile_of(dossier)
     if not sender_accepted(dossier, sender, author):
         # Not answered: the sender may be forged, and an answer would confirm the address.
         _record(result, InboundMessage.Outcome.BOUNCED, "sender")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from connect.models import ConnectProfile
+from connect.documents.profiles import profile_for
 from core import db_scope
 from core.audit import audit_record
 from core.errors import ServiceError
@@ -42,7 +42,7 @@ def inbound_address_rotate(*, actor: User, dossier: Dossier, grace_days: int) ->
         raise ServiceError(_("Choose a period."), code="grace_invalid", field="grace_days")
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-        profile, _created = ConnectProfile.objects.get_or_create(dossier=locked)
+        profile = profile_for(locked)
         old = locked.inbound_email_token
         locked.inbound_email_token = inbound_email_token()
         locked.save(update_fields=["inbound_email_token"])

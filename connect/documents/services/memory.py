@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect.facts import FACT_KEYS
 from connect.models import (
     Document,
     DocumentEvent,
@@ -34,7 +35,7 @@ from connect.models import (
     RememberedFact,
     SupplierMemory,
 )
-from connect.recognition import FACT_KEYS, Recognition
+from connect.recognition import Recognition
 from connect.recognition.facts import overall_confidence
 from connect.recognition.labels import LEGAL_FORM
 from connect.recognition.layout import fold

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.documents import antivirus
 from connect.documents.files import inspect, refuse, safe_filename, spool
+from connect.documents.profiles import profile_of
 from connect.models import (
     Binder,
     Category,
@@ -87,7 +88,7 @@ def document_receive(
         and not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists()
     ):
         raise ServiceError(_("You cannot send documents to this dossier."), code="forbidden")
-    profile = ConnectProfile.objects.filter(dossier=dossier).first()
+    profile = profile_of(dossier)
     allowed = profile.categories() if profile else list(Category.values)
     if category not in Category.values or (shared_into is None and category not in allowed):
         raise ServiceError(_("Choose a category."), code="category_invalid", field="category")

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.profiles import profile_of
 from connect.documents.services.accountant import require_accountant
 from connect.documents.services.pipeline import (
     deliver,
@@ -16,9 +17,9 @@ from connect.documents.services.pipeline import (
     pipeline_start,
     supplier_account_record,
 )
+from connect.facts import FACT_KINDS
 from connect.models import (
     RECOGNITION_WAITING,
-    ConnectProfile,
     Document,
     DocumentEvent,
     EventKind,
@@ -33,18 +34,7 @@ from users.models import User
 
 #: The facts an accountant may correct in the review queue, with their kind.
 REVIEW_FACTS = {
-    "supplier_name": "text",
-    "supplier_vat": "vat",
-    "invoice_number": "text",
-    "issue_date": "date",
-    "due_date": "date",
-    "total_excl_vat": "amount",
-    "total_vat": "amount",
-    "total_incl_vat": "amount",
-    "payable_amount": "amount",
-    "currency": "currency",
-    "iban": "iban",
-    "structured_reference": "reference",
+    key: "text" if kind in ("name", "number") else kind for key, kind in FACT_KINDS.items()
 }
 
 
@@ -75,12 +65,12 @@ def document_mode_set(*, actor: User, document: Document, mode: str) -> Document
                 if locked.recognition in RECOGNITION_WAITING or locked.ready_at is None:
                     pipeline_start(
                         document=locked,
-                        profile=ConnectProfile.objects.filter(dossier=locked.dossier).first(),
+                        profile=profile_of(locked.dossier),
                     )
             else:
                 pipeline_start(
                     document=locked,
-                    profile=ConnectProfile.objects.filter(dossier=locked.dossier).first(),
+                    profile=profile_of(locked.dossier),
                 )
     return locked
 
