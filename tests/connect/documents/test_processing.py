@@ -98,3 +98,18 @@ def test_a_heic_photo_is_received_and_converted_for_the_preview(
     document.refresh_from_db()
     with default_storage.open(document.thumbnail_name, "rb") as handle, Image.open(handle) as thumb:
         assert (thumb.format, thumb.width) == ("PNG", 480)
+
+
+def test_a_thumbnail_lost_from_the_storage_answers_404_not_500(
+    dossier: Dossier, client_user: User, auth_client, django_capture_on_commit_callbacks
+) -> None:
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document = receive(dossier, client_user, "facture.pdf", samples.invoice_pdf(["Facture"]))
+    document.refresh_from_db()
+    url = reverse("connect:thumbnail", args=[document.public_id])
+    client = auth_client(client_user)
+    assert client.get(url).status_code == 200
+    default_storage.delete(document.thumbnail_name)
+    assert client.get(url).status_code == 404
