@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connect.documents import services
-from connect.documents.forms import BookForm, ProfileForm, RejectForm, ShareForm
+from connect.documents.forms import BookForm, ProfileForm, RejectForm, ReviewForm, ShareForm
 from connect.documents.hooks import share_tasks_for
 from connect.documents.queue import (
     queue_neighbours_for,
@@ -88,10 +88,15 @@ def document_action(request: AuthedRequest, document_id: str, action: str) -> Ht
                 )
                 messages.success(request, _("The document was booked."))
         elif action == "review":
+            # Through the form: amounts typed as the reader writes them ("1.234,56"), dates ISO.
+            review = ReviewForm(request.POST)
+            if not review.is_valid():
+                refused = (str(e) for errs in review.errors.values() for e in errs)
+                raise ServiceError(" ".join(refused), code="invalid")
             services.document_review(
                 actor=request.user,
                 document=document,
-                facts={key: request.POST.get(key, "") for key in REVIEW_FACTS},
+                facts={key: review.cleaned_data[key] for key in REVIEW_FACTS},
             )
             messages.success(request, _("The corrected facts are saved: the document is ready."))
         elif action == "mode":

@@ -117,11 +117,12 @@ def test_the_accountant_reviews_facts_and_changes_the_mode_from_the_page(
     assert document.recognition == Recognition.REVIEW
     client.post(
         f"/connect/documents/{document.public_id}/actions/review/",
-        facts | {"invoice_number": "F2026-0042B"},
+        facts | {"invoice_number": "F2026-0042B", "total_incl_vat": "1.234,56"},
     )
     document.refresh_from_db()
     assert document.recognition == Recognition.DONE
     assert document.recognized["invoice_number"] == "F2026-0042B"
+    assert document.recognized["total_incl_vat"] == "1234.56"  # typed as the reader writes it
     assert document.recognized_machine["invoice_number"] == "F2026-0042"
     # The mode of one document: a light choice list, refused when the licence lacks it.
     refused = client.post(
