@@ -6,15 +6,19 @@ answers headers only, with ``X-Accel-Redirect`` naming the file under that inter
 proxy sends the bytes from ``MEDIA_ROOT``, so no gunicorn worker is held by a slow download.
 Otherwise (S3, or no proxy that knows the prefix) Django streams the file as before."""
 
+import logging
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.utils.http import content_disposition_header
 
 #: Bytes read per chunk when Django streams a file itself.
 DOWNLOAD_BLOCK = 256 * 1024
+
+
+logger = logging.getLogger(__name__)
 
 
 def accelerated() -> bool:
@@ -43,8 +47,13 @@ def stored_file_response(
         if disposition:
             response["Content-Disposition"] = disposition
         return response
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:  # lost from the storage: said in the log, a 404 to the reader
+        logger.warning("stored file %s missing from the storage", name)
+        raise Http404 from None
     response = FileResponse(
-        default_storage.open(name, "rb"),
+        handle,
         as_attachment=as_attachment,
         filename=filename or "",
         content_type=content_type,

@@ -1,6 +1,5 @@
 """Connect: a document's bytes (download, page images, thumbnail, attachments), preview retry."""
 
-import logging
 from http import HTTPStatus
 
 from django.contrib import messages
@@ -23,8 +22,6 @@ from connect.models import (
 )
 from core.errors import ServiceError
 from users.types import AuthedRequest
-
-logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -119,11 +116,7 @@ def thumbnail(request: AuthedRequest, document_id: str) -> HttpResponseBase:
     current = document_get_for(actor=request.user, public_id=document_id)
     if not current.thumbnail_name:
         raise Http404
-    try:
-        response = stored_file_response(current.thumbnail_name, content_type="image/png")
-    except FileNotFoundError:  # a preview lost from the storage is made again, not a 500
-        logger.warning("thumbnail of document %s missing from the storage", current.pk)
-        raise Http404 from None
+    response = stored_file_response(current.thumbnail_name, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
