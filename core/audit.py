@@ -1,6 +1,7 @@
 """The audit trail: who did what, when, to which user or dossier of a firm. Services of every
 app append to it in the transaction of the change. The firm, dossier and users are any saved
-model instances, stored by their keys: the kernel names no app."""
+model instances, stored by their keys: the kernel imports no app (its foreign keys name the
+firm, dossier and user models by string)."""
 
 from typing import Any
 

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from connect.collaboration.messages.selectors import unread_count_cached
 from dossiers.members import api_tokens_in_menu_for, request_memberships
 from dossiers.models import FirmMembership
 from users.selectors import MENU_API_TOKENS
@@ -26,8 +27,6 @@ def _unread_messages(request: HttpRequest) -> int:
     """Read once per request, however many templates render the header."""
     cached = getattr(request, "_portal_unread_messages", None)
     if cached is None:
-        from connect.collaboration.messages.selectors import unread_count_cached
-
         cached = unread_count_cached(actor=request.user)  # type: ignore[arg-type]
         request._portal_unread_messages = cached  # type: ignore[attr-defined]
     return int(cached)

@@ -288,11 +288,6 @@ class ProfileForm(forms.Form):
     )
 
 
-#: The review form's amounts and dates: shown and typed as the reader writes them.
-REVIEW_AMOUNTS = AMOUNT_FACTS
-REVIEW_DATES = DATE_FACTS
-
-
 def _amount_input() -> forms.TextInput:
     return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
@@ -365,10 +360,10 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         initial = dict(kwargs.pop("initial", None) or {})
-        for key in REVIEW_AMOUNTS:
+        for key in AMOUNT_FACTS:
             if initial.get(key) not in (None, ""):
                 initial[key] = _amount_shown(str(initial[key]))
-        for key in REVIEW_DATES:
+        for key in DATE_FACTS:
             if initial.get(key) and not _iso_day(str(initial[key])):
                 initial.pop(key)  # not a day: the field starts empty rather than wrong
         kwargs["initial"] = initial
@@ -376,10 +371,10 @@ class ReviewForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for key in REVIEW_AMOUNTS:
+        for key in AMOUNT_FACTS:
             if key in data:
                 data[key] = amount_typed(data[key] or "")
-        for key in REVIEW_DATES:
+        for key in DATE_FACTS:
             if key in data:
                 data[key] = data[key].isoformat() if data[key] else ""
         return data

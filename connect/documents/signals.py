@@ -11,7 +11,6 @@ from connect.documents.services.inbound import (
     provider_message_bytes,
 )
 from connect.documents.services.mail_auth import provider_verdict
-from connect.models import Document
 from core import db_scope
 
 
@@ -48,16 +47,3 @@ def _receive(message: Any, recipients: list[str], esp_name: str, seen: set[int])
                 envelope_sender=message.envelope_sender or "",
                 verdict=verdict,
             )
-
-
-def _dossier_of_document(document_id: int) -> int | None:
-    return Document.objects.filter(pk=document_id).values_list("dossier_id", flat=True).first()
-
-
-# The tasks that work on one document run in the scope of its dossier.
-for _task in (
-    "connect.tasks.document_process",
-    "connect.tasks.document_recognise",
-    "connect.tasks.supplier_memory_learn",
-):
-    db_scope.register_dossier_task(_task, _dossier_of_document, argument="document_id")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -71,8 +71,6 @@ def _document_page(
     """The document's page; ``facts_form`` is the accountant's correction of the read facts
     sent back with its errors (then the client's form is not bound, and the work queue's
     place comes from the form)."""
-    from django.http import QueryDict
-
     from connect.documents.pages import PAGE_CAP
     from connect.documents.queue import queue_neighbours_for
     from connect.documents.services.previews import preview_state
@@ -167,15 +165,11 @@ def _document_page(
         }
         context["book_form"].fields["booking_number"].widget.attrs["data-shortcut"] = "b"
         context["reject_form"].fields["reason"].widget.attrs["data-shortcut"] = "r"
+    read = {k: v for k, v in (current.recognized or {}).items() if k in REVIEW_FACTS}
     if is_accountant and current.recognition == Recognition.REVIEW:
-        context["review_form"] = ReviewForm(
-            initial={k: v for k, v in (current.recognized or {}).items() if k in REVIEW_FACTS}
-        )
+        context["review_form"] = ReviewForm(initial=read)
     if can_correct:
-        context["facts_form"] = facts_form or ReviewForm(
-            prefix="facts",
-            initial={k: v for k, v in (current.recognized or {}).items() if k in REVIEW_FACTS},
-        )
+        context["facts_form"] = facts_form or ReviewForm(prefix="facts", initial=read)
         context["facts_open"] = facts_form is not None or request.GET.get("edit") == "1"
     if is_accountant and current.status in (Status.DRAFT, Status.SENT, Status.VALIDATED):
         modes = [(m, str(ProcessingMode(m).label)) for m in modes_held(current.dossier.firm)]
@@ -195,8 +189,6 @@ def document_facts(request: AuthedRequest, document_id: str) -> HttpResponse:
     back to its page in the work queue; a fact that is not valid shows the page again with
     the form's errors, nothing written; a document that cannot be corrected any more says
     why. Anyone but the dossier's accountant: 404."""
-    from django.http import QueryDict
-
     current = document_get_for(actor=request.user, public_id=document_id)
     if Role.CONNECT_ACCOUNTANT not in roles_on_dossier_for(
         actor=request.user, dossier=current.dossier

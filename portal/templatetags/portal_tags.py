@@ -13,6 +13,7 @@ from core.models import AuditEvent
 from dossiers.models import FirmLevel, ProcessingMode, Role
 from portal.templatetags.formats import day, moment
 from users.models import Language
+from view.reports import REPORTS
 
 register = template.Library()
 
@@ -48,8 +49,6 @@ def _display(key: str, value: Any) -> str:
     if key == "roles":
         return ", ".join(str(Role(v).label) if v in Role.values else v for v in value)
     if key == "off":
-        from view.reports import REPORTS
-
         titles = {report.key: str(report.title) for report in REPORTS}
         return ", ".join(titles.get(v, v) for v in value)
     if key == "level" and value in FirmLevel.values:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from connect.demo import demo_activity_load
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
 
 #: The settings module of a real deployment: demo logins with a published password there
@@ -46,8 +47,6 @@ class Command(BaseCommand):
             logins = demo_data_load(password=password)
             # A dry run leaves the activity out: the files it stores would outlive the rollback.
             if not options["no_activity"] and not options["dry_run"]:
-                from connect.demo import demo_activity_load  # the layer above dossiers
-
                 seeded = demo_activity_load()
             if options["dry_run"]:
                 transaction.set_rollback(True)
