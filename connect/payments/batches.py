@@ -14,14 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from connect.documents.services.supplier_accounts import iban_changes_for, supplier_key_of
+from connect.documents.services.supplier_accounts import (
+    IbanChange,
+    iban_changes_for,
+    supplier_key_of,
+    unconfirmed_accounts,
+)
 from connect.models import (
     Document,
     DocumentEvent,
     EventKind,
     PayingAccount,
     PaymentBatch,
-    SupplierAccount,
 )
 from connect.models import PaymentLine as PaymentLineRow
 from connect.payments.accounts import (
@@ -171,21 +175,19 @@ def _line_check(index: int, raw: LineInput, document: Document, today: date) -> 
     )
 
 
-def _iban_confirmed_check(index: int, line: SepaLine, changes: dict[int, Any]) -> None:
+def _iban_confirmed_check(
+    index: int,
+    line: SepaLine,
+    changes: dict[int, IbanChange],
+    unconfirmed: set[tuple[int, str, str]],
+) -> None:
     """An invoice whose IBAN is new for its supplier, or a line paying to such an account,
     waits until the accountant or the client confirms the account (docs/payments.md)."""
     document = line.document
     facts = document.recognized if isinstance(document.recognized, dict) else {}
     key = supplier_key_of(facts)
     if document.pk in changes or (
-        key
-        and SupplierAccount.objects.filter(
-            dossier_id=document.dossier_id,
-            supplier_key=key,
-            iban=line.creditor_iban,
-            needs_confirmation=True,
-            confirmed_at__isnull=True,
-        ).exists()
+        key and (document.dossier_id, key, line.creditor_iban) in unconfirmed
     ):
         raise LineError(
             _(
@@ -249,6 +251,7 @@ def batch_create(
         )
     payable = set(payable_documents(dossier).filter(pk__in=[d.pk for d in documents.values()]))
     changes = iban_changes_for(documents.values())
+    unconfirmed = unconfirmed_accounts(d.dossier_id for d in documents.values())
     today = timezone.localdate()
     checked: list[SepaLine] = []
     for index, raw in enumerate(lines):
@@ -264,7 +267,7 @@ def batch_create(
                 code="not_payable",
             )
         checked.append(_line_check(index, raw, document, today))
-        _iban_confirmed_check(index, checked[-1], changes)
+        _iban_confirmed_check(index, checked[-1], changes, unconfirmed)
 
     batch_id = uuid.uuid4()
     message_id = f"CNX{today:%Y%m%d}{batch_id.hex[:24]}".upper()

@@ -139,6 +139,15 @@ def _key_of(document: Document) -> tuple[int, str, str] | None:
     return (document.dossier_id, key, iban) if iban and key else None
 
 
+def unconfirmed_accounts(dossier_ids: Iterable[int]) -> set[tuple[int, str, str]]:
+    """(dossier, supplier key, IBAN) of every account waiting for confirmation: one query."""
+    return set(
+        SupplierAccount.objects.filter(
+            dossier_id__in=set(dossier_ids), needs_confirmation=True, confirmed_at__isnull=True
+        ).values_list("dossier_id", "supplier_key", "iban")
+    )
+
+
 def iban_changes_for(documents: Iterable[Document]) -> dict[int, IbanChange]:
     """The unconfirmed IBAN changes of documents already reached by their reader, by pk."""
     documents = list(documents)
