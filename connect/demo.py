@@ -51,7 +51,7 @@ from connect.models import (
     Task,
 )
 from core.models import OutboundEmail
-from dossiers.models import Dossier
+from dossiers.models import Dossier, DossierAccess, Role
 from users.models import User
 
 
@@ -70,8 +70,6 @@ def _moment(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _client_of(dossier: Dossier) -> User:
-    from dossiers.models import DossierAccess, Role
-
     access = DossierAccess.objects.filter(dossier=dossier, role=Role.CONNECT_ENTREPRENEUR).first()
     if access is None:
         raise ValueError(f"the demo dossier {dossier.code} has no client")

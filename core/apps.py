@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     name = "core"
     label = "core"
+
+    def ready(self) -> None:
+        from core import tasks  # noqa: F401  (every process knows the tasks by name: core.queue)

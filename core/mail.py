@@ -22,6 +22,10 @@ from core import db_scope
 from core.models import OutboundEmail
 from core.queue import enqueue_on_commit
 
+#: The delivery task's Celery name (``core.tasks.email_deliver``; the name it had in the portal
+#: app, kept for the messages already queued and the ``mail`` route).
+EMAIL_DELIVER_TASK = "portal.tasks.email_deliver"
+
 #: The worker's own retries stop after about an hour; then the sweeper tries every 10 minutes.
 SWEEP_AFTER = timedelta(minutes=10)
 GIVE_UP_AFTER = timedelta(days=3)
@@ -83,9 +87,7 @@ def render(row: OutboundEmail) -> EmailMessage | None:
 
 
 def _enqueue_after_commit(row: OutboundEmail) -> None:
-    from core.tasks import email_deliver  # the task module imports this one
-
-    enqueue_on_commit(email_deliver, row.pk)
+    enqueue_on_commit(EMAIL_DELIVER_TASK, row.pk)
 
 
 def email_enqueue(message: EmailMessage, *, kind: str = "message") -> OutboundEmail:

@@ -19,7 +19,7 @@ TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError, TimeoutError)
     retry_jitter=True,
     max_retries=10,
     acks_late=True,
-    name="portal.tasks.email_deliver",
+    name=mail.EMAIL_DELIVER_TASK,
 )
 def email_deliver(outbound_id: int) -> None:
     """Deliver one outbox row; SMTP outages are retried with backoff, then by the sweeper."""

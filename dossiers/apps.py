@@ -7,4 +7,7 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self) -> None:
-        from dossiers import mails  # noqa: F401  (registers the mail renderers)
+        from dossiers import (
+            mails,  # noqa: F401  (registers the mail renderers)
+            tasks,  # noqa: F401  (every process knows the tasks by name: core.queue)
+        )

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext
 
 from core.mail import mail_renderer
 from core.models import OutboundEmail
+from dossiers.invitations import invitation_token_hash
 from dossiers.models import CONNECT_ROLES, STAFF_LEVELS, VIEW_ROLES, FirmMembership, Invitation
 
 
@@ -31,8 +32,6 @@ def invitation_render(row: OutboundEmail) -> EmailMessage | None:
     if invitation is None or invitation.status != "pending":
         return None
     token = secrets.token_urlsafe(32)  # 256 bits
-    from dossiers.invitations import invitation_token_hash
-
     invitation.token_hash = invitation_token_hash(token)
     invitation.save(update_fields=["token_hash"])
 

@@ -35,6 +35,9 @@ from dossiers.models import (
 from users.models import Language, User, normalize_winbooks_id
 from users.services import language_clean
 
+#: The connection test's Celery task (``dossiers.tasks.connection_test_run``), run after commit.
+CONNECTION_TEST_TASK = "dossiers.tasks.connection_test_run"
+
 logger = logging.getLogger(__name__)
 
 DOSSIER_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,19}$")
@@ -377,10 +380,8 @@ def connection_test_start(*, actor: User, dossier: Dossier) -> ConnectionTest:
     """Record a connection test and run it in the worker once the transaction commits."""
     if not actor_is_staff(actor=actor, firm=dossier.firm):
         raise ServiceError(_("You cannot change this dossier."), code="forbidden")
-    from dossiers.tasks import connection_test_run
-
     test = ConnectionTest.objects.create(dossier=dossier, requested_by=actor)
-    enqueue_on_commit(connection_test_run, test.pk)
+    enqueue_on_commit(CONNECTION_TEST_TASK, test.pk)
     return test
 
 

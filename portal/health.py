@@ -25,6 +25,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_safe
 
+from portal.celery import app
+
 logger = logging.getLogger(__name__)
 
 Result = tuple[bool, dict[str, Any]]
@@ -67,8 +69,6 @@ def redis_check(url: str | None = None) -> Result:
 
 def worker_check() -> Result:
     from kombu.exceptions import OperationalError
-
-    from portal.celery import app
 
     if app.conf.task_always_eager:
         return True, {"mode": "inline"}

@@ -6,6 +6,7 @@ import re
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations import SeparateDatabaseAndState
 from django.test.utils import CaptureQueriesContext
 
 DDL = re.compile(r"^\s*(CREATE|ALTER|DROP|TRUNCATE|RENAME)\b", re.I)
@@ -29,6 +30,14 @@ def applied() -> set[tuple[str, str]]:
     return set(MigrationExecutor(connection).loader.applied_migrations)
 
 
+def state_only(migration) -> bool:
+    """A move: every operation changes the state only, none the database."""
+    return bool(migration.operations) and all(
+        isinstance(operation, SeparateDatabaseAndState) and not operation.database_operations
+        for operation in migration.operations
+    )
+
+
 def before_handover(app: str, taker: tuple[str, str]) -> tuple[str, str]:
     """The migration of ``app`` a move starts from: the one before the migration of ``app``
     that hands its models over (it depends on ``taker``, the receiving app's migration),
@@ -37,7 +46,7 @@ def before_handover(app: str, taker: tuple[str, str]) -> tuple[str, str]:
     (handover,) = [
         migration
         for (label, _), migration in loader.disk_migrations.items()
-        if label == app and taker in migration.dependencies
+        if label == app and taker in migration.dependencies and state_only(migration)
     ]
     (previous,) = [dep for dep in handover.dependencies if dep[0] == app]
     return previous

@@ -14,6 +14,7 @@ from django.utils import translation
 from core.mail import email_enqueue
 from users.models import TokenRevokedBecause, User, normalize_winbooks_id
 from users.redirects import is_safe_next
+from users.services import api_tokens_revoke_for
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -42,8 +43,6 @@ class UserSessionsAdapter(DefaultUserSessionsAdapter):
     def end_sessions(self, sessions: Iterable[Any]) -> None:
         """Logging out other sessions also revokes the person's API tokens: a stolen token is
         one more session."""
-        from users.services import api_tokens_revoke_for
-
         sessions = list(sessions)
         for user_id in {s.user_id for s in sessions}:
             api_tokens_revoke_for(user=User(pk=user_id), because=TokenRevokedBecause.SESSIONS)

@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from connect.documents.files import PDF
+from connect.documents.storage import local_copy
 from connect.models import Document
 
 #: A4 at 150 dpi: small print stays readable; zoomed in the browser from there.
@@ -77,8 +78,6 @@ def _fit(width: float, height: float) -> tuple[int, int]:
 
 
 def _render(document: Document, number: int) -> bytes:
-    from connect.documents.services.processing import local_copy
-
     with tempfile.TemporaryDirectory(prefix="portal-page-") as workdir:
         directory = Path(workdir)
         try:

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from connect.documents import services
+from connect.documents.files import ACCEPTED
 from connect.documents.forms import ReplaceForm
 from connect.documents.selectors import document_get_for
 from connect.models import INVOICE_CATEGORIES, Document, Source, Status
@@ -163,8 +164,6 @@ def upload_words() -> dict[str, Any]:
     """What the upload script says, in the reader's language, and what it checks before
     sending (the server checks again)."""
     from django.conf import settings
-
-    from connect.documents.files import ACCEPTED
 
     return {
         "maxBytes": settings.CONNECT_MAX_UPLOAD_SIZE,

@@ -24,6 +24,8 @@ from connect.documents.forms import (
     RejectForm,
     ReviewForm,
 )
+from connect.documents.pages import PAGE_CAP, page_numbers
+from connect.documents.queue import queue_neighbours_for
 from connect.documents.reads import document_reads_record, reader_of
 from connect.documents.selectors import (
     binder_list_for,
@@ -31,7 +33,10 @@ from connect.documents.selectors import (
     document_replacements_for,
 )
 from connect.documents.services.accountant import OPEN
+from connect.documents.services.previews import preview_state
 from connect.documents.services.review import REVIEW_FACTS, facts_correctable
+from connect.documents.services.supplier_accounts import can_confirm, iban_change_for
+from connect.documents.storage import local_copy
 from connect.documents.views_inbox import (
     DOUBTFUL,
     queue_context,
@@ -40,6 +45,9 @@ from connect.documents.views_inbox import (
     typed_differs,
 )
 from connect.documents.words import FACT_LABELS
+from connect.einvoice import EInvoice, EInvoiceError, parse
+from connect.einvoice.pdf import embedded_invoice_of
+from connect.einvoice.stored import UNREADABLE, preview_dump, preview_load
 from connect.models import (
     Document,
     Processing,
@@ -48,8 +56,10 @@ from connect.models import (
     Source,
     Status,
 )
+from connect.recognition.notes import MESSAGES
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from core.numbers import as_decimal
 from dossiers.members import roles_on_dossier_for
 from dossiers.models import ProcessingMode, Role
 from dossiers.services import modes_held
@@ -71,10 +81,6 @@ def _document_page(
     """The document's page; ``facts_form`` is the accountant's correction of the read facts
     sent back with its errors (then the client's form is not bound, and the work queue's
     place comes from the form)."""
-    from connect.documents.pages import PAGE_CAP
-    from connect.documents.queue import queue_neighbours_for
-    from connect.documents.services.previews import preview_state
-
     binders = binder_list_for(actor=request.user, dossier=current.dossier)
     roles = roles_on_dossier_for(actor=request.user, dossier=current.dossier)
     editable = (
@@ -137,7 +143,6 @@ def _document_page(
         "page_count": current.page_count or 0,
         "pages_capped": (current.page_count or 0) > PAGE_CAP and state == "ready",
     }
-    from connect.documents.services.supplier_accounts import can_confirm, iban_change_for
 
     context["iban_change"] = iban_change_for(current)
     context["can_confirm_iban"] = context["iban_change"] is not None and can_confirm(
@@ -217,8 +222,6 @@ def document_facts(request: AuthedRequest, document_id: str) -> HttpResponse:
 
 
 def _pages(document: Document) -> list[dict[str, Any]]:
-    from connect.documents.pages import page_numbers
-
     url = reverse("connect:page", args=[document.public_id, 1]).removesuffix("1.jpg")
     return [{"number": n, "url": f"{url}{n}.jpg"} for n in page_numbers(document)]
 
@@ -227,8 +230,6 @@ def _prefill_from_reading(document: Document, initial: dict[str, Any]) -> list[s
     """The client's form starts from what was read (an e-invoice, recognition) where the
     client typed nothing: the due date and the amount to pay. Returns the fields filled."""
     from django.utils.dateparse import parse_date
-
-    from core.numbers import as_decimal
 
     read = document.recognized or {}
     filled = []
@@ -295,8 +296,6 @@ def _disagreements(facts: dict[str, Any] | None) -> list[dict[str, Any]]:
 def _reading_notes(facts: dict[str, Any] | None) -> list[str]:
     """What the reader noticed (a blank or turned scan, a tax number from outside the EU), in
     the reader's language."""
-    from connect.recognition.notes import MESSAGES
-
     shown = []
     for note in (facts or {}).get("notes") or []:
         message = MESSAGES.get(note.get("code", "")) if isinstance(note, dict) else None
@@ -309,11 +308,6 @@ def _ubl_invoice(document: Document) -> Any:
     """The e-invoice for its preview: an XML file always; the XML inside a PDF when some of its
     checks failed (the PDF is the preview). Kept with the document when it was read
     (``einvoice_preview``); a document read before that is read here once, and kept."""
-    from connect.documents.services.processing import local_copy
-    from connect.einvoice import EInvoice, EInvoiceError, parse
-    from connect.einvoice.pdf import embedded_invoice_of
-    from connect.einvoice.stored import UNREADABLE, preview_dump, preview_load
-
     failed = set((document.recognized or {}).get("checks_failed") or ()) - {"pdf_disagrees"}
     if not document.is_ubl and not (document.carries_einvoice and failed):
         return None

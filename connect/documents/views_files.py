@@ -11,12 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connect.documents.downloads import stored_file_response
+from connect.documents.pages import PageError, page_image, page_numbers
 from connect.documents.reads import document_reads_record, reader_of
 from connect.documents.selectors import (
     document_get_for,
 )
+from connect.documents.services.previews import document_preview_retry
 from connect.models import (
     Document,
+    DocumentRead,
     Processing,
     ReadKind,
 )
@@ -50,8 +53,6 @@ def page(request: AuthedRequest, document_id: str, number: int) -> HttpResponseB
     read of the page. A file in quarantine is not rendered."""
     import logging
 
-    from connect.documents.pages import PageError, page_image, page_numbers
-
     current = document_get_for(actor=request.user, public_id=document_id)
     if number not in page_numbers(current) or current.processing == Processing.QUARANTINED:
         raise Http404  # a file put aside after crashing the worker is not rendered here
@@ -78,8 +79,6 @@ def _record_page_read(request: AuthedRequest, document: Document) -> None:
 
     from django.utils import timezone
 
-    from connect.models import DocumentRead
-
     recent = DocumentRead.objects.filter(
         document=document,
         actor=request.user,
@@ -95,8 +94,6 @@ def _record_page_read(request: AuthedRequest, document: Document) -> None:
 def preview_retry(request: AuthedRequest, document_id: str) -> HttpResponse:
     """Make a failed preview again (the client's or the accountant's button)."""
     from django.http import QueryDict
-
-    from connect.documents.services.previews import document_preview_retry
 
     current = document_get_for(actor=request.user, public_id=document_id)
     try:

@@ -31,6 +31,7 @@ from connect.documents.selectors import (
     InboxFilters,
     accountant_dossiers_for,
 )
+from connect.documents.services.supplier_accounts import iban_changes_for
 from connect.documents.words import FACT_LABELS
 from connect.documents.zips import zip_response
 from connect.models import Category, Document, ReadKind, Recognition, Status
@@ -221,7 +222,6 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
     thumbnail_url = _url_prefix("connect:thumbnail")
     dossier_url = _url_prefix("connect:dossier")
     suffix = f"?{query}" if query else ""
-    from connect.documents.services.supplier_accounts import iban_changes_for
 
     iban_changes = iban_changes_for(documents)
     rows = []

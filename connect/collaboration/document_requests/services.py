@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from connect.documents.profiles import profile_of
+from connect.documents.selectors import _not_others_drafts
 from connect.documents.services import document_receive, documents_send
 from connect.models import (
     REQUEST_WAITING,
@@ -326,8 +327,6 @@ def request_get_for(*, actor: User, public_id: object) -> DocumentRequest:
 def request_documents_for(*, actor: User, document_request: DocumentRequest) -> list[Document]:
     """The documents uploaded into a request, as the actor may see them (a client's draft
     stays theirs: the same rule as every other list of documents)."""
-    from connect.documents.selectors import _not_others_drafts  # the one rule of who sees drafts
-
     if not dossier_connect_list_for(actor=actor).filter(pk=document_request.dossier_id).exists():
         return []
     return list(

@@ -27,6 +27,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from connect.documents.selectors import supplier_memory_firms_for
+from connect.documents.storage import local_copy
 from connect.facts import FACT_KEYS
 from connect.models import (
     Document,
@@ -35,7 +37,7 @@ from connect.models import (
     RememberedFact,
     SupplierMemory,
 )
-from connect.recognition import Recognition
+from connect.recognition import Recognition, RecognitionError, words_of
 from connect.recognition.facts import overall_confidence
 from connect.recognition.labels import LEGAL_FORM
 from connect.recognition.layout import fold
@@ -45,6 +47,9 @@ from core.queue import enqueue_on_commit
 from users.models import User
 
 logger = logging.getLogger(__name__)
+
+#: The learning task's Celery name (``connect.tasks.supplier_memory_learn``), run after commit.
+LEARN_TASK = "connect.tasks.supplier_memory_learn"
 
 
 # --- who the supplier is -----------------------------------------------------------------------
@@ -174,9 +179,7 @@ def supplier_memory_review(
         if missed:
             facts.filter(fact__in=missed).update(missed=F("missed") + 1)
     if _corrections(machine, corrected) and supplier_of(corrected) is not None:
-        from connect.tasks import supplier_memory_learn as task
-
-        enqueue_on_commit(task, document.pk)
+        enqueue_on_commit(LEARN_TASK, document.pk)
 
 
 def _corrections(machine: Mapping[str, Any], corrected: Mapping[str, Any]) -> list[str]:
@@ -189,9 +192,6 @@ def _corrections(machine: Mapping[str, Any], corrected: Mapping[str, Any]) -> li
 
 
 def _words_of(document: Document) -> list[Any]:
-    from connect.documents.services.processing import local_copy
-    from connect.recognition import RecognitionError, words_of
-
     try:
         with tempfile.TemporaryDirectory(prefix="portal-memory-") as workdir:
             words, _method = words_of(
@@ -284,8 +284,6 @@ def _fact_learn(memory: SupplierMemory, key: str, placement: Placement) -> None:
 def supplier_memory_forget(*, actor: User, memory: SupplierMemory) -> None:
     """Delete a supplier's memory (its facts go with it). ``memory`` comes from
     ``supplier_memory_get_for``: the actor may manage it."""
-    from connect.documents.selectors import supplier_memory_firms_for
-
     with transaction.atomic():
         if not supplier_memory_firms_for(actor=actor).filter(pk=memory.firm_id).exists():
             raise ServiceError(_("Only the firm's accountants can do this."), code="forbidden")

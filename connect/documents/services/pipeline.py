@@ -25,7 +25,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from connect.documents.services.processing import local_copy
+from connect.documents.files import safe_filename
+from connect.documents.notifications import notify_credits_exhausted
+from connect.documents.services.memory import supplier_memory_recall, supplier_memory_used
+from connect.documents.services.supplier_accounts import supplier_account_record
+from connect.documents.storage import local_copy
+from connect.einvoice import EInvoiceError, parse
+from connect.einvoice.compare import disagreements
+from connect.einvoice.pdf import embedded_invoice_of
+from connect.einvoice.stored import preview_dump
 from connect.models import (
     Category,
     ConnectProfile,
@@ -39,11 +47,15 @@ from connect.models import (
     Source,
     Status,
 )
+from connect.recognition import RecognitionError, extract_text, recognise_file, recognise_text
 from core.numbers import as_decimal
 from core.queue import enqueue_on_commit
 from dossiers.models import Cartouche, ProcessingMode
 
 logger = logging.getLogger(__name__)
+
+#: The reading task's Celery name (``connect.tasks.document_recognise``), run after commit.
+RECOGNISE_TASK = "connect.tasks.document_recognise"
 
 #: Longer than the recognition task's time limit (600 s): a run older than this is dead.
 RECOGNITION_LEASE = timedelta(minutes=11)
@@ -71,9 +83,7 @@ def pipeline_start(*, document: Document, profile: ConnectProfile | None) -> Non
         Document.objects.filter(pk=document.pk).update(
             recognition_attempts=0, recognition_queued_at=now, recognition_started_at=None
         )
-        from connect.tasks import document_recognise
-
-        enqueue_on_commit(document_recognise, document.pk)
+        enqueue_on_commit(RECOGNISE_TASK, document.pk)
     else:
         document.recognition, document.ready_at = Recognition.NONE, now
     Document.objects.filter(pk=document.pk).update(
@@ -89,13 +99,6 @@ def deliver(document: Document, **fields: Any) -> None:
     Document.objects.filter(pk=document.pk).update(**fields)
     for name, value in fields.items():
         setattr(document, name, value)
-
-
-def supplier_account_record(*, document: Document, facts: dict[str, Any]) -> None:
-    """Each IBAN read is recorded for its supplier (services/supplier_accounts.py)."""
-    from connect.documents.services.supplier_accounts import supplier_account_record as record
-
-    record(document=document, facts=facts)
 
 
 def document_recognise(*, document_id: int) -> Document | None:
@@ -133,7 +136,6 @@ def document_recognise(*, document_id: int) -> Document | None:
         return document
     if not _credit_available(document):
         return _fallback(document)
-    from connect.recognition import RecognitionError, recognise_file
 
     try:
         with tempfile.TemporaryDirectory(prefix="portal-recognise-") as workdir:
@@ -149,7 +151,6 @@ def document_recognise(*, document_id: int) -> Document | None:
         else:  # the lease is given back: the sweeper tries again
             deliver(document, recognition_started_at=None)
         return document
-    from connect.documents.services.memory import supplier_memory_recall, supplier_memory_used
 
     # The firm's memory of the supplier is read first (docs/recognition-memory.md).
     recalled = supplier_memory_recall(firm_id=document.firm_id, recognition=result)
@@ -200,8 +201,6 @@ def _own_vat_numbers(document: Document) -> frozenset[str]:
 
 
 def _recognise_einvoice(document: Document) -> Document:
-    from connect.einvoice import EInvoiceError
-
     try:
         einvoice_read(document)
     except (EInvoiceError, OSError) as exc:
@@ -254,8 +253,6 @@ def _fallback(document: Document) -> Document:
             exhausted_notified_at__isnull=True,
         ).update(exhausted_notified_at=timezone.now())
         if told:
-            from connect.documents.notifications import notify_credits_exhausted
-
             notify_credits_exhausted(firm=document.firm, mode=document.processing_mode)
     return document
 
@@ -277,11 +274,6 @@ def credits_add(*, firm_id: int, mode: str, credits: int) -> Cartouche:
 def _einvoice_of(document: Document) -> tuple[Any, dict[str, Any], str]:
     """The e-invoice, its facts and the text to search: from the XML file itself, or from the
     XML a PDF carries (then the page's text layer is searched, and compared with the XML)."""
-    from connect.einvoice import EInvoiceError, parse
-    from connect.einvoice.compare import disagreements
-    from connect.einvoice.pdf import embedded_invoice_of
-    from connect.recognition import extract_text, recognise_text
-
     if document.is_ubl:
         with default_storage.open(document.storage_name, "rb") as handle:
             invoice = parse(handle.read(settings.CONNECT_MAX_UPLOAD_SIZE + 1))
@@ -327,8 +319,6 @@ def _einvoice_text(invoice: Any) -> str:
 def einvoice_read(document: Document) -> dict[str, Any]:
     """Read an e-invoice's facts and embedded files from its XML (exact, no credit), fill the
     facts the client left empty, and flag the same invoice received by another channel."""
-    from connect.einvoice.stored import preview_dump
-
     invoice, facts, text = _einvoice_of(document)
     # What the document page shows (its attachments are those of the XML and of the PDF).
     preview = preview_dump(invoice)
@@ -362,7 +352,6 @@ def _attachment_store(document: Document, attachment: Any) -> DocumentAttachment
         f"{hashlib.sha256(content).hexdigest()[:16]}.bin",
         ContentFile(content),
     )
-    from connect.documents.files import safe_filename
 
     return DocumentAttachment.objects.create(
         document=document,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from connect.documents.services.processing import SWEEP_AFTER
+from connect.documents.services.processing import PROCESS_TASK, SWEEP_AFTER
 from connect.models import Document, Processing
 from core.errors import ServiceError
 from core.queue import enqueue_on_commit
@@ -53,8 +53,6 @@ def document_preview_retry(*, actor: User, document: Document) -> Document:
     """Queue the making of a failed preview again (one more attempt for a quarantined file:
     each retry of a file that kills the worker costs one attempt, not a loop). ``document``
     comes from a selector that checked the actor may see it."""
-    from connect.tasks import document_process
-
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if preview_state(locked) != FAILED:
@@ -82,5 +80,5 @@ def document_preview_retry(*, actor: User, document: Document) -> Document:
                 "processing_attempts",
             ]
         )
-        enqueue_on_commit(document_process, locked.pk)
+        enqueue_on_commit(PROCESS_TASK, locked.pk)
     return locked

@@ -17,6 +17,9 @@ from django.utils import timezone
 from PIL import Image
 
 from connect.documents.files import PDF
+from connect.documents.services.pipeline import RECOGNITION_LEASE, einvoice_read
+from connect.documents.storage import local_copy
+from connect.einvoice import EInvoiceError
 from connect.models import Document, Processing, Recognition
 
 logger = logging.getLogger(__name__)
@@ -26,16 +29,12 @@ THUMBNAIL_WIDTH = 480
 SWEEP_AFTER = timedelta(minutes=5)
 
 
+#: The processing task's Celery name (``connect.tasks.document_process``), run after commit.
+PROCESS_TASK = "connect.tasks.document_process"
+
+
 class ProcessingError(Exception):
     """A document could not be processed (its own fault, or a tool's)."""
-
-
-def local_copy(document: Document, directory: Path) -> Path:
-    """The stored bytes in a local file (the storage may be S3)."""
-    target = directory / f"source{Path(document.storage_name).suffix}"
-    with default_storage.open(document.storage_name, "rb") as source, target.open("wb") as out:
-        shutil.copyfileobj(source, out, 1024 * 1024)
-    return target
 
 
 def _thumbnail_pdf(source: Path, directory: Path) -> Path | None:
@@ -134,9 +133,6 @@ def document_process(*, document_id: int) -> Document | None:
 def _einvoice_facts(document: Document) -> None:
     """An e-invoice's facts are read at once (the client sees them on the desk), whatever the
     processing mode; a failure here is retried when the document is sent."""
-    from connect.documents.services.pipeline import einvoice_read
-    from connect.einvoice import EInvoiceError
-
     try:
         einvoice_read(document)
     except EInvoiceError as exc:
@@ -156,8 +152,6 @@ def document_processing_sweep() -> list[int]:
 def document_recognition_sweep() -> list[int]:
     """Ids of sent documents whose reading never started or was interrupted (a worker killed
     mid-task), to enqueue again."""
-    from connect.documents.services.pipeline import RECOGNITION_LEASE
-
     now = timezone.now()
     never_started = Q(
         recognition_started_at__isnull=True, recognition_queued_at__lt=now - SWEEP_AFTER

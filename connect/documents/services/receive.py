@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from connect.documents import antivirus
 from connect.documents.files import inspect, refuse, safe_filename, spool
 from connect.documents.profiles import profile_of
+from connect.documents.selectors import document_visible_to
+from connect.documents.services.pipeline import pipeline_start
+from connect.documents.services.processing import PROCESS_TASK
 from connect.models import (
     Binder,
     Category,
@@ -156,9 +159,7 @@ def document_receive(
                 sends = source in (Source.EMAIL, Source.PEPPOL) or (profile and profile.auto_send)
                 if sends and shared_into is None and not hold:
                     document_send_now(document=document, actor=actor, profile=profile)
-                from connect.tasks import document_process
-
-                enqueue_on_commit(document_process, document.pk)
+                enqueue_on_commit(PROCESS_TASK, document.pk)
         except IntegrityError:
             default_storage.delete(stored)
             earlier = _same_bytes(dossier, spooled.sha256)
@@ -186,8 +187,6 @@ def _same_bytes(dossier: Dossier, sha256: str) -> Document | None:
 def _duplicate(earlier: Document, actor: User | None) -> ReceiveResult:
     """The same bytes are already in the dossier. A client's draft stays private: someone who
     may not see it learns only that the file is there."""
-    from connect.documents.selectors import document_visible_to
-
     if actor is not None and not document_visible_to(actor, earlier):
         raise refuse(
             _("This file is already in the dossier, on the client's desk."), "duplicate", 409
@@ -222,7 +221,6 @@ def document_send_now(
     document.sent_at = timezone.now()
     document.save(update_fields=["status", "sent_at"])
     DocumentEvent.objects.create(document=document, actor=actor, kind=EventKind.SENT)
-    from connect.documents.services.pipeline import pipeline_start
 
     pipeline_start(document=document, profile=profile)
     return True

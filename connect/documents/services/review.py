@@ -10,13 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connect.documents.profiles import profile_of
+from connect.documents.selectors import accountant_dossiers_for
 from connect.documents.services.accountant import require_accountant
-from connect.documents.services.pipeline import (
-    deliver,
-    duplicate_find,
-    pipeline_start,
-    supplier_account_record,
-)
+from connect.documents.services.memory import supplier_memory_review
+from connect.documents.services.pipeline import deliver, duplicate_find, pipeline_start
+from connect.documents.services.supplier_accounts import supplier_account_record
 from connect.facts import FACT_KINDS
 from connect.models import (
     RECOGNITION_WAITING,
@@ -153,7 +151,6 @@ def document_review(*, actor: User, document: Document, facts: dict[str, str]) -
             document=locked, actor=actor, kind=EventKind.REVIEWED, note=", ".join(changed)[:500]
         )
         supplier_account_record(document=locked, facts=corrected)
-        from connect.documents.services.memory import supplier_memory_review
 
         supplier_memory_review(
             document=locked, machine=locked.recognized_machine or {}, corrected=corrected
@@ -236,8 +233,6 @@ def document_correct_facts(*, actor: User, document: Document, facts: dict[str, 
         )
         supplier_account_record(document=locked, facts=corrected)
         if first:
-            from connect.documents.services.memory import supplier_memory_review
-
             supplier_memory_review(document=locked, machine=machine, corrected=corrected)
         duplicate = duplicate_find(locked, corrected)
         if duplicate is not None and locked.duplicate_of_id is None:
@@ -247,8 +242,6 @@ def document_correct_facts(*, actor: User, document: Document, facts: dict[str, 
 
 def review_queue_for(*, actor: User) -> Any:
     """Documents waiting for the actor's review, across the dossiers they keep as accountant."""
-    from connect.documents.selectors import accountant_dossiers_for
-
     return (
         Document.objects.filter(
             dossier__in=accountant_dossiers_for(actor=actor).values("id"),
