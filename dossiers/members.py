@@ -77,21 +77,6 @@ def mfa_required_for(*, memberships: list[FirmMembership]) -> bool:
     return any(m.is_staff_level and m.firm.mfa_required_for_staff for m in memberships)
 
 
-def roles_on_dossier_for(*, actor: User, dossier: Dossier) -> set[str]:
-    """The actor's own roles on one dossier (none once they left the dossier's firm)."""
-    if not actor.is_authenticated:
-        return set()
-    return set(
-        DossierAccess.objects.filter(
-            user=actor,
-            dossier=dossier,
-            dossier__firm_id__in=FirmMembership.objects.active()
-            .filter(user=actor)
-            .values("firm_id"),
-        ).values_list("role", flat=True)
-    )
-
-
 def roles_by_dossier_for(*, actor: User) -> dict[int, set[str]]:
     """The actor's own roles, keyed by dossier id (only in firms they still belong to)."""
     if not actor.is_authenticated:
