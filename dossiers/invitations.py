@@ -15,6 +15,7 @@ from core.audit import audit_record
 from core.errors import ServiceError
 from core.mail import email_enqueue_rendered_later
 from core.models import AuditAction
+from dossiers.access import is_firm_staff
 from dossiers.members import actor_staff_membership, check_can_manage
 from dossiers.models import Firm, FirmMembership, Invitation
 from users.models import User
@@ -23,7 +24,7 @@ from users.services import names_confirm
 
 def invitation_list_for(*, actor: User, firm: Firm, user: User) -> list[Invitation]:
     """The latest invitations of one user of ``firm``, for the firm's staff."""
-    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+    if not is_firm_staff(user=actor, firm_id=firm.pk):
         return []
     return list(Invitation.objects.filter(user=user, firm=firm)[:10])
 

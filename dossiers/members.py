@@ -18,6 +18,7 @@ from core.audit import audit_record
 from core.errors import ServiceError
 from core.lookups import get_or_404
 from core.models import AuditAction, AuditEvent
+from dossiers.access import dossier_users_by_role, firm_staff_membership, is_firm_staff
 from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Role
 from users.models import ApiToken, TokenRevokedBecause, User
 from users.services import api_tokens_revoke_for
@@ -76,21 +77,6 @@ def mfa_required_for(*, memberships: list[FirmMembership]) -> bool:
     return any(m.is_staff_level and m.firm.mfa_required_for_staff for m in memberships)
 
 
-def roles_on_dossier_for(*, actor: User, dossier: Dossier) -> set[str]:
-    """The actor's own roles on one dossier (none once they left the dossier's firm)."""
-    if not actor.is_authenticated:
-        return set()
-    return set(
-        DossierAccess.objects.filter(
-            user=actor,
-            dossier=dossier,
-            dossier__firm_id__in=FirmMembership.objects.active()
-            .filter(user=actor)
-            .values("firm_id"),
-        ).values_list("role", flat=True)
-    )
-
-
 def roles_by_dossier_for(*, actor: User) -> dict[int, set[str]]:
     """The actor's own roles, keyed by dossier id (only in firms they still belong to)."""
     if not actor.is_authenticated:
@@ -116,7 +102,7 @@ def firm_user_list_for(
 ) -> QuerySet[FirmMembership]:
     """The memberships of ``firm`` (the firm's users) for its staff, searched and filtered,
     each user's roles in this firm prefetched (one query whatever the page size)."""
-    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+    if not is_firm_staff(user=actor, firm_id=firm.pk):
         return FirmMembership.objects.none()
     memberships = FirmMembership.objects.filter(firm=firm).select_related("user")
     if query:
@@ -160,7 +146,7 @@ def firm_user_get_for(*, actor: User, firm: Firm, public_id: object) -> FirmMemb
 
 def firm_staff_search_for(*, actor: User, firm: Firm, query: str = "") -> list[User]:
     """Active staff of ``firm`` whose WinBooksID or name matches (the accountant field)."""
-    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+    if not is_firm_staff(user=actor, firm_id=firm.pk):
         return []
     staff = User.objects.filter(
         id__in=FirmMembership.objects.staff().filter(firm=firm).values("user_id")
@@ -176,22 +162,9 @@ def firm_staff_search_for(*, actor: User, firm: Firm, query: str = "") -> list[U
 
 def roles_on_dossier(*, actor: User, dossier: Dossier) -> dict[str, list[User]]:
     """Active users of each role on ``dossier``, for the staff of the dossier's firm."""
-    by_role: dict[str, list[User]] = defaultdict(list)
-    if not FirmMembership.objects.staff().filter(user=actor, firm_id=dossier.firm_id).exists():
+    if not is_firm_staff(user=actor, firm_id=dossier.firm_id):
         return {}
-    accesses = (
-        DossierAccess.objects.filter(
-            dossier=dossier,
-            user__memberships__firm_id=dossier.firm_id,
-            user__memberships__is_active=True,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("user__email")
-    )
-    for access in accesses:
-        by_role[access.role].append(access.user)
-    return dict(by_role)
+    return dossier_users_by_role(dossier=dossier)
 
 
 def api_token_firm_list_for(*, actor: User) -> QuerySet[Firm]:
@@ -272,14 +245,14 @@ GRANTABLE_LEVELS: dict[str, tuple[str, ...]] = {
 
 
 def actor_staff_membership(*, actor: User, firm: Firm) -> FirmMembership:
-    membership = FirmMembership.objects.staff().filter(user=actor, firm=firm).first()
+    membership = firm_staff_membership(user=actor, firm_id=firm.pk)
     if membership is None:
         raise ServiceError(_("You cannot manage the users of this firm."), code="forbidden")
     return membership
 
 
 def grantable_levels(*, actor: User, firm: Firm) -> tuple[str, ...]:
-    membership = FirmMembership.objects.staff().filter(user=actor, firm=firm).first()
+    membership = firm_staff_membership(user=actor, firm_id=firm.pk)
     return GRANTABLE_LEVELS.get(membership.level, ()) if membership else ()
 
 
@@ -330,7 +303,9 @@ def _tokens_follow_roles(*, user: User, firm: Firm) -> int:
     with db_scope.system():
         staff = FirmMembership.objects.staff().filter(user=user)
         roles = DossierAccess.objects.filter(user=user)
-        in_firm = staff.filter(firm=firm).exists() or roles.filter(dossier__firm=firm).exists()
+        in_firm = (
+            is_firm_staff(user=user, firm_id=firm.pk) or roles.filter(dossier__firm=firm).exists()
+        )
         anywhere = in_firm or staff.exists() or roles.exists()
     if anywhere and in_firm:
         return 0

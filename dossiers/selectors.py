@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from core import db_scope
 from core.lookups import get_or_404
+from dossiers.access import connect_dossiers, is_firm_staff
 from dossiers.members import is_client_for, memberships_for
 from dossiers.models import (
-    CONNECT_ROLES,
     VIEW_ROLES,
     ConnectionTest,
     Dossier,
@@ -71,11 +71,7 @@ def dossier_staff_get_for(*, actor: User, public_id: object) -> Dossier:
 
 def dossier_connect_list_for(*, actor: User) -> DossierQuerySet:
     """Dossiers with Connect enabled where the actor holds a Connect role."""
-    return (
-        Dossier.objects.with_role(actor, CONNECT_ROLES)
-        .filter(connect_enabled=True)
-        .select_related("firm")
-    )
+    return connect_dossiers(actor).select_related("firm")
 
 
 def dossier_connect_get_for(*, actor: User, public_id: object) -> Dossier:
@@ -93,7 +89,7 @@ def dossier_view_get_for(*, actor: User, public_id: object) -> Dossier:
 
 def connection_test_latest_for(*, actor: User, dossier: Dossier) -> ConnectionTest | None:
     """The latest connection test of a dossier, for the staff of its firm."""
-    if not dossier_staff_list_for(actor=actor).filter(pk=dossier.pk).exists():
+    if not is_firm_staff(user=actor, firm_id=dossier.firm_id):
         return None
     return ConnectionTest.objects.filter(dossier=dossier).first()
 

@@ -19,6 +19,7 @@ from core.audit import audit_changes, audit_record
 from core.errors import ServiceError
 from core.models import AuditAction
 from core.queue import enqueue_on_commit
+from dossiers.access import dossier_users, is_firm_staff
 from dossiers.members import dossier_role_add
 from dossiers.models import (
     LIGHT_MODES,
@@ -99,10 +100,6 @@ def firm_create(
     return firm
 
 
-def actor_is_staff(*, actor: User, firm: Firm) -> bool:
-    return FirmMembership.objects.staff().filter(user=actor, firm=firm).exists()
-
-
 def modes_held(firm: Firm) -> list[str]:
     """The processing modes the firm's licence may use, in the product's order."""
     held = set(firm.cartouches.values_list("mode", flat=True))
@@ -135,10 +132,7 @@ def _check_processing_mode(firm: Firm, mode: str, field: str = "default_processi
 
 
 def _check_accountant(firm: Firm, accountant: User | None) -> None:
-    if (
-        accountant is not None
-        and not FirmMembership.objects.staff().filter(user=accountant, firm=firm).exists()
-    ):
+    if accountant is not None and not is_firm_staff(user=accountant, firm_id=firm.pk):
         raise ServiceError(
             _("The accountant must be a staff member of the firm."),
             code="accountant_not_staff",
@@ -200,7 +194,7 @@ def dossier_create(
         default_processing_mode = next(
             (mode for mode in ProcessingMode.values if mode in held), ProcessingMode.TRANSPORT
         )
-    if actor is not None and not actor_is_staff(actor=actor, firm=firm):
+    if actor is not None and not is_firm_staff(user=actor, firm_id=firm.pk):
         raise ServiceError(_("You cannot create dossiers in this firm."), code="forbidden")
     code = dossier_code_clean(code)
     name, number, language = _information_clean(
@@ -260,7 +254,7 @@ def dossier_update(
     whose cartouche the licence lacks, or any mode but Transport on a light licence, is refused
     here whatever the form offered."""
     firm = dossier.firm
-    if not actor_is_staff(actor=actor, firm=firm):
+    if not is_firm_staff(user=actor, firm_id=firm.pk):
         raise ServiceError(_("You cannot change this dossier."), code="forbidden")
     code = dossier_code_clean(code)
     name, number, language = _information_clean(
@@ -327,7 +321,7 @@ def dossier_connect_update(
     ``connect.accountant`` on the dossier if they lack it). Switching Connect on starts the
     connection test, returned."""
     firm = dossier.firm
-    if not actor_is_staff(actor=actor, firm=firm):
+    if not is_firm_staff(user=actor, firm_id=firm.pk):
         raise ServiceError(_("You cannot change this dossier."), code="forbidden")
     accountant: User | None = None
     if accountant_email.strip():
@@ -378,7 +372,7 @@ def dossier_connect_update(
 
 def connection_test_start(*, actor: User, dossier: Dossier) -> ConnectionTest:
     """Record a connection test and run it in the worker once the transaction commits."""
-    if not actor_is_staff(actor=actor, firm=dossier.firm):
+    if not is_firm_staff(user=actor, firm_id=dossier.firm_id):
         raise ServiceError(_("You cannot change this dossier."), code="forbidden")
     test = ConnectionTest.objects.create(dossier=dossier, requested_by=actor)
     enqueue_on_commit(CONNECTION_TEST_TASK, test.pk)
@@ -396,7 +390,7 @@ def _check_accountant_ready(dossier: Dossier) -> dict[str, Any]:
     accountant = dossier.accountant
     if accountant is None:
         return {"check": "accountant", "ok": False, "detail": "missing"}
-    if not FirmMembership.objects.staff().filter(user=accountant, firm=dossier.firm).exists():
+    if not is_firm_staff(user=accountant, firm_id=dossier.firm_id):
         return {
             "check": "accountant",
             "ok": False,
@@ -436,13 +430,7 @@ def _check_storage(dossier: Dossier) -> dict[str, Any]:
 
 
 def _check_entrepreneur(dossier: Dossier) -> dict[str, Any]:
-    count = (
-        DossierAccess.objects.filter(dossier=dossier, role=Role.CONNECT_ENTREPRENEUR)
-        .filter(
-            user_id__in=FirmMembership.objects.active().filter(firm=dossier.firm).values("user_id")
-        )
-        .count()
-    )
+    count = dossier_users(dossier=dossier, roles=(Role.CONNECT_ENTREPRENEUR,)).count()
     return {
         "check": "entrepreneur",
         "ok": count > 0,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import AuditEvent
+from dossiers.access import is_firm_staff
 from dossiers.members import memberships_for
 from dossiers.models import Dossier, Firm, FirmMembership
 from dossiers.selectors import dossier_connect_list_for, dossier_view_list_for
@@ -96,7 +97,7 @@ def audit_list_for(
     limit: int = 50,
 ) -> list[AuditEvent]:
     """The latest audit events of a dossier or of a user, for the firm's staff."""
-    if not FirmMembership.objects.staff().filter(user=actor, firm=firm).exists():
+    if not is_firm_staff(user=actor, firm_id=firm.pk):
         return []
     events = AuditEvent.objects.filter(firm=firm)
     if dossier is not None:

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import audit_record
 from core.errors import ServiceError
 from core.models import AuditAction
-from dossiers.models import Dossier, Firm, FirmMembership
+from dossiers.access import is_firm_staff
+from dossiers.models import Dossier, Firm
 from users.models import User
 from view.firm_dashboard import report_dossiers_for
 from view.models import ReportSwitch
@@ -19,7 +20,7 @@ from view.reports import REPORT_KEYS
 def _may_switch(actor: User, *, dossier: Dossier | None, firm: Firm) -> bool:
     if dossier is not None:
         return report_dossiers_for(actor=actor).filter(pk=dossier.pk).exists()
-    return FirmMembership.objects.staff().filter(user=actor, firm=firm).exists()
+    return is_firm_staff(user=actor, firm_id=firm.pk)
 
 
 def reports_switch(

@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
-from connect.collaboration.document_requests.services import request_roles_for
 from core.forms import form_status
+from dossiers.access import connect_roles_for
 from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_view_get_for
 from users.types import AuthedRequest
@@ -82,7 +82,7 @@ def view_dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
 def _next_step(request: AuthedRequest, dossier: Dossier) -> str | None:
     """What the reader can do about an empty dashboard: the client adds documents in Connect,
     the accountant asks the client for them; someone with View alone waits (None)."""
-    roles = request_roles_for(actor=request.user, dossier=dossier)
+    roles = connect_roles_for(actor=request.user, dossier=dossier) or frozenset()
     if Role.CONNECT_ENTREPRENEUR in roles:
         return "upload"
     if Role.CONNECT_ACCOUNTANT in roles:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
-from dossiers.models import FirmMembership
+from dossiers.access import is_firm_staff
 from dossiers.selectors import firm_staff_get_for
 from users.types import AuthedRequest
 from view.firm_dashboard import (
@@ -61,7 +61,7 @@ def view_reports(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         else:
             messages.success(request, _("The reports of this dossier are saved."))
             return redirect("portal:view_reports", dossier_id=dossier.public_id)
-    is_staff = FirmMembership.objects.staff().filter(user=request.user, firm=dossier.firm).exists()
+    is_staff = is_firm_staff(user=request.user, firm_id=dossier.firm_id)
     return render(
         request,
         "portal/view_reports.html",

@@ -197,7 +197,9 @@ class DocumentRetrievedView(APIView):
         document = document_for(request, document_id)
         # The service checks the role: a client of the dossier gets 403 (forbidden).
         document = document_retrieved(actor=user, document=document)
-        document = Document.objects.select_related("dossier", "uploaded_by", "duplicate_of").get(
-            pk=document.pk
+        document = (
+            Document.objects.visible_to(user)
+            .select_related("dossier", "uploaded_by", "duplicate_of")
+            .get(pk=document.pk)
         )
         return Response(document_json(document, request))

@@ -92,7 +92,7 @@ class DossierListView(APIView):
             ).values_list("dossier_id", flat=True)
         )
         counts = dict(
-            new_documents(Document.objects.filter(dossier_id__in=as_accountant))
+            new_documents(Document.objects.visible_to(user).filter(dossier_id__in=as_accountant))
             .values("dossier_id")
             .annotate(count=Count("id"))
             .values_list("dossier_id", "count")

@@ -20,7 +20,7 @@ def documents_for_status(actor: User, dossier: Dossier, wanted: str) -> QuerySet
             % {"statuses": ", ".join(Status.values)},
             code="status_invalid",
         )
-    documents = Document.objects.filter(dossier=dossier)
+    documents = Document.objects.visible_to(actor).filter(dossier=dossier)
     if wanted == "new":
         return new_documents(documents)
     if wanted == Status.DRAFT:

@@ -31,7 +31,6 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from connect.collaboration.todos.services import dossier_users
 from connect.documents.profiles import profile_of
 from connect.models import (
     REQUEST_WAITING,
@@ -42,6 +41,7 @@ from connect.models import (
     TaskStatus,
 )
 from core.mail import email_enqueue
+from dossiers.access import dossier_users
 from dossiers.models import Dossier, Role
 from users.models import User
 
@@ -122,7 +122,7 @@ class _Recipients:
     def of(self, dossier: Dossier, roles: tuple[str, ...]) -> list[User]:
         key = (dossier.pk, roles)
         if key not in self._cache:
-            self._cache[key] = list(dossier_users(dossier, roles).order_by("id"))
+            self._cache[key] = list(dossier_users(dossier=dossier, roles=roles).order_by("id"))
         return self._cache[key]
 
     def for_task(self, task: Task) -> list[User]:

@@ -11,20 +11,13 @@ from django.utils import timezone, translation
 
 from connect.models import ConnectProfile, Document, Status
 from core.mail import email_enqueue
+from dossiers.access import dossier_users
 from dossiers.models import Firm, FirmLevel, ProcessingMode, Role
 from users.models import User
 
 
 def _recipients(document: Document, role: str) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            dossier_accesses__dossier=document.dossier,
-            dossier_accesses__role=role,
-            memberships__firm_id=document.firm_id,
-            memberships__is_active=True,
-        ).distinct()
-    )
+    return list(dossier_users(dossier=document.dossier, roles=(role,)))
 
 
 def notify_client(*, document: Document, kind: str) -> int:

@@ -170,7 +170,8 @@ def queue_neighbours_for(
     """The documents before and after ``document`` in the queue (it need not be in the
     queue any more: a document just booked keeps its place, the next one follows it)."""
     key = (
-        Document.objects.filter(pk=document.pk)
+        Document.objects.visible_to(actor)
+        .filter(pk=document.pk)
         .annotate(queue_key=SORT_KEYS[order.key][0])
         .values_list("queue_key", flat=True)
         .first()

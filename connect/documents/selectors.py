@@ -29,8 +29,9 @@ from core.pagination import (
     time_cursor_decode,
     time_cursor_encode,
 )
+from dossiers.access import in_connect_reach, is_firm_staff
 from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Role
-from dossiers.selectors import dossier_connect_list_for, firm_staff_list_for
+from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 #: A "new" document: ready for the desktop tool to retrieve, that is sent (or validated by the
@@ -59,31 +60,16 @@ SECTIONS = {
 }
 
 
-def _not_others_drafts(actor: User) -> Q:
-    """A client's desk is theirs until they send: drafts are seen by the dossier's
-    entrepreneurs only, not by its accountant (who sees the drafts they uploaded). A draft the
-    client replaced (withdrawn, never sent) stays theirs too."""
-    own_desks = DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ENTREPRENEUR).values(
-        "dossier_id"
-    )
-    never_sent = Q(status=Status.DRAFT) | Q(status=Status.WITHDRAWN, sent_at__isnull=True)
-    return Q(dossier__in=own_desks) | ~never_sent | Q(uploaded_by=actor)
-
-
 def document_visible_to(actor: User, document: Document) -> bool:
-    """Whether ``actor`` (holding a Connect role on the dossier) may see ``document``."""
-    return Document.objects.filter(pk=document.pk).filter(_not_others_drafts(actor)).exists()
+    """Whether ``actor`` may see ``document`` (``Document.objects.visible_to``)."""
+    return Document.objects.visible_to(actor).filter(pk=document.pk).exists()
 
 
 def document_list_for(
     *, actor: User, dossier: Dossier, section: str, tab: str, binder: Binder | None = None
 ) -> QuerySet[Document]:
     """One tab of the client's Connect for a dossier the actor holds a Connect role on."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
-        return Document.objects.none()
-    documents = (
-        Document.objects.filter(dossier=dossier).filter(TABS[tab]).filter(_not_others_drafts(actor))
-    )
+    documents = Document.objects.visible_to(actor).filter(dossier=dossier).filter(TABS[tab])
     if tab != "shared":
         documents = documents.filter(SECTIONS[section])
     if binder is not None:
@@ -93,10 +79,7 @@ def document_list_for(
 
 def document_get_for(*, actor: User, public_id: object) -> Document:
     return get_or_404(
-        Document.objects.filter(dossier__in=dossier_connect_list_for(actor=actor).values("id"))
-        .filter(_not_others_drafts(actor))
-        .select_related("dossier__firm", "binder"),
-        public_id,
+        Document.objects.visible_to(actor).select_related("dossier__firm", "binder"), public_id
     )
 
 
@@ -115,8 +98,8 @@ def document_replacements_for(*, actor: User, document: Document) -> Replacement
     if document.replaces_id is None and document.status != Status.WITHDRAWN:
         return Replacements(replaces=None, replaced_by=None)  # only a withdrawn one is replaced
     linked = (
-        Document.objects.filter(dossier_id=document.dossier_id)
-        .filter(_not_others_drafts(actor))
+        Document.objects.visible_to(actor)
+        .filter(dossier_id=document.dossier_id)
         .filter(Q(pk=document.replaces_id) | Q(replaces_id=document.pk))
         .only("public_id", "filename", "status", "reject_reason", "replaces_id")
     )
@@ -128,9 +111,11 @@ def document_replacements_for(*, actor: User, document: Document) -> Replacement
 
 
 def binder_list_for(*, actor: User, dossier: Dossier) -> list[Binder]:
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
-        return []
-    binders = list(Binder.objects.filter(dossier=dossier).select_related("parent__parent"))
+    binders = list(
+        in_connect_reach(Binder.objects.filter(dossier=dossier), actor).select_related(
+            "parent__parent"
+        )
+    )
     return sorted(binders, key=lambda b: (not b.locked, b.path.lower()))
 
 
@@ -211,8 +196,10 @@ def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int
     return InboxPage(documents=rows[:size], next_cursor=next_cursor)
 
 
-def dossier_new_counts_for(*, actor: User) -> dict[int, int]:
-    """New documents (sent, validated) per dossier where the actor is the accountant."""
+def dossier_to_handle_counts_for(*, actor: User) -> dict[int, int]:
+    """The documents waiting for the accountant (sent or validated, not yet booked or rejected,
+    being read or not) per dossier where the actor is the accountant: the accountant home's "To
+    handle". Not ``NEW_DOCUMENT``, which is what the desktop tool may retrieve."""
     rows = (
         Document.objects.filter(
             dossier__in=accountant_dossiers_for(actor=actor).values("id"),
@@ -340,7 +327,7 @@ def left_the_desk(dossier: Dossier) -> QuerySet[Document]:
 
 def credit_uses_for(*, actor: User, firm: Firm) -> QuerySet[CreditUse]:
     """The firm's credit ledger, newest first, for its staff (``firm`` already checked)."""
-    if not firm_staff_list_for(actor=actor).filter(pk=firm.pk).exists():
+    if not is_firm_staff(user=actor, firm_id=firm.pk):
         return CreditUse.objects.none()
     return (
         CreditUse.objects.filter(firm=firm)

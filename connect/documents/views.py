@@ -37,8 +37,8 @@ from connect.models import (
     Status,
 )
 from core.errors import ServiceError
+from dossiers.access import connect_roles_for
 from dossiers.chooser import dossier_chooser
-from dossiers.members import roles_on_dossier_for
 from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from dossiers.services import inbound_email_address
@@ -71,8 +71,8 @@ def dossier(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     return redirect("connect:section", dossier_id=current.public_id, section="invoices")
 
 
-def _roles(request: AuthedRequest, dossier: Dossier) -> set[str]:
-    return roles_on_dossier_for(actor=request.user, dossier=dossier)
+def _roles(request: AuthedRequest, dossier: Dossier) -> frozenset[str]:
+    return connect_roles_for(actor=request.user, dossier=dossier) or frozenset()
 
 
 @login_required
@@ -235,7 +235,11 @@ def _send_received(
             services.documents_send(actor=request.user, dossier=dossier, documents=drafts)
         except ServiceError as error:
             problem = str(error.message)
-    sent = Document.objects.filter(pk__in=[d.pk for d in received]).exclude(status=Status.DRAFT)
+    sent = (
+        Document.objects.visible_to(request.user)
+        .filter(pk__in=[d.pk for d in received])
+        .exclude(status=Status.DRAFT)
+    )
     return {str(public_id) for public_id in sent.values_list("public_id", flat=True)}, problem
 
 
@@ -258,7 +262,11 @@ def send(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     """Send the chosen documents of the desk to the accountant."""
     current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
     chosen = request.POST.getlist("documents")[:500]
-    documents = list(Document.objects.filter(dossier=current, public_id__in=_uuids(chosen)))
+    documents = list(
+        Document.objects.visible_to(request.user).filter(
+            dossier=current, public_id__in=_uuids(chosen)
+        )
+    )
     send_and_tell(request, current, documents)
     section = "documents" if request.POST.get("section") == "documents" else "invoices"
     return redirect("connect:section", dossier_id=current.public_id, section=section)

@@ -22,7 +22,7 @@ from connect.documents.selectors import (
     accountant_dossiers_for,
     binder_list_for,
     document_get_for,
-    dossier_new_counts_for,
+    dossier_to_handle_counts_for,
 )
 from connect.documents.services.review import REVIEW_FACTS, review_queue_for
 from connect.documents.views_inbox import queue_context, queue_url
@@ -34,7 +34,7 @@ from users.types import AuthedRequest
 
 def accountant_home(request: AuthedRequest) -> HttpResponse | None:
     """Connect's entry for an accountant: one dossier lands in its inbox, several are listed
-    with their counts of new documents. None when the user is no accountant."""
+    with their counts of documents to handle. None when the user is no accountant."""
     dossiers = list(accountant_dossiers_for(actor=request.user).order_by("firm__name", "code"))
     if not dossiers:
         return None
@@ -42,7 +42,7 @@ def accountant_home(request: AuthedRequest) -> HttpResponse | None:
         return redirect(
             reverse("connect:inbox") + "?" + urlencode({"dossier": str(dossiers[0].public_id)})
         )
-    counts = dossier_new_counts_for(actor=request.user)
+    counts = dossier_to_handle_counts_for(actor=request.user)
     rows = [(dossier, counts.get(dossier.pk, 0)) for dossier in dossiers]
     return render(request, "connect/accountant_home.html", {"rows": rows})
 

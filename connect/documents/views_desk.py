@@ -19,7 +19,7 @@ from connect.documents.forms import ReplaceForm
 from connect.documents.selectors import document_get_for
 from connect.models import INVOICE_CATEGORIES, Document, Source, Status
 from core.errors import ServiceError
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import connect_roles_for
 from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_get_for
 from users.types import AuthedRequest
@@ -31,7 +31,11 @@ CARDS = 20
 def desk_context(request: AuthedRequest, dossier: Dossier) -> dict[str, Any]:
     """For the dossier's entrepreneur: the rejected documents to act on, and how many
     documents wait on the desk without having been sent."""
-    own = Document.objects.filter(dossier=dossier).exclude(source=Source.SHARED)
+    own = (
+        Document.objects.visible_to(request.user)
+        .filter(dossier=dossier)
+        .exclude(source=Source.SHARED)
+    )
     rejected = list(own.filter(status=Status.REJECTED).order_by("-sent_at", "-id")[:CARDS])
     invoice = Q(category__in=INVOICE_CATEGORIES)
     draft = Q(status=Status.DRAFT)
@@ -51,7 +55,7 @@ def desk_context(request: AuthedRequest, dossier: Dossier) -> dict[str, Any]:
 
 def _client_document(request: AuthedRequest, document_id: str) -> Document:
     current = document_get_for(actor=request.user, public_id=document_id)
-    roles = roles_on_dossier_for(actor=request.user, dossier=current.dossier)
+    roles = connect_roles_for(actor=request.user, dossier=current.dossier) or ()
     if Role.CONNECT_ENTREPRENEUR not in roles or current.source == Source.SHARED:
         raise Http404
     return current
@@ -89,11 +93,15 @@ def send_desk(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     """Send every document that waits on the desk (the banner's action): the desk is the
     client's, anyone else learns nothing of it."""
     current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
-    if Role.CONNECT_ENTREPRENEUR not in roles_on_dossier_for(actor=request.user, dossier=current):
+    if Role.CONNECT_ENTREPRENEUR not in (
+        connect_roles_for(actor=request.user, dossier=current) or ()
+    ):
         raise Http404
     section = "documents" if request.POST.get("section") == "documents" else "invoices"
-    drafts = Document.objects.filter(dossier=current, status=Status.DRAFT).exclude(
-        source=Source.SHARED
+    drafts = (
+        Document.objects.visible_to(request.user)
+        .filter(dossier=current, status=Status.DRAFT)
+        .exclude(source=Source.SHARED)
     )
     if section == "invoices":
         drafts = drafts.filter(category__in=INVOICE_CATEGORIES)

@@ -60,7 +60,7 @@ from connect.recognition.notes import MESSAGES
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from core.numbers import as_decimal
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import connect_roles_for
 from dossiers.models import ProcessingMode, Role
 from dossiers.services import modes_held
 from users.types import AuthedRequest
@@ -82,7 +82,7 @@ def _document_page(
     sent back with its errors (then the client's form is not bound, and the work queue's
     place comes from the form)."""
     binders = binder_list_for(actor=request.user, dossier=current.dossier)
-    roles = roles_on_dossier_for(actor=request.user, dossier=current.dossier)
+    roles = connect_roles_for(actor=request.user, dossier=current.dossier) or frozenset()
     editable = (
         current.status in services.documents.EDITABLE
         and current.source != Source.SHARED
@@ -195,8 +195,8 @@ def document_facts(request: AuthedRequest, document_id: str) -> HttpResponse:
     the form's errors, nothing written; a document that cannot be corrected any more says
     why. Anyone but the dossier's accountant: 404."""
     current = document_get_for(actor=request.user, public_id=document_id)
-    if Role.CONNECT_ACCOUNTANT not in roles_on_dossier_for(
-        actor=request.user, dossier=current.dossier
+    if Role.CONNECT_ACCOUNTANT not in (
+        connect_roles_for(actor=request.user, dossier=current.dossier) or ()
     ):
         raise Http404
     form = ReviewForm(request.POST, prefix="facts")

@@ -27,6 +27,7 @@ from connect.models.documents import (
     Document,
     DocumentAttachment,
     DocumentEvent,
+    DocumentQuerySet,
     DocumentText,
     EmbeddedProblem,
     EventKind,
@@ -34,6 +35,7 @@ from connect.models.documents import (
     Recognition,
     Source,
     Status,
+    not_others_drafts,
 )
 from connect.models.memory import Relation, RememberedFact, SupplierMemory
 from connect.models.profile import ConnectProfile, InboundMessage
@@ -52,6 +54,7 @@ __all__ = [
     "Document",
     "DocumentAttachment",
     "DocumentEvent",
+    "DocumentQuerySet",
     "DocumentRead",
     "DocumentRequest",
     "DocumentText",
@@ -78,4 +81,5 @@ __all__ = [
     "TaskStatus",
     "Thread",
     "ThreadRead",
+    "not_others_drafts",
 ]

@@ -9,7 +9,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dossiers.models import ProcessingMode
+from dossiers.access import in_connect_reach
+from dossiers.models import DossierAccess, ProcessingMode, Role
+from users.models import User
 
 
 class Category(models.TextChoices):
@@ -143,6 +145,35 @@ class Binder(models.Model):
         return f"{self.parent.path} / {self.display_name}" if self.parent else self.display_name
 
 
+def not_others_drafts(actor: User, prefix: str = "") -> Q:
+    """The client's private desk: a draft (or a draft the client replaced: withdrawn, never
+    sent) is seen by the dossier's entrepreneurs only, and by whoever uploaded it (the
+    accountant sees the drafts they uploaded). ``prefix`` reaches the document through a
+    relation (``"document__"`` from a thread)."""
+    own_desks = DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ENTREPRENEUR).values(
+        "dossier_id"
+    )
+    never_sent = Q(**{f"{prefix}status": Status.DRAFT}) | Q(
+        **{f"{prefix}status": Status.WITHDRAWN, f"{prefix}sent_at__isnull": True}
+    )
+    return (
+        Q(**{f"{prefix}dossier__in": own_desks})
+        | ~never_sent
+        | Q(**{f"{prefix}uploaded_by": actor})
+    )
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def visible_to(self, actor: User) -> "DocumentQuerySet":
+        """The documents ``actor`` may read: those of the dossiers in their Connect reach
+        (``dossiers.access.in_connect_reach``), without the others' private drafts
+        (``not_others_drafts``). Every read of documents reachable from a request starts
+        here; another firm's or dossier's id is a missing id."""
+        if not getattr(actor, "is_authenticated", False):
+            return self.none()
+        return in_connect_reach(self, actor).filter(not_others_drafts(actor))
+
+
 class Document(models.Model):
     """One file exchanged in a dossier, with the facts the client or the accountant added."""
 
@@ -252,6 +283,8 @@ class Document(models.Model):
     replaces = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
     )
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")

@@ -9,9 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import PayingAccount
 from core.errors import ServiceError
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import require_connect_role
 from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -19,10 +18,12 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 def require_entrepreneur(actor: User, dossier: Dossier) -> None:
     """Payments are the client company's: only its entrepreneurs make them."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists() or (
-        Role.CONNECT_ENTREPRENEUR not in roles_on_dossier_for(actor=actor, dossier=dossier)
-    ):
-        raise ServiceError(_("Only the client of the dossier can make payments."), code="forbidden")
+    require_connect_role(
+        actor=actor,
+        dossier=dossier,
+        roles=(Role.CONNECT_ENTREPRENEUR,),
+        message=_("Only the client of the dossier can make payments."),
+    )
 
 
 def text_clean(value: str) -> str:

@@ -243,7 +243,9 @@ def batch_create(
     # Every document must be one of THIS dossier: another dossier's id is unknown here.
     documents = {
         document.public_id: document
-        for document in Document.objects.filter(dossier=dossier, public_id__in=ids)
+        for document in Document.objects.visible_to(actor).filter(
+            dossier=dossier, public_id__in=ids
+        )
     }
     if len(documents) != len(ids):
         raise ServiceError(

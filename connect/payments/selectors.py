@@ -12,6 +12,7 @@ from django.db.models import F, QuerySet
 from connect.models import (
     Category,
     Document,
+    DocumentQuerySet,
     PayingAccount,
     PaymentBatch,
     PaymentLine,
@@ -19,9 +20,8 @@ from connect.models import (
     Status,
 )
 from core.lookups import get_or_404
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import connect_roles_for, in_connect_reach
 from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 #: What a client pays from Connect: invoices of suppliers and expense notes.
@@ -111,7 +111,7 @@ def payable_invoice_of(document: Document) -> PayableInvoice:
     return row
 
 
-def payable_documents(dossier: Dossier) -> QuerySet[Document]:
+def payable_documents(dossier: Dossier) -> DocumentQuerySet:
     """The documents of this dossier that may go into a payment batch (no access check: the
     callers check the actor)."""
     return Document.objects.filter(
@@ -128,9 +128,7 @@ def payable_documents(dossier: Dossier) -> QuerySet[Document]:
 
 
 def _is_entrepreneur(actor: User, dossier: Dossier) -> bool:
-    return dossier_connect_list_for(actor=actor).filter(
-        pk=dossier.pk
-    ).exists() and Role.CONNECT_ENTREPRENEUR in roles_on_dossier_for(actor=actor, dossier=dossier)
+    return Role.CONNECT_ENTREPRENEUR in (connect_roles_for(actor=actor, dossier=dossier) or ())
 
 
 def payable_invoices_for(
@@ -156,17 +154,14 @@ def payable_invoices_for(
 
 def paying_accounts_for(*, actor: User, dossier: Dossier) -> QuerySet[PayingAccount]:
     """The dossier's own bank accounts, for anyone with a Connect role on it."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
-        return PayingAccount.objects.none()
-    return PayingAccount.objects.filter(dossier=dossier).order_by("name", "iban")
+    accounts = in_connect_reach(PayingAccount.objects.filter(dossier=dossier), actor)
+    return accounts.order_by("name", "iban")
 
 
 def payment_batches_for(*, actor: User, dossier: Dossier) -> QuerySet[PaymentBatch]:
     """The payment batches of a dossier, newest first, for anyone with a Connect role on it."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
-        return PaymentBatch.objects.none()
     return (
-        PaymentBatch.objects.filter(dossier=dossier)
+        in_connect_reach(PaymentBatch.objects.filter(dossier=dossier), actor)
         .select_related("account", "created_by")
         .order_by("-created_at", "-id")
     )
@@ -175,9 +170,9 @@ def payment_batches_for(*, actor: User, dossier: Dossier) -> QuerySet[PaymentBat
 def payment_batch_get_for(*, actor: User, public_id: object) -> PaymentBatch:
     """One batch of a dossier where the actor holds a Connect role; else 404."""
     return get_or_404(
-        PaymentBatch.objects.filter(
-            dossier__in=dossier_connect_list_for(actor=actor).values("id")
-        ).select_related("dossier__firm", "account", "created_by"),
+        in_connect_reach(PaymentBatch.objects.all(), actor).select_related(
+            "dossier__firm", "account", "created_by"
+        ),
         public_id,
     )
 

@@ -35,14 +35,16 @@ from connect.payments.selectors import (
 )
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import connect_roles_for
 from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_get_for
 from users.types import AuthedRequest
 
 
 def _is_entrepreneur(request: AuthedRequest, dossier: Dossier) -> bool:
-    return Role.CONNECT_ENTREPRENEUR in roles_on_dossier_for(actor=request.user, dossier=dossier)
+    return Role.CONNECT_ENTREPRENEUR in (
+        connect_roles_for(actor=request.user, dossier=dossier) or ()
+    )
 
 
 def _initial(row: PayableInvoice) -> dict[str, Any]:
@@ -59,12 +61,11 @@ def _initial(row: PayableInvoice) -> dict[str, Any]:
     }
 
 
-def _iban_changes(dossier: Dossier) -> list[tuple[Document, IbanChange]]:
+def _iban_changes(request: AuthedRequest, dossier: Dossier) -> list[tuple[Document, IbanChange]]:
     """The unpaid invoices of the dossier whose IBAN is new for their supplier, for both
     roles: the accountant confirms them too."""
-    return iban_changes_in(
-        dossier, payable_documents(dossier).order_by("uploaded_at", "id")[:CANDIDATES_READ]
-    )
+    documents = payable_documents(dossier).visible_to(request.user)
+    return iban_changes_in(dossier, documents.order_by("uploaded_at", "id")[:CANDIDATES_READ])
 
 
 @login_required
@@ -127,7 +128,7 @@ def payments(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         formset = PaymentLineFormSet(initial=[_initial(row) for row in rows], prefix="line")
         batch_form = BatchForm(accounts=accounts)
     by_id = {str(row.document.public_id): row for row in rows}
-    iban_changes = _iban_changes(dossier)
+    iban_changes = _iban_changes(request, dossier)
     lines_shown = [(form, by_id.get(str(form["document"].value()))) for form in formset.forms]
     return render(
         request,

@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from connect.documents.profiles import profile_of
-from connect.documents.selectors import _not_others_drafts
 from connect.documents.services import document_receive, documents_send
 from connect.models import (
     REQUEST_WAITING,
@@ -40,28 +39,24 @@ from connect.models import (
 from core.errors import ServiceError
 from core.lookups import get_or_404
 from core.mail import email_enqueue
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import (
+    connect_roles_for,
+    dossier_users,
+    in_connect_reach,
+    require_connect_role,
+)
 from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 # --- who may do what --------------------------------------------------------------------------
 
 
-def request_roles_for(*, actor: User, dossier: Dossier) -> set[str]:
-    """The actor's Connect roles on a dossier with Connect on (none otherwise)."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
-        return set()
-    return roles_on_dossier_for(actor=actor, dossier=dossier)
-
-
 def _require(actor: User, dossier: Dossier, role: str) -> None:
-    if role not in request_roles_for(actor=actor, dossier=dossier):
-        if role == Role.CONNECT_ACCOUNTANT:
-            message = _("Only the dossier's accountant can do this.")
-        else:
-            message = _("Only the dossier's client can answer a request.")
-        raise ServiceError(message, code="forbidden")
+    if role == Role.CONNECT_ACCOUNTANT:
+        message = _("Only the dossier's accountant can do this.")
+    else:
+        message = _("Only the dossier's client can answer a request.")
+    require_connect_role(actor=actor, dossier=dossier, roles=(role,), message=message)
 
 
 def _locked(document_request: DocumentRequest) -> DocumentRequest:
@@ -249,17 +244,7 @@ def request_more_needed(
 
 def _people(dossier: Dossier, role: str) -> list[User]:
     """Active users holding ``role`` on the dossier who still belong to its firm."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            dossier_accesses__dossier=dossier,
-            dossier_accesses__role=role,
-            memberships__firm_id=dossier.firm_id,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("email")
-    )
+    return list(dossier_users(dossier=dossier, roles=(role,)).order_by("email"))
 
 
 def _notify(
@@ -306,9 +291,7 @@ def request_list_for(
 ) -> QuerySet[DocumentRequest]:
     """The requests of a dossier the actor holds a Connect role on, soonest due first, each
     with its number of documents (one query whatever the page size)."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
-        return DocumentRequest.objects.none()
-    requests = DocumentRequest.objects.filter(dossier=dossier)
+    requests = in_connect_reach(DocumentRequest.objects.filter(dossier=dossier), actor)
     if status in RequestStatus.values:
         requests = requests.filter(status=status)
     return requests.annotate(document_count=Count("documents")).order_by("due_date", "id")
@@ -317,9 +300,9 @@ def request_list_for(
 def request_get_for(*, actor: User, public_id: object) -> DocumentRequest:
     """One request of a dossier the actor holds a Connect role on; otherwise 404."""
     return get_or_404(
-        DocumentRequest.objects.filter(
-            dossier__in=dossier_connect_list_for(actor=actor).values("id")
-        ).select_related("dossier__firm", "created_by"),
+        in_connect_reach(DocumentRequest.objects.all(), actor).select_related(
+            "dossier__firm", "created_by"
+        ),
         public_id,
     )
 
@@ -327,11 +310,9 @@ def request_get_for(*, actor: User, public_id: object) -> DocumentRequest:
 def request_documents_for(*, actor: User, document_request: DocumentRequest) -> list[Document]:
     """The documents uploaded into a request, as the actor may see them (a client's draft
     stays theirs: the same rule as every other list of documents)."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=document_request.dossier_id).exists():
-        return []
     return list(
-        Document.objects.filter(request=document_request, dossier_id=document_request.dossier_id)
-        .filter(_not_others_drafts(actor))
+        Document.objects.visible_to(actor)
+        .filter(request=document_request, dossier_id=document_request.dossier_id)
         .select_related("uploaded_by")
         .order_by("uploaded_at", "id")
     )
@@ -340,7 +321,7 @@ def request_documents_for(*, actor: User, document_request: DocumentRequest) -> 
 def request_waiting_for(*, actor: User, dossier: Dossier) -> list[DocumentRequest]:
     """The requests still waiting for the client (requested, more needed), for the client's
     desk: empty for anyone who is not an entrepreneur of the dossier."""
-    if Role.CONNECT_ENTREPRENEUR not in request_roles_for(actor=actor, dossier=dossier):
+    if Role.CONNECT_ENTREPRENEUR not in (connect_roles_for(actor=actor, dossier=dossier) or ()):
         return []
     return list(
         DocumentRequest.objects.filter(dossier=dossier, status__in=REQUEST_WAITING).order_by(

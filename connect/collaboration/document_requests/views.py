@@ -26,7 +26,6 @@ from connect.collaboration.document_requests.services import (
     request_get_for,
     request_list_for,
     request_more_needed,
-    request_roles_for,
     request_upload,
     request_upload_categories,
 )
@@ -34,6 +33,7 @@ from connect.documents.profiles import profile_for
 from connect.models import DocumentRequest, RequestStatus
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from dossiers.access import connect_roles_for
 from dossiers.models import Role
 from dossiers.selectors import dossier_connect_get_for
 from users.types import AuthedRequest
@@ -49,7 +49,7 @@ def request_list(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     status = form.cleaned_data["status"] if form.is_bound and form.is_valid() else ""
     requests = request_list_for(actor=request.user, dossier=dossier, status=status)
     page = Paginator(requests, PER_PAGE).get_page(request.GET.get("page"))
-    roles = request_roles_for(actor=request.user, dossier=dossier)
+    roles = connect_roles_for(actor=request.user, dossier=dossier) or frozenset()
     return render(
         request,
         "connect/requests/list.html",
@@ -68,7 +68,9 @@ def request_list(request: AuthedRequest, dossier_id: str) -> HttpResponse:
 def request_new(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     """The accountant asks the client for documents."""
     dossier = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
-    if Role.CONNECT_ACCOUNTANT not in request_roles_for(actor=request.user, dossier=dossier):
+    if Role.CONNECT_ACCOUNTANT not in (
+        connect_roles_for(actor=request.user, dossier=dossier) or frozenset()
+    ):
         raise Http404
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -106,7 +108,7 @@ def _detail(
     upload_form: RequestUploadForm | None = None,
     more_form: MoreNeededForm | None = None,
 ) -> HttpResponse:
-    roles = request_roles_for(actor=request.user, dossier=document_request.dossier)
+    roles = connect_roles_for(actor=request.user, dossier=document_request.dossier) or frozenset()
     is_entrepreneur = Role.CONNECT_ENTREPRENEUR in roles
     is_accountant = Role.CONNECT_ACCOUNTANT in roles
     can_upload = is_entrepreneur and document_request.status != RequestStatus.ACCEPTED
@@ -147,7 +149,7 @@ def request_detail(request: AuthedRequest, request_id: str) -> HttpResponse:
 def request_upload_view(request: AuthedRequest, request_id: str) -> HttpResponse:
     """The client uploads their files into the request (all are kept, or none)."""
     document_request = request_get_for(actor=request.user, public_id=request_id)
-    roles = request_roles_for(actor=request.user, dossier=document_request.dossier)
+    roles = connect_roles_for(actor=request.user, dossier=document_request.dossier) or frozenset()
     if Role.CONNECT_ENTREPRENEUR not in roles:
         raise Http404
     form = _upload_form(document_request, request.POST, request.FILES)
@@ -201,7 +203,7 @@ def request_accept_view(request: AuthedRequest, request_id: str) -> HttpResponse
 @require_POST
 def request_more_needed_view(request: AuthedRequest, request_id: str) -> HttpResponse:
     document_request = request_get_for(actor=request.user, public_id=request_id)
-    roles = request_roles_for(actor=request.user, dossier=document_request.dossier)
+    roles = connect_roles_for(actor=request.user, dossier=document_request.dossier) or frozenset()
     if Role.CONNECT_ACCOUNTANT not in roles:
         raise Http404
     form = MoreNeededForm(request.POST)

@@ -11,10 +11,10 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from connect.models import Document, Message, Status, Thread, ThreadRead
+from connect.models import Document, Message, Thread, ThreadRead, not_others_drafts
 from core.lookups import get_or_404
-from dossiers.models import Dossier, DossierAccess, Role
-from dossiers.selectors import dossier_connect_list_for
+from dossiers.access import in_connect_reach
+from dossiers.models import Dossier
 from users.models import User
 
 #: Messages shown on a thread's page (the newest ones).
@@ -23,17 +23,9 @@ THREAD_PAGE_SIZE = 200
 
 def _threads_for(actor: User) -> QuerySet[Thread]:
     """Threads of the actor's Connect dossiers. A thread about a document follows the
-    document: a draft on the client's desk is the client's (connect.documents.selectors)."""
-    own_desks = DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ENTREPRENEUR).values(
-        "dossier_id"
-    )
-    return Thread.objects.filter(
-        dossier__in=dossier_connect_list_for(actor=actor).values("id")
-    ).filter(
-        Q(document__isnull=True)
-        | Q(dossier__in=own_desks)
-        | ~Q(document__status=Status.DRAFT)
-        | Q(document__uploaded_by=actor)
+    document: a draft on the client's desk is the client's (``not_others_drafts``)."""
+    return in_connect_reach(Thread.objects.all(), actor).filter(
+        Q(document__isnull=True) | not_others_drafts(actor, prefix="document__")
     )
 
 

@@ -49,20 +49,19 @@ from connect.models import (
 )
 from core.errors import ServiceError
 from core.mail import email_enqueue
-from dossiers.members import roles_on_dossier_for
-from dossiers.models import CONNECT_ROLES, Dossier, DossierAccess, FirmMembership, Role
-from dossiers.selectors import dossier_connect_list_for
+from dossiers.access import dossier_users, require_connect_role
+from dossiers.models import Dossier, Role
 from users.models import User
 
 BODY_MAX = 5000
 SUBJECT_MAX = 200
 
 
-def _require_member(actor: User, dossier: Dossier) -> set[str]:
+def _require_member(actor: User, dossier: Dossier) -> frozenset[str]:
     """The actor's Connect roles on the dossier; none (or not a member any more): refused."""
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists():
-        raise ServiceError(_("You cannot write in this dossier."), code="forbidden")
-    return roles_on_dossier_for(actor=actor, dossier=dossier) & set(CONNECT_ROLES)
+    return require_connect_role(
+        actor=actor, dossier=dossier, message=_("You cannot write in this dossier.")
+    )
 
 
 def _clean_body(body: str) -> str:
@@ -144,7 +143,7 @@ def message_post(
 def _post(
     *,
     actor: User,
-    roles: set[str],
+    roles: frozenset[str],
     thread: Thread,
     body: str,
     filename: str,
@@ -185,7 +184,7 @@ def _post(
 def _attach(
     *,
     actor: User,
-    roles: set[str],
+    roles: frozenset[str],
     dossier: Dossier,
     filename: str,
     chunks: Iterable[bytes],
@@ -265,21 +264,7 @@ def _mark_read(*, actor: User, thread: Thread, until: datetime) -> None:
 
 def message_recipients(*, dossier: Dossier, author: User) -> list[User]:
     """The dossier's users with a Connect role, active members of its firm, minus the author."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            id__in=DossierAccess.objects.filter(dossier=dossier, role__in=CONNECT_ROLES).values(
-                "user_id"
-            ),
-        )
-        .filter(
-            id__in=FirmMembership.objects.filter(firm_id=dossier.firm_id, is_active=True).values(
-                "user_id"
-            )
-        )
-        .exclude(pk=author.pk)
-        .order_by("pk")
-    )
+    return list(dossier_users(dossier=dossier).exclude(pk=author.pk).order_by("pk"))
 
 
 def _notify(*, thread: Thread, message: Message, author: User) -> int:

@@ -17,30 +17,18 @@ from connect.documents.services.accountant import require_accountant
 from connect.models import ReminderSent, Task, TaskKind, TaskStatus
 from core.errors import ServiceError
 from core.lookups import get_or_404
-from dossiers.models import CONNECT_ROLES, Dossier, DossierAccess, FirmMembership
-from dossiers.selectors import dossier_connect_list_for
+from dossiers.access import connect_roles_for, dossier_users, in_connect_reach, require_connect_role
+from dossiers.models import Dossier
 from users.models import User
 
 # --- Reads ------------------------------------------------------------------------------------
 
 
-def dossier_users(dossier: Dossier, roles: tuple[str, ...] = CONNECT_ROLES) -> QuerySet[User]:
-    """The users of a dossier holding one of ``roles``: active, active members of its firm.
-    Not scoped to an actor: for recipients and for checking an assignee."""
-    holders = DossierAccess.objects.filter(dossier=dossier, role__in=roles).values("user_id")
-    members = FirmMembership.objects.active().filter(firm_id=dossier.firm_id).values("user_id")
-    return User.objects.filter(is_active=True, id__in=holders).filter(id__in=members)
-
-
-def _member_of(actor: User, dossier: Dossier) -> bool:
-    return dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists()
-
-
 def task_assignees_for(*, actor: User, dossier: Dossier) -> QuerySet[User]:
     """Whom a task of ``dossier`` may be given to, for a user of that dossier."""
-    if not _member_of(actor, dossier):
+    if connect_roles_for(actor=actor, dossier=dossier) is None:
         return User.objects.none()
-    return dossier_users(dossier).order_by("first_name", "last_name", "email")
+    return dossier_users(dossier=dossier).order_by("first_name", "last_name", "email")
 
 
 def task_list_for(
@@ -53,9 +41,7 @@ def task_list_for(
 ) -> QuerySet[Task]:
     """The tasks of one dossier the actor holds a Connect role on, by due date; ``status``
     "open" or "done" filters (anything else: both)."""
-    if not _member_of(actor, dossier):
-        return Task.objects.none()
-    tasks = Task.objects.filter(dossier=dossier)
+    tasks = in_connect_reach(Task.objects.filter(dossier=dossier), actor)
     if status in TaskStatus.values:
         tasks = tasks.filter(status=status)
     if due_from is not None:
@@ -68,9 +54,9 @@ def task_list_for(
 def task_get_for(*, actor: User, public_id: object) -> Task:
     """One task of a dossier the actor holds a Connect role on; otherwise 404."""
     return get_or_404(
-        Task.objects.filter(
-            dossier__in=dossier_connect_list_for(actor=actor).values("id")
-        ).select_related("dossier__firm", "assignee", "done_by", "created_by", "document"),
+        in_connect_reach(Task.objects.all(), actor).select_related(
+            "dossier__firm", "assignee", "done_by", "created_by", "document"
+        ),
         public_id,
     )
 
@@ -83,8 +69,9 @@ def open_tasks_for(*, actor: User, dossier: Dossier) -> QuerySet[Task]:
 
 
 def _require_member(actor: User, dossier: Dossier) -> None:
-    if not _member_of(actor, dossier):
-        raise ServiceError(_("You cannot change the tasks of this dossier."), code="forbidden")
+    require_connect_role(
+        actor=actor, dossier=dossier, message=_("You cannot change the tasks of this dossier.")
+    )
 
 
 def _clean_title(title: str) -> str:
@@ -110,7 +97,7 @@ def _clean_description(description: str) -> str:
 
 
 def _check_assignee(dossier: Dossier, assignee: User | None) -> None:
-    if assignee is not None and not dossier_users(dossier).filter(pk=assignee.pk).exists():
+    if assignee is not None and not dossier_users(dossier=dossier).filter(pk=assignee.pk).exists():
         raise ServiceError(
             _("Choose someone who uses Connect in this dossier."),
             code="assignee_invalid",

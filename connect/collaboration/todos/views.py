@@ -21,7 +21,7 @@ from connect.collaboration.todos.forms import DeadlinesForm, TaskForm
 from connect.models import Task
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import connect_roles_for
 from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_get_for
 from users.types import AuthedRequest
@@ -46,7 +46,7 @@ def _status_options() -> list[tuple[str, str]]:
 
 
 def _is_accountant(request: AuthedRequest, dossier: Dossier) -> bool:
-    return Role.CONNECT_ACCOUNTANT in roles_on_dossier_for(actor=request.user, dossier=dossier)
+    return Role.CONNECT_ACCOUNTANT in (connect_roles_for(actor=request.user, dossier=dossier) or ())
 
 
 @login_required

@@ -26,9 +26,8 @@ from connect.models import (
     TaskStatus,
 )
 from core.errors import ServiceError
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import require_connect_role
 from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 #: Documents the accountant still works on (sent and not booked).
@@ -36,10 +35,12 @@ OPEN = (Status.SENT, Status.VALIDATED, Status.RETRIEVED)
 
 
 def require_accountant(actor: User, dossier: Dossier) -> None:
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists() or (
-        Role.CONNECT_ACCOUNTANT not in roles_on_dossier_for(actor=actor, dossier=dossier)
-    ):
-        raise ServiceError(_("Only the dossier's accountant can do this."), code="forbidden")
+    require_connect_role(
+        actor=actor,
+        dossier=dossier,
+        roles=(Role.CONNECT_ACCOUNTANT,),
+        message=_("Only the dossier's accountant can do this."),
+    )
 
 
 def _locked(document: Document) -> Document:

@@ -22,20 +22,18 @@ from connect.models import (
     Status,
 )
 from core.errors import ServiceError
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import require_connect_role
 from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 #: What the client may still change: documents on the desk (new, or rejected to correct).
 EDITABLE = (Status.DRAFT, Status.REJECTED)
 
+FORBIDDEN = _("You cannot change documents of this dossier.")
+
 
 def _require_role(actor: User, dossier: Dossier, role: str) -> None:
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists() or (
-        role not in roles_on_dossier_for(actor=actor, dossier=dossier)
-    ):
-        raise ServiceError(_("You cannot change documents of this dossier."), code="forbidden")
+    require_connect_role(actor=actor, dossier=dossier, roles=(role,), message=FORBIDDEN)
 
 
 def document_update(
@@ -109,13 +107,15 @@ def documents_send(*, actor: User, dossier: Dossier, documents: Iterable[Documen
     """Send documents of the desk to the accountant; returns how many left the desk. When one
     lacks a fact the dossier's profile requires, none is sent and the client is told which.
     The accountant may send what they uploaded themselves (a sender script, a scanner)."""
-    roles = roles_on_dossier_for(actor=actor, dossier=dossier)
+    roles = require_connect_role(actor=actor, dossier=dossier, message=FORBIDDEN)
     documents = list(documents)
     own_uploads = all(d.uploaded_by_id == actor.pk for d in documents)
     if Role.CONNECT_ACCOUNTANT in roles and Role.CONNECT_ENTREPRENEUR not in roles and own_uploads:
-        _require_role(actor, dossier, Role.CONNECT_ACCOUNTANT)
+        needed = Role.CONNECT_ACCOUNTANT
     else:
-        _require_role(actor, dossier, Role.CONNECT_ENTREPRENEUR)
+        needed = Role.CONNECT_ENTREPRENEUR
+    if needed not in roles:
+        raise ServiceError(FORBIDDEN, code="forbidden")
     ids = [d.pk for d in documents if d.dossier_id == dossier.pk]
     profile = profile_of(dossier)
     with transaction.atomic():

@@ -14,9 +14,8 @@ from core import db_scope
 from core.audit import audit_record
 from core.errors import ServiceError
 from core.models import AuditAction, AuditEvent
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import require_connect_role
 from dossiers.models import Dossier, Role, inbound_email_token
-from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 #: The grace periods offered (days); 0: the old address stops at once.
@@ -25,13 +24,12 @@ GRACE_DAYS = (0, 7, 30)
 
 def require_address_keeper(actor: User, dossier: Dossier) -> None:
     """The client (connect.entrepreneur) or the accountant (connect.accountant) of the dossier."""
-    roles = roles_on_dossier_for(actor=actor, dossier=dossier)
-    if not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists() or not (
-        {Role.CONNECT_ACCOUNTANT, Role.CONNECT_ENTREPRENEUR} & set(roles)
-    ):
-        raise ServiceError(
-            _("Only the dossier's client or accountant can do this."), code="forbidden"
-        )
+    require_connect_role(
+        actor=actor,
+        dossier=dossier,
+        roles=(Role.CONNECT_ACCOUNTANT, Role.CONNECT_ENTREPRENEUR),
+        message=_("Only the dossier's client or accountant can do this."),
+    )
 
 
 def inbound_address_rotate(*, actor: User, dossier: Dossier, grace_days: int) -> Dossier:

@@ -17,7 +17,7 @@ from connect.documents.services.processing import PROCESS_TASK, SWEEP_AFTER
 from connect.models import Document, Processing
 from core.errors import ServiceError
 from core.queue import enqueue_on_commit
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import connect_roles_for
 from dossiers.models import Role
 from users.models import User
 
@@ -58,7 +58,7 @@ def document_preview_retry(*, actor: User, document: Document) -> Document:
         if preview_state(locked) != FAILED:
             raise ServiceError(_("The preview is not in error: nothing to retry."), code="state")
         if locked.processing == Processing.QUARANTINED and Role.CONNECT_ACCOUNTANT not in (
-            roles_on_dossier_for(actor=actor, dossier=locked.dossier)
+            connect_roles_for(actor=actor, dossier=locked.dossier) or ()
         ):
             # A file put aside after crashing the worker is tried again by the firm only:
             # otherwise each click would replay it.

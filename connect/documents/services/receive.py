@@ -34,8 +34,8 @@ from connect.models import (
 )
 from core.errors import ServiceError
 from core.queue import enqueue_on_commit
+from dossiers.access import require_connect_role
 from dossiers.models import LIGHT_MODES, Dossier, ProcessingMode
-from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -86,11 +86,10 @@ def document_receive(
     before any parser reads them (and an e-invoice's embedded files after it is read).
     ``hold``: the document stays on the client's desk whatever the channel or profile says
     (an e-mail whose sender is not verified)."""
-    if (
-        actor is not None
-        and not dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists()
-    ):
-        raise ServiceError(_("You cannot send documents to this dossier."), code="forbidden")
+    if actor is not None:
+        require_connect_role(
+            actor=actor, dossier=dossier, message=_("You cannot send documents to this dossier.")
+        )
     profile = profile_of(dossier)
     allowed = profile.categories() if profile else list(Category.values)
     if category not in Category.values or (shared_into is None and category not in allowed):

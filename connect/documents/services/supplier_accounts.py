@@ -18,9 +18,8 @@ from connect.models import Category, Document, Source, SupplierAccount
 from core.audit import audit_record
 from core.errors import ServiceError
 from core.models import AuditAction
-from dossiers.members import roles_on_dossier_for
+from dossiers.access import connect_roles_for
 from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_list_for
 from users.models import User
 
 #: What a client pays from Connect; a sales invoice's IBAN is the client's own.
@@ -178,8 +177,8 @@ def iban_change_for(document: Document) -> IbanChange | None:
 
 
 def can_confirm(actor: User, dossier: Dossier) -> bool:
-    return dossier_connect_list_for(actor=actor).filter(pk=dossier.pk).exists() and any(
-        role in CONFIRMING_ROLES for role in roles_on_dossier_for(actor=actor, dossier=dossier)
+    return bool(
+        (connect_roles_for(actor=actor, dossier=dossier) or frozenset()) & set(CONFIRMING_ROLES)
     )
 
 

@@ -279,6 +279,37 @@ def test_an_accountant_with_one_dossier_lands_in_its_inbox(
     assert str(dossier.public_id) in response["Location"]
 
 
+def test_an_accountant_with_several_dossiers_sees_what_waits_for_them_in_each(
+    firm: Firm, dossier: Dossier, client_user: User, accountant: User, auth_client
+) -> None:
+    second = DossierFactory(firm=firm, connect_enabled=True, code="SECOND")
+    grant(accountant, second, "connect.accountant")
+    waiting = sent_document(dossier, client_user, "waiting.pdf")
+    booked = sent_document(dossier, client_user, "booked.pdf", pages=2)
+    services.document_book(actor=accountant, document=booked, booking_number="2026-0001")
+    services.document_receive(
+        dossier=dossier,
+        actor=client_user,
+        filename="desk.pdf",
+        chunks=[samples.pdf(3)],
+        source="web",
+    )  # still on the client's desk: not the accountant's yet
+    accountant.language = "fr"
+    accountant.save(update_fields=["language"])
+
+    body = auth_client(accountant).get(reverse("connect:home")).content.decode()
+
+    assert "À traiter" in body
+    counts = {
+        code: int(row.split('data-label="À traiter">')[1].split("<")[0])
+        for code in (dossier.code, "SECOND")
+        for row in body.split("<tr>")
+        if f"{code} · " in row
+    }
+    assert counts == {dossier.code: 1, "SECOND": 0}
+    assert waiting.status == "sent"
+
+
 @pytest.mark.parametrize("rows", [2, 120])
 def test_the_inbox_query_count_does_not_grow(
     dossier: Dossier, accountant: User, auth_client, django_assert_max_num_queries, rows: int

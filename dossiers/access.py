@@ -1,0 +1,137 @@
+"""The one tenancy door: who may act where, one function per question, for every app.
+
+- ``is_firm_staff`` / ``firm_staff_membership``: is this person active staff of this firm.
+- ``connect_dossiers`` / ``in_connect_reach``: the dossiers in an actor's Connect reach, and any
+  queryset of rows carrying a dossier key narrowed to them (a foreign id is a missing id).
+- ``connect_roles_for`` / ``require_connect_role``: the actor's Connect roles on one dossier
+  (None out of reach), and the guard of the services (``ServiceError``, code ``forbidden``).
+- ``dossier_users`` / ``dossier_users_by_role``: who is in a dossier (active users, still
+  active members of its firm, holding one of the given roles on it).
+
+Each answers in one query. The application's scoping follows ``settings.PORTAL_APP_SCOPING``
+through ``DossierQuerySet.with_role``; PostgreSQL's row-level security is the second wall
+(docs/tenancy.md)."""
+
+from collections import defaultdict
+from collections.abc import Collection
+from typing import Any, TypeVar
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.functional import Promise
+
+from core.errors import ServiceError
+from dossiers.models import (
+    CONNECT_ROLES,
+    Dossier,
+    DossierAccess,
+    DossierQuerySet,
+    FirmMembership,
+    Role,
+)
+from users.models import User
+
+Rows = TypeVar("Rows", bound=QuerySet[Any])
+
+
+# --- the firm's staff -------------------------------------------------------------------------
+
+
+def firm_staff_membership(*, user: User, firm_id: int) -> FirmMembership | None:
+    """The person's membership of the firm when they are its active staff (licence admin or
+    power user, membership and identity active); otherwise None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return FirmMembership.objects.staff().filter(user=user, firm_id=firm_id).first()
+
+
+def is_firm_staff(*, user: User, firm_id: int) -> bool:
+    """Whether the person is active staff of the firm."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return FirmMembership.objects.staff().filter(user=user, firm_id=firm_id).exists()
+
+
+# --- Connect's reach --------------------------------------------------------------------------
+
+
+def connect_dossiers(actor: User) -> DossierQuerySet:
+    """The dossiers with Connect on where the actor holds a Connect role, in a firm they still
+    belong to (an active identity)."""
+    return Dossier.objects.with_role(actor, CONNECT_ROLES).filter(connect_enabled=True)
+
+
+def in_connect_reach(queryset: Rows, actor: User, field: str = "dossier") -> Rows:
+    """``queryset`` (rows whose ``field`` is a dossier key) narrowed to the dossiers in the
+    actor's Connect reach: one ``IN`` subquery, no join, no extra query."""
+    return queryset.filter(**{f"{field}__in": connect_dossiers(actor).values("id")})
+
+
+def connect_roles_for(*, actor: User, dossier: Dossier) -> frozenset[str] | None:
+    """The actor's Connect roles on ``dossier``, or None when it is out of their Connect reach
+    (Connect off, no Connect role, membership of its firm ended, identity deactivated). One
+    query."""
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    member = FirmMembership.objects.active().filter(user=actor, firm_id=OuterRef("firm_id"))
+    held = {
+        f"holds_{index}": Exists(
+            DossierAccess.objects.filter(user=actor, dossier_id=OuterRef("pk"), role=role)
+        )
+        for index, role in enumerate(CONNECT_ROLES)
+    }
+    row = (
+        connect_dossiers(actor)
+        .filter(pk=dossier.pk)
+        .annotate(member=Exists(member), **held)
+        .values_list("member", *held)
+        .first()
+    )
+    if row is None:
+        return None
+    is_member, *holds = row
+    return frozenset(
+        role for role, holds_it in zip(CONNECT_ROLES, holds, strict=True) if holds_it and is_member
+    )
+
+
+def require_connect_role(
+    *, actor: User, dossier: Dossier, message: str | Promise, roles: Collection[str] = ()
+) -> frozenset[str]:
+    """The guard of Connect's services: the actor's Connect roles on ``dossier`` when it is in
+    their reach and they hold one of ``roles`` (none given: any, which the reach means);
+    otherwise ``ServiceError(message, code="forbidden")``. One query."""
+    held = connect_roles_for(actor=actor, dossier=dossier)
+    if held is None or (roles and not held.intersection(roles)):
+        raise ServiceError(message, code="forbidden")
+    return held
+
+
+# --- who is in a dossier ----------------------------------------------------------------------
+
+
+def dossier_users(*, dossier: Dossier, roles: Collection[str] = CONNECT_ROLES) -> QuerySet[User]:
+    """The users of ``dossier`` holding one of ``roles``: active identities, still active
+    members of its firm. Not scoped to an actor: for recipients, assignees and the firm's
+    pages, which check their actor first."""
+    holders = DossierAccess.objects.filter(dossier=dossier, role__in=roles).values("user_id")
+    members = FirmMembership.objects.active().filter(firm_id=dossier.firm_id).values("user_id")
+    return User.objects.filter(is_active=True, id__in=holders).filter(id__in=members)
+
+
+def dossier_users_by_role(
+    *, dossier: Dossier, roles: Collection[str] = tuple(Role.values)
+) -> dict[str, list[User]]:
+    """``dossier_users`` by role, each list by WinBooksID (one query)."""
+    accesses = (
+        DossierAccess.objects.filter(
+            dossier=dossier,
+            role__in=roles,
+            user__in=dossier_users(dossier=dossier, roles=roles),
+        )
+        .select_related("user")
+        .order_by("user__email")
+    )
+    by_role: dict[str, list[User]] = defaultdict(list)
+    for access in accesses:
+        by_role[access.role].append(access.user)
+    return dict(by_role)
