@@ -13,6 +13,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+NETWORK = {
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "UV_NATIVE_TLS",
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+}
 pytestmark = pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext is needed")
 
 
@@ -63,6 +76,9 @@ def test_the_images_build_stage_and_deploy_check_pass_from_the_lock_file(tmp_pat
         "UV_PROJECT_ENVIRONMENT": str(venv),
         "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv")),
         "LANG": "C.UTF-8",
+        # The machine's way to the package index (its CA bundle, a proxy), as `make install`
+        # had it: a wheel missing from uv's cache is downloaded like any other.
+        **{name: value for name, value in os.environ.items() if name in NETWORK},
     }
     runs = dockerfile_runs()
     sync = next(r for r in runs if r.startswith("uv sync"))
