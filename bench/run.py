@@ -155,11 +155,8 @@ def measure_pages(bench_firm) -> dict:
     results["keyset"] = keyset
     results["keyset_lines"] = tenants.report(bench_firm, keyset)
     # Each deep page against the same run's page 1 (bench/tenants.py).
-    results["deep_pages"] = [
-        (page, rps / keyset["inbox_first"])
-        for key, (page, rps) in keyset.items()
-        if key.startswith("inbox_page_")
-    ]
+    deep = [value for key, value in keyset.items() if key.startswith("inbox_page_")]
+    results["deep_pages"] = [(page, rps / keyset["inbox_first"]) for page, rps in deep]
     return results
 
 
