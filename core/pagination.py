@@ -6,12 +6,27 @@ starts again from the top, the API answers an error. One pair per sort order:
 - lists ordered by (name, id): ``name_cursor_encode``/``name_cursor_decode``, the JSON
   ``[name, id]``;
 - lists ordered by id alone (API v1): ``id_cursor_encode``/``id_cursor_decode``, "k<id>"
-  (clients hold such cursors: the format may not change)."""
+  (clients hold such cursors: the format may not change).
+
+``rows_after`` is the condition of the next page: one row comparison, which PostgreSQL uses as
+the bound of an index whose columns are the tenant's then the sort keys (docs/operations.md,
+"Keyset pages")."""
 
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
+
+from django.db.models import F
+from django.db.models.expressions import Combinable
+from django.db.models.fields.tuple_lookups import (
+    Tuple,
+    TupleGreaterThan,
+    TupleLessThan,
+)
+from django.db.models.lookups import Lookup
 
 
 def _pack(raw: str) -> str:
@@ -58,3 +73,22 @@ def id_cursor_decode(cursor: str) -> int | None:
         return int(raw[1:])
     except (ValueError, UnicodeDecodeError, binascii.Error):
         return None
+
+
+def rows_after(
+    keys: Sequence[str | Combinable], position: Sequence[Any], *, descending: bool
+) -> "Lookup[Any]":
+    """The rows after ``position`` (the last row shown) in the order of ``keys``, all
+    descending or all ascending, the last key unique (the id): ``(sent_at, id) < (x, y)``.
+
+    As one row comparison, PostgreSQL starts the index scan at the position (an "Index Cond"),
+    where ``sent_at < x OR (sent_at = x AND id < y)`` is a filter applied to every row from
+    the top of the list, so that a deep page read every row before it. SQLite (``make run``)
+    gets that OR form from Django, which means the same. Filter with it:
+    ``documents.filter(rows_after(("sent_at", "id"), (x, y), descending=True))``; a key may
+    be an annotation's name (the work queue's computed keys)."""
+    if len(keys) != len(position):
+        raise ValueError("one value per key")
+    columns = Tuple(*(F(key) if isinstance(key, str) else key for key in keys))
+    comparison = TupleLessThan if descending else TupleGreaterThan
+    return comparison(columns, tuple(position))

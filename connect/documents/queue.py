@@ -3,22 +3,27 @@ pages, and the documents before and after one of them ("book and next").
 
 Every order is a keyset: (sort key, id), the key never NULL (a missing fact sorts as an empty
 text or as a very small number), so a page, and the next document after the one just booked,
-costs the same whatever its position. Facts read by recognition are text in
+costs the same whatever its position: the position is one row comparison (``rows_after``),
+which PostgreSQL uses as an index bound. Narrowed to the actor's firm (``firm_ids``), the
+default order walks that firm's index alone (``document_inbox_firm``, ``document_inbox_dossier``
+with a dossier chosen); the other orders' keys are computed, so their pages sort the firm's
+open documents (a deep page costs what the first does). Facts read by recognition are text in
 ``Document.recognized``; numbers are cast only when they look like numbers (a damaged value
 sorts as missing instead of failing the page)."""
 
 import binascii
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, FloatField, QuerySet, TextField, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lower
-from django.db.models.lookups import Regex
+from django.db.models.lookups import Lookup, Regex
 from django.http import Http404
 
 from connect.documents.selectors import (
@@ -28,7 +33,7 @@ from connect.documents.selectors import (
     inbox_documents_for,
 )
 from connect.models import Document
-from core.pagination import _pack, _unpack
+from core.pagination import _pack, _unpack, rows_after
 from users.models import User
 
 #: What a missing number sorts as (amounts are below 10^12: pipeline._clean_fact).
@@ -110,12 +115,24 @@ def _ordered(documents: QuerySet[Document], order: QueueOrder) -> QuerySet[Docum
     return documents.order_by(F("queue_key").asc(), "id")
 
 
-def _after(order: QueueOrder, value: Any, pk: int, *, backwards: bool = False) -> Q:
+def _after(order: QueueOrder, value: Any, pk: int, *, backwards: bool = False) -> "Lookup[Any]":
     """Rows after (value, pk) in the order (before it when ``backwards``)."""
     later = order.descending == backwards  # ascending forwards, or descending backwards
-    if later:
-        return Q(queue_key__gt=value) | Q(queue_key=value, id__gt=pk)
-    return Q(queue_key__lt=value) | Q(queue_key=value, id__lt=pk)
+    return rows_after(("queue_key", "id"), (value, pk), descending=not later)
+
+
+def _in_firms(
+    documents: QuerySet[Document], firm_ids: Collection[int] | None
+) -> QuerySet[Document]:
+    """``documents`` narrowed to the firms the actor belongs to (``firm_ids``: their active
+    memberships', which the page reads for its header anyway). No row changes: an accountant's
+    dossiers are in firms they belong to (``Dossier.objects.with_role``). But one firm is an
+    equality PostgreSQL can start an index with, so the default order reads that firm's rows
+    from the cursor on, not every firm's (the dossiers are a subquery it cannot)."""
+    ids = sorted(set(firm_ids or ()))
+    if not ids:
+        return documents
+    return documents.filter(firm_id=ids[0]) if len(ids) == 1 else documents.filter(firm_id__in=ids)
 
 
 def _cursor_encode(order: QueueOrder, value: Any, pk: int) -> str:
@@ -143,10 +160,17 @@ def _cursor_decode(order: QueueOrder, cursor: str) -> tuple[Any, int] | None:
 
 
 def queue_page_for(
-    *, actor: User, filters: InboxFilters, order: QueueOrder, cursor: str = "", size: int = 50
+    *,
+    actor: User,
+    filters: InboxFilters,
+    order: QueueOrder,
+    cursor: str = "",
+    size: int = 50,
+    firm_ids: Collection[int] | None = None,
 ) -> InboxPage:
-    """One page of the queue in the chosen order."""
-    documents = _ordered(inbox_documents_for(actor=actor, filters=filters), order)
+    """One page of the queue in the chosen order (``firm_ids``: see ``_in_firms``)."""
+    documents = _in_firms(inbox_documents_for(actor=actor, filters=filters), firm_ids)
+    documents = _ordered(documents, order)
     position = _cursor_decode(order, cursor) if cursor else None
     if position is not None:
         documents = documents.filter(_after(order, *position))
@@ -165,10 +189,16 @@ class Neighbours:
 
 
 def queue_neighbours_for(
-    *, actor: User, filters: InboxFilters, order: QueueOrder, document: Document
+    *,
+    actor: User,
+    filters: InboxFilters,
+    order: QueueOrder,
+    document: Document,
+    firm_ids: Collection[int] | None = None,
 ) -> Neighbours:
     """The documents before and after ``document`` in the queue (it need not be in the
-    queue any more: a document just booked keeps its place, the next one follows it)."""
+    queue any more: a document just booked keeps its place, the next one follows it);
+    ``firm_ids``: see ``_in_firms``."""
     key = (
         Document.objects.visible_to(actor)
         .filter(pk=document.pk)
@@ -176,7 +206,8 @@ def queue_neighbours_for(
         .values_list("queue_key", flat=True)
         .first()
     )
-    documents = _ordered(inbox_documents_for(actor=actor, filters=filters), order)
+    documents = _in_firms(inbox_documents_for(actor=actor, filters=filters), firm_ids)
+    documents = _ordered(documents, order)
     following = documents.filter(_after(order, key, document.pk)).first()
     preceding = documents.filter(_after(order, key, document.pk, backwards=True)).reverse().first()
     return Neighbours(previous=preceding, next=following)

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from connect.models import Document, DocumentRead, Source, Status
-from core.pagination import time_cursor_decode, time_cursor_encode
+from core.pagination import rows_after, time_cursor_decode, time_cursor_encode
 from dossiers.models import Dossier
 from dossiers.selectors import dossier_staff_list_for
 from users.models import ApiToken, User
@@ -142,8 +142,7 @@ def document_read_page(
     reads = document_reads_for(actor=actor, dossier=dossier, filters=filters)
     position = time_cursor_decode(cursor) if cursor else None
     if position is not None and timezone.is_aware(position[0]):
-        at, pk = position
-        reads = reads.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
+        reads = reads.filter(rows_after(("at", "id"), position, descending=True))
     rows = list(reads[: size + 1])
     last = rows[size - 1] if len(rows) > size else None
     next_cursor = time_cursor_encode(last.at, last.pk) if last else None

@@ -26,6 +26,7 @@ from core.lookups import get_or_404
 from core.pagination import (
     name_cursor_decode,
     name_cursor_encode,
+    rows_after,
     time_cursor_decode,
     time_cursor_encode,
 )
@@ -187,8 +188,7 @@ def inbox_for(*, actor: User, filters: InboxFilters, cursor: str = "", size: int
     documents = inbox_documents_for(actor=actor, filters=filters)
     position = time_cursor_decode(cursor) if cursor else None
     if position is not None:
-        when, pk = position
-        documents = documents.filter(Q(sent_at__lt=when) | Q(sent_at=when, id__lt=pk))
+        documents = documents.filter(rows_after(("sent_at", "id"), position, descending=True))
     rows = list(documents.select_related("dossier").order_by("-sent_at", "-id")[: size + 1])
     next_cursor = (
         time_cursor_encode(rows[size - 1].sent_at, rows[size - 1].pk) if len(rows) > size else None
@@ -292,8 +292,7 @@ def supplier_memory_list_for(
         )
     position = name_cursor_decode(cursor) if cursor else None
     if position is not None:
-        name, pk = position
-        memories = memories.filter(Q(name__gt=name) | Q(name=name, id__gt=pk))
+        memories = memories.filter(rows_after(("name", "id"), position, descending=False))
     rows = list(
         memories.select_related("firm")
         .prefetch_related(Prefetch("facts", queryset=RememberedFact.objects.order_by("id")))

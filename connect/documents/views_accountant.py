@@ -25,7 +25,7 @@ from connect.documents.selectors import (
     dossier_to_handle_counts_for,
 )
 from connect.documents.services.review import REVIEW_FACTS, review_queue_for
-from connect.documents.views_inbox import queue_context, queue_url
+from connect.documents.views_inbox import member_firm_ids, queue_context, queue_url
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
 from dossiers.selectors import dossier_connect_get_for
@@ -63,7 +63,11 @@ def document_action(request: AuthedRequest, document_id: str, action: str) -> Ht
     if request.POST.get("then") == "next":
         # Found before the action: the order may depend on what the action changes.
         following = queue_neighbours_for(
-            actor=request.user, filters=queue.filters, order=queue.order, document=document
+            actor=request.user,
+            filters=queue.filters,
+            order=queue.order,
+            document=document,
+            firm_ids=member_firm_ids(request),
         ).next
     try:
         if action == "validate":

@@ -39,6 +39,7 @@ from connect.documents.services.supplier_accounts import can_confirm, iban_chang
 from connect.documents.storage import local_copy
 from connect.documents.views_inbox import (
     DOUBTFUL,
+    member_firm_ids,
     queue_context,
     queue_url,
     read_total,
@@ -152,7 +153,11 @@ def _document_page(
         params = QueryDict(request.POST.get("queue", "")) if facts_form else request.GET
         queue = queue_context(request.user, params)
         neighbours = queue_neighbours_for(
-            actor=request.user, filters=queue.filters, order=queue.order, document=current
+            actor=request.user,
+            filters=queue.filters,
+            order=queue.order,
+            document=current,
+            firm_ids=member_firm_ids(request),
         )
         query = f"?{queue.query}" if queue.query else ""
         context |= {

@@ -38,6 +38,7 @@ from connect.models import Category, Document, ReadKind, Recognition, Status
 from core.errors import ServiceError
 from core.forms import form_status
 from core.numbers import as_decimal
+from dossiers.members import request_memberships
 from users.models import User
 from users.types import AuthedRequest
 
@@ -80,6 +81,13 @@ def queue_context(actor: User, params: QueryDict) -> QueueContext:
     )
 
 
+def member_firm_ids(request: AuthedRequest) -> list[int]:
+    """The firms of the user's active memberships, read once per request (the header shows
+    them): the work queue narrows to them, so that PostgreSQL reads one firm's index
+    (``queue._in_firms``)."""
+    return [m.firm_id for m in request_memberships(request)]
+
+
 def queue_url(document: Document | None, query: str) -> str:
     """A document's page in the queue, or the inbox when there is none left."""
     if document is None:
@@ -110,6 +118,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         filters=queue.filters,
         order=queue.order,
         cursor=request.GET.get("cursor", ""),
+        firm_ids=member_firm_ids(request),
     )
     pairs = [(k, str(v)) for k, v in QueryDict(queue.query).items()]
     next_url = None

@@ -307,11 +307,18 @@ class Document(models.Model):
         ]
         indexes = [
             models.Index(fields=("dossier", "status", "-uploaded_at"), name="document_desk"),
-            # The accountant's inbox: open documents, newest sent first (keyset pagination).
+            # The accountant's inbox (the work queue's default order): open documents of one
+            # firm, newest sent first; a page starts at its cursor, (sent_at, id) < (x, y).
             models.Index(
-                fields=("-sent_at", "-id"),
+                fields=("firm", "-sent_at", "-id"),
                 condition=Q(status__in=("sent", "validated", "retrieved")) & ~Q(source="shared"),
-                name="document_inbox_open",
+                name="document_inbox_firm",
+            ),
+            # The same, one dossier chosen in the inbox's filter.
+            models.Index(
+                fields=("dossier", "-sent_at", "-id"),
+                condition=Q(status__in=("sent", "validated", "retrieved")) & ~Q(source="shared"),
+                name="document_inbox_dossier",
             ),
             models.Index(fields=("processing", "uploaded_at"), name="document_processing"),
             # The retrieval queue of a dossier (API `status=new`), in the order it is offered.
@@ -319,6 +326,14 @@ class Document(models.Model):
                 fields=("dossier", "ready_at", "id"),
                 condition=Q(status__in=("sent", "validated")) & ~Q(source="shared"),
                 name="document_retrieval",
+            ),
+            # The API's list of a dossier's new documents (``NEW_DOCUMENT``), by id from the
+            # cursor on: the dossier's new rows alone, in the order of the pages.
+            models.Index(
+                fields=("dossier", "id"),
+                condition=Q(status__in=("sent", "validated"), ready_at__isnull=False)
+                & ~Q(source="shared"),
+                name="document_new_by_id",
             ),
             # View's dossier dashboard: what left the desk, by the day it was sent.
             models.Index(
