@@ -47,6 +47,9 @@ THREADS = int(os.environ.get("LOAD_THREADS", "2"))
 CONCURRENCY = int(os.environ.get("LOAD_WORKER_CONCURRENCY", "2"))
 DOCUMENTS = int(os.environ.get("LOAD_DOCUMENTS", "5000"))
 SETTLE_SECONDS = int(os.environ.get("LOAD_SETTLE_SECONDS", "180"))
+#: Users started per second: 2 spreads the logins (a deliberately slow hash) over the first
+#: seconds; as many as there are users makes them all log in at once (a Monday morning).
+SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
 #: The role the services act as, so that row-level security applies as in production ("" to
 #: connect as the owner). Cluster-wide and shared with the tests: granted, never dropped.
 APP_ROLE = os.environ.get("LOAD_APP_ROLE", "portal_app")
@@ -305,7 +308,7 @@ def locust_run(workdir: Path, env: dict[str, str], port: int) -> None:
         str(Path(__file__).with_name("locustfile.py")),
         "--headless",
         f"--users={users}",
-        "--spawn-rate=2",  # logins (a deliberately slow hash) are spread over a few seconds
+        f"--spawn-rate={SPAWN_RATE:g}",
         f"--run-time={SECONDS}s",
         f"--host=http://127.0.0.1:{port}",
         "--only-summary",
