@@ -4,10 +4,11 @@ without a lock.
 allauth keeps each limit's hits as a list in the cache and guards its read-modify-write with a
 lock (``cache.add``), which a request waits for at most one second, then answers 429. Every
 login from one address (an office behind one router; loopback under `make load`) shares the
-per-address keys, so on a busy server a login could be refused that no limit refused: a
-request's one try at the lock, finding it held by another login's request, took more than the
-second itself (a starved process waits that long for the CPU), and the login answered 429.
-`make load` with every user logging in at once beside a CPU hog showed it (docs/load.md).
+per-address keys, so on a busy server a login could be refused that no limit refused: its
+first try at the lock came more than a second after it began to wait (a worker's first call
+to Redis, a process starved of CPU), found the lock held by another login from the address,
+and allauth answered 429 without trying again. `make load` with every user logging in at once
+beside a CPU hog showed it (docs/load.md).
 
 Here each limit is a sorted set of hits that one Redis script trims, counts and adds to
 (``FailOpenRedisCache.window_hit``): nothing to wait for, so no refusal but a limit's, and hits

@@ -300,6 +300,20 @@ def services_start(workdir: Path, env: dict[str, str], port: int) -> list[Any]:
 # --- locust and its report -------------------------------------------------------------------
 
 
+def cpu_seconds(session: int) -> float:
+    """CPU time (user and system) of the processes of a session (a process started by `start`
+    and its children, those that ended included: pdftoppm under the worker), from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:
+            total += sum(int(f) for f in fields[11:15])  # its own and its ended children's
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def locust_run(workdir: Path, env: dict[str, str], port: int) -> None:
     users = sum(int(count) for count in USERS.values())
     command = [
@@ -455,8 +469,22 @@ def run(redis_url: str) -> None:
             f"worker (concurrency {CONCURRENCY}) and beat on {redis_url}; "
             + (f"acting as {role} (row-level security)" if role else "acting as the owner")
         )
+        used = [cpu_seconds(process.pid) for process in processes]
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
         locust_run(workdir, env, port)
+        elapsed = time.perf_counter() - started
+        used = [
+            cpu_seconds(process.pid) - before
+            for process, before in zip(processes, used, strict=True)
+        ]
         failed, refused = report(workdir)
+        locust_cpu = sum(os.times()[2:4])
+        print(
+            f"CPU during the run ({elapsed:.0f} s, {os.cpu_count()} cores, load average "
+            f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after): gunicorn {used[0]:.0f} s, "
+            f"worker {used[1]:.0f} s, beat {used[2]:.0f} s, locust {locust_cpu:.0f} s"
+        )
         lost = verify(workdir)
         path = workdir / "uploads.jsonl"
         uploads = len(path.read_text().splitlines()) if path.exists() else 0

@@ -1,9 +1,9 @@
 """allauth's rate limits counted atomically in Redis (portal/ratelimit.py): the logins of one
 address are never refused for want of a lock, and the limits still hold, in a burst too.
 
-Under `make load` beside a CPU hog, 1 login in 25 answered 429 although no limit was reached:
-allauth's per-address lock was held by another login's request while this one's single try
-took more than the one second allauth waits (docs/load.md)."""
+Under `make load` beside a CPU hog, logins answered 429 although no limit was reached: a
+login's first try at allauth's per-address lock came more than a second late and found the lock
+held by another login's request, and allauth refused it (docs/load.md)."""
 
 import threading
 from http import HTTPStatus
