@@ -9,9 +9,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from core import db_scope
+        from portal import ratelimit
 
         db_scope.connect_celery_signals()
         db_scope.connect_auth_signals()
+        ratelimit.install()
 
 
 class PortalAdminConfig(AdminConfig):

@@ -13,8 +13,9 @@ Three kinds of user on a seeded portal, each through the routes a real one uses:
 
 ``LOAD_SEED`` names the JSON file the driver wrote (password, logins, dossiers, tokens);
 ``LOAD_ACCOUNTANTS``, ``LOAD_CLIENTS`` and ``LOAD_DESKTOPS`` how many of each run. When locust
-quits, the final statistics (per request kind and in total: count, failures, requests/s,
-p50/p95/p99) and the errors are written to ``LOAD_REPORT`` (JSON).
+quits, the final statistics (per request kind, per group of kinds and in total: count,
+failures, requests/s, p50/p95/p99), the errors and the answers 429 per kind are written to
+``LOAD_REPORT`` (JSON).
 """
 
 import hashlib
@@ -28,10 +29,12 @@ import re
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, constant_pacing, events, task
+from locust.stats import StatsEntry
 
 SEED: dict[str, Any] = json.loads(Path(os.environ["LOAD_SEED"]).read_text())
 UPLOADS = Path(os.environ["LOAD_UPLOADS"])
@@ -46,6 +49,10 @@ BUCKETS = {1: "1-3", 2: "1-3", 3: "1-3", 5: "5-8", 8: "5-8", 13: "13-20", 20: "1
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 NEXT_LINK = re.compile(r'<a href="(\?[^"]*cursor=[^"]+)"')
 MARK = b"LOAD-FILL"
+#: Answers 429 (Too Many Requests) per request kind. No user of the scenario goes near a limit
+#: (the right password every time, one login each, an API token far below its rate), so each
+#: one is a false refusal.
+REFUSED: Counter[str] = Counter()
 _bases: dict[int, tuple[bytes, int]] = {}
 _bases_lock = threading.Lock()
 _uploads_lock = threading.Lock()
@@ -257,6 +264,38 @@ class DesktopUser(HttpUser):
             )
 
 
+def group(kind: str) -> str:
+    """The group a request kind is reported in: the login (its password hash is slow on
+    purpose), the uploads (megabytes on the wire), the desktop tools' API, and the pages a
+    person waits for (the rest: HTML pages, the login form, sending a document); the report
+    adds the pages requested after the last login answered."""
+    if kind == "login":
+        return "login"
+    if kind.startswith("client: upload"):
+        return "uploads"
+    if kind.startswith("desktop:"):
+        return "desktop API"
+    return "pages"
+
+
+#: Each page request's start and time (ms), and when the last login answered: the pages after
+#: it show the steady state, without the logins' hashing in the way.
+PAGE_TIMES: list[tuple[float, float]] = []
+LOGINS_ANSWERED = [0.0]
+
+
+@events.request.add_listener
+def _observe(
+    name: str, response_time: float, response: Any = None, start_time: float = 0, **kwargs: Any
+) -> None:
+    if getattr(response, "status_code", None) == 429:
+        REFUSED[name] += 1
+    if name == "login":
+        LOGINS_ANSWERED[0] = max(LOGINS_ANSWERED[0], start_time + response_time / 1000)
+    elif group(name) == "pages":
+        PAGE_TIMES.append((start_time, response_time))
+
+
 @events.quitting.add_listener
 def _report(environment: Any, **kwargs: Any) -> None:
     """The final statistics, complete (locust's CSV files are written every few seconds)."""
@@ -275,12 +314,26 @@ def _report(environment: Any, **kwargs: Any) -> None:
             },
         }
 
+    groups: dict[str, StatsEntry] = {}
+    for item in stats.entries.values():
+        name = group(item.name)
+        groups.setdefault(name, StatsEntry(stats, name, "")).extend(item)
+    after_logins = StatsEntry(stats, "pages after the last login", "")
+    for start, response_time in PAGE_TIMES:
+        if start >= LOGINS_ANSWERED[0]:
+            after_logins.log(response_time, 0)
+
     REPORT.write_text(
         json.dumps(
             {
                 "seconds": seconds,
                 "kinds": [entry(item, item.name) for item in stats.entries.values()],
+                "groups": [
+                    *(entry(item, name) for name, item in sorted(groups.items())),
+                    entry(after_logins, after_logins.name),
+                ],
                 "total": entry(stats.total, "all requests"),
+                "refused": dict(REFUSED),
                 "errors": [
                     {"name": e.name, "error": str(e.error), "count": e.occurrences}
                     for e in stats.errors.values()

@@ -47,6 +47,9 @@ THREADS = int(os.environ.get("LOAD_THREADS", "2"))
 CONCURRENCY = int(os.environ.get("LOAD_WORKER_CONCURRENCY", "2"))
 DOCUMENTS = int(os.environ.get("LOAD_DOCUMENTS", "5000"))
 SETTLE_SECONDS = int(os.environ.get("LOAD_SETTLE_SECONDS", "180"))
+#: Users started per second: 2 spreads the logins (a deliberately slow hash) over the first
+#: seconds; as many as there are users makes them all log in at once (a Monday morning).
+SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
 #: The role the services act as, so that row-level security applies as in production ("" to
 #: connect as the owner). Cluster-wide and shared with the tests: granted, never dropped.
 APP_ROLE = os.environ.get("LOAD_APP_ROLE", "portal_app")
@@ -297,6 +300,20 @@ def services_start(workdir: Path, env: dict[str, str], port: int) -> list[Any]:
 # --- locust and its report -------------------------------------------------------------------
 
 
+def cpu_seconds(session: int) -> float:
+    """CPU time (user and system) of the processes of a session (a process started by `start`
+    and its children, those that ended included: pdftoppm under the worker), from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:
+            total += sum(int(f) for f in fields[11:15])  # its own and its ended children's
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def locust_run(workdir: Path, env: dict[str, str], port: int) -> None:
     users = sum(int(count) for count in USERS.values())
     command = [
@@ -305,7 +322,7 @@ def locust_run(workdir: Path, env: dict[str, str], port: int) -> None:
         str(Path(__file__).with_name("locustfile.py")),
         "--headless",
         f"--users={users}",
-        "--spawn-rate=2",  # logins (a deliberately slow hash) are spread over a few seconds
+        f"--spawn-rate={SPAWN_RATE:g}",
         f"--run-time={SECONDS}s",
         f"--host=http://127.0.0.1:{port}",
         "--only-summary",
@@ -327,22 +344,33 @@ def locust_run(workdir: Path, env: dict[str, str], port: int) -> None:
         raise RuntimeError("locust wrote no statistics")
 
 
-def report(workdir: Path) -> int:
-    """Prints the table of locust's final statistics; returns the number of failed requests."""
+def report(workdir: Path) -> tuple[int, int]:
+    """Prints the table of locust's final statistics (per request kind, then per group) and
+    the answers 429; returns the number of failed requests and of answers 429."""
     data = json.loads((workdir / "report.json").read_text())
     print(f"\nover {data['seconds']:.0f} s:")
     print(
         f"{'request kind':<34}{'count':>7}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
         f"{'errors':>8}"
     )
-    for row in [*sorted(data["kinds"], key=lambda k: k["name"]), data["total"]]:
+    rows = [*sorted(data["kinds"], key=lambda k: k["name"]), None, *data["groups"]]
+    for row in [*rows, data["total"]]:
+        if row is None:
+            print("by group:")
+            continue
         print(
             f"{row['name'][:33]:<34}{row['count']:>7}{row['rps']:>8.2f}{row['p50']:>8}"
             f"{row['p95']:>8}{row['p99']:>8}{row['failures']:>8}"
         )
     for error in sorted(data["errors"], key=lambda e: -e["count"])[:10]:
         print(f"  error x{error['count']}: {error['name']}: {error['error'][:150]}")
-    return int(data["total"]["failures"])
+    refused = data["refused"]
+    kinds = ", ".join(f"{name}: {count}" for name, count in sorted(refused.items()))
+    # No user of the scenario goes near a limit: every 429 is a false refusal.
+    print(
+        f"answers 429 (none expected): {sum(refused.values())}" + (f" ({kinds})" if kinds else "")
+    )
+    return int(data["total"]["failures"]), sum(refused.values())
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -425,7 +453,7 @@ def run(redis_url: str) -> None:
     django.setup()
     redis.Redis.from_url(redis_url).flushdb()
     processes: list[Any] = []
-    lost, failed, uploads = 0, 0, 0
+    lost, failed, refused, uploads = 0, 0, 0, 0
     try:
         started = time.perf_counter()
         database_create()
@@ -441,8 +469,22 @@ def run(redis_url: str) -> None:
             f"worker (concurrency {CONCURRENCY}) and beat on {redis_url}; "
             + (f"acting as {role} (row-level security)" if role else "acting as the owner")
         )
+        used = [cpu_seconds(process.pid) for process in processes]
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
         locust_run(workdir, env, port)
-        failed = report(workdir)
+        elapsed = time.perf_counter() - started
+        used = [
+            cpu_seconds(process.pid) - before
+            for process, before in zip(processes, used, strict=True)
+        ]
+        failed, refused = report(workdir)
+        locust_cpu = sum(os.times()[2:4])
+        print(
+            f"CPU during the run ({elapsed:.0f} s, {os.cpu_count()} cores, load average "
+            f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after): gunicorn {used[0]:.0f} s, "
+            f"worker {used[1]:.0f} s, beat {used[2]:.0f} s, locust {locust_cpu:.0f} s"
+        )
         lost = verify(workdir)
         path = workdir / "uploads.jsonl"
         uploads = len(path.read_text().splitlines()) if path.exists() else 0
@@ -456,7 +498,7 @@ def run(redis_url: str) -> None:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print(f"failed requests: {failed}")
-    if lost or not uploads:
+    if lost or refused or not uploads:
         sys.exit(1)
 
 
