@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core import db_scope
 from core.lookups import get_or_404
-from dossiers.access import connect_dossiers, is_firm_staff
+from dossiers.access import connect_dossiers, is_firm_staff, with_connect_roles
 from dossiers.members import is_client_for, memberships_for
 from dossiers.models import (
     VIEW_ROLES,
@@ -75,7 +75,9 @@ def dossier_connect_list_for(*, actor: User) -> DossierQuerySet:
 
 
 def dossier_connect_get_for(*, actor: User, public_id: object) -> Dossier:
-    return get_or_404(dossier_connect_list_for(actor=actor), public_id)
+    """One dossier in the actor's Connect reach (else 404), with the actor's Connect roles on
+    it read in the same query (``connect_roles_for`` then asks nothing more)."""
+    return get_or_404(with_connect_roles(dossier_connect_list_for(actor=actor), actor), public_id)
 
 
 def dossier_view_list_for(*, actor: User) -> DossierQuerySet:
