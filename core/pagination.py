@@ -140,4 +140,4 @@ class OneQueryPaginator(Paginator):
             self.__dict__["count"] = 0
         else:
             return super().get_page(number)
-        return self._get_page(rows, wanted, self)
+        return Page(rows, wanted, self)
