@@ -41,7 +41,11 @@ from core.pagination import OneQueryPaginator
 from dossiers.access import connect_roles_for
 from dossiers.chooser import dossier_chooser
 from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
+from dossiers.selectors import (
+    dossier_connect_get_for,
+    dossier_connect_get_with_others_for,
+    dossier_connect_list_for,
+)
 from dossiers.services import inbound_email_address
 from users.types import AuthedRequest
 
@@ -79,7 +83,7 @@ def _roles(request: AuthedRequest, dossier: Dossier) -> frozenset[str]:
 @login_required
 def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpResponse:
     """Invoices or Documents of a dossier, one tab at a time, with the upload form."""
-    current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    current, others = dossier_connect_get_with_others_for(actor=request.user, public_id=dossier_id)
     if section not in SECTIONS:
         raise Http404
     tab = request.GET.get("tab", "desk")
@@ -119,7 +123,7 @@ def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpRespon
         ),
         "is_entrepreneur": Role.CONNECT_ENTREPRENEUR in _roles(request, current),
         "inbound_address": inbound_email_address(current),
-        "other_dossiers": dossier_connect_list_for(actor=request.user).exclude(pk=current.pk),
+        "other_dossiers": others,
     }
     if context["is_entrepreneur"]:
         context.update(desk_context(request, current))

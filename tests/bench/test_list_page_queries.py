@@ -16,8 +16,8 @@ from bench import queries
 #: memberships included: 4 on every page).
 LIMITS = {
     "inbox (accountant)": 6,
-    "desk (client, invoices)": 11,
-    "sent tab (client)": 11,
+    "desk (client, invoices)": 9,
+    "sent tab (client)": 9,
     "review queue": 5,
     "hub": 6,
     "users (portal)": 9,
