@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F
+from django.core.paginator import Page, Paginator
+from django.db.models import F, IntegerField, QuerySet, Subquery
 from django.db.models.expressions import Combinable
 from django.db.models.fields.tuple_lookups import (
     Tuple,
@@ -27,6 +28,7 @@ from django.db.models.fields.tuple_lookups import (
     TupleLessThan,
 )
 from django.db.models.lookups import Lookup
+from django.db.models.query import ModelIterable
 
 
 def _pack(raw: str) -> str:
@@ -92,3 +94,50 @@ def rows_after(
     columns = Tuple(*(F(key) if isinstance(key, str) else key for key in keys))
     comparison = TupleLessThan if descending else TupleGreaterThan
     return comparison(columns, tuple(position))
+
+
+# --- numbered pages in one query ---------------------------------------------------------------
+
+
+class _CountOf(Subquery):
+    """``(SELECT COUNT(*) FROM (<query>))``: uncorrelated, PostgreSQL computes it once (an
+    InitPlan) beside the page's rows, without reading the rows of other pages."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) portal_counted)"
+    output_field = IntegerField()
+
+
+#: The annotation that carries the total on each row of a page.
+TOTAL = "portal_page_total"
+
+
+class OneQueryPaginator(Paginator):
+    """Django's ``Paginator`` whose ``get_page`` reads a queryset's page and the total in one
+    query (the count rides on each row), instead of a ``COUNT`` and then the rows. A page past
+    the end, a number that is not one, or a list that is not a queryset: Django's own way (the
+    count first, then the last page)."""
+
+    def get_page(self, number: Any) -> Page:
+        try:
+            wanted = int(number) if number is not None else 1
+        except (TypeError, ValueError):
+            wanted = 1
+        queryset = self.object_list
+        if wanted < 1 or self.orphans or not isinstance(queryset, QuerySet):
+            return super().get_page(number)
+        if queryset._iterable_class is not ModelIterable:  # rows as dicts or tuples
+            return super().get_page(number)
+        if queryset.query.is_sliced or queryset.query.combinator:
+            return super().get_page(number)
+        bottom = (wanted - 1) * self.per_page
+        counted = queryset.order_by().values("pk")
+        rows = list(
+            queryset.annotate(**{TOTAL: _CountOf(counted)})[bottom : bottom + self.per_page]
+        )
+        if rows:
+            self.__dict__["count"] = getattr(rows[0], TOTAL)
+        elif wanted == 1:
+            self.__dict__["count"] = 0
+        else:
+            return super().get_page(number)
+        return Page(rows, wanted, self)

@@ -16,7 +16,8 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils.functional import Promise
 
 from core.errors import ServiceError
@@ -66,32 +67,99 @@ def in_connect_reach(queryset: Rows, actor: User, field: str = "dossier") -> Row
     return queryset.filter(**{f"{field}__in": connect_dossiers(actor).values("id")})
 
 
-def connect_roles_for(*, actor: User, dossier: Dossier) -> frozenset[str] | None:
+def _connect_roles_annotations(actor: User, dossier_key: str) -> dict[str, Exists]:
+    """Whether the actor is an active member of the dossier's firm and holds each Connect role
+    on it (``dossier_key``: the path to the dossier from the rows annotated)."""
+    firm_key = f"{dossier_key}__firm_id" if dossier_key else "firm_id"
+    pk_key = f"{dossier_key}_id" if dossier_key else "pk"
+    member = FirmMembership.objects.active().filter(user=actor, firm_id=OuterRef(firm_key))
+    return {
+        SEEN_MEMBER: Exists(member),
+        **{
+            f"{SEEN_HOLDS}{index}": Exists(
+                DossierAccess.objects.filter(user=actor, dossier_id=OuterRef(pk_key), role=role)
+            )
+            for index, role in enumerate(CONNECT_ROLES)
+        },
+    }
+
+
+#: The annotations ``with_connect_roles`` puts on each row (read back by ``connect_roles_for``).
+SEEN_MEMBER = "portal_connect_member"
+SEEN_HOLDS = "portal_connect_holds_"
+SEEN_ACTOR = "portal_connect_roles_actor"
+
+
+def _roles(is_member: bool, holds: list[bool]) -> frozenset[str]:
+    return frozenset(
+        role for role, holds_it in zip(CONNECT_ROLES, holds, strict=True) if holds_it and is_member
+    )
+
+
+def with_connect_roles(queryset: Rows, actor: User, dossier_key: str = "") -> Rows:
+    """``queryset`` (rows in the actor's Connect reach: dossiers, or rows reaching a dossier
+    through ``dossier_key``) with the actor's Connect roles on that dossier read in the same
+    query, for ``connect_roles_for`` to answer without one. What it reads lives as long as the
+    row object: a request's own fetch, never a cache across requests. The services' guard
+    (``require_connect_role``) asks the database again."""
+    if not getattr(actor, "is_authenticated", False):
+        return queryset
+    return queryset.annotate(
+        **{SEEN_ACTOR: Value(actor.pk)}, **_connect_roles_annotations(actor, dossier_key)
+    )
+
+
+def carry_connect_roles(row: Any, dossier: Dossier) -> None:
+    """Put the roles ``with_connect_roles(..., dossier_key=...)`` read on ``row`` onto the
+    row's ``dossier`` object, where ``connect_roles_for`` looks for them."""
+    for name in (SEEN_ACTOR, SEEN_MEMBER, *_holds_names()):
+        if hasattr(row, name):
+            setattr(dossier, name, getattr(row, name))
+
+
+def _holds_names() -> list[str]:
+    return [f"{SEEN_HOLDS}{index}" for index in range(len(CONNECT_ROLES))]
+
+
+def _seen_connect_roles(actor: User, dossier: Dossier) -> tuple[bool, frozenset[str] | None]:
+    """Whether ``with_connect_roles`` read the actor's roles on ``dossier``, and what
+    ``connect_roles_for`` answers from them (the same rules as its query)."""
+    if getattr(dossier, SEEN_ACTOR, None) != actor.pk:
+        return False, None
+    is_member = getattr(dossier, SEEN_MEMBER)
+    holds = [getattr(dossier, name) for name in _holds_names()]
+    in_reach = (
+        actor.is_active
+        and dossier.connect_enabled
+        and (not settings.PORTAL_APP_SCOPING or (is_member and any(holds)))
+    )
+    return True, _roles(is_member, holds) if in_reach else None
+
+
+def connect_roles_for(
+    *, actor: User, dossier: Dossier, fresh: bool = False
+) -> frozenset[str] | None:
     """The actor's Connect roles on ``dossier``, or None when it is out of their Connect reach
     (Connect off, no Connect role, membership of its firm ended, identity deactivated). One
-    query."""
+    query, none when the dossier was fetched in reach with its roles (``with_connect_roles``,
+    for this actor) unless ``fresh``."""
     if not getattr(actor, "is_authenticated", False):
         return None
-    member = FirmMembership.objects.active().filter(user=actor, firm_id=OuterRef("firm_id"))
-    held = {
-        f"holds_{index}": Exists(
-            DossierAccess.objects.filter(user=actor, dossier_id=OuterRef("pk"), role=role)
-        )
-        for index, role in enumerate(CONNECT_ROLES)
-    }
+    if not fresh:
+        seen, roles = _seen_connect_roles(actor, dossier)
+        if seen:
+            return roles
     row = (
         connect_dossiers(actor)
         .filter(pk=dossier.pk)
-        .annotate(member=Exists(member), **held)
-        .values_list("member", *held)
+        .annotate(**_connect_roles_annotations(actor, ""))
+        .values_list(SEEN_MEMBER, *_holds_names())
         .first()
     )
     if row is None:
         return None
     is_member, *holds = row
-    return frozenset(
-        role for role, holds_it in zip(CONNECT_ROLES, holds, strict=True) if holds_it and is_member
-    )
+    return _roles(is_member, holds)
 
 
 def require_connect_role(
@@ -100,7 +168,7 @@ def require_connect_role(
     """The guard of Connect's services: the actor's Connect roles on ``dossier`` when it is in
     their reach and they hold one of ``roles`` (none given: any, which the reach means);
     otherwise ``ServiceError(message, code="forbidden")``. One query."""
-    held = connect_roles_for(actor=actor, dossier=dossier)
+    held = connect_roles_for(actor=actor, dossier=dossier, fresh=True)
     if held is None or (roles and not held.intersection(roles)):
         raise ServiceError(message, code="forbidden")
     return held

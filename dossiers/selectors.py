@@ -3,11 +3,12 @@
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
+from django.http import Http404
 from django.urls import reverse
 
 from core import db_scope
-from core.lookups import get_or_404
-from dossiers.access import connect_dossiers, is_firm_staff
+from core.lookups import as_uuid, get_or_404
+from dossiers.access import connect_dossiers, is_firm_staff, with_connect_roles
 from dossiers.members import is_client_for, memberships_for
 from dossiers.models import (
     VIEW_ROLES,
@@ -75,7 +76,23 @@ def dossier_connect_list_for(*, actor: User) -> DossierQuerySet:
 
 
 def dossier_connect_get_for(*, actor: User, public_id: object) -> Dossier:
-    return get_or_404(dossier_connect_list_for(actor=actor), public_id)
+    """One dossier in the actor's Connect reach (else 404), with the actor's Connect roles on
+    it read in the same query (``connect_roles_for`` then asks nothing more)."""
+    return get_or_404(with_connect_roles(dossier_connect_list_for(actor=actor), actor), public_id)
+
+
+def dossier_connect_get_with_others_for(
+    *, actor: User, public_id: object
+) -> tuple[Dossier, list[Dossier]]:
+    """``dossier_connect_get_for`` and the actor's other Connect dossiers (a page's dossier
+    switch) in one query: every dossier in reach with the actor's roles on it; 404 when the
+    one asked for is not among them."""
+    wanted = as_uuid(public_id)
+    dossiers = list(with_connect_roles(dossier_connect_list_for(actor=actor), actor))
+    current = next((d for d in dossiers if d.public_id == wanted), None)
+    if current is None:
+        raise Http404
+    return current, [d for d in dossiers if d.pk != current.pk]
 
 
 def dossier_view_list_for(*, actor: User) -> DossierQuerySet:

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
+from core.pagination import OneQueryPaginator
 from dossiers.chooser import dossier_chooser
 from dossiers.members import firm_mfa_last_change_for, firm_mfa_required_set, request_memberships
 from dossiers.models import FirmLevel
@@ -101,7 +101,7 @@ def portal_firm(request: AuthedRequest, firm_id: str) -> HttpResponse:
         return redirect("portal:firm", firm_id=firm.public_id)
     query = request.GET.get("q", "").strip()[:100]
     dossiers = dossier_search_for(actor=request.user, firm=firm, query=query)
-    page = Paginator(dossiers, DOSSIERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = OneQueryPaginator(dossiers, DOSSIERS_PER_PAGE).get_page(request.GET.get("page"))
     licence_admin = any(
         m.firm_id == firm.pk and m.level == FirmLevel.LICENCE_ADMIN
         for m in request_memberships(request)

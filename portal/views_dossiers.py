@@ -3,7 +3,6 @@ settings with the connection test."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from connect.documents.selectors import credit_uses_for
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from core.pagination import OneQueryPaginator
 from dossiers import services
 from dossiers.forms import ConnectSettingsForm, DossierForm, DossierInformationForm
 from dossiers.members import firm_staff_search_for, roles_on_dossier
@@ -145,7 +145,7 @@ def connection_test_result(request: AuthedRequest, dossier_id: str) -> HttpRespo
 def credits(request: AuthedRequest, firm_id: str) -> HttpResponse:
     """The firm's cartouches with their balance, and the ledger of credits used."""
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
-    page = Paginator(credit_uses_for(actor=request.user, firm=firm), 50).get_page(
+    page = OneQueryPaginator(credit_uses_for(actor=request.user, firm=firm), 50).get_page(
         request.GET.get("page")
     )
     return render(

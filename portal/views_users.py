@@ -5,7 +5,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from core.pagination import OneQueryPaginator
 from dossiers import firm_users, invitations, members
 from dossiers.invitations import invitation_list_for
 from dossiers.members import (
@@ -48,7 +48,7 @@ def user_list(request: AuthedRequest, firm_id: str) -> HttpResponse:
     memberships = firm_user_list_for(
         actor=request.user, firm=firm, query=query, dossier=dossier, role=role, level=level
     )
-    page = Paginator(memberships, USERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = OneQueryPaginator(memberships, USERS_PER_PAGE).get_page(request.GET.get("page"))
     filters = {
         "q": query,
         "dossier": str(dossier.public_id) if dossier else "",
@@ -244,7 +244,7 @@ def staff_search(request: AuthedRequest, firm_id: str) -> HttpResponse:
 def firm_api_tokens(request: AuthedRequest, firm_id: str) -> HttpResponse:
     """The firm's staff see the tokens that reach its dossiers (never their value)."""
     firm = firm_staff_get_for(actor=request.user, public_id=firm_id)
-    page = Paginator(firm_api_token_list_for(actor=request.user, firm=firm), 50).get_page(
+    page = OneQueryPaginator(firm_api_token_list_for(actor=request.user, firm=firm), 50).get_page(
         request.GET.get("page")
     )
     return render(

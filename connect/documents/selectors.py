@@ -14,6 +14,7 @@ from django.http import Http404
 from connect.models import (
     INVOICE_CATEGORIES,
     Binder,
+    BuiltinBinder,
     CreditUse,
     Document,
     DocumentText,
@@ -30,7 +31,7 @@ from core.pagination import (
     time_cursor_decode,
     time_cursor_encode,
 )
-from dossiers.access import in_connect_reach, is_firm_staff
+from dossiers.access import carry_connect_roles, in_connect_reach, is_firm_staff, with_connect_roles
 from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Role
 from dossiers.selectors import dossier_connect_list_for
 from users.models import User
@@ -79,9 +80,13 @@ def document_list_for(
 
 
 def document_get_for(*, actor: User, public_id: object) -> Document:
-    return get_or_404(
-        Document.objects.visible_to(actor).select_related("dossier__firm", "binder"), public_id
-    )
+    """One document the actor may see (else 404), with the actor's Connect roles on its
+    dossier read in the same query (``connect_roles_for(dossier=document.dossier)`` then asks
+    nothing more)."""
+    documents = Document.objects.visible_to(actor).select_related("dossier__firm", "binder")
+    document = get_or_404(with_connect_roles(documents, actor, "dossier"), public_id)
+    carry_connect_roles(document, document.dossier)
+    return document
 
 
 @dataclass(frozen=True)
@@ -120,12 +125,18 @@ def binder_list_for(*, actor: User, dossier: Dossier) -> list[Binder]:
     return sorted(binders, key=lambda b: (not b.locked, b.path.lower()))
 
 
-def binder_get_for(*, actor: User, dossier: Dossier, public_id: object) -> Binder:
+def builtin_binders_present(binders: list[Binder]) -> bool:
+    """Whether a dossier's binders (``binder_list_for``) hold every built-in binder."""
+    return {b.builtin for b in binders}.issuperset(BuiltinBinder.values)
+
+
+def binder_among(binders: list[Binder], public_id: object) -> Binder:
+    """The binder with this public id among ``binders`` (``binder_list_for``); else 404."""
     try:
         uid = uuid.UUID(str(public_id))
     except (TypeError, ValueError):
         raise Http404 from None
-    for binder in binder_list_for(actor=actor, dossier=dossier):
+    for binder in binders:
         if binder.public_id == uid:
             return binder
     raise Http404

@@ -6,7 +6,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,8 +22,9 @@ from connect.documents.forms import (
 from connect.documents.photos import photos_to_pdf
 from connect.documents.selectors import (
     SECTIONS,
-    binder_get_for,
+    binder_among,
     binder_list_for,
+    builtin_binders_present,
     document_list_for,
     document_search,
 )
@@ -37,10 +37,15 @@ from connect.models import (
     Status,
 )
 from core.errors import ServiceError
+from core.pagination import OneQueryPaginator
 from dossiers.access import connect_roles_for
 from dossiers.chooser import dossier_chooser
 from dossiers.models import Dossier, Role
-from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
+from dossiers.selectors import (
+    dossier_connect_get_for,
+    dossier_connect_get_with_others_for,
+    dossier_connect_list_for,
+)
 from dossiers.services import inbound_email_address
 from users.types import AuthedRequest
 
@@ -78,25 +83,25 @@ def _roles(request: AuthedRequest, dossier: Dossier) -> frozenset[str]:
 @login_required
 def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpResponse:
     """Invoices or Documents of a dossier, one tab at a time, with the upload form."""
-    current = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
+    current, others = dossier_connect_get_with_others_for(actor=request.user, public_id=dossier_id)
     if section not in SECTIONS:
         raise Http404
     tab = request.GET.get("tab", "desk")
     if tab not in SECTION_TABS[section]:
         tab = "desk"
-    services.binders_ensure(dossier=current)
     binders = binder_list_for(actor=request.user, dossier=current)
+    if not builtin_binders_present(binders):  # the dossier's first visit: one write, then read
+        services.binders_ensure(dossier=current)
+        binders = binder_list_for(actor=request.user, dossier=current)
     binder = None
     if request.GET.get("binder"):
-        binder = binder_get_for(
-            actor=request.user, dossier=current, public_id=request.GET["binder"]
-        )
+        binder = binder_among(binders, request.GET["binder"])
     documents = document_list_for(
         actor=request.user, dossier=current, section=section, tab=tab, binder=binder
     )
     query = request.GET.get("q", "").strip()[:200]
     documents = document_search(documents, query)
-    page = Paginator(documents, PER_PAGE).get_page(request.GET.get("page"))
+    page = OneQueryPaginator(documents, PER_PAGE).get_page(request.GET.get("page"))
     initial_category = Category.PURCHASE_INVOICE if section == "invoices" else Category.OTHER
     context: dict[str, Any] = {
         "dossier": current,
@@ -118,7 +123,7 @@ def section(request: AuthedRequest, dossier_id: str, section: str) -> HttpRespon
         ),
         "is_entrepreneur": Role.CONNECT_ENTREPRENEUR in _roles(request, current),
         "inbound_address": inbound_email_address(current),
-        "other_dossiers": dossier_connect_list_for(actor=request.user).exclude(pk=current.pk),
+        "other_dossiers": others,
     }
     if context["is_entrepreneur"]:
         context.update(desk_context(request, current))

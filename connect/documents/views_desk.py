@@ -36,13 +36,17 @@ def desk_context(request: AuthedRequest, dossier: Dossier) -> dict[str, Any]:
         .filter(dossier=dossier)
         .exclude(source=Source.SHARED)
     )
-    rejected = list(own.filter(status=Status.REJECTED).order_by("-sent_at", "-id")[:CARDS])
     invoice = Q(category__in=INVOICE_CATEGORIES)
     draft = Q(status=Status.DRAFT)
     counts = own.aggregate(  # one query for the three counts
         rejected=Count("pk", filter=Q(status=Status.REJECTED)),
         unsent_invoices=Count("pk", filter=draft & invoice),
         unsent_documents=Count("pk", filter=draft & ~invoice),
+    )
+    rejected = (  # the cards are read only when there are some
+        list(own.filter(status=Status.REJECTED).order_by("-sent_at", "-id")[:CARDS])
+        if counts["rejected"]
+        else []
     )
     return {
         "rejected": rejected,

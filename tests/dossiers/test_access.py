@@ -8,8 +8,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
+from connect.models import Document
 from core.errors import ServiceError
 from dossiers.access import (
+    carry_connect_roles,
     connect_dossiers,
     connect_roles_for,
     dossier_users,
@@ -18,6 +20,7 @@ from dossiers.access import (
     in_connect_reach,
     is_firm_staff,
     require_connect_role,
+    with_connect_roles,
 )
 from dossiers.models import (
     CONNECT_ROLES,
@@ -225,6 +228,62 @@ def test_without_the_applications_scoping_the_roles_still_count(
         require_connect_role(
             actor=licence_admin, dossier=dossier, message="no", roles=(ACCOUNTANT,)
         )
+
+
+@pytest.mark.parametrize("scoping", [True, False])
+def test_roles_read_with_the_fetch_are_the_roles_asked_without_a_query(
+    settings,
+    scoping: bool,
+    firm: Firm,
+    dossier: Dossier,
+    client_user: User,
+    accountant: User,
+    licence_admin: User,
+    django_assert_num_queries,
+) -> None:
+    """A dossier or a document fetched ``with_connect_roles`` answers ``connect_roles_for``
+    as the query would (member, roles, Connect on, the scoping switch), with no query."""
+    settings.PORTAL_APP_SCOPING = scoping
+    left, off = UserFactory.create_batch(2)
+    grant(left, dossier, ENTREPRENEUR)
+    membership_end(left, firm)
+    grant(off, dossier, ENTREPRENEUR)
+    document = Document.objects.create(
+        firm=firm, dossier=dossier, filename="a.pdf", storage_name="x/a.pdf",
+        content_type="application/pdf", size=1, sha256="0" * 64, source="web", status="sent",
+    )  # fmt: skip
+    for actor in (client_user, accountant, licence_admin, left, off):
+        expected = connect_roles_for(actor=actor, dossier=dossier)
+        fetched = with_connect_roles(Dossier.objects.all(), actor).get(pk=dossier.pk)
+        row = with_connect_roles(Document.objects.select_related("dossier"), actor, "dossier").get(
+            pk=document.pk
+        )
+        carry_connect_roles(row, row.dossier)
+        with django_assert_num_queries(0):
+            assert connect_roles_for(actor=actor, dossier=fetched) == expected
+            assert connect_roles_for(actor=actor, dossier=row.dossier) == expected
+    Dossier.objects.filter(pk=dossier.pk).update(connect_enabled=False)
+    fetched = with_connect_roles(Dossier.objects.all(), client_user).get(pk=dossier.pk)
+    with django_assert_num_queries(0):
+        assert connect_roles_for(actor=client_user, dossier=fetched) is None
+
+
+def test_roles_read_for_one_actor_are_not_anothers(
+    dossier: Dossier, client_user: User, accountant: User, django_assert_num_queries
+) -> None:
+    fetched = with_connect_roles(Dossier.objects.all(), client_user).get(pk=dossier.pk)
+    with django_assert_num_queries(1):
+        assert connect_roles_for(actor=accountant, dossier=fetched) == {ACCOUNTANT}
+
+
+def test_the_guard_asks_again_after_the_fetch(dossier: Dossier, accountant: User) -> None:
+    """A role removed after the dossier was fetched with its roles: the services' guard
+    refuses (it does not trust what the fetch read)."""
+    fetched = with_connect_roles(Dossier.objects.all(), accountant).get(pk=dossier.pk)
+    DossierAccess.objects.filter(user=accountant, dossier=dossier).delete()
+    with pytest.raises(ServiceError):
+        require_connect_role(actor=accountant, dossier=fetched, message="no")
+    assert connect_roles_for(actor=accountant, dossier=fetched, fresh=True) is None
 
 
 # --- who is in a dossier ----------------------------------------------------------------------

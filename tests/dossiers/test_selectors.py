@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from dossiers import selectors
+from dossiers.access import connect_roles_for
 from dossiers.members import memberships_for, roles_by_dossier_for
 from dossiers.models import Dossier, Firm, FirmMembership
 from tests.factories import DossierFactory, grant
@@ -16,6 +17,7 @@ GETTERS = [
     selectors.dossier_get_for,
     selectors.dossier_staff_get_for,
     selectors.dossier_connect_get_for,
+    selectors.dossier_connect_get_with_others_for,
     selectors.dossier_view_get_for,
 ]
 LISTS = [
@@ -57,6 +59,24 @@ def test_getters_answer_404_for_missing_or_malformed_ids(
 ) -> None:
     with pytest.raises(Http404):
         getter(actor=accountant, public_id=bad_id)
+
+
+def test_a_dossier_and_the_actors_other_dossiers_in_one_query(
+    firm: Firm,
+    dossier: Dossier,
+    other_dossier: Dossier,
+    accountant: User,
+    django_assert_num_queries,
+) -> None:
+    second = DossierFactory(firm=firm, accountant=accountant, code="ZZ-2")
+    grant(accountant, second, "connect.accountant")
+    DossierFactory(firm=firm, accountant=accountant, code="ZZ-3")  # no role on it
+    with django_assert_num_queries(1):
+        current, others = selectors.dossier_connect_get_with_others_for(
+            actor=accountant, public_id=str(dossier.public_id)
+        )
+        assert connect_roles_for(actor=accountant, dossier=current) == {"connect.accountant"}
+    assert (current, others) == (dossier, [second])
 
 
 @pytest.mark.parametrize("actor_name", ["licence_admin", "accountant", "client", "other_staff"])

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
@@ -33,6 +32,7 @@ from connect.documents.profiles import profile_for
 from connect.models import DocumentRequest, RequestStatus
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from core.pagination import OneQueryPaginator
 from dossiers.access import connect_roles_for
 from dossiers.models import Role
 from dossiers.selectors import dossier_connect_get_for
@@ -48,7 +48,7 @@ def request_list(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     form = RequestFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_bound and form.is_valid() else ""
     requests = request_list_for(actor=request.user, dossier=dossier, status=status)
-    page = Paginator(requests, PER_PAGE).get_page(request.GET.get("page"))
+    page = OneQueryPaginator(requests, PER_PAGE).get_page(request.GET.get("page"))
     roles = connect_roles_for(actor=request.user, dossier=dossier) or frozenset()
     return render(
         request,

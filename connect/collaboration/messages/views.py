@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from connect.documents.selectors import document_get_for
 from connect.models import Status, Thread
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from core.pagination import OneQueryPaginator
 from dossiers.selectors import dossier_connect_get_for, dossier_connect_list_for
 from users.types import AuthedRequest
 
@@ -50,7 +50,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("dossier"):  # "new conversation in…": the dossier's page
         chosen = dossier_connect_get_for(actor=request.user, public_id=request.GET["dossier"])
         return redirect("connect:threads", dossier_id=chosen.public_id)
-    page = Paginator(thread_list_for(actor=request.user), PER_PAGE).get_page(
+    page = OneQueryPaginator(thread_list_for(actor=request.user), PER_PAGE).get_page(
         request.GET.get("page")
     )
     context = {
@@ -80,9 +80,9 @@ def threads(request: AuthedRequest, dossier_id: str) -> HttpResponse:
         else:
             messages.success(request, _("Your message was sent."))
             return redirect(_thread_url(thread))
-    page = Paginator(thread_list_for(actor=request.user, dossier=dossier), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = OneQueryPaginator(
+        thread_list_for(actor=request.user, dossier=dossier), PER_PAGE
+    ).get_page(request.GET.get("page"))
     context = {"dossier": dossier, "page": page, "form": form}
     return render(request, "connect/messages/threads.html", context, status=form_status(form))
 

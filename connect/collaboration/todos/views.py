@@ -6,7 +6,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from connect.collaboration.todos.forms import DeadlinesForm, TaskForm
 from connect.models import Task
 from core.errors import ServiceError
 from core.forms import form_add_service_error, form_status
+from core.pagination import OneQueryPaginator
 from dossiers.access import connect_roles_for
 from dossiers.models import Dossier, Role
 from dossiers.selectors import dossier_connect_get_for
@@ -55,7 +55,7 @@ def task_list(request: AuthedRequest, dossier_id: str) -> HttpResponse:
     dossier = dossier_connect_get_for(actor=request.user, public_id=dossier_id)
     status = _status_filter(request)
     tasks = services.task_list_for(actor=request.user, dossier=dossier, status=status)
-    page = Paginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
+    page = OneQueryPaginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "connect/tasks/list.html",

@@ -292,7 +292,7 @@ def test_the_page_costs_the_same_queries_for_2_and_200_suppliers(
     for n in range(2):
         remember(dossier, f"Supplier {n:03d}", f"BE{n:010d}")
     client.get("/connect/suppliers/")  # warm the session
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(7) as few:
         client.get("/connect/suppliers/")
     for n in range(2, 200):
         remember(dossier, f"Supplier {n:03d}", f"BE{n:010d}")

@@ -1,0 +1,64 @@
+"""Every list page of `make bench`'s query count (bench/queries.py) stays within its number of
+queries with 2 rows and with 200 (the warm third request, as the bench counts it). The firm
+dashboard is View's and has its own test (tests/view)."""
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench import queries
+
+#: The most queries each page may make (session, user, row-level scope and the user's
+#: memberships included: 4 on every page).
+LIMITS = {
+    "inbox (accountant)": 6,
+    "desk (client, invoices)": 9,
+    "sent tab (client)": 9,
+    "review queue": 5,
+    "hub": 6,
+    "users (portal)": 9,
+    "dossiers (portal firm)": 8,
+    "tasks": 6,
+    "task calendar": 6,
+    "document requests": 6,
+    "message threads": 6,
+    "messages inbox": 6,
+    "payments": 9,
+    "reads audit list": 6,
+    "API new documents": 6,
+}
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [(name, build) for name, build in queries.PAGES if name in LIMITS]
+
+
+def test_every_list_page_of_the_bench_has_a_limit() -> None:
+    assert {name for name, _ in queries.PAGES} - set(LIMITS) == {"firm dashboard"}
+
+
+def _warm_count(build: Callable[[int], tuple[Client, str]], rows: int) -> tuple[int, int]:
+    client, url = build(rows)
+    for _ in range(2):
+        assert client.get(url).status_code == HTTPStatus.OK
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    return len(captured), len(response.content)
+
+
+@pytest.mark.parametrize(("name", "build"), PAGES, ids=[name for name, _ in PAGES])
+def test_the_list_page_stays_within_its_queries_with_2_and_200_rows(
+    name: str, build: Callable[[int], tuple[Client, str]], settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    few, few_bytes = _warm_count(build, queries.FEW)
+    many, many_bytes = _warm_count(build, queries.MANY)
+    if build not in queries.SHOWS_NO_ROWS:
+        assert many_bytes > few_bytes + 1000  # the 200 rows are on the page
+    assert few <= LIMITS[name]
+    assert many <= LIMITS[name]
+    assert many == few
