@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import pgettext_lazy
 
 
@@ -8,3 +9,10 @@ class ViewConfig(AppConfig):
     name = "view"
     label = "view"
     verbose_name = pgettext_lazy("tool", "View")
+
+    def ready(self) -> None:
+        from connect.models.figures import register_keeper
+        from view.summaries import KEEPER, build_when_missing
+
+        register_keeper(KEEPER)
+        post_migrate.connect(build_when_missing, sender=self)

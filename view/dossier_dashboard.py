@@ -1,7 +1,6 @@
-"""View: a dossier's dashboard: its enabled reports, each read (``view.queries``) and presented
-(``view.report_data``) in a fixed number of queries, one per report (the VAT report two; the
-documents and waiting reports share one), so a dossier with 100,000 documents costs as many
-queries as one with five. The headline tiles are in ``view.tiles``."""
+"""View: a dossier's dashboard: its enabled reports, read from the dossier's monthly summaries
+(``view.summaries``: one query for all of them, a few hundred rows whatever the number of
+documents) and presented (``view.report_data``). The headline tiles are in ``view.tiles``."""
 
 from __future__ import annotations
 
@@ -11,11 +10,10 @@ from typing import Any
 from dossiers.models import Dossier
 from users.models import User
 from view.period import Period
-from view.queries.document_flow import document_flow, documents, waiting
-from view.queries.purchases_sales import purchases_sales
-from view.queries.top_suppliers import top_suppliers
-from view.queries.unpaid import unpaid
-from view.queries.vat import vat
+from view.queries.document_flow import documents, waiting
+from view.queries.top_suppliers import top_suppliers_from
+from view.queries.unpaid import unpaid_from
+from view.queries.vat import vat_from
 from view.report_data import (
     ReportData,
     documents_data,
@@ -26,6 +24,7 @@ from view.report_data import (
     waiting_data,
 )
 from view.reports import Report, enabled_reports
+from view.summaries import groups_for
 
 
 def is_empty(reports: list[ReportData]) -> bool:
@@ -33,45 +32,52 @@ def is_empty(reports: list[ReportData]) -> bool:
     return bool(reports) and not any(data.rows for data in reports)
 
 
-Read = Callable[[Dossier, Period], list[dict[str, Any]]]
+Rows = Callable[[dict[str, list[dict[str, Any]]], Period], list[dict[str, Any]]]
 Present = Callable[[Report, list[dict[str, Any]], Period], ReportData]
 
-READS: dict[str, tuple[Read, Present]] = {
-    "purchases_sales": (purchases_sales, purchases_sales_data),
-    "top_suppliers": (top_suppliers, top_suppliers_data),
-    "unpaid": (unpaid, unpaid_data),
-    "vat": (vat, vat_data),
-    "documents": (documents, documents_data),
-    "waiting": (waiting, waiting_data),
+#: Per report: the summary family it reads, its rows from the family's groups, its builder.
+READS: dict[str, tuple[str, Rows, Present]] = {
+    "purchases_sales": (
+        "purchases_sales",
+        lambda groups, period: groups["purchases_sales"],
+        purchases_sales_data,
+    ),
+    "top_suppliers": (
+        "suppliers",
+        lambda groups, period: top_suppliers_from(groups["suppliers"]),
+        top_suppliers_data,
+    ),
+    "unpaid": ("unpaid", lambda groups, period: unpaid_from(groups["unpaid"]), unpaid_data),
+    "vat": ("vat", lambda groups, period: vat_from(groups["vat"]), vat_data),
+    "documents": (
+        "flow",
+        lambda groups, period: documents(0, period, groups["flow"]),
+        documents_data,
+    ),
+    "waiting": (
+        "flow",
+        lambda groups, period: waiting(0, period, groups["flow"]),
+        waiting_data,
+    ),
 }
 
 
-def _build(
-    report: Report, dossier: Dossier, period: Period, shared: dict[str, Any] | None = None
-) -> ReportData:
-    """One report's figures. ``shared`` keeps the document flow for the two reports drawn
-    from it, so a page showing both reads it once."""
-    read, present = READS[report.key]
-    if report.key in ("documents", "waiting"):
-        shared = {} if shared is None else shared
-        if "flow" not in shared:
-            shared["flow"] = document_flow(dossier, period)
-        flow = shared["flow"]
-        rows = (
-            documents(dossier, period, flow)
-            if report.key == "documents"
-            else (waiting(dossier, period, flow))
-        )
-        return present(report, rows, period)
-    return present(report, read(dossier, period), period)
+def _build(reports: list[Report], dossier: Dossier, period: Period) -> list[ReportData]:
+    """The reports' figures from the dossier's monthly summaries (``view.summaries``): one
+    query for every report, whatever the number of documents, plus an indexed read of the
+    documents of a month the period cuts."""
+    groups = groups_for(dossier.pk, period, [READS[report.key][0] for report in reports])
+    built = []
+    for report in reports:
+        _family, rows, present = READS[report.key]
+        built.append(present(report, rows(groups, period), period))
+    return built
 
 
 def dashboard_for(*, actor: User, dossier: Dossier, period: Period) -> list[ReportData]:
-    """The dossier's enabled reports with their figures, in a fixed number of queries (one
-    per report, one for the documents and waiting reports together). ``dossier`` comes from
+    """The dossier's enabled reports with their figures. ``dossier`` comes from
     ``dossier_view_get_for(actor=actor, ...)``: the actor holds a View role on it."""
-    shared: dict[str, Any] = {}
-    return [_build(report, dossier, period, shared) for report in enabled_reports(dossier)]
+    return _build(enabled_reports(dossier), dossier, period)
 
 
 def enabled_report_for(*, actor: User, dossier: Dossier, key: str) -> Report | None:
@@ -81,4 +87,4 @@ def enabled_report_for(*, actor: User, dossier: Dossier, key: str) -> Report | N
 
 def report_data_for(*, actor: User, dossier: Dossier, report: Report, period: Period) -> ReportData:
     """The figures of one report (from ``enabled_report_for``)."""
-    return _build(report, dossier, period)
+    return _build([report], dossier, period)[0]

@@ -17,7 +17,6 @@ from connect.models import Category, Source
 from core.csv import csv_cell, plain_text
 from core.numbers import money
 from view.period import Period
-from view.queries.document_flow import WAITING_BUCKETS
 from view.queries.unpaid import UNPAID_BUCKETS
 from view.reports import Report
 
@@ -26,7 +25,9 @@ from view.reports import Report
 class Column:
     key: str
     label: str | Promise
-    kind: str = "text"  # text, month, quarter, amount, count
+    kind: str = "text"  # text, month, quarter, amount, count, duration (hours)
+    #: The CSV's header when it must say more than the page (a duration's unit).
+    csv_label: str | Promise | None = None
 
 
 @dataclass
@@ -75,7 +76,7 @@ class ReportData:
 
     def csv_rows(self) -> list[list[str]]:
         """A header of the columns' labels, then the plain values (ISO months, dot decimals)."""
-        header = [str(column.label) for column in self.columns]
+        header = [str(column.csv_label or column.label) for column in self.columns]
         return [header] + [
             [csv_cell(column.kind, row[column.key]) for column in self.columns] for row in self.rows
         ]
@@ -117,7 +118,20 @@ def _display(kind: str, value: Any) -> str:
         return money(value)
     if kind == "count":
         return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
+    if kind == "duration":
+        return duration(value)
     return str(value)
+
+
+def duration(hours: Decimal) -> str:
+    """A wait in words: minutes under an hour, hours under two days, else days."""
+    if hours < 1:
+        return gettext("%(minutes)s min") % {"minutes": int(hours * 60)}
+    if hours < 48:
+        return gettext("%(hours)s h") % {"hours": formats.number_format(hours, 1, use_l10n=True)}
+    return gettext("%(days)s days") % {
+        "days": formats.number_format((hours / 24).quantize(Decimal("0.1")), 1, use_l10n=True)
+    }
 
 
 def _json_value(value: Any) -> Any:
@@ -303,25 +317,49 @@ def documents_data(report: Report, rows: list[dict[str, Any]], period: Period) -
     )
 
 
+def _hours(seconds: float | None) -> Decimal | None:
+    if seconds is None:
+        return None
+    return (Decimal(str(seconds)) / 3600).quantize(Decimal("0.1"))
+
+
 def waiting_data(report: Report, rows: list[dict[str, Any]], period: Period) -> ReportData:
-    labels = {key: str(label) for key, label, _upper in WAITING_BUCKETS}
-    labels["waiting"] = gettext("Still waiting")
-    for row in rows:
-        row["bucket_label"] = labels[row["bucket"]]
+    """Per step (until retrieval, until booking): the documents taken, the median and the
+    90th percentile of their waits in hours (the page says hours or days), and those still
+    waiting."""
+    labels = {"retrieval": gettext("Until retrieval"), "booking": gettext("Until booking")}
+    shown = [
+        {
+            "step_label": labels[row["step"]],
+            "documents": row["documents"],
+            "median": _hours(row["median"]),
+            "p90": _hours(row["p90"]),
+            "waiting": row["waiting"],
+        }
+        for row in rows
+    ]
     return ReportData(
         report,
         [
-            Column("bucket_label", _("Waiting time")),
-            Column("retrieval", _("Until retrieval"), "count"),
-            Column("booking", _("Until booking"), "count"),
+            Column("step_label", _("Step")),
+            Column("documents", _("Documents taken"), "count"),
+            Column("median", _("Median"), "duration", _("Median (hours)")),
+            Column("p90", _("90 % within"), "duration", _("90 % within (hours)")),
+            Column("waiting", _("Still waiting"), "count"),
         ],
-        rows,
+        shown,
         [
             Chart(
-                [row["bucket_label"] for row in rows],
+                [row["step_label"] for row in shown],
                 [
-                    {"label": gettext("Until retrieval"), "data": [r["retrieval"] for r in rows]},
-                    {"label": gettext("Until booking"), "data": [r["booking"] for r in rows]},
+                    {
+                        "label": gettext("Median (hours)"),
+                        "data": [float(r["median"] or 0) for r in shown],
+                    },
+                    {
+                        "label": gettext("90 % within (hours)"),
+                        "data": [float(r["p90"] or 0) for r in shown],
+                    },
                 ],
             )
         ],

@@ -325,7 +325,7 @@ def supplier_memory_get_for(*, actor: User, public_id: object) -> SupplierMemory
     )
 
 
-def left_the_desk(dossier: Dossier) -> QuerySet[Document]:
+def left_the_desk(dossier: Dossier | int) -> QuerySet[Document]:
     """What the client sent: not the desk, not what they took back (withdrawn: deleted after a
     rejection, or replaced by a corrected file, which counts instead). View counts from it."""
     return (

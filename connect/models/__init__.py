@@ -40,6 +40,7 @@ from connect.models.documents import (
 from connect.models.memory import Relation, RememberedFact, SupplierMemory
 from connect.models.profile import ConnectProfile, InboundMessage
 from connect.models.reads import DocumentRead, ReadKind
+from connect.models.summaries import MonthSummary
 from connect.models.supplier_accounts import SupplierAccount
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "EventKind",
     "InboundMessage",
     "Message",
+    "MonthSummary",
     "PayingAccount",
     "PaymentBatch",
     "PaymentLine",

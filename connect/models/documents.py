@@ -2,13 +2,17 @@
 they are kept in."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from connect.models import figures
 from dossiers.access import in_connect_reach
 from dossiers.models import DossierAccess, ProcessingMode, Role
 from users.models import User
@@ -164,6 +168,41 @@ def not_others_drafts(actor: User, prefix: str = "") -> Q:
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
+    """Documents; every bulk write keeps the figures drawn from them true
+    (``connect.models.figures``)."""
+
+    def update(self, **kwargs: Any) -> int:
+        if not figures.touches_figures(kwargs):
+            return super().update(**kwargs)
+        with figures.atomic(self.db):
+            ids = list(self.values_list("pk", flat=True))
+            before = figures.keys_of(ids)
+            count = super().update(**kwargs)
+            figures.refresh(before, ids)
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if not figures.touches_figures(None):
+            return super().delete()
+        with figures.atomic(self.db):
+            ids = list(self.values_list("pk", flat=True))
+            duplicates = _duplicates_of(ids)
+            before = figures.keys_of(ids + duplicates)
+            deleted = super().delete()
+            figures.refresh(before, duplicates)
+        return deleted
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["Document"]:
+        if not figures.touches_figures(None):
+            return super().bulk_create(objs, *args, **kwargs)
+        with figures.atomic(self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            ids = [document.pk for document in created]
+            if None in ids:  # a database that does not return the new ids
+                raise NotImplementedError("bulk_create must return the documents' ids")
+            figures.refresh(figures.keys_of([]), ids)
+        return created
+
     def visible_to(self, actor: User) -> "DocumentQuerySet":
         """The documents ``actor`` may read: those of the dossiers in their Connect reach
         (``dossiers.access.in_connect_reach``), without the others' private drafts
@@ -341,6 +380,17 @@ class Document(models.Model):
                 condition=~Q(status="draft"),
                 name="document_dossier_sent",
             ),
+            # View's summaries (``view.summaries``) read one month of a dossier: the invoices
+            # dated in it (the date as written; ISO dates sort as text) and the documents sent
+            # in it.
+            models.Index(
+                F("dossier"),
+                KeyTextTransform("issue_date", "recognized"),
+                name="document_dossier_issue_day",
+            ),
+            models.Index(
+                F("dossier"), Coalesce("sent_at", "uploaded_at"), name="document_dossier_moment"
+            ),
             models.Index(
                 fields=("recognition", "sent_at"),
                 condition=Q(recognition__in=("pending", "review")),
@@ -351,11 +401,39 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saved with the figures drawn from it (``connect.models.figures``), when the save
+        may move one."""
+        if not figures.touches_figures(kwargs.get("update_fields")):
+            super().save(*args, **kwargs)
+            return
+        with figures.atomic(kwargs.get("using")):
+            before = figures.keys_of([] if self._state.adding else [self.pk])
+            super().save(*args, **kwargs)
+            figures.refresh(before, [self.pk])
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if not figures.touches_figures(None) or self.pk is None:
+            return super().delete(*args, **kwargs)
+        with figures.atomic(kwargs.get("using")):
+            duplicates = _duplicates_of([self.pk])
+            before = figures.keys_of([self.pk, *duplicates])
+            deleted = super().delete(*args, **kwargs)
+            figures.refresh(before, duplicates)
+        return deleted
+
     @property
     def carries_einvoice(self) -> bool:
         """Its facts come from an e-invoice's XML, exactly and at no credit: the file is one,
         or a PDF carries one that could be read."""
         return self.is_ubl or bool(self.embedded_invoice and not self.embedded_invoice_problem)
+
+
+def _duplicates_of(ids: list[int]) -> list[int]:
+    """The documents marked duplicates of these (the delete sets their mark to NULL)."""
+    if not ids:
+        return []
+    return list(Document.objects.filter(duplicate_of__in=ids).values_list("pk", flat=True))
 
 
 class DocumentText(models.Model):

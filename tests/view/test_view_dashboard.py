@@ -37,7 +37,14 @@ from tests.factories import DossierFactory, UserFactory, grant
 from users.models import User
 from view.models import ReportSwitch
 from view.period import Period
-from view.queries.document_flow import documents, waiting
+from view.queries.document_flow import (
+    SPANS,
+    WAIT_EDGES,
+    documents,
+    percentile,
+    wait_span,
+    waiting,
+)
 from view.queries.purchases_sales import purchases_sales
 from view.queries.top_suppliers import top_suppliers
 from view.queries.unpaid import unpaid
@@ -386,15 +393,39 @@ def test_documents_per_month_category_and_channel(dossier: Dossier, facts) -> No
 
 
 def test_waiting_times_between_sending_and_retrieval_and_booking(dossier: Dossier, facts) -> None:
-    got = {r["bucket"]: (r["retrieval"], r["booking"]) for r in waiting(dossier, PERIOD)}
-    assert got == {
-        "day": (1, 0),  # P1 retrieved after 5 hours
-        "3days": (1, 0),  # P2 retrieved after 2 days
-        "week": (0, 1),  # P1 booked after 3 days 23 hours
-        "month": (1, 0),  # P4 retrieved after 10 days
-        "longer": (1, 1),  # P3 booked after 38 days without being retrieved
-        "waiting": (8, 10),  # 12 sent in the period (not R1, SH1, D1)
-    }
+    """Until retrieval: P1 5 hours, P2 2 days, P4 10 days, P3 38 days (booked without being
+    retrieved); until booking: P1 3 days 23 hours, P3 38 days. Medians and 90th percentiles
+    come from the histogram: interpolated within the span holding the rank."""
+    hour = 3600
+    assert waiting(dossier, PERIOD) == [
+        {
+            "step": "retrieval",
+            "documents": 4,
+            # rank 2 of 4: the second wait (48 h) is in the span 48-72 h, which it fills.
+            "median": 72 * hour,
+            # rank 3.6: the fourth wait (912 h) is in the span 720-1080 h, 0.6 of the way.
+            "p90": 936 * hour,
+            "waiting": 8,  # 12 sent in the period (not R1, SH1, D1), 4 taken
+        },
+        {
+            "step": "booking",
+            "documents": 2,
+            "median": 96 * hour,  # rank 1: P1's 95 hours, in the span 72-96 h
+            "p90": 1008 * hour,  # rank 1.8: P3's 912 hours, in the span 720-1080 h
+            "waiting": 10,
+        },
+    ]
+
+
+def test_waiting_percentiles_from_a_histogram() -> None:
+    spans = [0] * SPANS
+    assert percentile(spans, 0.5) is None
+    spans[wait_span(30 * 60)] = 10  # ten waits of half an hour: the span 30 min - 1 h
+    assert wait_span(30 * 60) == 2 and wait_span(-5) == 0 and wait_span(10**9) == SPANS - 1
+    assert percentile(spans, 0.5) == 45 * 60  # halfway through the span
+    assert percentile(spans, 0.9) == pytest.approx(57 * 60)
+    spans[SPANS - 1] = 90  # ninety waits of more than 90 days: the open span's lower edge
+    assert percentile(spans, 0.9) == WAIT_EDGES[-1]
 
 
 # --- the page, the JSON and the CSV ----------------------------------------------------------

@@ -1,80 +1,136 @@
-"""View: the documents and waiting-times reports, both drawn from one read (``document_flow``)."""
+"""View: the documents and waiting-times reports, both drawn from one read (``document_flow``).
+
+A waiting time is kept as a histogram (``WAIT_EDGES``): counts of documents per span of time,
+from a quarter of an hour to 90 days and more. The histograms of months and groups add up, so
+the medians and the 90th percentiles of any period are read from the monthly summaries
+(``view.summaries``) as well as from the documents, with the same answer; within a span the
+time is interpolated (a median says "about 2.4 days", never more precisely than its span)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import (
-    Count,
-    DateField,
-    F,
-    Q,
-)
-from django.db.models.functions import (
-    Coalesce,
-    TruncMonth,
-)
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from connect.documents.selectors import left_the_desk
 from connect.models import Source, Status
 from dossiers.models import Dossier
 from view.period import Period
-from view.queries.common import (
-    as_date,
-)
 
-WAITING_BUCKETS: tuple[tuple[str, str | Promise, timedelta | None], ...] = (
-    ("day", _("Less than a day"), timedelta(days=1)),
-    ("3days", _("1 to 3 days"), timedelta(days=3)),
-    ("week", _("3 to 7 days"), timedelta(days=7)),
-    ("month", _("7 to 30 days"), timedelta(days=30)),
-    ("longer", _("More than 30 days"), None),
+_HOUR = 3600
+#: Upper edges of the spans of a waiting-time histogram, in seconds; a last span holds the
+#: longer waits. A quarter of an hour to 90 days: about one span per doubling, finer around
+#: a working day and a week, where a firm's promises lie.
+WAIT_EDGES: tuple[int, ...] = tuple(
+    int(hours * _HOUR)
+    for hours in (
+        0.25,
+        0.5,
+        1,
+        2,
+        4,
+        8,
+        12,
+        24,
+        36,
+        48,
+        72,
+        96,
+        120,
+        168,
+        240,
+        336,
+        504,
+        720,
+        1080,
+        1440,
+        2160,
+    )
 )
-WAITING_KEYS = [key for key, _label, _upper in WAITING_BUCKETS] + ["waiting"]
+SPANS = len(WAIT_EDGES) + 1
 STEPS = ("retrieval", "booking")
 
 
-def document_flow(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
-    """The one query behind two reports: documents that left the desk (or were shared by the
+def wait_span(seconds: float) -> int:
+    """The histogram span of a wait (a negative wait, a clock's mistake, is the first)."""
+    for index, edge in enumerate(WAIT_EDGES):
+        if seconds < edge:
+            return index
+    return len(WAIT_EDGES)
+
+
+def percentile(histogram: list[int], share: float) -> float | None:
+    """The waiting time (seconds) under which ``share`` of the documents counted in
+    ``histogram`` were taken: interpolated within its span; the last, open span answers its
+    lower edge. None when nothing was counted."""
+    total = sum(histogram)
+    if not total:
+        return None
+    rank = share * total
+    seen = 0
+    for index, count in enumerate(histogram):
+        if count and seen + count >= rank:
+            low = WAIT_EDGES[index - 1] if index else 0
+            if index >= len(WAIT_EDGES):
+                return float(low)
+            return low + (WAIT_EDGES[index] - low) * (rank - seen) / count
+        seen += count
+    return float(WAIT_EDGES[-1])
+
+
+def _month(moment: datetime) -> date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def document_flow(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
+    """The one read behind two reports: documents that left the desk (or were shared by the
     accountant) per month of sending, category and channel, each group with its waiting-time
-    counts. A document waits between sending and retrieval (or booking, for one booked without
-    being retrieved) and between sending and booking; rejected and shared documents do not
-    wait. The ``*_waiting`` counts are those not retrieved or booked yet."""
+    histograms. A document waits between sending and retrieval (or booking, for one booked
+    without being retrieved) and between sending and booking; rejected and shared documents do
+    not wait. ``*_waiting`` counts those not retrieved or booked yet."""
     start, end = period.moments()
-    waits = ~Q(status__in=(Status.REJECTED, Status.SHARED)) & ~Q(source=Source.SHARED)
-    waits &= Q(sent_at__isnull=False)
-    counts: dict[str, Any] = {}
-    for step, moment in (("retrieval", "taken"), ("booking", "booked_at")):
-        lower: timedelta | None = None
-        for key, _label, upper in WAITING_BUCKETS:
-            condition = waits & Q(**{f"{moment}__isnull": False})
-            if lower is not None:
-                condition &= Q(**{f"{moment}__gte": F("sent_at") + lower})
-            if upper is not None:
-                condition &= Q(**{f"{moment}__lt": F("sent_at") + upper})
-            counts[f"{step}_{key}"] = Count("id", filter=condition)
-            lower = upper
-        counts[f"{step}_waiting"] = Count("id", filter=waits & Q(**{f"{moment}__isnull": True}))
     rows = (
         left_the_desk(dossier)
-        .alias(
-            moment=Coalesce("sent_at", "uploaded_at"),
-            taken=Coalesce("retrieved_at", "booked_at"),
-        )
+        .alias(moment=Coalesce("sent_at", "uploaded_at"))
         .filter(moment__gte=start, moment__lt=end)
-        .annotate(month=TruncMonth("moment", output_field=DateField()))
-        .values("month", "category", "source")
-        .annotate(documents=Count("id"), **counts)
-        .order_by("month", "category", "source")
+        .annotate(when=Coalesce("sent_at", "uploaded_at"))
+        .values_list("when", "category", "source", "status", "sent_at", "retrieved_at", "booked_at")
     )
-    return [{**row, "month": as_date(row["month"])} for row in rows]
+    groups: dict[tuple[date, str, str], dict[str, Any]] = {}
+    for when, category, source, status, sent_at, retrieved_at, booked_at in rows.iterator(
+        chunk_size=2000
+    ):
+        key = (_month(when), category, source)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {
+                "month": key[0],
+                "category": category,
+                "source": source,
+                "documents": 0,
+                **{f"{step}_spans": [0] * SPANS for step in STEPS},
+                **{f"{step}_waiting": 0 for step in STEPS},
+            }
+        group["documents"] += 1
+        waits = (
+            status not in (Status.REJECTED, Status.SHARED)
+            and source != Source.SHARED
+            and sent_at is not None
+        )
+        if not waits:
+            continue
+        for step, done in (("retrieval", retrieved_at or booked_at), ("booking", booked_at)):
+            if done is None:
+                group[f"{step}_waiting"] += 1
+            else:
+                group[f"{step}_spans"][wait_span((done - sent_at).total_seconds())] += 1
+    return [groups[key] for key in sorted(groups)]
 
 
 def documents(
-    dossier: Dossier, period: Period, flow: list[dict[str, Any]] | None = None
+    dossier: Dossier | int, period: Period, flow: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Documents per month of sending, category and channel (from ``document_flow``)."""
     flow = document_flow(dossier, period) if flow is None else flow
@@ -90,18 +146,25 @@ def documents(
 
 
 def waiting(
-    dossier: Dossier, period: Period, flow: list[dict[str, Any]] | None = None
+    dossier: Dossier | int, period: Period, flow: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
-    """Documents sent in the period by how long they waited until retrieval and until
-    booking, one row per bucket and a last one for those still waiting."""
+    """Documents sent in the period, per step (until retrieval, until booking): how many
+    were taken, the median and the 90th percentile of their waits (seconds), and how many
+    still wait. No row when nothing waited."""
     flow = document_flow(dossier, period) if flow is None else flow
-    if not any(row[f"{step}_{key}"] for row in flow for step in STEPS for key in WAITING_KEYS):
+    rows = []
+    for step in STEPS:
+        spans = [sum(row[f"{step}_spans"][i] for row in flow) for i in range(SPANS)]
+        still = sum(row[f"{step}_waiting"] for row in flow)
+        rows.append(
+            {
+                "step": step,
+                "documents": sum(spans),
+                "median": percentile(spans, 0.5),
+                "p90": percentile(spans, 0.9),
+                "waiting": still,
+            }
+        )
+    if not any(row["documents"] or row["waiting"] for row in rows):
         return []
-    return [
-        {
-            "bucket": key,
-            "retrieval": sum(row[f"retrieval_{key}"] for row in flow),
-            "booking": sum(row[f"booking_{key}"] for row in flow),
-        }
-        for key in WAITING_KEYS
-    ]
+    return rows

@@ -9,6 +9,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     F,
     Q,
     Sum,
@@ -20,6 +21,7 @@ from django.db.models.functions import (
     Cast,
     Coalesce,
     Trim,
+    TruncMonth,
 )
 from django.db.models.lookups import Regex
 from django.utils.translation import gettext
@@ -33,7 +35,9 @@ from view.queries.common import (
     PURCHASES,
     TOP_SUPPLIERS,
     ZERO,
+    as_date,
     as_money,
+    as_sum,
     fact,
     fact_decimal,
     invoice_currency,
@@ -81,6 +85,12 @@ def top_suppliers(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
 
     One query sums per VAT number, name and currency as read; the few groups are then merged
     by their normalised keys."""
+    return top_suppliers_from(supplier_groups(dossier, period))
+
+
+def supplier_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
+    """Per month (of the invoice day) and (VAT number, name, currency) as read: the number of
+    invoices and their sum, not rounded (``top_suppliers_from`` merges them)."""
     total = Coalesce(fact_decimal("total_incl_vat"), F("amount"), output_field=MONEY)
     rows = (
         money_invoices(dossier, period, PURCHASES)
@@ -94,14 +104,38 @@ def top_suppliers(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
             ),
             cur=invoice_currency(),
         )
-        .values("vat_read", "name_read", "cur")
+        .annotate(month=TruncMonth("day", output_field=DateField()))
+        .values("month", "vat_read", "name_read", "cur")
         .annotate(
             invoices=Count("id"),
             amount=Coalesce(Sum(signed(F("total"))), Value(ZERO), output_field=MONEY),
         )
         .order_by()
     )
-    return _merge_suppliers([dict(row) for row in rows])
+    return [
+        {**row, "month": as_date(row["month"]), "amount": as_sum(row["amount"])} for row in rows
+    ]
+
+
+def top_suppliers_from(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report's rows from ``supplier_groups`` of any months: summed over the months, then
+    merged into suppliers."""
+    sums: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
+    for group in groups:
+        key = (group["vat_read"], group["name_read"], group["cur"])
+        found = sums.get(key)
+        if found is None:
+            sums[key] = {
+                "vat_read": key[0],
+                "name_read": key[1],
+                "cur": key[2],
+                "invoices": group["invoices"],
+                "amount": group["amount"],
+            }
+        else:
+            found["invoices"] += group["invoices"]
+            found["amount"] += group["amount"]
+    return _merge_suppliers(list(sums.values()))
 
 
 def _merge_suppliers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

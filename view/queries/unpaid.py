@@ -7,17 +7,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     DateField,
     F,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import (
     Coalesce,
+    TruncMonth,
 )
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -28,7 +25,10 @@ from view.period import Period
 from view.queries.common import (
     MONEY,
     PAYABLE,
+    ZERO,
+    as_date,
     as_money,
+    as_sum,
     fact_date,
     fact_decimal,
     invoice_currency,
@@ -47,9 +47,12 @@ UNPAID_BUCKETS: tuple[tuple[str, str | Promise], ...] = (
 def unpaid(dossier: Dossier, period: Period, today: date | None = None) -> list[dict[str, Any]]:
     """Purchase invoices and expenses of the period still unpaid, per due-date bucket and
     currency: overdue (before today), this week (to Sunday), later this month, later, none."""
-    today = today or timezone.localdate()
-    week_end = today + timedelta(days=6 - today.weekday())
-    month_end = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    return unpaid_from(unpaid_groups(dossier, period), today)
+
+
+def unpaid_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
+    """Per month (of the invoice day), due date and currency: the unpaid purchase invoices and
+    expenses, and their sum, not rounded (``unpaid_from`` puts them in buckets)."""
     amount = Coalesce(
         fact_decimal("payable_amount"),
         fact_decimal("total_incl_vat"),
@@ -61,28 +64,52 @@ def unpaid(dossier: Dossier, period: Period, today: date | None = None) -> list[
         .filter(paid=False)
         .alias(due=Coalesce(F("due_date"), fact_date("due_date"), output_field=DateField()))
         .annotate(
-            bucket=Case(
-                When(due__isnull=True, then=Value("none")),
-                When(due__lt=today, then=Value("overdue")),
-                When(due__lte=week_end, then=Value("week")),
-                When(due__lte=month_end, then=Value("month")),
-                default=Value("later"),
-                output_field=CharField(),
-            ),
+            month=TruncMonth("day", output_field=DateField()),
+            due_day=F("due"),
             cur=invoice_currency(),
         )
-        .values("bucket", "cur")
+        .values("month", "due_day", "cur")
         .annotate(invoices=Count("id"), amount=Sum(amount))
-        .order_by("bucket", "cur")
+        .order_by()
     )
-    order = [key for key, _label in UNPAID_BUCKETS]
-    found = [
+    return [
         {
-            "bucket": row["bucket"],
-            "currency": row["cur"],
+            "month": as_date(row["month"]),
+            "due": None if row["due_day"] is None else as_date(row["due_day"]),
+            "cur": row["cur"],
             "invoices": row["invoices"],
-            "total": as_money(row["amount"]),
+            "amount": as_sum(row["amount"]),
         }
         for row in rows
     ]
-    return sorted(found, key=lambda row: (order.index(row["bucket"]), row["currency"]))
+
+
+def unpaid_bucket(due: date | None, today: date) -> str:
+    week_end = today + timedelta(days=6 - today.weekday())
+    month_end = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    if due is None:
+        return "none"
+    if due < today:
+        return "overdue"
+    if due <= week_end:
+        return "week"
+    if due <= month_end:
+        return "month"
+    return "later"
+
+
+def unpaid_from(groups: list[dict[str, Any]], today: date | None = None) -> list[dict[str, Any]]:
+    """The report's rows from ``unpaid_groups`` of any months, bucketed relative to today."""
+    today = today or timezone.localdate()
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for group in groups:
+        found = sums.setdefault((unpaid_bucket(group["due"], today), group["cur"]), [0, ZERO])
+        found[0] += group["invoices"]
+        found[1] += group["amount"]
+    order = [key for key, _label in UNPAID_BUCKETS]
+    return [
+        {"bucket": bucket, "currency": cur, "invoices": invoices, "total": as_money(total)}
+        for (bucket, cur), (invoices, total) in sorted(
+            sums.items(), key=lambda item: (order.index(item[0][0]), item[0][1])
+        )
+    ]

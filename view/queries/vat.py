@@ -19,7 +19,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import (
-    TruncQuarter,
+    TruncMonth,
 )
 
 from connect.models import Category
@@ -32,6 +32,7 @@ from view.queries.common import (
     ZERO,
     as_date,
     as_money,
+    as_sum,
     fact_decimal,
     invoice_currency,
     money_invoices,
@@ -48,7 +49,7 @@ def _direction() -> Case:
 
 _VAT_SQL = {
     "postgresql": """
-        SELECT sub.quarter, sub.cur, sub.direction, {rate} AS rate,
+        SELECT sub.month, sub.cur, sub.direction, {rate} AS rate,
                SUM(sub.sign * {taxable}) AS taxable, SUM(sub.sign * {tax}) AS tax
         FROM ({inner}) sub
         CROSS JOIN LATERAL jsonb_array_elements(
@@ -59,7 +60,7 @@ _VAT_SQL = {
             END) AS line(value)
         GROUP BY 1, 2, 3, 4""",
     "sqlite": """
-        SELECT sub.quarter, sub.cur, sub.direction, {rate} AS rate,
+        SELECT sub.month, sub.cur, sub.direction, {rate} AS rate,
                SUM(sub.sign * {taxable}) AS taxable, SUM(sub.sign * {tax}) AS tax
         FROM ({inner}) sub,
              json_each(
@@ -82,6 +83,12 @@ def _line_number(key: str) -> str:
 
 def vat(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
     """Per quarter, currency, purchases (deductible) or sales (due) and rate: the taxable
+    amount and the VAT (``vat_groups``, ``vat_from``)."""
+    return vat_from(vat_groups(dossier, period))
+
+
+def vat_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
+    """Per quarter, currency, purchases (deductible) or sales (due) and rate: the taxable
     amount and the VAT. An e-invoice (UBL, CII, or the XML a PDF carries) counts by the lines of
     its VAT breakdown; another invoice (or an e-invoice without breakdown) by its totals
     (``total_excl_vat``, ``total_vat``), with no rate. Credit notes count negative.
@@ -93,7 +100,7 @@ def vat(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
         .alias(excl_vat=fact_decimal("total_excl_vat"), vat_total=fact_decimal("total_vat"))
         .filter(Q(is_ubl=True) | Q(vat_total__isnull=False))
         .annotate(
-            quarter=TruncQuarter("day", output_field=DateField()),
+            month=TruncMonth("day", output_field=DateField()),
             cur=invoice_currency(),
             direction=_direction(),
             sign=Case(
@@ -105,7 +112,7 @@ def vat(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
             excl=F("excl_vat"),
             tax=F("vat_total"),
         )
-        .values("quarter", "cur", "direction", "sign", "breakdown", "excl", "tax")
+        .values("month", "cur", "direction", "sign", "breakdown", "excl", "tax")
     )
     inner_sql, params = inner.query.sql_with_params()
     sql = _VAT_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"].format(
@@ -117,12 +124,36 @@ def vat(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
+    return [
+        {
+            "month": as_date(month),
+            "cur": cur,
+            "direction": direction,
+            "rate": None if rate is None else as_sum(rate),
+            "taxable": as_sum(taxable),
+            "tax": as_sum(tax),
+        }
+        for month, cur, direction, rate, taxable, tax in found
+    ]
+
+
+def vat_from(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report's rows from ``vat_groups`` of any months: summed per quarter and rate as
+    written, rounded to the cent, then merged per rate ("21" and "21.00" are one)."""
+    exact: dict[tuple[date, str, str, Decimal | None], list[Decimal]] = {}
+    for group in groups:
+        month = group["month"]
+        quarter = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+        key = (quarter, group["cur"], group["direction"], group["rate"])
+        sums = exact.setdefault(key, [Decimal(0), Decimal(0)])
+        sums[0] += group["taxable"]
+        sums[1] += group["tax"]
     merged: dict[tuple[date, str, str, Decimal | None], list[Decimal]] = {}
-    for quarter, cur, direction, rate, taxable, tax in found:
-        percent = None if rate is None else Decimal(str(rate)).normalize()
+    for (quarter, cur, direction, rate), (taxable, tax) in exact.items():
+        percent = None if rate is None else rate.normalize()
         if percent is not None and percent == percent.to_integral():
             percent = percent.quantize(Decimal(1))
-        sums = merged.setdefault((as_date(quarter), cur, direction, percent), [ZERO, ZERO])
+        sums = merged.setdefault((quarter, cur, direction, percent), [ZERO, ZERO])
         sums[0] += as_money(taxable)
         sums[1] += as_money(tax)
     directions = {"purchases": 0, "sales": 1}
