@@ -192,11 +192,13 @@ class DocumentQuerySet(models.QuerySet["Document"]):
             figures.refresh(before, duplicates)
         return deleted
 
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["Document"]:
+    def bulk_create(  # type: ignore[override]
+        self, objs: Any, *args: Any, **kwargs: Any
+    ) -> list["Document"]:
         if not figures.touches_figures(None):
-            return super().bulk_create(objs, *args, **kwargs)
+            return list(super().bulk_create(objs, *args, **kwargs))
         with figures.atomic(self.db):
-            created = super().bulk_create(objs, *args, **kwargs)
+            created: list[Document] = list(super().bulk_create(objs, *args, **kwargs))
             ids = [document.pk for document in created]
             if None in ids:  # a database that does not return the new ids
                 raise NotImplementedError("bulk_create must return the documents' ids")

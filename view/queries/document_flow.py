@@ -119,7 +119,7 @@ def document_flow(dossier: Dossier | int, period: Period) -> list[dict[str, Any]
             and source != Source.SHARED
             and sent_at is not None
         )
-        if not waits:
+        if not waits or sent_at is None:
             continue
         for step, done in (("retrieval", retrieved_at or booked_at), ("booking", booked_at)):
             if done is None:
