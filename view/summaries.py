@@ -217,8 +217,9 @@ def groups_for(dossier_id: int, period: Period, families: Iterable[str]) -> dict
     for part in _cut_parts(period, whole):
         for family in wanted:
             found[family].extend(FAMILIES[family](dossier_id, part))
-    for family in wanted:
-        found[family].sort(key=_SORT.get(family, _order))
+    for family, order in _SORT.items():
+        if family in found:
+            found[family].sort(key=order)
     return found
 
 
@@ -226,7 +227,7 @@ def _order(group: Group) -> str:
     return json.dumps(_encode(group), sort_keys=True, default=str)
 
 
-#: The order of the rows a report shows as they are (the others are summed up before).
+#: The order of the rows a report shows as they are (the other families are summed up).
 _SORT: dict[str, Callable[[Group], Any]] = {
     "purchases_sales": lambda group: (group["month"], group["currency"]),
     "flow": lambda group: (group["month"], group["category"], group["source"]),

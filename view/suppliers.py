@@ -13,6 +13,7 @@ both compared in a normalised form; header text that is not a company's name is 
 """
 
 import re
+from functools import lru_cache
 
 from connect.recognition.labels import LEGAL_FORM
 from connect.recognition.layout import fold
@@ -48,6 +49,17 @@ def vat_key(value: object) -> str:
 def name_key(value: object) -> str:
     """A name as it is compared ("meuneriedupont": "Meunerie-Dupont" is the same), or "" when
     it names no supplier."""
+    return _name_key(value) if isinstance(value, str) else _name_key_of(value)
+
+
+@lru_cache(maxsize=4096)
+def _name_key(value: str) -> str:
+    """``name_key`` of a text, remembered: a dashboard compares the same few hundred names on
+    every page."""
+    return _name_key_of(value)
+
+
+def _name_key_of(value: object) -> str:
     text = plain_text(value)
     if not text:
         return ""

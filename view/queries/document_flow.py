@@ -154,7 +154,11 @@ def waiting(
     flow = document_flow(dossier, period) if flow is None else flow
     rows = []
     for step in STEPS:
-        spans = [sum(row[f"{step}_spans"][i] for row in flow) for i in range(SPANS)]
+        spans = [0] * SPANS
+        for row in flow:
+            for index, count in enumerate(row[f"{step}_spans"]):
+                if count:
+                    spans[index] += count
         still = sum(row[f"{step}_waiting"] for row in flow)
         rows.append(
             {
