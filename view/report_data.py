@@ -376,7 +376,7 @@ def waiting_data(report: Report, rows: list[dict[str, Any]], period: Period) -> 
         report,
         [
             Column("step_label", _("Step")),
-            Column("documents", _("Documents taken"), "count"),
+            Column("documents", _("Documents done"), "count"),
             Column("median", _("Median"), "duration", _("Median (hours)")),
             Column("p90", _("90 % within"), "duration", _("90 % within (hours)")),
             Column("waiting", _("Still waiting"), "count"),
