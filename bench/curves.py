@@ -169,12 +169,16 @@ def _urls(dossier: Any) -> dict[str, str]:
     }
 
 
-def measure_documents(points: Iterable[int] = POINTS) -> dict[int, dict[str, float]]:
+def measure_documents(
+    points: Iterable[int] = POINTS,
+) -> tuple[dict[int, dict[str, float]], dict[str, Any]]:
     """The four pages at each point: ``{documents: {page: req/s}}``. The accountant (power user
     of a firm of its own) opens the inbox and the firm dashboard, the dossier's client (View
-    user) the desk and the dossier dashboard."""
+    user) the desk and the dossier dashboard. Second, the dossier dashboard at the last point
+    as bench/dashboard.py measures it (its queries, its slowest query)."""
     from django.test.utils import override_settings
 
+    from bench import dashboard
     from dossiers.models import FirmLevel
     from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
 
@@ -200,7 +204,7 @@ def measure_documents(points: Iterable[int] = POINTS) -> dict[int, dict[str, flo
             seeded = point
             _analyze()
             results[point] = {page: throughput(clients[who[page].pk], urls[page]) for page in PAGES}
-    return results
+    return results, dashboard.measure(dossier, client_user)
 
 
 def _dossier_with_waiting(firm: Any, number: int) -> Any:
@@ -309,9 +313,14 @@ def summary_rows(
 def measure() -> dict[str, Any]:
     """Both curves, their table and their rows for the summary of `make bench`."""
     started = time.perf_counter()
-    documents = measure_documents()
+    documents, last = measure_documents()
     dossiers = measure_dossiers()
     lines = report(documents, dossiers)
+    lines.append(
+        f"  dossier dashboard at {max(documents):,} documents: {last['dashboard_ms']:.0f} ms a "
+        f"page, {last['dashboard_queries']} queries, the slowest "
+        f"{last['dashboard_slowest_query_ms']:.0f} ms"
+    )
     lines.append(f"  (curves seeded and measured in {time.perf_counter() - started:.0f} s)")
     return {
         "documents": documents,
