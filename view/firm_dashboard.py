@@ -2,7 +2,9 @@
 switches of a dossier or of a whole firm.
 
 Every figure is an aggregate computed by the database (grouped counts, minimums, maximums):
-the number of queries does not grow with the number of dossiers or documents.
+the number of queries does not grow with the number of dossiers or documents. The two lists of
+dossiers show the ``ROWS_SHOWN`` most urgent rows unless all are asked for, so that the page of
+an accountant of 200 dossiers costs about what the page of 10 costs (docs/view.md).
 """
 
 import uuid
@@ -14,6 +16,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     Max,
     Min,
     OuterRef,
@@ -21,6 +24,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -41,6 +45,8 @@ QUIET_DAYS_MIN = 1
 QUIET_DAYS_MAX = 365
 #: Months of credit use shown, the current one included.
 CREDIT_MONTHS = 12
+#: Rows of each list of dossiers (waiting, quiet) shown unless all are asked for.
+ROWS_SHOWN = 25
 
 #: Statuses of a document that waits on the firm's side (sent, and validated if asked).
 _WAITING_STATUSES = (Status.SENT, Status.VALIDATED)
@@ -141,20 +147,31 @@ class FirmCredits:
     total: int = 0
 
 
+def _no_totals() -> dict[str, int]:
+    return dict.fromkeys(waiting_groups(), 0)
+
+
 @dataclass
 class FirmDashboard:
+    """``dossiers`` and ``quiet`` are the rows shown: the first ``ROWS_SHOWN`` of
+    ``dossier_count`` and ``quiet_count`` unless all were asked for. ``totals`` counts the
+    documents waiting in every dossier, shown or not."""
+
     dossiers: list[DossierRow]
     quiet: list[QuietDossier]
     quiet_days: int
     credits: list[FirmCredits] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=_no_totals)
+    dossier_count: int = 0
+    quiet_count: int = 0
 
     @property
-    def totals(self) -> dict[str, int]:
-        return {
-            "new": sum(r.new for r in self.dossiers),
-            "to_validate": sum(r.to_validate for r in self.dossiers),
-            "to_review": sum(r.to_review for r in self.dossiers),
-        }
+    def more_dossiers(self) -> bool:
+        return self.dossier_count > len(self.dossiers)
+
+    @property
+    def more_quiet(self) -> bool:
+        return self.quiet_count > len(self.quiet)
 
     @property
     def is_empty(self) -> bool:
@@ -184,25 +201,55 @@ def _groups(documents: QuerySet[Document]) -> QuerySet[Any]:
     return parts[0].union(*parts[1:], all=True)
 
 
-def _dossier_rows(actor: User) -> list[DossierRow]:
-    dossiers = list(accountant_dossiers_for(actor=actor).select_related("firm").order_by("code"))
-    if not dossiers:
-        return []
-    waiting = _waiting_documents().filter(dossier_id__in=[d.pk for d in dossiers])
+@dataclass
+class _Waiting:
+    """The rows of the waiting table that are shown, how many dossiers there are in all, and
+    the documents waiting in all of them per group."""
+
+    rows: list[DossierRow]
+    count: int
+    totals: dict[str, int]
+
+
+def _dossier_rows(actor: User, limit: int | None) -> _Waiting:
+    """The actor's dossiers, the longest wait first, then those with nothing waiting by code;
+    the first ``limit`` (all with None) read in full. The queries read every dossier's ids and
+    grouped counts, and only the rows shown."""
+    codes = dict(accountant_dossiers_for(actor=actor).values_list("id", "code"))
+    if not codes:
+        return _Waiting(rows=[], count=0, totals=_no_totals())
+    waiting = _waiting_documents().filter(dossier_id__in=list(codes))
     counts: dict[tuple[int, str], int] = {}
+    totals = _no_totals()
     oldest_sent: dict[int, datetime] = {}
     for row in _groups(waiting):
         counts[(row["dossier_id"], row["group"])] = row["count"]
+        totals[row["group"]] += row["count"]
         when = row["oldest"]
         if when is not None and (
             row["dossier_id"] not in oldest_sent or when < oldest_sent[row["dossier_id"]]
         ):
             oldest_sent[row["dossier_id"]] = when
-    # The oldest waiting document of each dossier: among the few sent at those very times.
+    # The longest wait first; dossiers with nothing waiting after, by code.
+    order = sorted(
+        codes,
+        key=lambda pk: (0, oldest_sent[pk], codes[pk]) if pk in oldest_sent else (1, codes[pk]),
+    )
+    shown = order if limit is None else order[:limit]
+    dossiers = (
+        accountant_dossiers_for(actor=actor)
+        .filter(pk__in=shown)
+        .select_related("firm")
+        .only("public_id", "code", "name", "firm__name")
+        .in_bulk()
+    )
+    # The oldest waiting document of each dossier shown: among the few sent at those times.
     oldest: dict[int, OldestDocument] = {}
-    if oldest_sent:
+    times = {oldest_sent[pk] for pk in shown if pk in oldest_sent}
+    if times:
         candidates = (
-            waiting.filter(waiting_q(), sent_at__in=set(oldest_sent.values()))
+            waiting.filter(waiting_q(), dossier_id__in=[pk for pk in shown if pk in oldest_sent])
+            .filter(sent_at__in=times)
             .order_by("sent_at", "id")
             .values_list("dossier_id", "public_id", "filename", "sent_at")
         )
@@ -211,28 +258,23 @@ def _dossier_rows(actor: User) -> list[DossierRow]:
                 oldest[dossier_id] = OldestDocument(public_id, filename, sent_at)
     rows = [
         DossierRow(
-            dossier=dossier,
-            new=counts.get((dossier.pk, "new"), 0),
-            to_validate=counts.get((dossier.pk, "to_validate"), 0),
-            to_review=counts.get((dossier.pk, "to_review"), 0),
-            oldest=oldest.get(dossier.pk),
+            dossier=dossiers[pk],
+            new=counts.get((pk, "new"), 0),
+            to_validate=counts.get((pk, "to_validate"), 0),
+            to_review=counts.get((pk, "to_review"), 0),
+            oldest=oldest.get(pk),
         )
-        for dossier in dossiers
+        for pk in shown
+        if pk in dossiers
     ]
-    # The longest wait first; dossiers with nothing waiting after, by code.
-    rows.sort(
-        key=lambda r: (
-            (0, r.oldest.sent_at, r.dossier.code)
-            if r.oldest is not None and r.oldest.sent_at is not None
-            else (1, r.dossier.code)
-        )
-    )
-    return rows
+    return _Waiting(rows=rows, count=len(codes), totals=totals)
 
 
-def _quiet_dossiers(actor: User, days: int) -> list[QuietDossier]:
+def _quiet_dossiers(actor: User, days: int, limit: int | None) -> tuple[list[QuietDossier], int]:
     """The actor's dossiers (as accountant) from which no document was received for ``days``
-    days (documents still on the client's desk and documents the firm shared do not count)."""
+    days (documents still on the client's desk and documents the firm shared do not count):
+    the first ``limit`` (all with None), never heard of first, then the longest silence; and
+    how many there are in all."""
     since = timezone.now() - timedelta(days=days)
     received = Document.objects.filter(
         dossier=OuterRef("pk"), status__in=_RECEIVED_STATUSES
@@ -243,13 +285,14 @@ def _quiet_dossiers(actor: User, days: int) -> list[QuietDossier]:
     dossiers = (
         accountant_dossiers_for(actor=actor)
         .filter(~Exists(received.filter(uploaded_at__gte=since)))
-        .annotate(last_upload=Subquery(last))
+        .annotate(last_upload=Subquery(last), quiet_count=Window(Count("id")))
         .select_related("firm")
+        .only("public_id", "code", "name", "firm__name")
+        .order_by(F("last_upload").asc(nulls_first=True), "code")
     )
-    rows = [QuietDossier(dossier=d, last_upload=d.last_upload) for d in dossiers]
-    # Never heard of first, then the longest silence.
-    rows.sort(key=lambda r: (r.last_upload is not None, r.last_upload or since, r.dossier.code))
-    return rows
+    found = list(dossiers if limit is None else dossiers[:limit])
+    rows = [QuietDossier(dossier=d, last_upload=d.last_upload) for d in found]
+    return rows, (found[0].quiet_count if found else 0)
 
 
 def credit_months(today: date) -> list[date]:
@@ -311,20 +354,28 @@ def _credits(actor: User) -> list[FirmCredits]:
     return result
 
 
-def firm_dashboard_for(*, actor: User, quiet_days: int = QUIET_DAYS_DEFAULT) -> FirmDashboard:
+def firm_dashboard_for(
+    *, actor: User, quiet_days: int = QUIET_DAYS_DEFAULT, show_all: bool = False
+) -> FirmDashboard:
     """The accountant's dashboard: documents waiting per dossier where the actor holds
     connect.accountant, the dossiers quiet for ``quiet_days`` days, and the credits of the
-    firms where the actor is staff. Never a document of a dossier the actor is not the
-    accountant of; a constant number of queries."""
+    firms where the actor is staff; each list of dossiers cut at ``ROWS_SHOWN`` rows unless
+    ``show_all``. Never a document of a dossier the actor is not the accountant of; a constant
+    number of queries."""
     if not actor.is_authenticated or not actor.is_active:
         return FirmDashboard(dossiers=[], quiet=[], quiet_days=quiet_days)
-    rows = _dossier_rows(actor)
+    limit = None if show_all else ROWS_SHOWN
+    waiting = _dossier_rows(actor, limit)
+    # Quiet dossiers are among the dossiers above: none there, none here.
+    quiet, quiet_count = _quiet_dossiers(actor, quiet_days, limit) if waiting.rows else ([], 0)
     return FirmDashboard(
-        dossiers=rows,
-        # Quiet dossiers are among the dossiers above: none there, none here.
-        quiet=_quiet_dossiers(actor, quiet_days) if rows else [],
+        dossiers=waiting.rows,
+        quiet=quiet,
         quiet_days=quiet_days,
         credits=_credits(actor),
+        totals=waiting.totals,
+        dossier_count=waiting.count,
+        quiet_count=quiet_count,
     )
 
 
