@@ -36,8 +36,9 @@ POINTS = [
 ]
 #: Dossiers of the accountant at each point of the firm dashboard's curve.
 DOSSIER_POINTS = (10, 200)
-#: Documents in each of those dossiers.
-DOCUMENTS_PER_DOSSIER = 30
+#: Documents in each of those dossiers, and how many of them still wait for the firm.
+DOCUMENTS_PER_DOSSIER = 100
+WAITING_PER_DOSSIER = 6
 REQUESTS = int(os.environ.get("BENCH_CURVE_REQUESTS", "20" if QUICK else "40"))
 WARM_UP = 3
 BATCH = 5000
@@ -208,9 +209,11 @@ def measure_documents(
 
 
 def _dossier_with_waiting(firm: Any, number: int) -> Any:
-    """A dossier holding ``DOCUMENTS_PER_DOSSIER`` documents, some waiting in each group (new,
-    to validate, to review); one in four dossiers is quiet (its last upload 90 days ago), one
-    in two asks for validation before processing."""
+    """A dossier holding ``DOCUMENTS_PER_DOSSIER`` documents of which the newest
+    ``WAITING_PER_DOSSIER`` sent still wait for the firm, in each group (new, to validate, to
+    review; the older ones were retrieved); one in four dossiers is quiet (its last upload 90
+    days ago), one in two asks for validation before processing."""
+    from django.db.models import F
     from django.utils import timezone
 
     from connect.models import ConnectProfile, Document
@@ -218,12 +221,16 @@ def _dossier_with_waiting(firm: Any, number: int) -> Any:
 
     dossier = DossierFactory(firm=firm, code=f"F{number:03d}")
     seed_view_documents(dossier, DOCUMENTS_PER_DOSSIER, seed=number)
-    waiting = Document.objects.filter(dossier=dossier, status="sent").order_by("id")
-    ids = list(waiting.values_list("id", flat=True))
-    Document.objects.filter(id__in=ids[::3]).update(ready_at=None, recognition="review")
+    sent = Document.objects.filter(dossier=dossier, status="sent")
+    ids = list(sent.order_by("-sent_at", "-id").values_list("id", flat=True))
+    waiting, done = ids[:WAITING_PER_DOSSIER], ids[WAITING_PER_DOSSIER:]
+    Document.objects.filter(id__in=done).update(
+        status="retrieved", retrieved_at=F("sent_at") + timedelta(days=1)
+    )
+    Document.objects.filter(id__in=waiting[::3]).update(ready_at=None, recognition="review")
     if number % 2:
         ConnectProfile.objects.update_or_create(dossier=dossier, defaults={"pre_validation": True})
-        Document.objects.filter(id__in=ids[1::3]).update(ready_at=None)
+        Document.objects.filter(id__in=waiting[1::3]).update(ready_at=None)
     if number % 4 == 0:
         Document.objects.filter(dossier=dossier).update(
             uploaded_at=timezone.now() - timedelta(days=90)

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     F,
@@ -23,7 +22,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
     Window,
 )
 from django.db.models.functions import TruncMonth
@@ -147,8 +145,12 @@ class FirmCredits:
     total: int = 0
 
 
+#: The groups of ``waiting_groups``, in their order.
+GROUPS = ("new", "to_validate", "to_review")
+
+
 def _no_totals() -> dict[str, int]:
-    return dict.fromkeys(waiting_groups(), 0)
+    return dict.fromkeys(GROUPS, 0)
 
 
 @dataclass
@@ -184,21 +186,19 @@ def inbox_url(dossier: Dossier) -> str:
 
 
 def _groups(documents: QuerySet[Document]) -> QuerySet[Any]:
-    """Per dossier and group: the count and the oldest sending time. One UNION ALL of three
-    grouped queries, each served by its own partial index (retrieval queue, recognition
-    queue), so that documents long gone through (retrieved, booked) are never read."""
-    parts = [
-        documents.filter(condition)
+    """Per dossier: the documents in each group and the oldest sending time among them. One
+    grouped scan of the waiting documents (sent or validated, not shared: the retrieval queue's
+    partial index), so that documents long gone through (retrieved, booked) are never read."""
+    groups = waiting_groups()
+    return (
+        documents.filter(waiting_q())
         .values("dossier_id")
         .annotate(
-            group=Value(name, output_field=CharField()),
-            count=Count("id"),
             oldest=Min("sent_at"),
+            **{name: Count("id", filter=condition) for name, condition in groups.items()},
         )
         .order_by()
-        for name, condition in waiting_groups().items()
-    ]
-    return parts[0].union(*parts[1:], all=True)
+    )
 
 
 @dataclass
@@ -215,21 +215,22 @@ def _dossier_rows(actor: User, limit: int | None) -> _Waiting:
     """The actor's dossiers, the longest wait first, then those with nothing waiting by code;
     the first ``limit`` (all with None) read in full. The queries read every dossier's ids and
     grouped counts, and only the rows shown."""
-    codes = dict(accountant_dossiers_for(actor=actor).values_list("id", "code"))
+    mine = accountant_dossiers_for(actor=actor)
+    codes = dict(mine.values_list("id", "code"))
     if not codes:
         return _Waiting(rows=[], count=0, totals=_no_totals())
+    # The ids themselves, not a subquery: the index scans start at each dossier (a subquery
+    # lets the planner read every firm's waiting documents and keep those of the dossiers).
     waiting = _waiting_documents().filter(dossier_id__in=list(codes))
     counts: dict[tuple[int, str], int] = {}
     totals = _no_totals()
     oldest_sent: dict[int, datetime] = {}
     for row in _groups(waiting):
-        counts[(row["dossier_id"], row["group"])] = row["count"]
-        totals[row["group"]] += row["count"]
-        when = row["oldest"]
-        if when is not None and (
-            row["dossier_id"] not in oldest_sent or when < oldest_sent[row["dossier_id"]]
-        ):
-            oldest_sent[row["dossier_id"]] = when
+        for group in totals:
+            counts[(row["dossier_id"], group)] = row[group]
+            totals[group] += row[group]
+        if row["oldest"] is not None:
+            oldest_sent[row["dossier_id"]] = row["oldest"]
     # The longest wait first; dossiers with nothing waiting after, by code.
     order = sorted(
         codes,
@@ -237,8 +238,7 @@ def _dossier_rows(actor: User, limit: int | None) -> _Waiting:
     )
     shown = order if limit is None else order[:limit]
     dossiers = (
-        accountant_dossiers_for(actor=actor)
-        .filter(pk__in=shown)
+        mine.filter(pk__in=shown)
         .select_related("firm")
         .only("public_id", "code", "name", "firm__name")
         .in_bulk()
