@@ -9,22 +9,20 @@ an accountant of 200 dossiers costs about what the page of 10 costs (docs/view.m
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
     Count,
-    Exists,
-    F,
-    Max,
+    DateTimeField,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Window,
+    Value,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -201,27 +199,61 @@ def _groups(documents: QuerySet[Document]) -> QuerySet[Any]:
     )
 
 
-@dataclass
-class _Waiting:
-    """The rows of the waiting table that are shown, how many dossiers there are in all, and
-    the documents waiting in all of them per group."""
+#: Stands for "never" in the last upload computed by the database (GREATEST and SQLite's MAX
+#: of several values answer NULL as soon as one is NULL): older than any document.
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
-    rows: list[DossierRow]
+
+def _last_received() -> Greatest:
+    """A dossier's last upload among the documents it sent (not the drafts on its desk, not
+    what the firm shared), ``_NEVER`` if none: the newest of each received status, each one
+    step of the desk's index (dossier, status, uploaded_at), so that however long a dossier's
+    history, none of it is read."""
+    newest = [
+        Coalesce(
+            Subquery(
+                Document.objects.filter(dossier=OuterRef("pk"), status=status)
+                .exclude(source=Source.SHARED)
+                .order_by("-uploaded_at")
+                .values("uploaded_at")[:1]
+            ),
+            Value(_NEVER, output_field=DateTimeField()),
+        )
+        for status in _RECEIVED_STATUSES
+    ]
+    return Greatest(*newest)
+
+
+@dataclass
+class _Lists:
+    """The rows shown of both lists, how many rows each has in all, and the documents waiting
+    in every dossier per group."""
+
+    waiting: list[DossierRow]
     count: int
     totals: dict[str, int]
+    quiet: list[QuietDossier]
+    quiet_count: int
 
 
-def _dossier_rows(actor: User, limit: int | None) -> _Waiting:
-    """The actor's dossiers, the longest wait first, then those with nothing waiting by code;
-    the first ``limit`` (all with None) read in full. The queries read every dossier's ids and
-    grouped counts, and only the rows shown."""
+def _dossier_lists(actor: User, quiet_days: int, limit: int | None) -> _Lists:
+    """The actor's dossiers (as accountant): the longest wait first, then those with nothing
+    waiting by code; and those from which no document was received for ``quiet_days`` days,
+    never heard of first, then the longest silence. Every dossier's code, last upload and
+    waiting counts are read in two queries; the dossiers shown (the first ``limit`` of each
+    list, all with None) and their oldest documents in two more."""
     mine = accountant_dossiers_for(actor=actor)
-    codes = dict(mine.values_list("id", "code"))
-    if not codes:
-        return _Waiting(rows=[], count=0, totals=_no_totals())
+    facts = {
+        pk: (code, last)
+        for pk, code, last in mine.annotate(last_upload=_last_received()).values_list(
+            "id", "code", "last_upload"
+        )
+    }
+    if not facts:
+        return _Lists(waiting=[], count=0, totals=_no_totals(), quiet=[], quiet_count=0)
     # The ids themselves, not a subquery: the index scans start at each dossier (a subquery
     # lets the planner read every firm's waiting documents and keep those of the dossiers).
-    waiting = _waiting_documents().filter(dossier_id__in=list(codes))
+    waiting = _waiting_documents().filter(dossier_id__in=list(facts))
     counts: dict[tuple[int, str], int] = {}
     totals = _no_totals()
     oldest_sent: dict[int, datetime] = {}
@@ -231,14 +263,20 @@ def _dossier_rows(actor: User, limit: int | None) -> _Waiting:
             totals[group] += row[group]
         if row["oldest"] is not None:
             oldest_sent[row["dossier_id"]] = row["oldest"]
-    # The longest wait first; dossiers with nothing waiting after, by code.
     order = sorted(
-        codes,
-        key=lambda pk: (0, oldest_sent[pk], codes[pk]) if pk in oldest_sent else (1, codes[pk]),
+        facts,
+        key=lambda pk: (
+            (0, oldest_sent[pk], facts[pk][0]) if pk in oldest_sent else (1, facts[pk][0])
+        ),
     )
-    shown = order if limit is None else order[:limit]
+    since = timezone.now() - timedelta(days=quiet_days)
+    silent = sorted(
+        (pk for pk, (_code, last) in facts.items() if last < since),
+        key=lambda pk: (facts[pk][1], facts[pk][0]),
+    )
+    shown, shown_quiet = (order, silent) if limit is None else (order[:limit], silent[:limit])
     dossiers = (
-        mine.filter(pk__in=shown)
+        mine.filter(pk__in={*shown, *shown_quiet})
         .select_related("firm")
         .only("public_id", "code", "name", "firm__name")
         .in_bulk()
@@ -267,32 +305,16 @@ def _dossier_rows(actor: User, limit: int | None) -> _Waiting:
         for pk in shown
         if pk in dossiers
     ]
-    return _Waiting(rows=rows, count=len(codes), totals=totals)
-
-
-def _quiet_dossiers(actor: User, days: int, limit: int | None) -> tuple[list[QuietDossier], int]:
-    """The actor's dossiers (as accountant) from which no document was received for ``days``
-    days (documents still on the client's desk and documents the firm shared do not count):
-    the first ``limit`` (all with None), never heard of first, then the longest silence; and
-    how many there are in all."""
-    since = timezone.now() - timedelta(days=days)
-    received = Document.objects.filter(
-        dossier=OuterRef("pk"), status__in=_RECEIVED_STATUSES
-    ).exclude(source=Source.SHARED)
-    last = (
-        received.order_by().values("dossier").annotate(last=Max("uploaded_at")).values("last")[:1]
+    quiet = [
+        QuietDossier(
+            dossier=dossiers[pk], last_upload=None if facts[pk][1] == _NEVER else facts[pk][1]
+        )
+        for pk in shown_quiet
+        if pk in dossiers
+    ]
+    return _Lists(
+        waiting=rows, count=len(facts), totals=totals, quiet=quiet, quiet_count=len(silent)
     )
-    dossiers = (
-        accountant_dossiers_for(actor=actor)
-        .filter(~Exists(received.filter(uploaded_at__gte=since)))
-        .annotate(last_upload=Subquery(last), quiet_count=Window(Count("id")))
-        .select_related("firm")
-        .only("public_id", "code", "name", "firm__name")
-        .order_by(F("last_upload").asc(nulls_first=True), "code")
-    )
-    found = list(dossiers if limit is None else dossiers[:limit])
-    rows = [QuietDossier(dossier=d, last_upload=d.last_upload) for d in found]
-    return rows, (found[0].quiet_count if found else 0)
 
 
 def credit_months(today: date) -> list[date]:
@@ -364,18 +386,15 @@ def firm_dashboard_for(
     number of queries."""
     if not actor.is_authenticated or not actor.is_active:
         return FirmDashboard(dossiers=[], quiet=[], quiet_days=quiet_days)
-    limit = None if show_all else ROWS_SHOWN
-    waiting = _dossier_rows(actor, limit)
-    # Quiet dossiers are among the dossiers above: none there, none here.
-    quiet, quiet_count = _quiet_dossiers(actor, quiet_days, limit) if waiting.rows else ([], 0)
+    lists = _dossier_lists(actor, quiet_days, None if show_all else ROWS_SHOWN)
     return FirmDashboard(
-        dossiers=waiting.rows,
-        quiet=quiet,
+        dossiers=lists.waiting,
+        quiet=lists.quiet,
         quiet_days=quiet_days,
         credits=_credits(actor),
-        totals=waiting.totals,
-        dossier_count=waiting.count,
-        quiet_count=quiet_count,
+        totals=lists.totals,
+        dossier_count=lists.count,
+        quiet_count=lists.quiet_count,
     )
 
 
