@@ -187,11 +187,11 @@ def measure_documents(
     from dossiers.models import FirmLevel
     from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
 
-    firm = FirmFactory(name="Curves")
-    accountant = MembershipFactory(firm=firm, level=FirmLevel.POWER_USER).user
-    dossier = DossierFactory(firm=firm, code="CURVE", accountant=accountant)
+    firm: Any = FirmFactory(name="Curves")
+    accountant: Any = MembershipFactory(firm=firm, level=FirmLevel.POWER_USER).user
+    dossier: Any = DossierFactory(firm=firm, code="CURVE", accountant=accountant)
     grant(accountant, dossier, "connect.accountant")
-    client_user = UserFactory()
+    client_user: Any = UserFactory()
     grant(client_user, dossier, "connect.entrepreneur", "view.user")
     urls = _urls(dossier)
     who = {
@@ -223,7 +223,7 @@ def _dossier_with_waiting(firm: Any, number: int) -> Any:
     from connect.models import ConnectProfile, Document
     from tests.factories import DossierFactory
 
-    dossier = DossierFactory(firm=firm, code=f"F{number:03d}")
+    dossier: Any = DossierFactory(firm=firm, code=f"F{number:03d}")
     seed_view_documents(dossier, DOCUMENTS_PER_DOSSIER, seed=number)
     sent = Document.objects.filter(dossier=dossier, status="sent")
     ids = list(sent.order_by("-sent_at", "-id").values_list("id", flat=True))
@@ -253,9 +253,9 @@ def measure_dossiers(points: Iterable[int] = DOSSIER_POINTS) -> dict[int, float]
     from tests.factories import FirmFactory, MembershipFactory, grant
 
     points = sorted(points)
-    firm = FirmFactory(name="Curves dossiers")
+    firm: Any = FirmFactory(name="Curves dossiers")
     dossiers = [_dossier_with_waiting(firm, n) for n in range(points[-1])]
-    accountants = {}
+    accountants: dict[int, Any] = {}
     for point in points:
         accountants[point] = MembershipFactory(firm=firm, level=FirmLevel.POWER_USER).user
         for dossier in dossiers[:point]:
