@@ -11,7 +11,8 @@ behind it, one run, ratios printed beside the bars of issue 18.
 
 Every document is made by ``seed_view_documents``, the one place where the bench writes View's
 material with ``bulk_create`` (the dossier dashboard of ``bench/run.py`` is the last point of
-the curve): whatever must follow a bulk insert (derived tables) is called there.
+the curve); whatever must follow a bulk write (derived tables) goes in ``documents_written``,
+which it calls, as does every later bulk update of those documents.
 
 ``python -m bench.curves`` runs the curves alone in a fresh scratch database
 (``BENCH_DATABASE``, as `make bench`).
@@ -41,6 +42,8 @@ DOCUMENTS_PER_DOSSIER = 100
 WAITING_PER_DOSSIER = 6
 REQUESTS = int(os.environ.get("BENCH_CURVE_REQUESTS", "20" if QUICK else "40"))
 WARM_UP = 3
+#: Rounds of each measure, the best kept.
+ROUNDS = 3
 BATCH = 5000
 
 #: The pages of the documents curve, in the order printed.
@@ -128,25 +131,41 @@ def seed_view_documents(dossier: Any, count: int, *, start: int = 0, seed: int =
             batch = []
     if batch:
         Document.objects.bulk_create(batch)
+    documents_written([dossier.pk])
+
+
+def documents_written(dossier_ids: list[int]) -> None:
+    """What must follow a bulk insert or a bulk update of bench documents, which no service
+    sees (tables derived from the documents, rebuilt for ``dossier_ids``): called by
+    ``seed_view_documents`` and after every later change the bench makes to its documents."""
 
 
 # --- measuring ------------------------------------------------------------------------------
 
 
-def throughput(client: Any, url: str, requests: int = REQUESTS, budget: float = 15.0) -> float:
-    """Requests per second of ``url`` after a warm-up, each answered 200: ``requests``
-    requests, or fewer (at least ``WARM_UP``) when they take more than ``budget`` seconds (a
-    page of 2 s is measured in 15 s, not 80)."""
+def throughput(
+    client: Any, url: str, requests: int = REQUESTS, budget: float = 15.0, rounds: int = ROUNDS
+) -> float:
+    """Requests per second of ``url`` after a warm-up, each answered 200: the best of
+    ``rounds`` rounds of ``requests / rounds`` requests (the machine may be shared: a round
+    slowed by another process is not the page's cost), each round cut after ``budget /
+    rounds`` seconds (a page of 2 s is measured in 15 s, not 80) but never under ``WARM_UP``
+    requests."""
     for _ in range(WARM_UP):
         status = client.get(url).status_code
         if status != HTTPStatus.OK:
             raise RuntimeError(f"{url} answered {status}")
-    done = 0
-    start = time.perf_counter()
-    while done < requests and (done < WARM_UP or time.perf_counter() - start < budget):
-        client.get(url)
-        done += 1
-    return done / (time.perf_counter() - start)
+    best = 0.0
+    for _ in range(rounds):
+        done = 0
+        start = time.perf_counter()
+        while done < max(requests // rounds, 1) and (
+            done < WARM_UP or time.perf_counter() - start < budget / rounds
+        ):
+            client.get(url)
+            done += 1
+        best = max(best, done / (time.perf_counter() - start))
+    return best
 
 
 def _analyze() -> None:
@@ -239,13 +258,14 @@ def _dossier_with_waiting(firm: Any, number: int) -> Any:
         Document.objects.filter(dossier=dossier).update(
             uploaded_at=timezone.now() - timedelta(days=90)
         )
+    documents_written([dossier.pk])
     return dossier
 
 
 def measure_dossiers(points: Iterable[int] = DOSSIER_POINTS) -> dict[int, float]:
     """The firm dashboard of an accountant of ``n`` dossiers of one firm, for each ``n``:
     ``{n: req/s}``. One accountant per point, each holding the accountant role on the first
-    ``n`` dossiers of the same firm."""
+    ``n`` dossiers of the same firm; the points measured in turn, the best round kept."""
     from django.test.utils import override_settings
     from django.urls import reverse
 
@@ -261,11 +281,17 @@ def measure_dossiers(points: Iterable[int] = DOSSIER_POINTS) -> dict[int, float]
         for dossier in dossiers[:point]:
             grant(accountants[point], dossier, "connect.accountant")
     _analyze()
+    url = reverse("portal:view_firm")
+    results = dict.fromkeys(points, 0.0)
     with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
-        return {
-            point: throughput(_logged_in(accountants[point]), reverse("portal:view_firm"))
-            for point in points
-        }
+        clients = {point: _logged_in(accountants[point]) for point in points}
+        # The points in turn, several times (the best kept): a slow spell of a shared machine
+        # falls on both.
+        for _ in range(ROUNDS):
+            for point in points:
+                rate = throughput(clients[point], url, REQUESTS // ROUNDS, rounds=1)
+                results[point] = max(results[point], rate)
+    return results
 
 
 # --- reporting ------------------------------------------------------------------------------
