@@ -4,7 +4,7 @@ switches of a dossier or of a whole firm.
 Every figure is an aggregate computed by the database (grouped counts, minimums, maximums):
 the number of queries does not grow with the number of dossiers or documents. The two lists of
 dossiers show the ``ROWS_SHOWN`` most urgent rows unless all are asked for, so that the page of
-an accountant of 200 dossiers costs about what the page of 10 costs (docs/view.md).
+an accountant of 200 dossiers costs about what the page of 10 costs (docs/decisions.md).
 """
 
 import uuid
@@ -186,8 +186,9 @@ def _inbox_url_maker() -> Callable[[Dossier], str]:
 
 def _groups(documents: QuerySet[Document]) -> QuerySet[Any]:
     """Per dossier: the documents in each group and the oldest sending time among them. One
-    grouped scan of the waiting documents (sent or validated, not shared: the retrieval queue's
-    partial index), so that documents long gone through (retrieved, booked) are never read."""
+    grouped scan of the waiting documents (sent or validated, not shared: what the retrieval
+    queue's partial index holds), so that documents long gone through (retrieved, booked) need
+    never be read."""
     groups = waiting_groups()
     return (
         documents.filter(waiting_q())
