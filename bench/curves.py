@@ -35,6 +35,9 @@ POINTS = [
         "BENCH_CURVE_POINTS", "1000,5000,20000" if QUICK else "1000,10000,100000"
     ).split(",")
 ]
+#: A document sent longer ago than this has been retrieved by the firm (the history grows, the
+#: backlog does not).
+WAITING_DAYS = 14
 #: Dossiers of the accountant at each point of the firm dashboard's curve.
 DOSSIER_POINTS = (10, 200)
 #: Documents in each of those dossiers, and how many of them still wait for the firm.
@@ -57,7 +60,8 @@ MAX_SLOWDOWN = 2.0
 def _view_document(dossier: Any, i: int, rng: random.Random, now: Any) -> Any:
     """Document number ``i`` of the dossier: invoice facts (purchases, sales, credit notes, UBL
     VAT breakdowns), several channels and statuses, sent over the last 500 days; one in 100 is
-    still a draft on the client's desk."""
+    still a draft on the client's desk, and only those sent in the last ``WAITING_DAYS`` days
+    may still wait for the firm."""
     from connect.models import Document
 
     sent = now - timedelta(hours=rng.randint(1, 24 * 500))
@@ -84,6 +88,8 @@ def _view_document(dossier: Any, i: int, rng: random.Random, now: Any) -> Any:
             }
         ]
     status = "draft" if rng.random() < 0.01 else rng.choice(_STATUSES)
+    if status == "sent" and sent < now - timedelta(days=WAITING_DAYS):
+        status = "retrieved"  # the firm keeps up: only recent documents still wait
     sent_at = None if status == "draft" else sent
     return Document(
         firm_id=dossier.firm_id,
@@ -233,9 +239,9 @@ def measure_documents(
 
 def _dossier_with_waiting(firm: Any, number: int) -> Any:
     """A dossier holding ``DOCUMENTS_PER_DOSSIER`` documents of which the newest
-    ``WAITING_PER_DOSSIER`` sent still wait for the firm, in each group (new, to validate, to
-    review; the older ones were retrieved); one in four dossiers is quiet (its last upload 90
-    days ago), one in two asks for validation before processing."""
+    ``WAITING_PER_DOSSIER`` that reached the firm still wait for it, in each group (new, to
+    validate, to review; the older ones were retrieved); one in four dossiers is quiet (its
+    last upload 90 days ago), one in two asks for validation before processing."""
     from django.db.models import F
     from django.utils import timezone
 
@@ -244,10 +250,12 @@ def _dossier_with_waiting(firm: Any, number: int) -> Any:
 
     dossier: Any = DossierFactory(firm=firm, code=f"F{number:03d}")
     seed_view_documents(dossier, DOCUMENTS_PER_DOSSIER, seed=number)
-    sent = Document.objects.filter(dossier=dossier, status="sent")
-    ids = list(sent.order_by("-sent_at", "-id").values_list("id", flat=True))
+    # The newest documents that reached the firm wait again; the others were retrieved.
+    open_ = Document.objects.filter(dossier=dossier, status__in=("sent", "retrieved"))
+    ids = list(open_.order_by("-sent_at", "-id").values_list("id", flat=True))
     waiting, done = ids[:WAITING_PER_DOSSIER], ids[WAITING_PER_DOSSIER:]
-    Document.objects.filter(id__in=done).update(
+    Document.objects.filter(id__in=waiting).update(status="sent", retrieved_at=None)
+    Document.objects.filter(id__in=done, status="sent").update(
         status="retrieved", retrieved_at=F("sent_at") + timedelta(days=1)
     )
     Document.objects.filter(id__in=waiting[::3]).update(ready_at=None, recognition="review")
