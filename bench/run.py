@@ -10,13 +10,16 @@ that sets every "Performance" line against its target (pass or MISS).
 - peak memory growth while receiving a 50 MB PDF (measured in a child process);
 - a streamed zip of 1,000 documents and a single 50 MB download against `cat`;
 - from upload to "ready for retrieval" (Transport) with a warm worker (`bench/ready.py`);
-- the View dashboards and the recognition bench on the generated invoices and on the real-world
+- growth curves (`bench/curves.py`): the inbox, the desk, the dossier dashboard and the firm
+  dashboard at 1,000, 10,000 and 100,000 documents, the firm dashboard at 10 and 200 dossiers,
+  with the bars of issue 18 in the closing table;
+- the recognition bench on the generated invoices and on the real-world
   set of `bench/realworld` (reported, no bar in QUALITY.md; the real-world targets of issue 13
   are printed beside it), and the supplier memory's gain on a supplier's second invoice
   (`bench/memory.py`, reported).
 
 ``BENCH_QUICK=1`` runs smaller sizes (firms of 40,000, 20,000 and 2,000 documents: the inbox's
-last page, 400, instead of 2,000; a zip
+last page, 400, instead of 2,000; curves at 1,000, 5,000 and 20,000 documents; a zip
 of 200 files; 30 invoices for recognition; the real-world set as text PDFs only, no scans; 12
 pairs for the supplier memory).
 ``BENCH_STRICT=1`` exits non-zero on a MISS. The bench acts as the application role (row-level
@@ -392,89 +395,14 @@ def measure_downloads(accountant) -> dict:
         }
 
 
-VIEW_DOCUMENTS = _size("BENCH_VIEW_DOCUMENTS", 100_000, 20_000)
-
-
 def measure_dashboards(accountant) -> dict:
-    """View: one dossier holding 100,000 documents with invoice facts (purchases, sales,
-    credit notes, UBL VAT breakdowns, several channels and statuses) — the dossier dashboard
-    as its client sees it, and the accountant's firm dashboard."""
-    import random
-    from decimal import Decimal
+    """View and the pages around it as data grows (bench/curves.py): the inbox, the desk, the
+    dossier dashboard and the firm dashboard at 1,000, 10,000 and 100,000 documents in one
+    dossier, the firm dashboard at 10 and 200 dossiers; and the firm dashboard of the "Bench"
+    firm's accountant (20 dossiers sharing the firm's documents)."""
+    from bench import curves, firm_dashboard
 
-    from django.utils import timezone
-
-    from bench import dashboard, firm_dashboard
-    from connect.models import Document
-    from tests.factories import DossierFactory, UserFactory, grant
-
-    rng = random.Random(11)
-    dossier = DossierFactory(firm=accountant.memberships.first().firm, code="VIEWBENCH")
-    grant(accountant, dossier, "connect.accountant")
-    client_user = UserFactory()
-    grant(client_user, dossier, "connect.entrepreneur", "view.user")
-    now = timezone.now()
-    categories = ["purchase_invoice"] * 5 + ["sales_invoice"] * 3 + ["credit_note", "expense"]
-    sources = ["web", "email", "api", "peppol"]
-    batch = []
-    for i in range(VIEW_DOCUMENTS):
-        sent = now - timezone.timedelta(hours=rng.randint(1, 24 * 500))
-        total = Decimal(rng.randint(1000, 500000)) / 100
-        vat = (total * Decimal("0.21") / Decimal("1.21")).quantize(Decimal("0.01"))
-        facts = {
-            "supplier_name": f"Fournisseur {rng.randint(1, 300)}",
-            "issue_date": sent.date().isoformat(),
-            "total_incl_vat": str(total),
-            "total_vat": str(vat),
-            "total_excl_vat": str(total - vat),
-            "payable_amount": str(total),
-            "currency": "EUR",
-        }
-        source = rng.choice(sources)
-        if source == "peppol":
-            facts["source"] = "ubl"
-            facts["vat_breakdown"] = [
-                {
-                    "category": "S",
-                    "percent": "21",
-                    "taxable_amount": str(total - vat),
-                    "tax_amount": str(vat),
-                }
-            ]
-        status = rng.choice(["sent", "retrieved", "booked", "booked", "booked"])
-        batch.append(
-            Document(
-                firm=dossier.firm,
-                dossier=dossier,
-                filename=f"view-{i}.pdf",
-                storage_name=f"viewbench/{i}.pdf",
-                content_type="application/pdf",
-                size=1000,
-                sha256=f"{i + 2 * 10**9:064x}",
-                source=source,
-                status=status,
-                category=rng.choice(categories),
-                sent_at=sent,
-                ready_at=sent,
-                retrieved_at=sent + timezone.timedelta(hours=rng.randint(1, 200))
-                if status != "sent"
-                else None,
-                booked_at=sent + timezone.timedelta(days=rng.randint(1, 40))
-                if status == "booked"
-                else None,
-                due_date=(sent + timezone.timedelta(days=30)).date(),
-                amount=total,
-                paid=rng.random() < 0.6,
-                recognized=facts,
-            )
-        )
-        if len(batch) == 5000:
-            Document.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        Document.objects.bulk_create(batch)
-    analyze()
-    return dashboard.measure(dossier, client_user) | firm_dashboard.measure(accountant)
+    return {"curves": curves.measure()} | firm_dashboard.measure(accountant)
 
 
 def main() -> None:
@@ -535,13 +463,10 @@ def bench() -> None:
         "cost, not bandwidth)"
     )
     views = measure_dashboards(accountant)
+    print("\n".join(views["curves"]["lines"]))
     print(
-        f"View, dossier dashboard ({VIEW_DOCUMENTS} documents in the dossier): "
-        f"{views['dashboard_rps']:.1f} req/s ({views['dashboard_ms']:.0f} ms), "
-        f"{views['dashboard_queries']} queries per page"
-    )
-    print(
-        f"View, firm dashboard: {views['firm_dashboard_rps']:.1f} req/s, "
+        "View, firm dashboard of the Bench firm's accountant: "
+        f"{views['firm_dashboard_rps']:.1f} req/s, "
         f"{views['firm_dashboard_queries']} queries per page"
     )
     from bench import queries, ready
@@ -569,6 +494,10 @@ def bench() -> None:
 
         supplier_memory.main()
     rows = summary(pages, counts, memory, downloads, latency)
+    rows += [
+        (what, measured, target, _verdict(met))
+        for what, measured, target, met in views["curves"]["rows"]
+    ]
     print_summary(rows)
     if os.environ.get("BENCH_STRICT") == "1" and any(row[3] == "MISS" for row in rows):
         sys.exit(1)

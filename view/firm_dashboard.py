@@ -2,19 +2,20 @@
 switches of a dossier or of a whole firm.
 
 Every figure is an aggregate computed by the database (grouped counts, minimums, maximums):
-the number of queries does not grow with the number of dossiers or documents.
+the number of queries does not grow with the number of dossiers or documents. The two lists of
+dossiers show the ``ROWS_SHOWN`` most urgent rows unless all are asked for, so that the page of
+an accountant of 200 dossiers costs about what the page of 10 costs (docs/decisions.md).
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
-    CharField,
     Count,
-    Exists,
-    Max,
+    DateTimeField,
     Min,
     OuterRef,
     Q,
@@ -22,7 +23,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,6 +42,8 @@ QUIET_DAYS_MIN = 1
 QUIET_DAYS_MAX = 365
 #: Months of credit use shown, the current one included.
 CREDIT_MONTHS = 12
+#: Rows of each list of dossiers (waiting, quiet) shown unless all are asked for.
+ROWS_SHOWN = 25
 
 #: Statuses of a document that waits on the firm's side (sent, and validated if asked).
 _WAITING_STATUSES = (Status.SENT, Status.VALIDATED)
@@ -92,15 +95,13 @@ class OldestDocument:
     public_id: uuid.UUID
     filename: str
     sent_at: datetime | None
-
-    @property
-    def url(self) -> str:
-        return reverse("connect:document", kwargs={"document_id": self.public_id})
+    url: str
 
 
 @dataclass
 class DossierRow:
     dossier: Dossier
+    inbox_url: str
     new: int = 0
     to_validate: int = 0
     to_review: int = 0
@@ -110,19 +111,12 @@ class DossierRow:
     def waiting(self) -> int:
         return self.new + self.to_validate + self.to_review
 
-    @property
-    def inbox_url(self) -> str:
-        return inbox_url(self.dossier)
-
 
 @dataclass
 class QuietDossier:
     dossier: Dossier
     last_upload: datetime | None
-
-    @property
-    def inbox_url(self) -> str:
-        return inbox_url(self.dossier)
+    inbox_url: str
 
 
 @dataclass
@@ -141,115 +135,194 @@ class FirmCredits:
     total: int = 0
 
 
+#: The groups of ``waiting_groups``, in their order.
+GROUPS = ("new", "to_validate", "to_review")
+
+
+def _no_totals() -> dict[str, int]:
+    return dict.fromkeys(GROUPS, 0)
+
+
 @dataclass
 class FirmDashboard:
+    """``dossiers`` and ``quiet`` are the rows shown: the first ``ROWS_SHOWN`` of
+    ``dossier_count`` and ``quiet_count`` unless all were asked for. ``totals`` counts the
+    documents waiting in every dossier, shown or not."""
+
     dossiers: list[DossierRow]
     quiet: list[QuietDossier]
     quiet_days: int
     credits: list[FirmCredits] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=_no_totals)
+    dossier_count: int = 0
+    quiet_count: int = 0
 
     @property
-    def totals(self) -> dict[str, int]:
-        return {
-            "new": sum(r.new for r in self.dossiers),
-            "to_validate": sum(r.to_validate for r in self.dossiers),
-            "to_review": sum(r.to_review for r in self.dossiers),
-        }
+    def more_dossiers(self) -> bool:
+        return self.dossier_count > len(self.dossiers)
+
+    @property
+    def more_quiet(self) -> bool:
+        return self.quiet_count > len(self.quiet)
 
     @property
     def is_empty(self) -> bool:
         return not self.dossiers and not self.credits
 
 
-def inbox_url(dossier: Dossier) -> str:
-    """The accountant's inbox, filtered on one dossier."""
-    return reverse("connect:inbox") + f"?dossier={dossier.public_id}"
+def _url_maker(name: str, kwarg: str) -> Callable[[uuid.UUID], str]:
+    """The URL named ``name`` of any public id, reversed once (a page of 50 rows does not
+    resolve the same pattern 50 times)."""
+    placeholder = str(uuid.UUID(int=0))
+    head, tail = reverse(name, kwargs={kwarg: placeholder}).split(placeholder)
+    return lambda public_id: f"{head}{public_id}{tail}"
+
+
+def _inbox_url_maker() -> Callable[[Dossier], str]:
+    """The accountant's inbox filtered on one dossier, for any dossier."""
+    inbox = reverse("connect:inbox")
+    return lambda dossier: f"{inbox}?dossier={dossier.public_id}"
 
 
 def _groups(documents: QuerySet[Document]) -> QuerySet[Any]:
-    """Per dossier and group: the count and the oldest sending time. One UNION ALL of three
-    grouped queries, each served by its own partial index (retrieval queue, recognition
-    queue), so that documents long gone through (retrieved, booked) are never read."""
-    parts = [
-        documents.filter(condition)
+    """Per dossier: the documents in each group and the oldest sending time among them. One
+    grouped scan of the waiting documents (sent or validated, not shared: what the retrieval
+    queue's partial index holds), so that documents long gone through (retrieved, booked) need
+    never be read."""
+    groups = waiting_groups()
+    return (
+        documents.filter(waiting_q())
         .values("dossier_id")
         .annotate(
-            group=Value(name, output_field=CharField()),
-            count=Count("id"),
             oldest=Min("sent_at"),
+            **{name: Count("id", filter=condition) for name, condition in groups.items()},
         )
         .order_by()
-        for name, condition in waiting_groups().items()
+    )
+
+
+#: Stands for "never" in the last upload computed by the database (GREATEST and SQLite's MAX
+#: of several values answer NULL as soon as one is NULL): older than any document.
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _last_received() -> Greatest:
+    """A dossier's last upload among the documents it sent (not the drafts on its desk, not
+    what the firm shared), ``_NEVER`` if none: the newest of each received status, each one
+    step of the desk's index (dossier, status, uploaded_at), so that however long a dossier's
+    history, none of it is read."""
+    newest = [
+        Coalesce(
+            Subquery(
+                Document.objects.filter(dossier=OuterRef("pk"), status=status)
+                .exclude(source=Source.SHARED)
+                .order_by("-uploaded_at")
+                .values("uploaded_at")[:1]
+            ),
+            Value(_NEVER, output_field=DateTimeField()),
+        )
+        for status in _RECEIVED_STATUSES
     ]
-    return parts[0].union(*parts[1:], all=True)
+    return Greatest(*newest)
 
 
-def _dossier_rows(actor: User) -> list[DossierRow]:
-    dossiers = list(accountant_dossiers_for(actor=actor).select_related("firm").order_by("code"))
-    if not dossiers:
-        return []
-    waiting = _waiting_documents().filter(dossier_id__in=[d.pk for d in dossiers])
+@dataclass
+class _Lists:
+    """The rows shown of both lists, how many rows each has in all, and the documents waiting
+    in every dossier per group."""
+
+    waiting: list[DossierRow]
+    count: int
+    totals: dict[str, int]
+    quiet: list[QuietDossier]
+    quiet_count: int
+
+
+def _dossier_lists(actor: User, quiet_days: int, limit: int | None) -> _Lists:
+    """The actor's dossiers (as accountant): the longest wait first, then those with nothing
+    waiting by code; and those from which no document was received for ``quiet_days`` days,
+    never heard of first, then the longest silence. Every dossier's code, last upload and
+    waiting counts are read in two queries; the dossiers shown (the first ``limit`` of each
+    list, all with None) and their oldest documents in two more."""
+    mine = accountant_dossiers_for(actor=actor)
+    facts = {
+        pk: (code, last)
+        for pk, code, last in mine.annotate(last_upload=_last_received()).values_list(
+            "id", "code", "last_upload"
+        )
+    }
+    if not facts:
+        return _Lists(waiting=[], count=0, totals=_no_totals(), quiet=[], quiet_count=0)
+    # The ids themselves, not a subquery: the index scans start at each dossier (a subquery
+    # lets the planner read every firm's waiting documents and keep those of the dossiers).
+    waiting = _waiting_documents().filter(dossier_id__in=list(facts))
     counts: dict[tuple[int, str], int] = {}
+    totals = _no_totals()
     oldest_sent: dict[int, datetime] = {}
     for row in _groups(waiting):
-        counts[(row["dossier_id"], row["group"])] = row["count"]
-        when = row["oldest"]
-        if when is not None and (
-            row["dossier_id"] not in oldest_sent or when < oldest_sent[row["dossier_id"]]
-        ):
-            oldest_sent[row["dossier_id"]] = when
-    # The oldest waiting document of each dossier: among the few sent at those very times.
+        for group in totals:
+            counts[(row["dossier_id"], group)] = row[group]
+            totals[group] += row[group]
+        if row["oldest"] is not None:
+            oldest_sent[row["dossier_id"]] = row["oldest"]
+    order = sorted(
+        facts,
+        key=lambda pk: (
+            (0, oldest_sent[pk], facts[pk][0]) if pk in oldest_sent else (1, facts[pk][0])
+        ),
+    )
+    since = timezone.now() - timedelta(days=quiet_days)
+    silent = sorted(
+        (pk for pk, (_code, last) in facts.items() if last < since),
+        key=lambda pk: (facts[pk][1], facts[pk][0]),
+    )
+    shown, shown_quiet = (order, silent) if limit is None else (order[:limit], silent[:limit])
+    dossiers = (
+        mine.filter(pk__in={*shown, *shown_quiet})
+        .select_related("firm")
+        .only("public_id", "code", "name", "firm__name")
+        .in_bulk()
+    )
+    inbox_url, document_url = _inbox_url_maker(), _url_maker("connect:document", "document_id")
+    # The oldest waiting document of each dossier shown: among the few sent at those times.
     oldest: dict[int, OldestDocument] = {}
-    if oldest_sent:
+    times = {oldest_sent[pk] for pk in shown if pk in oldest_sent}
+    if times:
         candidates = (
-            waiting.filter(waiting_q(), sent_at__in=set(oldest_sent.values()))
+            waiting.filter(waiting_q(), dossier_id__in=[pk for pk in shown if pk in oldest_sent])
+            .filter(sent_at__in=times)
             .order_by("sent_at", "id")
             .values_list("dossier_id", "public_id", "filename", "sent_at")
         )
         for dossier_id, public_id, filename, sent_at in candidates:
             if dossier_id not in oldest and oldest_sent.get(dossier_id) == sent_at:
-                oldest[dossier_id] = OldestDocument(public_id, filename, sent_at)
+                oldest[dossier_id] = OldestDocument(
+                    public_id, filename, sent_at, document_url(public_id)
+                )
     rows = [
         DossierRow(
-            dossier=dossier,
-            new=counts.get((dossier.pk, "new"), 0),
-            to_validate=counts.get((dossier.pk, "to_validate"), 0),
-            to_review=counts.get((dossier.pk, "to_review"), 0),
-            oldest=oldest.get(dossier.pk),
+            dossier=dossiers[pk],
+            inbox_url=inbox_url(dossiers[pk]),
+            new=counts.get((pk, "new"), 0),
+            to_validate=counts.get((pk, "to_validate"), 0),
+            to_review=counts.get((pk, "to_review"), 0),
+            oldest=oldest.get(pk),
         )
-        for dossier in dossiers
+        for pk in shown
+        if pk in dossiers
     ]
-    # The longest wait first; dossiers with nothing waiting after, by code.
-    rows.sort(
-        key=lambda r: (
-            (0, r.oldest.sent_at, r.dossier.code)
-            if r.oldest is not None and r.oldest.sent_at is not None
-            else (1, r.dossier.code)
+    quiet = [
+        QuietDossier(
+            dossier=dossiers[pk],
+            last_upload=None if facts[pk][1] == _NEVER else facts[pk][1],
+            inbox_url=inbox_url(dossiers[pk]),
         )
+        for pk in shown_quiet
+        if pk in dossiers
+    ]
+    return _Lists(
+        waiting=rows, count=len(facts), totals=totals, quiet=quiet, quiet_count=len(silent)
     )
-    return rows
-
-
-def _quiet_dossiers(actor: User, days: int) -> list[QuietDossier]:
-    """The actor's dossiers (as accountant) from which no document was received for ``days``
-    days (documents still on the client's desk and documents the firm shared do not count)."""
-    since = timezone.now() - timedelta(days=days)
-    received = Document.objects.filter(
-        dossier=OuterRef("pk"), status__in=_RECEIVED_STATUSES
-    ).exclude(source=Source.SHARED)
-    last = (
-        received.order_by().values("dossier").annotate(last=Max("uploaded_at")).values("last")[:1]
-    )
-    dossiers = (
-        accountant_dossiers_for(actor=actor)
-        .filter(~Exists(received.filter(uploaded_at__gte=since)))
-        .annotate(last_upload=Subquery(last))
-        .select_related("firm")
-    )
-    rows = [QuietDossier(dossier=d, last_upload=d.last_upload) for d in dossiers]
-    # Never heard of first, then the longest silence.
-    rows.sort(key=lambda r: (r.last_upload is not None, r.last_upload or since, r.dossier.code))
-    return rows
 
 
 def credit_months(today: date) -> list[date]:
@@ -311,20 +384,25 @@ def _credits(actor: User) -> list[FirmCredits]:
     return result
 
 
-def firm_dashboard_for(*, actor: User, quiet_days: int = QUIET_DAYS_DEFAULT) -> FirmDashboard:
+def firm_dashboard_for(
+    *, actor: User, quiet_days: int = QUIET_DAYS_DEFAULT, show_all: bool = False
+) -> FirmDashboard:
     """The accountant's dashboard: documents waiting per dossier where the actor holds
     connect.accountant, the dossiers quiet for ``quiet_days`` days, and the credits of the
-    firms where the actor is staff. Never a document of a dossier the actor is not the
-    accountant of; a constant number of queries."""
+    firms where the actor is staff; each list of dossiers cut at ``ROWS_SHOWN`` rows unless
+    ``show_all``. Never a document of a dossier the actor is not the accountant of; a constant
+    number of queries."""
     if not actor.is_authenticated or not actor.is_active:
         return FirmDashboard(dossiers=[], quiet=[], quiet_days=quiet_days)
-    rows = _dossier_rows(actor)
+    lists = _dossier_lists(actor, quiet_days, None if show_all else ROWS_SHOWN)
     return FirmDashboard(
-        dossiers=rows,
-        # Quiet dossiers are among the dossiers above: none there, none here.
-        quiet=_quiet_dossiers(actor, quiet_days) if rows else [],
+        dossiers=lists.waiting,
+        quiet=lists.quiet,
         quiet_days=quiet_days,
         credits=_credits(actor),
+        totals=lists.totals,
+        dossier_count=lists.count,
+        quiet_count=lists.quiet_count,
     )
 
 

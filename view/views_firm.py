@@ -29,15 +29,27 @@ from view.services import reports_switch
 @require_safe
 def view_firm(request: AuthedRequest) -> HttpResponse:
     """Documents waiting in each dossier the user is the accountant of, quiet dossiers, and the
-    credits of the firms where they are staff. Nobody's page for a user who is neither."""
+    credits of the firms where they are staff. Nobody's page for a user who is neither. The
+    lists of dossiers show the most urgent rows; ``all=1`` shows every row."""
     form = FirmDashboardForm(request.GET if "days" in request.GET else None)
-    dashboard = firm_dashboard_for(actor=request.user, quiet_days=form.days_or_default())
+    show_all = request.GET.get("all") == "1"
+    dashboard = firm_dashboard_for(
+        actor=request.user, quiet_days=form.days_or_default(), show_all=show_all
+    )
     if dashboard.is_empty:
         raise Http404
+    everything = request.GET.copy()
+    everything["all"] = "1"
     return render(
         request,
         "portal/view_firm.html",
-        {"form": form, "dashboard": dashboard, "totals": dashboard.totals},
+        {
+            "form": form,
+            "dashboard": dashboard,
+            "totals": dashboard.totals,
+            "show_all": show_all,
+            "all_query": everything.urlencode(),
+        },
         status=form_status(form),
     )
 

@@ -16,6 +16,8 @@ from django.utils import formats, timezone, translation
 from connect.models import Document
 from dossiers.models import Dossier
 from dossiers.services_demo import DEFAULT_DEMO_PASSWORD, demo_data_load
+from tests.factories import DossierFactory, grant
+from view.firm_dashboard import ROWS_SHOWN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -261,4 +263,35 @@ def test_the_accountant_reads_view_in_dutch_on_a_desktop(page_factory, boulanger
     assert fits(page)
     page.goto("/view/firm/")
     assert page.locator("#tile-new").is_visible()
+    assert fits(page)
+
+
+def test_the_firm_dashboard_of_many_dossiers_shows_the_longest_waits_then_all(
+    page_factory, boulangerie
+) -> None:
+    """An accountant of more than 25 dossiers, on a phone in French: the 25 longest waits, a
+    link to the whole list, which shows every dossier; nothing to scroll sideways."""
+    from users.models import User
+
+    accountant = User.objects.get(email=ACCOUNTANT)
+    firm = boulangerie["dossier"].firm
+    for number in range(ROWS_SHOWN + 2):
+        extra = DossierFactory(firm=firm, code=f"MANY{number:02d}", accountant=accountant)
+        grant(accountant, extra, "connect.accountant")
+        issued = timezone.localdate() - timedelta(days=number + 1)
+        sent_invoice(extra, 900 + number, issued, ready_at=timezone.now())
+    total = Dossier.objects.filter(
+        accesses__user=accountant, accesses__role="connect.accountant", connect_enabled=True
+    ).count()
+    page = page_factory(locale="fr-BE", viewport={"width": 390, "height": 844})
+    log_in_as(page, ACCOUNTANT)
+    page.goto("/view/firm/")
+    waiting = page.locator("section[aria-labelledby=waiting-title] tbody tr")
+    assert waiting.count() == ROWS_SHOWN
+    assert "MANY26" in waiting.first.inner_text()  # the longest wait first
+    assert fits(page)
+    page.get_by_role("link", name=f"Afficher les {total} dossiers").click()
+    page.wait_for_url("**/view/firm/?all=1")
+    assert waiting.count() == total
+    assert page.get_by_role("link", name=re.compile("Afficher les")).count() == 0
     assert fits(page)

@@ -26,7 +26,7 @@ from dossiers.models import (
 )
 from tests.factories import DossierFactory, FirmFactory, MembershipFactory, UserFactory, grant
 from users.models import User
-from view.firm_dashboard import credit_months, firm_dashboard_for
+from view.firm_dashboard import ROWS_SHOWN, credit_months, firm_dashboard_for
 
 URL = reverse("portal:view_firm")
 _numbers = itertools.count(1)
@@ -235,6 +235,82 @@ def test_staff_without_a_dossier_get_a_friendly_page(licence_admin: User, auth_c
     assert b'class="empty"' in response.content
 
 
+def _dossiers(firm: Firm, accountant: User, prefix: str, count: int) -> list[Dossier]:
+    created = [
+        DossierFactory(firm=firm, code=f"{prefix}{i:03d}", accountant=accountant)
+        for i in range(count)
+    ]
+    for each in created:
+        grant(accountant, each, "connect.accountant")
+    return created
+
+
+def test_the_longest_waits_are_shown_first_and_every_dossier_on_demand(
+    firm: Firm, accountant: User, auth_client
+) -> None:
+    accountant.language = "en"
+    accountant.save()
+    dossiers = _dossiers(firm, accountant, "W", ROWS_SHOWN + 5)
+    # W000 waits 1 day, W001 2 days, ... W027 28 days; W028 and W029 have nothing waiting.
+    for i, each in enumerate(dossiers[: ROWS_SHOWN + 3]):
+        doc(each, age_days=i + 1, **ready())
+    doc(dossiers[-1], status="booked")
+    longest_first = [f"W{i:03d}" for i in reversed(range(ROWS_SHOWN + 3))]
+    client = auth_client(accountant)
+
+    response = client.get(URL)
+
+    dashboard = response.context["dashboard"]
+    assert [r.dossier.code for r in dashboard.dossiers] == longest_first[:ROWS_SHOWN]
+    assert dashboard.dossier_count == ROWS_SHOWN + 5
+    # The tiles count the documents of every dossier, shown or not.
+    assert response.context["totals"] == {"new": ROWS_SHOWN + 3, "to_validate": 0, "to_review": 0}
+    body = response.content.decode()
+    assert f"{ROWS_SHOWN} of {ROWS_SHOWN + 5} dossiers shown, the longest wait first." in body
+    assert f'<a href="?all=1">Show all {ROWS_SHOWN + 5} dossiers</a>' in body
+    assert "W000" not in body
+
+    everything = client.get(URL, {"all": "1"})
+
+    rows = everything.context["dashboard"].dossiers
+    assert [r.dossier.code for r in rows] == [*longest_first, "W028", "W029"]
+    assert everything.context["totals"] == response.context["totals"]
+    assert "Show all" not in everything.content.decode()
+    assert 'name="all" value="1"' in everything.content.decode()  # kept by the days filter
+
+
+def test_the_longest_silences_are_shown_first_and_every_quiet_dossier_on_demand(
+    firm: Firm, accountant: User, auth_client
+) -> None:
+    accountant.language = "en"
+    accountant.save()
+    dossiers = _dossiers(firm, accountant, "S", ROWS_SHOWN + 4)
+    # S000 never sent anything; S001 sent 41 days ago, S002 42 days ago, ...; S028 sent today.
+    for i, each in enumerate(dossiers[1:-1], start=1):
+        doc(each, age_days=40 + i, status="booked")
+    doc(dossiers[-1], age_days=0.1, status="booked")
+    quiet_first = ["S000", *(f"S{i:03d}" for i in reversed(range(1, ROWS_SHOWN + 3)))]
+    client = auth_client(accountant)
+
+    response = client.get(URL, {"days": "30"})
+
+    dashboard = response.context["dashboard"]
+    assert [r.dossier.code for r in dashboard.quiet] == quiet_first[:ROWS_SHOWN]
+    assert dashboard.quiet_count == ROWS_SHOWN + 3
+    assert dashboard.quiet[0].last_upload is None
+    body = response.content.decode()
+    assert f"{ROWS_SHOWN} of {ROWS_SHOWN + 3} dossiers shown, the longest silence first." in body
+    assert (
+        f'<a href="?days=30&amp;all=1">Show all {ROWS_SHOWN + 3} dossiers with no upload</a>'
+        in body
+    )
+
+    everything = client.get(URL, {"days": "30", "all": "1"})
+
+    assert [r.dossier.code for r in everything.context["dashboard"].quiet] == quiet_first
+    assert "Show all" not in everything.content.decode()
+
+
 # --- dossiers with no upload for N days -----------------------------------------------------
 
 
@@ -318,9 +394,9 @@ def _populate(firm: Firm, accountant: User, count: int, start: int) -> None:
         CreditUse.objects.create(firm=firm, mode="premium", document=used, dossier=created)
 
 
-def _count(client: Client) -> tuple[int, int]:
+def _count(client: Client, **params: str) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(URL, {"days": "20"})
+        response = client.get(URL, {"days": "20", **params})
     assert response.status_code == HTTPStatus.OK
     return len(queries), len(response.context["dashboard"].dossiers)
 
@@ -335,8 +411,10 @@ def test_the_number_of_queries_does_not_grow_with_dossiers_and_documents(
     assert listed == 3
     _populate(firm, accountant, 37, 3)
     many, listed = _count(client)
+    assert listed == ROWS_SHOWN
+    every, listed = _count(client, all="1")
     assert listed == 40
-    assert few == many
+    assert few == many == every
     assert many <= 13  # session, user, scope, header, and the dashboard's seven aggregates
 
 
