@@ -142,8 +142,14 @@ def seed_view_documents(dossier: Any, count: int, *, start: int = 0, seed: int =
 
 def documents_written(dossier_ids: list[int]) -> None:
     """What must follow a bulk insert or a bulk update of bench documents, which no service
-    sees (tables derived from the documents, rebuilt for ``dossier_ids``): called by
-    ``seed_view_documents`` and after every later change the bench makes to its documents."""
+    sees: called by ``seed_view_documents`` and after every later change the bench makes to
+    its documents. View's monthly summaries need nothing here: ``bulk_create`` and
+    ``update()`` keep them (``connect.models.figures``), as in production; the check says so
+    for the dossiers written."""
+    from view.summaries import differences
+
+    if differences(dossier_ids):
+        raise RuntimeError(f"View's summaries of {dossier_ids} differ from their documents")
 
 
 # --- measuring ------------------------------------------------------------------------------
