@@ -254,6 +254,8 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
     suffix = f"?{query}" if query else ""
 
     texts = RowTexts(row_texts())
+    # Documents sent together share their time: each distinct one is formatted once.
+    sent_texts: dict[Any, str] = {}
     iban_changes = iban_changes_for(documents)
     rows = []
     for document in documents:
@@ -309,7 +311,8 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
                 if document.status in (Status.SENT, Status.VALIDATED)
                 else "",
                 "sent_at": document.sent_at,
-                "sent_text": moment(document.sent_at),
+                "sent_text": sent_texts.get(document.sent_at)
+                or sent_texts.setdefault(document.sent_at, moment(document.sent_at)),
                 "iban_change": document.pk in iban_changes,
                 # The client's corrected file for a rejected one (its own column: no query).
                 "replacement": document.replaces_id is not None,
