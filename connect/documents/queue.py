@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, F, FloatField, QuerySet, TextField, Value, When
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    IntegerField,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lower
@@ -208,9 +217,18 @@ def queue_neighbours_for(
     )
     documents = _in_firms(inbox_documents_for(actor=actor, filters=filters), firm_ids)
     documents = _ordered(documents, order)
-    following = documents.filter(_after(order, key, document.pk)).first()
-    preceding = documents.filter(_after(order, key, document.pk, backwards=True)).reverse().first()
-    return Neighbours(previous=preceding, next=following)
+    # Both in one query: the first row after the document and the first before it, each
+    # marked with its side.
+    following = documents.filter(_after(order, key, document.pk)).annotate(
+        queue_side=Value(1, output_field=IntegerField())
+    )[:1]
+    preceding = (
+        documents.filter(_after(order, key, document.pk, backwards=True))
+        .annotate(queue_side=Value(0, output_field=IntegerField()))
+        .reverse()[:1]
+    )
+    sides = {row.queue_side: row for row in following.union(preceding, all=True)}
+    return Neighbours(previous=sides.get(0), next=sides.get(1))
 
 
 #: At most this many documents in one bulk action or zip.
