@@ -183,7 +183,13 @@ def queue_page_for(
     position = _cursor_decode(order, cursor) if cursor else None
     if position is not None:
         documents = documents.filter(_after(order, *position))
-    rows = list(documents.select_related("dossier")[: size + 1])
+    # The machine's first reading and the e-invoice's preview (large JSON) are the document
+    # page's, never a row's.
+    rows = list(
+        documents.select_related("dossier").defer("recognized_machine", "einvoice_preview")[
+            : size + 1
+        ]
+    )
     next_cursor = None
     if len(rows) > size:
         last = rows[size - 1]

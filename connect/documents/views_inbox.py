@@ -178,8 +178,12 @@ def inbox_filter_fields(form: InboxFilterForm, dossiers: Any) -> list[dict[str, 
     for name, field in form.fields.items():
         options: list[tuple[str, str]] | None = None
         if name == "dossier":
+            # Plain values: neither the dossiers as models nor their firms.
             options = [("", str(_("All")))] + [
-                (str(d.public_id), f"{d.code} · {d.name}") for d in dossiers
+                (str(public_id), f"{code} · {dossier_name}")
+                for public_id, code, dossier_name in dossiers.select_related(None).values_list(
+                    "public_id", "code", "name"
+                )
             ]
         elif hasattr(field, "choices"):
             options = [(str(value), str(label)) for value, label in field.choices]
