@@ -80,8 +80,13 @@ def _apply(scope: tuple[str, Any], conn: BaseDatabaseWrapper | None = None) -> N
     try:
         with conn.cursor() as cursor:
             if kind == "user":
-                cursor.execute("SELECT portal_scope_for_user(%s)", [value])
+                # The same round trip returns the user's memberships (portal/0012).
+                cursor.execute(
+                    "SELECT membership, firm FROM portal_scope_for_user_memberships(%s)", [value]
+                )
+                conn._portal_scope_read = (value, cursor.fetchall())  # type: ignore[attr-defined]
             else:
+                conn._portal_scope_read = None  # type: ignore[attr-defined]
                 dossiers = ",".join(str(int(v)) for v in value) if kind == "dossier" else ""
                 cursor.execute(
                     "SELECT set_config('portal.scope', %s, false), "
@@ -99,14 +104,24 @@ def _apply(scope: tuple[str, Any], conn: BaseDatabaseWrapper | None = None) -> N
         conn._portal_scope_guard = None  # type: ignore[attr-defined]
 
 
-def apply_now() -> None:
+def apply_now() -> list[tuple[Any, Any]] | None:
     """Write this context's scope into the connection's session at once (a request's or a
     task's start, outside any transaction), rather than before the next query. A connection
-    not yet open is left alone: it is given the scope as it opens (``_on_connection_created``)."""
+    not yet open is left alone: it is given the scope as it opens (``_on_connection_created``).
+
+    Returns what a user's scope read in the same statement when it was written here: the
+    user's active memberships, one ``(membership, firm)`` pair of JSON objects (the tables'
+    columns) a row; ``None`` when no user scope was written now."""
     scope = current()
     if scope in (PENDING, NONE) or not _enabled() or connection.connection is None:
-        return  # ``none`` sees nothing: it is written before the first query, as a guard
+        return None  # ``none`` sees nothing: it is written before the first query, as a guard
+    connection._portal_scope_read = None  # type: ignore[attr-defined]
     _apply(scope)
+    read = getattr(connection, "_portal_scope_read", None)
+    connection._portal_scope_read = None  # type: ignore[attr-defined]
+    if scope[0] != "user" or read is None or read[0] != scope[1]:
+        return None
+    return read[1]
 
 
 def activate(scope: tuple[str, Any], *, fresh: bool = False) -> None:
@@ -221,7 +236,10 @@ class DbScopeMiddleware:
         finally:
             _current.set(NONE)
         activate(scope, fresh=True)
-        apply_now()  # outside any transaction: a rollback cannot undo it
+        read = apply_now()  # outside any transaction: a rollback cannot undo it
+        if read is not None:
+            # The user's memberships, read with the scope (dossiers.members.request_memberships).
+            request.portal_scope_memberships = (scope[1], read)  # type: ignore[attr-defined]
         handling = _in_request.set(True)
         try:
             response = self.get_response(request)

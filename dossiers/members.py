@@ -3,11 +3,13 @@ roles, and the writes on memberships and roles (the Portal users pages, the firm
 rule, the tokens that reach the firm). Creating and changing a firm's user is in
 dossiers/firm_users.py, invitations in dossiers/invitations.py."""
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -23,6 +25,8 @@ from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembers
 from users.models import ApiToken, TokenRevokedBecause, User
 from users.services import api_tokens_revoke_for
 
+_M = TypeVar("_M", bound=models.Model)
+
 
 def memberships_for(*, actor: User) -> list[FirmMembership]:
     """The actor's own memberships, with their firms, read in the actor's own row-level scope
@@ -33,11 +37,40 @@ def memberships_for(*, actor: User) -> list[FirmMembership]:
         return list(FirmMembership.objects.active().filter(user=actor).select_related("firm"))
 
 
+def _from_columns(model: type[_M], columns: dict[str, Any] | str) -> _M:
+    """A model instance from one of its rows as a JSON object of its columns."""
+    values: dict[str, Any] = json.loads(columns) if isinstance(columns, str) else columns
+    fields = model._meta.concrete_fields
+    return model.from_db(
+        DEFAULT_DB_ALIAS,
+        [f.attname for f in fields],
+        [f.to_python(values[str(f.column)]) for f in fields],
+    )
+
+
+def memberships_from_scope(rows: list[tuple[Any, Any]]) -> list[FirmMembership]:
+    """The memberships that the request's scope statement returned (core/db_scope.py,
+    portal/0012): the same rows as ``memberships_for``, read in the same round trip."""
+    memberships = []
+    for membership_columns, firm_columns in rows:
+        membership = _from_columns(FirmMembership, membership_columns)
+        membership.firm = _from_columns(Firm, firm_columns)
+        memberships.append(membership)
+    return memberships
+
+
 def request_memberships(request: HttpRequest) -> list[FirmMembership]:
-    """The user's memberships, read once per request (header and hub share them)."""
+    """The user's memberships, read once per request (header and hub share them): those read
+    with the request's scope when it started, unless the request's user changed since (a login
+    or logout inside it)."""
     cached = getattr(request, "_portal_memberships", None)
     if cached is None:
-        cached = memberships_for(actor=request.user)  # type: ignore[arg-type]
+        user = request.user
+        read = getattr(request, "portal_scope_memberships", None)
+        if read is not None and user.is_authenticated and read[0] == user.pk:
+            cached = memberships_from_scope(read[1])
+        else:
+            cached = memberships_for(actor=user)  # type: ignore[arg-type]
         request._portal_memberships = cached  # type: ignore[attr-defined]
     return cached
 

@@ -20,10 +20,9 @@ class MfaRequiredMiddleware:
     (level ``user``) are never forced. The API is not concerned: it authenticates with
     personal tokens, not sessions.
 
-    Cost per request: the memberships the header's context processor reads on every rendered
-    page, fragments included (shared through ``request_memberships``; only a response that
-    renders no template, a redirect or a download, pays that query here), and the
-    authenticators only for the staff of a firm that requires them (one query, ~0.4 ms)."""
+    Cost per request: the memberships, which come with the request's scope
+    (``request_memberships``, portal/0012), and the authenticators only for the staff of a
+    firm that requires them (one query, ~0.4 ms)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, F, FloatField, QuerySet, TextField, Value, When
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    IntegerField,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lower
@@ -174,7 +183,13 @@ def queue_page_for(
     position = _cursor_decode(order, cursor) if cursor else None
     if position is not None:
         documents = documents.filter(_after(order, *position))
-    rows = list(documents.select_related("dossier")[: size + 1])
+    # The machine's first reading and the e-invoice's preview (large JSON) are the document
+    # page's, never a row's.
+    rows = list(
+        documents.select_related("dossier").defer("recognized_machine", "einvoice_preview")[
+            : size + 1
+        ]
+    )
     next_cursor = None
     if len(rows) > size:
         last = rows[size - 1]
@@ -208,9 +223,18 @@ def queue_neighbours_for(
     )
     documents = _in_firms(inbox_documents_for(actor=actor, filters=filters), firm_ids)
     documents = _ordered(documents, order)
-    following = documents.filter(_after(order, key, document.pk)).first()
-    preceding = documents.filter(_after(order, key, document.pk, backwards=True)).reverse().first()
-    return Neighbours(previous=preceding, next=following)
+    # Both in one query: the first row after the document and the first before it, each
+    # marked with its side.
+    following = documents.filter(_after(order, key, document.pk)).annotate(
+        queue_side=Value(1, output_field=IntegerField())
+    )[:1]
+    preceding = (
+        documents.filter(_after(order, key, document.pk, backwards=True))
+        .annotate(queue_side=Value(0, output_field=IntegerField()))
+        .reverse()[:1]
+    )
+    sides = {row.queue_side: row for row in following.union(preceding, all=True)}
+    return Neighbours(previous=sides.get(0), next=sides.get(1))
 
 
 #: At most this many documents in one bulk action or zip.

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from connect.documents import services
 from connect.documents.forms import BookForm, InboxFilterForm
+from connect.documents.inbox_html import RowTexts, row_html
 from connect.documents.queue import (
     DEFAULT_SORT,
     QueueOrder,
@@ -35,9 +36,10 @@ from connect.documents.services.supplier_accounts import iban_changes_for
 from connect.documents.words import FACT_LABELS
 from connect.documents.zips import zip_response
 from connect.models import Category, Document, ReadKind, Recognition, Status
+from core.dates import day, moment
 from core.errors import ServiceError
 from core.forms import form_status
-from core.numbers import as_decimal
+from core.numbers import as_decimal, money
 from dossiers.members import request_memberships
 from users.models import User
 from users.types import AuthedRequest
@@ -155,6 +157,19 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def row_texts() -> dict[str, str]:
+    """The words every row repeats (its cells' labels on a phone, its badges, its dossier's
+    links), translated once per page rather than by a tag in each row."""
+    return {key: str(label) for key, label in COLUMNS} | {
+        "replacement": _("Replacement"),
+        "iban_change": _("New bank account for this supplier"),
+        "sender_unverified": _("sender not verified"),
+        "profile": _("Connect settings"),
+        "share": _("Share a document"),
+        "binders": _("The client's binders"),
+    }
+
+
 def inbox_filter_fields(form: InboxFilterForm, dossiers: Any) -> list[dict[str, Any]]:
     """The filter form's fields as plain option lists: rendered by one small loop instead of
     Django's widget templates (the inbox is the accountant's busiest page)."""
@@ -163,8 +178,12 @@ def inbox_filter_fields(form: InboxFilterForm, dossiers: Any) -> list[dict[str, 
     for name, field in form.fields.items():
         options: list[tuple[str, str]] | None = None
         if name == "dossier":
+            # Plain values: neither the dossiers as models nor their firms.
             options = [("", str(_("All")))] + [
-                (str(d.public_id), f"{d.code} · {d.name}") for d in dossiers
+                (str(public_id), f"{code} · {dossier_name}")
+                for public_id, code, dossier_name in dossiers.select_related(None).values_list(
+                    "public_id", "code", "name"
+                )
             ]
         elif hasattr(field, "choices"):
             options = [(str(value), str(label)) for value, label in field.choices]
@@ -215,8 +234,9 @@ def lowest_confidence(facts: dict[str, Any] | None) -> tuple[Decimal, str] | Non
 
 
 def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any]]:
-    """What each inbox row shows, labels translated once per page rather than per row (the
-    inbox is the accountant's busiest page)."""
+    """What each inbox row shows, and the row as HTML (connect/documents/inbox_html.py), its
+    labels translated once per page rather than per row (the inbox is the accountant's
+    busiest page)."""
 
     categories = {value: str(label) for value, label in Category.choices}
     statuses = {value: str(label) for value, label in Status.choices}
@@ -227,11 +247,19 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
         Recognition.REVIEW: str(Recognition.REVIEW.label),
     }
     lowest_text = _("lowest: %(fact)s %(value)d %%")
+    # The row's words that carry a value, translated once (the template's blocktranslate
+    # would translate them again for every row).
+    choose_text = _("Choose %(name)s")
+    links_text = _("Links of the dossier %(code)s")
+    mismatch_text = _("mismatch: the client typed %(value)s")
     document_url = _url_prefix("connect:document")
     thumbnail_url = _url_prefix("connect:thumbnail")
     dossier_url = _url_prefix("connect:dossier")
     suffix = f"?{query}" if query else ""
 
+    texts = RowTexts(row_texts())
+    # Documents sent together share their time: each distinct one is formatted once.
+    sent_texts: dict[Any, str] = {}
     iban_changes = iban_changes_for(documents)
     rows = []
     for document in documents:
@@ -262,10 +290,20 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
                 % {"fact": labels.get(lowest[1], lowest[1]), "value": round(lowest[0] * 100)}
                 if lowest and lowest[0] < DOUBTFUL
                 else "",
+                "total_text": money(total, facts.get("currency") or document.currency)
+                if total is not None
+                else "—",
                 "typed": document.amount,
                 "typed_currency": document.currency,
-                "mismatch": typed_differs(document.recognized, document.amount),
+                "mismatch": (mismatch := typed_differs(document.recognized, document.amount)),
+                "mismatch_text": mismatch_text
+                % {"value": money(document.amount, document.currency)}
+                if mismatch
+                else "",
+                "choose_text": choose_text % {"name": document.filename},
+                "date_text": day(facts.get("issue_date")) or "—",
                 "dossier": dossier.code,
+                "links_text": links_text % {"code": dossier.code},
                 "dossier_name": dossier.name,
                 "dossier_filter": "?" + urlencode({"dossier": str(dossier.public_id)}),
                 "profile_url": f"{dossier_base}profile/",
@@ -277,11 +315,14 @@ def inbox_rows(documents: list[Document], query: str = "") -> list[dict[str, Any
                 if document.status in (Status.SENT, Status.VALIDATED)
                 else "",
                 "sent_at": document.sent_at,
+                "sent_text": sent_texts.get(document.sent_at)
+                or sent_texts.setdefault(document.sent_at, moment(document.sent_at)),
                 "iban_change": document.pk in iban_changes,
                 # The client's corrected file for a rejected one (its own column: no query).
                 "replacement": document.replaces_id is not None,
             }
         )
+        rows[-1]["html"] = row_html(rows[-1], texts)
     return rows
 
 

@@ -3,13 +3,12 @@ the ISO strings that recognition stores in JSON): "1.234,56" in French and Dutch
 in English; a day as the language writes it. Use `{% load formats %}`, then `|money` and
 `|day` (and `|moment` for a point in time, `|decimal` for a quantity, a unit price or a rate)."""
 
-import datetime
 from typing import Any
 
 from django import template
-from django.utils import formats, timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils import formats
 
+from core.dates import day, moment
 from core.numbers import as_decimal, money
 
 register = template.Library()
@@ -40,33 +39,5 @@ def decimal_number(value: Any, min_places: Any = 0) -> str:
     return formats.number_format(number, places, use_l10n=True, force_grouping=True)
 
 
-@register.filter
-def day(value: Any) -> str:
-    """A day (a date, a datetime or an ISO string) in the language's short date format."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        parsed: Any = parse_date(value[:10]) if len(value) >= 10 else None
-        if parsed is None:
-            return value
-        value = parsed
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        value = value.date()
-    return formats.date_format(value, "SHORT_DATE_FORMAT")
-
-
-@register.filter
-def moment(value: Any) -> str:
-    """A point in time (a datetime or an ISO string) in local time and the language's short
-    date and time format."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        parsed = parse_datetime(value)
-        if parsed is None:
-            return value
-        value = parsed
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+register.filter("day", day)  # core.dates: also used by rows built in code
+register.filter("moment", moment)

@@ -6,11 +6,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from core import db_scope
 from dossiers import selectors
 from dossiers.access import connect_roles_for
-from dossiers.members import memberships_for, roles_by_dossier_for
-from dossiers.models import Dossier, Firm, FirmMembership
-from tests.factories import DossierFactory, grant
+from dossiers.members import memberships_for, memberships_from_scope, roles_by_dossier_for
+from dossiers.models import Dossier, Firm, FirmLevel, FirmMembership
+from tests.factories import DossierFactory, FirmFactory, MembershipFactory, grant
 from users.models import User
 
 GETTERS = [
@@ -186,3 +187,33 @@ def test_dossier_search_stays_in_the_actors_staff_firms(
     # A foreign firm passed in gives nothing, and so does a client of the firm.
     assert not selectors.dossier_search_for(actor=licence_admin, firm=other_firm).exists()
     assert not selectors.dossier_search_for(actor=client_user, firm=firm).exists()
+
+
+def _as_read(membership: FirmMembership) -> tuple[object, ...]:
+    firm = membership.firm
+    return (
+        *(getattr(membership, f.attname) for f in FirmMembership._meta.concrete_fields),
+        *(getattr(firm, f.attname) for f in Firm._meta.concrete_fields),
+    )
+
+
+def test_the_memberships_read_with_the_scope_are_those_of_memberships_for(
+    firm: Firm, other_firm: Firm
+) -> None:
+    """A request's scope statement returns the user's memberships (portal/0012): the same
+    active memberships, every column of them and of their firms, as ``memberships_for``."""
+    user = MembershipFactory(firm=firm, level=FirmLevel.POWER_USER, display_label="Comptable").user
+    MembershipFactory(firm=other_firm, user=user, level=FirmLevel.USER, is_active=False)
+    third = FirmFactory(mfa_required_for_staff=True)
+    MembershipFactory(firm=third, user=user, level=FirmLevel.LICENCE_ADMIN)
+    db_scope.activate(db_scope.for_user(user), fresh=True)
+    try:
+        read = db_scope.apply_now()
+    finally:
+        db_scope.activate(db_scope.process_default(), fresh=True)
+    assert read is not None
+    from_scope = memberships_from_scope(read)
+    expected = sorted(memberships_for(actor=user), key=lambda m: m.pk)
+    assert [_as_read(m) for m in from_scope] == [_as_read(m) for m in expected]
+    assert {m.firm for m in from_scope} == {firm, third}
+    assert [m.firm.mfa_required_for_staff for m in from_scope] == [False, True]

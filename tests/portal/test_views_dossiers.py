@@ -150,7 +150,7 @@ def test_the_firm_dossier_list_query_count_does_not_grow_with_rows(
     client = auth_client(licence_admin)
     url = reverse("portal:firm", args=[firm.public_id])
     client.get(url)
-    with django_assert_max_num_queries(8):  # + the row-level security scope
+    with django_assert_max_num_queries(7):  # + the row-level security scope
         client.get(url)
 
 
@@ -164,5 +164,5 @@ def test_the_hub_query_count_does_not_grow_with_dossiers(
         grant(accountant, created, "connect.accountant", "view.user")
     client = auth_client(accountant)
     client.get(reverse("portal:hub"))
-    with django_assert_max_num_queries(6):  # + the row-level security scope
+    with django_assert_max_num_queries(5):  # + the row-level security scope
         client.get(reverse("portal:hub"))

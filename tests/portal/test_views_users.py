@@ -121,7 +121,7 @@ def test_the_users_list_query_count_does_not_grow(
         grant(user, dossier, "view.user")
     client = auth_client(licence_admin)
     client.get(users_url(firm))
-    with django_assert_max_num_queries(9):  # + the row-level security scope
+    with django_assert_max_num_queries(8):  # + the row-level security scope
         response = client.get(users_url(firm))
     assert len(response.context["page"].object_list) == min(rows + 2, 50)
 

@@ -186,6 +186,11 @@ def test_a_request_writes_its_scope_before_the_view_runs(client) -> None:
         assert client.get("/hub/").status_code == 200
     statements = [q["sql"] for q in queries.captured_queries]
     assert "django_session" in statements[0] and "users_user" in statements[1]
-    assert statements[2] == f"SELECT portal_scope_for_user({user.pk})"
+    assert statements[2].split(" FROM ") == [
+        "SELECT membership, firm",
+        f"portal_scope_for_user_memberships({user.pk})",
+    ]
     assert not any("portal_scope_for_user" in sql for sql in statements[3:])
+    # The memberships came with the scope: the page does not read them again.
+    assert not any(sql.startswith('SELECT "users_firmmembership"') for sql in statements)
     assert db_scope.current() == db_scope.process_default()

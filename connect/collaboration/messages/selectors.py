@@ -80,19 +80,26 @@ class ThreadPage:
 
 def thread_messages_for(*, actor: User, thread: Thread) -> ThreadPage:
     """The newest messages of a thread reached by ``thread_get_for``, oldest first, with their
-    authors and attachments (the same few queries whatever the length)."""
-    if not _threads_for(actor).filter(pk=thread.pk).exists():
-        raise Http404
-    rows = list(
-        Message.objects.filter(thread=thread)
+    authors and attachments and the actor's read mark: one query whatever the length, which
+    finds messages only while the thread is in the actor's reach (finding none, it asks
+    whether the thread still is: 404 if not)."""
+    read = ThreadRead.objects.filter(thread=thread, user=actor).values_list("read_at", flat=True)
+    rows: list[Message] = list(
+        Message.objects.filter(thread=thread, thread__in=_threads_for(actor).values("pk"))
+        .annotate(actor_read_at=Subquery(read[:1]))
         .select_related("author", "attachment")
         .order_by("-created_at", "-id")[: THREAD_PAGE_SIZE + 1]
     )
-    read = ThreadRead.objects.filter(thread=thread, user=actor).values_list("read_at", flat=True)
+    if rows:
+        read_at = getattr(rows[0], "actor_read_at", None)
+    elif _threads_for(actor).filter(pk=thread.pk).exists():
+        read_at = read.first()
+    else:
+        raise Http404
     return ThreadPage(
         messages=rows[:THREAD_PAGE_SIZE][::-1],
         truncated=len(rows) > THREAD_PAGE_SIZE,
-        read_at=read.first(),
+        read_at=read_at,
     )
 
 

@@ -104,8 +104,10 @@ def thread(request: AuthedRequest, thread_id: str) -> HttpResponse:
             messages.success(request, _("Your message was sent."))
             return redirect(f"{_thread_url(current)}#message-{posted.pk}")
     shown = thread_messages_for(actor=request.user, thread=current)
-    if shown.messages:
-        thread_mark_read(actor=request.user, thread=current, until=shown.messages[-1].created_at)
+    newest = shown.messages[-1].created_at if shown.messages else None
+    if newest is not None and (shown.read_at is None or shown.read_at < newest):
+        # Read up to the newest message already (a page opened again): nothing to write.
+        thread_mark_read(actor=request.user, thread=current, until=newest)
     context = {
         "thread": current,
         "dossier": current.dossier,

@@ -445,6 +445,34 @@ def test_the_lists_and_the_header_cost_the_same_with_2_and_50_threads(
     assert cost() == few
 
 
+def test_the_thread_page_costs_the_same_few_queries_whatever_its_length(
+    dossier: Dossier, accountant: User, client_user: User, auth_client
+) -> None:
+    """Opened again, a thread read up to its newest message writes nothing; its messages, the
+    reader's mark and the reach are one query, with 2 messages as with 60."""
+    thread = thread_create(actor=accountant, dossier=dossier, subject="Sujet", body="Bonjour")
+    client = auth_client(client_user)
+    url = reverse("connect:thread", args=[thread.public_id])
+
+    def cost() -> list[str]:
+        client.get(url)  # marks the thread read
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == HTTPStatus.OK
+        return [query["sql"] for query in queries.captured_queries]
+
+    message_post(actor=accountant, thread=thread, body="Et encore")
+    few = cost()
+    for i in range(58):
+        message_post(actor=accountant, thread=thread, body=f"Message {i}")
+    many = cost()
+    assert len(few) == len(many) <= 5  # session, user, scope, thread, messages
+    assert not any(sql.startswith(("UPDATE", "INSERT")) for sql in many)
+    message_post(actor=accountant, thread=thread, body="Le dernier")
+    assert unread_count_for(actor=client_user) == 1
+    client.get(url)
+    assert unread_count_for(actor=client_user) == 0
+
+
 # --- access ---------------------------------------------------------------------------------
 
 

@@ -332,7 +332,7 @@ def test_the_inbox_query_count_does_not_grow(
     )
     client = auth_client(accountant)
     client.get(reverse("connect:inbox"))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("connect:inbox"))
     assert len(response.context["rows"]) == min(rows, 50)
 

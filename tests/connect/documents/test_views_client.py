@@ -334,7 +334,7 @@ def test_the_desk_query_count_does_not_grow(
         )
     client = auth_client(client_user)
     client.get(section_url(dossier))
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = client.get(section_url(dossier))
     assert len(response.context["page"].object_list) == min(rows, 50)
 

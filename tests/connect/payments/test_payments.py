@@ -692,7 +692,7 @@ def test_the_payments_page_costs_the_same_queries_with_2_or_200_invoices(
     url = reverse("connect:payments", args=[dossier.public_id])
     client.get(url)  # the session and the caches warm
     # + the row-level security scope, + the supplier accounts waiting for confirmation
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = client.get(url)
     assert response.content.decode().count('type="checkbox"') == count
 
