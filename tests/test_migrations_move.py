@@ -29,6 +29,9 @@ Key = tuple[str, str]
 
 #: Depends on the moves, so it is undone with them; it changes no table of a fresh database.
 CONTENT_TYPES_FOLLOW = ("portal", "0011_content_types_follow_moved_models")
+#: Later migrations of an app with a move come after it, so they are undone with the moves;
+#: each changes no table (the digests below say so): a database function only.
+AFTER_THE_MOVES = {("portal", "0012_scope_for_user_memberships")}
 
 
 def moves(executor: MigrationExecutor) -> set[Key]:
@@ -117,7 +120,7 @@ def check_round_trip() -> None:
     targets = before_moves(executor)
     backwards = executor.migration_plan(targets)
     unapplied = {(m.app_label, m.name) for m, backward in backwards if backward}
-    undone = found | {CONTENT_TYPES_FOLLOW}
+    undone = found | {CONTENT_TYPES_FOLLOW} | AFTER_THE_MOVES
     assert unapplied and unapplied <= undone, unapplied - undone  # only the moves are undone
     executor.migrate(targets)
     assert table_digests() == rows
