@@ -35,12 +35,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateField
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import DateField, DecimalField, IntegerField, QuerySet, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 
 from connect.models import Document, MonthSummary, Status
 from view.period import Period
-from view.queries.common import invoice_day
+from view.queries.common import as_sum, invoice_day
 from view.queries.document_flow import document_flow
 from view.queries.purchases_sales import purchases_sales
 from view.queries.top_suppliers import supplier_groups
@@ -206,14 +207,16 @@ def groups_for(dossier_id: int, period: Period, families: Iterable[str]) -> dict
     found: dict[str, list[Group]] = {family: [] for family in wanted}
     whole = _whole_months(period)
     if whole is not None and wanted:
-        rows = MonthSummary.objects.filter(
-            dossier_id=dossier_id,
-            month__gte=whole[0],
-            month__lte=whole[1],
-            report__in=wanted,
-        ).values_list("report", "row")
-        for family, row in rows:
-            found[family].append(_decode(row))
+        months = MonthSummary.objects.filter(
+            dossier_id=dossier_id, month__gte=whole[0], month__lte=whole[1]
+        )
+        per_month = [family for family in wanted if family not in _SUMMED]
+        if per_month:
+            for family, row in months.filter(report__in=per_month).values_list("report", "row"):
+                found[family].append(_decode(row))
+        for family in wanted:
+            if family in _SUMMED:
+                found[family].extend(_summed(months.filter(report=family), *_SUMMED[family]))
     for part in _cut_parts(period, whole):
         for family in wanted:
             found[family].extend(FAMILIES[family](dossier_id, part))
@@ -221,6 +224,41 @@ def groups_for(dossier_id: int, period: Period, families: Iterable[str]) -> dict
         if family in found:
             found[family].sort(key=order)
     return found
+
+
+#: Families whose groups the database adds up over the months (a dossier's suppliers are its
+#: largest family: one group per supplier and month), by their keys, with their counts and
+#: exact sums. Their rows then carry no month.
+_SUMMED: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "suppliers": (("vat_read", "name_read", "cur"), ("invoices",), ("amount",)),
+}
+_EXACT = DecimalField(max_digits=40, decimal_places=12)
+
+
+def _summed(
+    rows: QuerySet[MonthSummary],
+    keys: tuple[str, ...],
+    counts: tuple[str, ...],
+    sums: tuple[str, ...],
+) -> list[Group]:
+    totals = {
+        **{name: Sum(Cast(KT(f"row__{name}"), IntegerField())) for name in counts},
+        **{name: Sum(Cast(KT(f"row__{name}"), _EXACT)) for name in sums},
+    }
+    found = (
+        rows.annotate(**{f"k_{key}": KT(f"row__{key}") for key in keys})
+        .values(*(f"k_{key}" for key in keys))
+        .annotate(**{f"t_{name}": total for name, total in totals.items()})
+        .order_by()
+    )
+    return [
+        {
+            **{key: row[f"k_{key}"] for key in keys},
+            **{name: row[f"t_{name}"] or 0 for name in counts},
+            **{name: as_sum(row[f"t_{name}"]) for name in sums},
+        }
+        for row in found
+    ]
 
 
 def _order(group: Group) -> str:

@@ -272,7 +272,7 @@ def test_the_dashboard_reads_its_summaries_in_one_query_whatever_the_documents(c
         assert [data.key for data in reports] == [report.key for report in REPORTS]
         counts.append(len(queries))
         assert not any("connect_document" in q["sql"] for q in queries.captured_queries)
-    assert counts[0] == counts[1] == 3  # two for the switches, one for the summaries
+    assert counts[0] == counts[1] == 4  # two for the switches, two for the summaries
 
 
 def test_the_check_finds_a_tampered_month_and_the_rebuild_repairs_it(cast) -> None:
