@@ -1,5 +1,5 @@
 """View: a dossier's dashboard: its enabled reports, read from the dossier's monthly summaries
-(``view.summaries``: one query for all of them, a few hundred rows whatever the number of
+(``view.summaries``: two queries for all of them, a few hundred rows whatever the number of
 documents) and presented (``view.report_data``). The headline tiles are in ``view.tiles``."""
 
 from __future__ import annotations
@@ -63,9 +63,10 @@ READS: dict[str, tuple[str, Rows, Present]] = {
 
 
 def _build(reports: list[Report], dossier: Dossier, period: Period) -> list[ReportData]:
-    """The reports' figures from the dossier's monthly summaries (``view.summaries``): one
-    query for every report, whatever the number of documents, plus an indexed read of the
-    documents of a month the period cuts."""
+    """The reports' figures from the dossier's monthly summaries (``view.summaries``): two
+    queries for every report (the suppliers summed by the database, the other groups read per
+    month), whatever the number of documents, plus an indexed read of the documents of a month
+    the period cuts."""
     groups = groups_for(dossier.pk, period, [READS[report.key][0] for report in reports])
     built = []
     for report in reports:
