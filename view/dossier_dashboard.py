@@ -10,7 +10,7 @@ from typing import Any
 from dossiers.models import Dossier
 from users.models import User
 from view.period import Period
-from view.queries.document_flow import documents, waiting
+from view.queries.document_flow import documents_from, waiting_from
 from view.queries.top_suppliers import top_suppliers_from
 from view.queries.unpaid import unpaid_from
 from view.queries.vat import vat_from
@@ -51,12 +51,12 @@ READS: dict[str, tuple[str, Rows, Present]] = {
     "vat": ("vat", lambda groups, period: vat_from(groups["vat"]), vat_data),
     "documents": (
         "flow",
-        lambda groups, period: documents(0, period, groups["flow"]),
+        lambda groups, period: documents_from(groups["flow"]),
         documents_data,
     ),
     "waiting": (
         "flow",
-        lambda groups, period: waiting(0, period, groups["flow"]),
+        lambda groups, period: waiting_from(groups["flow"]),
         waiting_data,
     ),
 }

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     """The first day of the month ``months`` after ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -26,7 +26,12 @@ class Period:
         """The last 12 months: this month and the 11 before, whole."""
         today = today or timezone.localdate()
         this_month = date(today.year, today.month, 1)
-        return cls(_add_months(this_month, -11), _add_months(this_month, 1) - timedelta(days=1))
+        return cls(add_months(this_month, -11), add_months(this_month, 1) - timedelta(days=1))
+
+    @classmethod
+    def of_month(cls, month: date) -> Period:
+        """The whole month of ``month`` (its first day)."""
+        return cls(month, add_months(month, 1) - timedelta(days=1))
 
     def moments(self) -> tuple[datetime, datetime]:
         """The period as aware datetimes, the end excluded (for indexed datetime columns)."""
@@ -40,7 +45,7 @@ class Period:
         first, months = date(self.start.year, self.start.month, 1), []
         while first <= self.end:
             months.append(first)
-            first = _add_months(first, 1)
+            first = add_months(first, 1)
         return months
 
     def quarters(self) -> list[date]:

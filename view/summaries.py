@@ -37,11 +37,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import DateField, DecimalField, IntegerField, QuerySet, Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.db.models.functions import Cast, TruncMonth
 
 from connect.models import Document, MonthSummary, Status
-from view.period import Period
-from view.queries.common import as_sum, invoice_day
+from view.period import Period, add_months
+from view.queries.common import as_date, as_sum, invoice_day, moment
 from view.queries.document_flow import document_flow
 from view.queries.purchases_sales import purchases_sales
 from view.queries.top_suppliers import supplier_groups
@@ -63,11 +63,6 @@ _DECIMALS = frozenset({"purchases", "sales", "amount", "rate", "taxable", "tax"}
 _DATES = frozenset({"month", "due"})
 #: pg_advisory_xact_lock(class, dossier id): one writer at a time refreshes a dossier's months.
 _LOCK_CLASS = 0x56494557  # "VIEW"
-
-
-def month_period(month: date) -> Period:
-    last = calendar.monthrange(month.year, month.month)[1]
-    return Period(month, month.replace(day=last))
 
 
 def _encode(group: Group) -> dict[str, Any]:
@@ -96,7 +91,7 @@ def _decode(row: dict[str, Any]) -> Group:
 
 
 def _month_rows(dossier_id: int, firm_id: int, month: date) -> list[MonthSummary]:
-    period = month_period(month)
+    period = Period.of_month(month)
     return [
         MonthSummary(
             firm_id=firm_id,
@@ -120,24 +115,8 @@ class Keeper:
     """Registered with ``connect.models.figures`` by ``ViewConfig.ready()``."""
 
     def keys(self, document_ids: Collection[int]) -> set[tuple[int, int, date]]:
-        """(firm, dossier, month) of each document's invoice day and moment of sending. A
-        draft or a withdrawn document counts nowhere, so it has no key."""
-        found: set[tuple[int, int, date]] = set()
-        rows = (
-            Document.objects.filter(pk__in=list(document_ids))
-            .exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
-            .annotate(
-                money_month=TruncMonth(invoice_day(), output_field=DateField()),
-                flow_month=TruncMonth(Coalesce("sent_at", "uploaded_at"), output_field=DateField()),
-            )
-            .values_list("firm_id", "dossier_id", "money_month", "flow_month")
-            .order_by()
-        )
-        for firm_id, dossier_id, money_month, flow_month in rows:
-            for month in (money_month, flow_month):
-                if month is not None:
-                    found.add((firm_id, dossier_id, _as_date(month)))
-        return found
+        """(firm, dossier, month) of each document's invoice day and moment of sending."""
+        return _keys_of(Document.objects.filter(pk__in=list(document_ids)))
 
     def refresh(self, keys: set[tuple[int, int, date]]) -> None:
         """Recompute the months of ``keys`` (in the caller's transaction)."""
@@ -159,12 +138,25 @@ class Keeper:
 KEEPER = Keeper()
 
 
-def _as_date(value: Any) -> date:
-    if hasattr(value, "date") and callable(value.date):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+def _keys_of(documents: QuerySet[Document]) -> set[tuple[int, int, date]]:
+    """(firm, dossier, month) of the documents' invoice days and moments of sending, each
+    pair once. A draft or a withdrawn document counts nowhere, so it has no key."""
+    rows = (
+        documents.exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
+        .annotate(
+            money_month=TruncMonth(invoice_day(), output_field=DateField()),
+            flow_month=TruncMonth(moment(), output_field=DateField()),
+        )
+        .values_list("firm_id", "dossier_id", "money_month", "flow_month")
+        .distinct()
+        .order_by()
+    )
+    return {
+        (firm_id, dossier_id, as_date(month))
+        for firm_id, dossier_id, *months in rows
+        for month in months
+        if month is not None
+    }
 
 
 # --- reading a period ----------------------------------------------------------------------
@@ -172,19 +164,11 @@ def _as_date(value: Any) -> date:
 
 def _whole_months(period: Period) -> tuple[date, date] | None:
     """The first and last months wholly inside the period (None: not one)."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
+    first = period.start if period.start.day == 1 else add_months(period.start, 1)
     last_day = calendar.monthrange(period.end.year, period.end.month)[1]
     end_month = period.end.replace(day=1)
-    last = end_month if period.end.day == last_day else _previous_month(end_month)
+    last = end_month if period.end.day == last_day else add_months(end_month, -1)
     return (first, last) if first <= last else None
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def _previous_month(month: date) -> date:
-    return (month - timedelta(days=1)).replace(day=1)
 
 
 def _cut_parts(period: Period, whole: tuple[date, date] | None) -> list[Period]:
@@ -194,7 +178,7 @@ def _cut_parts(period: Period, whole: tuple[date, date] | None) -> list[Period]:
     parts = []
     if period.start < whole[0]:
         parts.append(Period(period.start, whole[0] - timedelta(days=1)))
-    after = _next_month(whole[1])
+    after = add_months(whole[1], 1)
     if period.end >= after:
         parts.append(Period(after, period.end))
     return parts
@@ -276,19 +260,10 @@ _SORT: dict[str, Callable[[Group], Any]] = {
 
 
 def _all_keys(dossier_ids: Collection[int] | None) -> set[tuple[int, int, date]]:
-    documents = Document.objects.exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
+    documents = Document.objects.all()
     if dossier_ids is not None:
         documents = documents.filter(dossier_id__in=list(dossier_ids))
-    keys: set[tuple[int, int, date]] = set()
-    for expression in (invoice_day(), Coalesce("sent_at", "uploaded_at")):
-        months = (
-            documents.annotate(m=TruncMonth(expression, output_field=DateField()))
-            .values_list("firm_id", "dossier_id", "m")
-            .distinct()
-            .order_by()
-        )
-        keys |= {(firm, dossier, _as_date(m)) for firm, dossier, m in months if m is not None}
-    return keys
+    return _keys_of(documents)
 
 
 def rebuild(dossier_ids: Collection[int] | None = None) -> int:

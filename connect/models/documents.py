@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
@@ -174,7 +174,7 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     def update(self, **kwargs: Any) -> int:
         if not figures.touches_figures(kwargs):
             return super().update(**kwargs)
-        with figures.atomic(self.db):
+        with transaction.atomic(using=self.db):
             ids = list(self.values_list("pk", flat=True))
             before = figures.keys_of(ids)
             count = super().update(**kwargs)
@@ -184,7 +184,7 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         if not figures.touches_figures(None):
             return super().delete()
-        with figures.atomic(self.db):
+        with transaction.atomic(using=self.db):
             ids = list(self.values_list("pk", flat=True))
             duplicates = _duplicates_of(ids)
             before = figures.keys_of(ids + duplicates)
@@ -197,7 +197,7 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     ) -> list["Document"]:
         if not figures.touches_figures(None):
             return list(super().bulk_create(objs, *args, **kwargs))
-        with figures.atomic(self.db):
+        with transaction.atomic(using=self.db):
             created: list[Document] = list(super().bulk_create(objs, *args, **kwargs))
             ids = [document.pk for document in created]
             if None in ids:  # a database that does not return the new ids
@@ -409,7 +409,7 @@ class Document(models.Model):
         if not figures.touches_figures(kwargs.get("update_fields")):
             super().save(*args, **kwargs)
             return
-        with figures.atomic(kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using")):
             before = figures.keys_of([] if self._state.adding else [self.pk])
             super().save(*args, **kwargs)
             figures.refresh(before, [self.pk])
@@ -417,7 +417,7 @@ class Document(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if not figures.touches_figures(None) or self.pk is None:
             return super().delete(*args, **kwargs)
-        with figures.atomic(kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using")):
             duplicates = _duplicates_of([self.pk])
             before = figures.keys_of([self.pk, *duplicates])
             deleted = super().delete(*args, **kwargs)

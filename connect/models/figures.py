@@ -18,8 +18,6 @@ before.
 from collections.abc import Collection, Iterable
 from typing import Any, Protocol
 
-from django.db import transaction
-
 #: The fields of a document that a figure may be drawn from. A write naming none of them (in
 #: ``update_fields`` or an ``update()``) leaves the summaries alone.
 FIGURE_FIELDS = frozenset(
@@ -90,7 +88,3 @@ def refresh(before: list[set[Key]], document_ids: Collection[int]) -> None:
     for keeper, old, new in zip(_keepers, before, after, strict=True):
         if old | new:
             keeper.refresh(old | new)
-
-
-def atomic(using: str | None = None) -> Any:
-    return transaction.atomic(using=using)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from connect.documents.selectors import left_the_desk
 from connect.models import Source, Status
 from dossiers.models import Dossier
 from view.period import Period
+from view.queries.common import moment
 
 _HOUR = 3600
 #: Upper edges of the spans of a waiting-time histogram, in seconds; a last span holds the
@@ -93,9 +93,8 @@ def document_flow(dossier: Dossier | int, period: Period) -> list[dict[str, Any]
     start, end = period.moments()
     rows = (
         left_the_desk(dossier)
-        .alias(moment=Coalesce("sent_at", "uploaded_at"))
-        .filter(moment__gte=start, moment__lt=end)
-        .annotate(when=Coalesce("sent_at", "uploaded_at"))
+        .annotate(when=moment())
+        .filter(when__gte=start, when__lt=end)
         .values_list("when", "category", "source", "status", "sent_at", "retrieved_at", "booked_at")
     )
     groups: dict[tuple[date, str, str], dict[str, Any]] = {}
@@ -133,7 +132,11 @@ def documents(
     dossier: Dossier | int, period: Period, flow: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Documents per month of sending, category and channel (from ``document_flow``)."""
-    flow = document_flow(dossier, period) if flow is None else flow
+    return documents_from(document_flow(dossier, period) if flow is None else flow)
+
+
+def documents_from(flow: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents report's rows from flow groups of any months."""
     return [
         {
             "month": row["month"],
@@ -148,10 +151,14 @@ def documents(
 def waiting(
     dossier: Dossier | int, period: Period, flow: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
-    """Documents sent in the period, per step (until retrieval, until booking): how many
-    were taken, the median and the 90th percentile of their waits (seconds), and how many
-    still wait. No row when nothing waited."""
-    flow = document_flow(dossier, period) if flow is None else flow
+    """Documents sent in the period, per step (``waiting_from``)."""
+    return waiting_from(document_flow(dossier, period) if flow is None else flow)
+
+
+def waiting_from(flow: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per step (until retrieval, until booking): how many documents were taken, the median
+    and the 90th percentile of their waits (seconds), and how many still wait. No row when
+    nothing waited."""
     rows = []
     for step in STEPS:
         spans = [0] * SPANS

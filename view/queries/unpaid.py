@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -84,26 +85,32 @@ def unpaid_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]
     ]
 
 
-def unpaid_bucket(due: date | None, today: date) -> str:
+def unpaid_bucket(today: date) -> Callable[[date | None], str]:
+    """The bucket of a due date, relative to ``today``: overdue (before today), this week (to
+    Sunday), later this month, later, none."""
     week_end = today + timedelta(days=6 - today.weekday())
     month_end = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
-    if due is None:
-        return "none"
-    if due < today:
-        return "overdue"
-    if due <= week_end:
-        return "week"
-    if due <= month_end:
-        return "month"
-    return "later"
+
+    def bucket(due: date | None) -> str:
+        if due is None:
+            return "none"
+        if due < today:
+            return "overdue"
+        if due <= week_end:
+            return "week"
+        if due <= month_end:
+            return "month"
+        return "later"
+
+    return bucket
 
 
 def unpaid_from(groups: list[dict[str, Any]], today: date | None = None) -> list[dict[str, Any]]:
     """The report's rows from ``unpaid_groups`` of any months, bucketed relative to today."""
-    today = today or timezone.localdate()
+    bucket = unpaid_bucket(today or timezone.localdate())
     sums: dict[tuple[str, str], list[Any]] = {}
     for group in groups:
-        found = sums.setdefault((unpaid_bucket(group["due"], today), group["cur"]), [0, ZERO])
+        found = sums.setdefault((bucket(group["due"]), group["cur"]), [0, ZERO])
         found[0] += group["invoices"]
         found[1] += group["amount"]
     order = [key for key, _label in UNPAID_BUCKETS]
