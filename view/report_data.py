@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import Category, Source
 from core.csv import csv_cell, plain_text
-from core.numbers import money
+from core.numbers import grouped, money
 from view.period import Period
 from view.queries.unpaid import UNPAID_BUCKETS
 from view.reports import Report
@@ -151,7 +151,7 @@ def _display(kind: str, value: Any) -> str:
     if kind == "amount":
         return money(value)
     if kind == "count":
-        return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
+        return grouped(value, 0)
     if kind == "duration":
         return duration(value)
     return str(value)

@@ -168,6 +168,30 @@ def _cursor_decode(order: QueueOrder, cursor: str) -> tuple[Any, int] | None:
         return None
 
 
+#: What a row of the queue shows (views_inbox.inbox_rows, iban_changes_for): a page reads
+#: these columns only, not the other forty, nor the large JSON of the machine's first reading
+#: and the e-invoice's preview (the document's page shows those).
+ROW_FIELDS = (
+    "public_id",
+    "firm_id",
+    "dossier_id",
+    "filename",
+    "thumbnail_name",
+    "sender_unverified",
+    "recognized",
+    "amount",
+    "currency",
+    "category",
+    "source",
+    "status",
+    "recognition",
+    "sent_at",
+    "replaces_id",
+)
+#: What a row shows of its dossier.
+DOSSIER_FIELDS = ("dossier__public_id", "dossier__code", "dossier__name")
+
+
 def queue_page_for(
     *,
     actor: User,
@@ -176,20 +200,24 @@ def queue_page_for(
     cursor: str = "",
     size: int = 50,
     firm_ids: Collection[int] | None = None,
+    dossier_ids: Collection[int] | None = None,
+    join_dossier: bool = True,
 ) -> InboxPage:
-    """One page of the queue in the chosen order (``firm_ids``: see ``_in_firms``)."""
-    documents = _in_firms(inbox_documents_for(actor=actor, filters=filters), firm_ids)
+    """One page of the queue in the chosen order (``firm_ids``: see ``_in_firms``;
+    ``dossier_ids``: see ``inbox_documents_for``). ``join_dossier=False``: the rows come
+    without their dossier (the caller has read the dossiers already; ``document.dossier``
+    would cost a query a row)."""
+    documents = inbox_documents_for(actor=actor, filters=filters, dossier_ids=dossier_ids)
+    documents = _in_firms(documents, firm_ids)
     documents = _ordered(documents, order)
     position = _cursor_decode(order, cursor) if cursor else None
     if position is not None:
         documents = documents.filter(_after(order, *position))
-    # The machine's first reading and the e-invoice's preview (large JSON) are the document
-    # page's, never a row's.
-    rows = list(
-        documents.select_related("dossier").defer("recognized_machine", "einvoice_preview")[
-            : size + 1
-        ]
-    )
+    if join_dossier:
+        documents = documents.select_related("dossier").only(*ROW_FIELDS, *DOSSIER_FIELDS)
+    else:
+        documents = documents.only(*ROW_FIELDS)
+    rows = list(documents[: size + 1])
     next_cursor = None
     if len(rows) > size:
         last = rows[size - 1]

@@ -6,7 +6,6 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.functional import lazy
 from stdnum import iban as iban_number
 from stdnum.be import ogm_vcs
@@ -16,13 +15,14 @@ from stdnum.exceptions import ValidationError
 from stdnum.util import get_cc_module
 
 from connect.einvoice.model import Party
+from core.numbers import grouped
 
 
 def _amount_text(value: Decimal) -> str:
     """An amount as the reader writes it ("1.234,56" in French), at least two decimals."""
     exponent = value.as_tuple().exponent
     places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+    return grouped(value, places)
 
 
 #: An amount in a message, formatted in the language active when the message is shown.

@@ -6,10 +6,9 @@ in English; a day as the language writes it. Use `{% load formats %}`, then `|mo
 from typing import Any
 
 from django import template
-from django.utils import formats
 
 from core.dates import day, moment
-from core.numbers import as_decimal, money
+from core.numbers import as_decimal, grouped, money
 
 register = template.Library()
 
@@ -36,7 +35,7 @@ def decimal_number(value: Any, min_places: Any = 0) -> str:
     exponent = number.normalize().as_tuple().exponent
     meaningful = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     places = min(max(places, meaningful), MAX_PLACES)
-    return formats.number_format(number, places, use_l10n=True, force_grouping=True)
+    return grouped(number, places)
 
 
 register.filter("day", day)  # core.dates: also used by rows built in code

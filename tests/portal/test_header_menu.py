@@ -118,3 +118,65 @@ def test_a_next_page_wins_and_the_hub_stays_reachable(
     assert client.get(reverse("portal:hub")).status_code == HTTPStatus.OK
     home = client.get(reverse("portal:home"))
     assert home["Location"] == reverse("connect:dossier", args=[dossier.public_id])
+
+
+# --- the kept header (portal/templatetags/page_header.py) --------------------------------------
+
+
+def header(page: str) -> str:
+    return page[page.index('<header class="site-header">') : page.index("</header>")]
+
+
+def csrf_of(page: str) -> str:
+    marker = 'name="csrfmiddlewaretoken" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+def test_the_kept_header_is_each_users_own_with_this_requests_token_and_address(
+    firm: Firm, dossier: Dossier, client_user: User, accountant: User, auth_client
+) -> None:
+    accountant.first_name, accountant.last_name = "Anne", "Comptable"
+    accountant.save()
+    client_user.first_name, client_user.last_name = "Bruno", "Client"
+    client_user.save()
+    theirs, mine = auth_client(accountant), auth_client(client_user)
+    for _ in range(2):  # the second time from what the process keeps
+        anne = header(theirs.get(reverse("portal:hub") + "?x=1").content.decode())
+        bruno = header(mine.get(reverse("portal:hub") + "?x=2").content.decode())
+        assert "Anne Comptable" in anne and "Bruno" not in anne
+        assert "Bruno Client" in bruno and "Anne" not in bruno
+        assert f'name="next" value="{reverse("portal:hub")}?x=1"' in anne
+        assert f'name="next" value="{reverse("portal:hub")}?x=2"' in bruno and "?x=1" not in bruno
+    # Each page carries the token of its own session, which the language form posts back.
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(client_user)
+    page = csrf_client.get(reverse("portal:hub")).content.decode()
+    token = csrf_of(header(page))
+    changed = csrf_client.post(
+        reverse("portal:language"),
+        {"language": "nl", "next": reverse("portal:hub"), "csrfmiddlewaretoken": token},
+    )
+    assert changed.status_code == HTTPStatus.FOUND
+    assert 'lang="nl"' in csrf_client.get(reverse("portal:hub")).content.decode()
+
+
+def test_the_kept_header_follows_the_unread_count_the_page_and_the_language(
+    firm: Firm, dossier: Dossier, client_user: User, accountant: User, auth_client
+) -> None:
+    from connect.collaboration.messages.services import thread_create
+
+    client = auth_client(client_user)
+    before = header(client.get(reverse("portal:hub")).content.decode())
+    assert "unread" not in before
+    thread_create(actor=accountant, dossier=dossier, subject="TVA", body="Bonjour")
+    after = header(client.get(reverse("portal:hub")).content.decode())
+    assert '<span class="tag" aria-hidden="true">1</span>' in after
+    # The page the user is on is marked in the menu, and only that one.
+    security = header(client.get(reverse("mfa_index")).content.decode())
+    assert f'href="{reverse("mfa_index")}" aria-current="page"' in security
+    assert f'href="{reverse("portal:hub")}" aria-current="page"' not in security
+    assert f'href="{reverse("portal:hub")}" aria-current="page"' in after
+    assert f'href="{reverse("mfa_index")}" aria-current="page"' not in after
+    client.post(reverse("portal:language"), {"language": "de", "next": "/"})
+    assert "Abmelden" in header(client.get(reverse("portal:hub")).content.decode())

@@ -134,8 +134,11 @@ def _key_of(document: Document) -> tuple[int, str, str] | None:
     facts = document.recognized if isinstance(document.recognized, dict) else {}
     if not _recorded(document):
         return None
-    iban, key = iban_compact(facts.get("iban")), supplier_key_of(facts)
-    return (document.dossier_id, key, iban) if iban and key else None
+    iban = iban_compact(facts.get("iban"))
+    if not iban:
+        return None
+    key = supplier_key_of(facts)
+    return (document.dossier_id, key, iban) if key else None
 
 
 def unconfirmed_accounts(dossier_ids: Iterable[int]) -> set[tuple[int, str, str]]:
