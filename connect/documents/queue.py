@@ -17,7 +17,8 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db.models import (
     Case,
@@ -192,6 +193,22 @@ ROW_FIELDS = (
 DOSSIER_FIELDS = ("dossier__public_id", "dossier__code", "dossier__name")
 
 
+def _page_query(
+    actor: User,
+    filters: InboxFilters,
+    order: QueueOrder,
+    cursor: str,
+    firm_ids: Collection[int] | None,
+    dossier_ids: Collection[int] | None,
+) -> QuerySet[Document]:
+    documents = inbox_documents_for(actor=actor, filters=filters, dossier_ids=dossier_ids)
+    documents = _ordered(_in_firms(documents, firm_ids), order)
+    position = _cursor_decode(order, cursor) if cursor else None
+    if position is not None:
+        documents = documents.filter(_after(order, *position))
+    return documents
+
+
 def queue_page_for(
     *,
     actor: User,
@@ -201,28 +218,74 @@ def queue_page_for(
     size: int = 50,
     firm_ids: Collection[int] | None = None,
     dossier_ids: Collection[int] | None = None,
-    join_dossier: bool = True,
 ) -> InboxPage:
     """One page of the queue in the chosen order (``firm_ids``: see ``_in_firms``;
-    ``dossier_ids``: see ``inbox_documents_for``). ``join_dossier=False``: the rows come
-    without their dossier (the caller has read the dossiers already; ``document.dossier``
-    would cost a query a row)."""
-    documents = inbox_documents_for(actor=actor, filters=filters, dossier_ids=dossier_ids)
-    documents = _in_firms(documents, firm_ids)
-    documents = _ordered(documents, order)
-    position = _cursor_decode(order, cursor) if cursor else None
-    if position is not None:
-        documents = documents.filter(_after(order, *position))
-    if join_dossier:
-        documents = documents.select_related("dossier").only(*ROW_FIELDS, *DOSSIER_FIELDS)
-    else:
-        documents = documents.only(*ROW_FIELDS)
-    rows = list(documents[: size + 1])
+    ``dossier_ids``: see ``inbox_documents_for``), the documents with their dossiers."""
+    documents = _page_query(actor, filters, order, cursor, firm_ids, dossier_ids)
+    rows = list(documents.select_related("dossier").only(*ROW_FIELDS, *DOSSIER_FIELDS)[: size + 1])
     next_cursor = None
     if len(rows) > size:
         last = rows[size - 1]
         next_cursor = _cursor_encode(order, last.queue_key, last.pk)  # type: ignore[attr-defined]
     return InboxPage(documents=rows[:size], next_cursor=next_cursor)
+
+
+class QueueRow(NamedTuple):
+    """A row of the queue as the inbox shows it: its columns (``ROW_FIELDS``), read as values
+    rather than models (a page is 50 rows, read-only, and building models cost a third of
+    the query). Its dossier is ``dossier_id`` only: the page has read the dossiers."""
+
+    id: int
+    public_id: uuid.UUID
+    firm_id: int
+    dossier_id: int
+    filename: str
+    thumbnail_name: str
+    sender_unverified: bool
+    recognized: dict[str, Any] | None
+    amount: Decimal | None
+    currency: str
+    category: str
+    source: str
+    status: str
+    recognition: str
+    sent_at: datetime | None
+    replaces_id: int | None
+    queue_key: Any
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True)
+class QueueRows:
+    rows: list[QueueRow]
+    next_cursor: str | None
+
+
+def queue_rows_for(
+    *,
+    actor: User,
+    filters: InboxFilters,
+    order: QueueOrder,
+    cursor: str = "",
+    size: int = 50,
+    firm_ids: Collection[int] | None = None,
+    dossier_ids: Collection[int] | None = None,
+) -> QueueRows:
+    """``queue_page_for``'s page as ``QueueRow`` values: the same rows, in the same order,
+    with the same next cursor."""
+    documents = _page_query(actor, filters, order, cursor, firm_ids, dossier_ids)
+    rows = [
+        QueueRow._make(values)
+        for values in documents.values_list("id", *ROW_FIELDS, "queue_key")[: size + 1]
+    ]
+    next_cursor = None
+    if len(rows) > size:
+        last = rows[size - 1]
+        next_cursor = _cursor_encode(order, last.queue_key, last.id)
+    return QueueRows(rows=rows[:size], next_cursor=next_cursor)
 
 
 @dataclass(frozen=True)

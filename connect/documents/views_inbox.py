@@ -2,10 +2,11 @@
 worked in bulk or one document after the other (the rows, their filters, the bulk actions)."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,9 +27,10 @@ from connect.documents.inbox_html import RowTexts, row_html
 from connect.documents.queue import (
     DEFAULT_SORT,
     QueueOrder,
+    QueueRow,
     queue_documents_get_for,
     queue_order,
-    queue_page_for,
+    queue_rows_for,
 )
 from connect.documents.reads import document_reads_record, reader_of
 from connect.documents.selectors import (
@@ -133,14 +135,13 @@ COLUMNS = (
 @login_required
 def inbox(request: AuthedRequest) -> HttpResponse:
     queue = queue_context(request.user, request.GET)
-    page = queue_page_for(
+    page = queue_rows_for(
         actor=request.user,
         filters=queue.filters,
         order=queue.order,
         cursor=request.GET.get("cursor", ""),
         firm_ids=member_firm_ids(request),
         dossier_ids=[row.id for row in queue.dossier_rows],
-        join_dossier=False,
     )
     pairs = [(k, str(v)) for k, v in QueryDict(queue.query).items()]
     next_url = None
@@ -161,7 +162,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             }
         )
     rows = inbox_rows(
-        page.documents,
+        page.rows,
         queue.query,
         dossiers={row.id: row for row in queue.dossier_rows},
     )
@@ -273,7 +274,9 @@ def lowest_confidence(facts: dict[str, Any] | None) -> tuple[Decimal, str] | Non
 
 
 def inbox_rows(
-    documents: list[Document], query: str = "", dossiers: dict[int, DossierRow] | None = None
+    documents: Sequence[Document | QueueRow],
+    query: str = "",
+    dossiers: dict[int, DossierRow] | None = None,
 ) -> list[dict[str, Any]]:
     """What each inbox row shows, and the row as HTML (connect/documents/inbox_html.py), its
     labels translated once per page rather than per row (the inbox is the accountant's
@@ -314,7 +317,11 @@ def inbox_rows(
         public_id = str(document.public_id)
         of_dossier = dossier_texts.get(document.dossier_id)
         if of_dossier is None:
-            dossier: Any = dossiers[document.dossier_id] if dossiers else document.dossier
+            dossier: Any = (
+                dossiers[document.dossier_id]
+                if dossiers is not None
+                else cast(Document, document).dossier
+            )
             dossier_base = f"{dossier_url}{dossier.public_id}/"
             of_dossier = dossier_texts[document.dossier_id] = {
                 "dossier": dossier.code,

@@ -7,7 +7,7 @@ from Connect until the dossier's accountant or its client confirms the new accou
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -55,7 +55,22 @@ def supplier_key_of(facts: Mapping[str, Any]) -> str:
     return f"name:{name}"[:250] if name else ""
 
 
-def _recorded(document: Document) -> bool:
+class Faceted(Protocol):
+    """A document as its rows know it (a model, or the inbox's ``QueueRow``)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def dossier_id(self) -> int: ...
+    @property
+    def recognized(self) -> Any: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+def _recorded(document: Faceted) -> bool:
     return document.category in RECORDED_CATEGORIES and document.source != Source.SHARED
 
 
@@ -130,7 +145,7 @@ def _changes(dossier_ids: Iterable[int]) -> dict[tuple[int, str, str], IbanChang
     }
 
 
-def _key_of(document: Document) -> tuple[int, str, str] | None:
+def _key_of(document: Faceted) -> tuple[int, str, str] | None:
     facts = document.recognized if isinstance(document.recognized, dict) else {}
     if not _recorded(document):
         return None
@@ -150,7 +165,7 @@ def unconfirmed_accounts(dossier_ids: Iterable[int]) -> set[tuple[int, str, str]
     )
 
 
-def iban_changes_for(documents: Iterable[Document]) -> dict[int, IbanChange]:
+def iban_changes_for(documents: Iterable[Faceted]) -> dict[int, IbanChange]:
     """The unconfirmed IBAN changes of documents already reached by their reader, by pk."""
     documents = list(documents)
     keys = {document.pk: _key_of(document) for document in documents}

@@ -18,7 +18,13 @@ from pypdf import PdfWriter
 
 from connect.documents import services
 from connect.documents.pages import PAGE_CAP, PAGE_MAX_PIXELS, PAGE_WIDTH, page_storage_name
-from connect.documents.queue import SORT_KEYS, queue_neighbours_for, queue_order, queue_page_for
+from connect.documents.queue import (
+    SORT_KEYS,
+    queue_neighbours_for,
+    queue_order,
+    queue_page_for,
+    queue_rows_for,
+)
 from connect.documents.selectors import InboxFilters
 from connect.documents.services.processing import document_process
 from connect.models import Document, DocumentRead, Processing
@@ -564,6 +570,20 @@ def test_every_order_pages_without_gaps_and_knows_each_documents_neighbours(
             break
         cursor = page.next_cursor
     assert seen == whole and len(whole) == 4
+    # The inbox's value rows: the same documents, in the same order, with the same cursors.
+    cursor, rows = "", []
+    while True:
+        values = queue_rows_for(
+            actor=accountant, filters=InboxFilters(), order=order, cursor=cursor, size=3
+        )
+        rows += values.rows
+        if not values.next_cursor:
+            break
+        cursor = values.next_cursor
+    assert [row.id for row in rows] == [d.pk for d in whole]
+    assert [(row.public_id, row.filename, row.recognized) for row in rows] == [
+        (d.public_id, d.filename, d.recognized) for d in whole
+    ]
     for n, document in enumerate(whole):
         around = queue_neighbours_for(
             actor=accountant, filters=InboxFilters(), order=order, document=document
