@@ -532,6 +532,19 @@ def test_a_formula_read_from_an_invoice_is_not_run_by_a_spreadsheet(
     assert rows[1][0] == '\'=HYPERLINK("http://x")'
 
 
+def test_a_name_read_from_an_invoice_is_shown_as_text_not_markup(
+    dossier: Dossier, client_user: User, auth_client
+) -> None:
+    make(
+        dossier,
+        sent_at=at("2026-02-01"),
+        recognized={"supplier_name": '<img src=x onerror="alert(1)">', "total_incl_vat": "1.00"},
+    )
+    body = auth_client(client_user).get(page_url(dossier), QUERY).content.decode()
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
+    assert "<img src=x" not in body
+
+
 def test_malformed_facts_read_as_unknown(dossier: Dossier, client_user: User, auth_client) -> None:
     make(
         dossier,
