@@ -159,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
 }
+#: The worker's CPU niceness (0 to 19; portal/celery.py): document processing, recognition and
+#: mail are background work, so on a busy host they yield the CPU to the pages people wait for
+#: (docs/operations.md). 0 leaves the worker as it was started.
+WORKER_NICENESS = env.int("WORKER_NICENESS", default=10)
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 

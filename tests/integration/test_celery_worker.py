@@ -1,7 +1,9 @@
 """A task sent through Redis to a real Celery worker process completes: the password-reset mail
 leaves the request, crosses the broker, and reaches a real SMTP server in the user's language."""
 
+import os
 import time
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -49,3 +51,22 @@ def test_a_task_sent_to_the_worker_completes(celery_worker, smtp) -> None:
         time.sleep(0.05)
     row.refresh_from_db()
     assert row.attempts == 1
+
+
+def _niceness(pid: int) -> int:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return int(text.rsplit(")", 1)[1].split()[16])  # field 19 of proc(5)
+
+
+def test_the_worker_yields_the_cpu_to_pages(celery_worker) -> None:
+    """Background work runs at niceness WORKER_NICENESS (10), its pool processes too: on a
+    busy host the pages people wait for go first (docs/operations.md)."""
+    from django.conf import settings
+
+    from tests.fixtures_services import children_of
+
+    wanted = max(settings.WORKER_NICENESS, os.nice(0))
+    assert _niceness(celery_worker.pid) == wanted
+    pool = children_of(celery_worker.pid)
+    assert pool and all(_niceness(pid) == wanted for pid in pool)
+    assert os.nice(0) < wanted  # the test run itself (and so the web) is left as it was
