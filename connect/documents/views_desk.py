@@ -38,7 +38,9 @@ def desk_context(request: AuthedRequest, dossier: Dossier) -> dict[str, Any]:
     )
     invoice = Q(category__in=INVOICE_CATEGORIES)
     draft = Q(status=Status.DRAFT)
-    counts = own.aggregate(  # one query for the three counts
+    # One query for the three counts, reading the two statuses they count from the desk's
+    # index (dossier, status) rather than every document of the dossier.
+    counts = own.filter(status__in=(Status.REJECTED, Status.DRAFT)).aggregate(
         rejected=Count("pk", filter=Q(status=Status.REJECTED)),
         unsent_invoices=Count("pk", filter=draft & invoice),
         unsent_documents=Count("pk", filter=draft & ~invoice),
