@@ -4,11 +4,11 @@ datetime, or the ISO strings that recognition stores in JSON): the same text in 
 
 import datetime
 import functools
-import re
 from collections.abc import Callable
 from typing import Any
 
 from django.utils import formats, timezone
+from django.utils.dateformat import re_formatchars
 from django.utils.dateparse import parse_date, parse_datetime
 
 
@@ -61,8 +61,7 @@ def _formatted(value: Any, name: str) -> str:
     return text if text is not None else formats.date_format(value, name)
 
 
-#: Django's format characters (django.utils.dateformat) and those compiled here.
-_FORMAT_CHARS = re.compile(r"(?<!\\)([aAbcdDeEfFgGhHiIjlLmMnNoOPrsStTUuwWyYzZ])")
+#: The numbers compiled here, by Django's format character (django.utils.dateformat).
 _NUMBERS: dict[str, Callable[[Any], str]] = {
     "d": lambda v: f"{v.day:02d}",
     "j": lambda v: str(v.day),
@@ -83,7 +82,7 @@ _TIME_NUMBERS: dict[str, Callable[[Any], str]] = {
 def _compiled(pattern: str) -> Callable[[Any], str | None] | None:
     if "\\" in pattern:
         return None
-    pieces = _FORMAT_CHARS.split(pattern)
+    pieces = re_formatchars.split(pattern)
     parts: list[Callable[[Any], str] | str] = []
     times = False
     for index, piece in enumerate(pieces):

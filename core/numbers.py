@@ -25,11 +25,12 @@ def grouped(number: Decimal | int | float, places: int) -> str:
     (decimals cut, not rounded; a number too small to show is 0), in one ``format`` rather
     than Django's digit-by-digit loop. Pages show hundreds of amounts (the inbox, View's
     reports): this is their cost. Django's own function serves what the fast path does not
-    cover (grouping other than by one size, numbers beyond ``Decimal``'s precision)."""
+    cover (floats, grouping other than by one size, numbers beyond ``Decimal``'s
+    precision)."""
     separators = _separators(get_language())
-    if isinstance(number, float):
-        number = Decimal(str(number))
-    if separators is not None and isinstance(number, (Decimal, int)):
+    if separators is not None and (
+        isinstance(number, Decimal) or (isinstance(number, int) and not isinstance(number, bool))
+    ):
         try:
             value = Decimal(number)
             if value.is_finite() and len(value.as_tuple().digits) < MAX_DIGITS:

@@ -37,6 +37,7 @@ from django.db.models.lookups import Lookup, Regex
 from django.http import Http404
 
 from connect.documents.selectors import (
+    AccountantDossiers,
     InboxFilters,
     InboxPage,
     accountant_dossiers_for,
@@ -199,9 +200,9 @@ def _page_query(
     order: QueueOrder,
     cursor: str,
     firm_ids: Collection[int] | None,
-    dossier_ids: Collection[int] | None,
+    within: AccountantDossiers | None,
 ) -> QuerySet[Document]:
-    documents = inbox_documents_for(actor=actor, filters=filters, dossier_ids=dossier_ids)
+    documents = inbox_documents_for(actor=actor, filters=filters, within=within)
     documents = _ordered(_in_firms(documents, firm_ids), order)
     position = _cursor_decode(order, cursor) if cursor else None
     if position is not None:
@@ -217,11 +218,11 @@ def queue_page_for(
     cursor: str = "",
     size: int = 50,
     firm_ids: Collection[int] | None = None,
-    dossier_ids: Collection[int] | None = None,
+    within: AccountantDossiers | None = None,
 ) -> InboxPage:
     """One page of the queue in the chosen order (``firm_ids``: see ``_in_firms``;
-    ``dossier_ids``: see ``inbox_documents_for``), the documents with their dossiers."""
-    documents = _page_query(actor, filters, order, cursor, firm_ids, dossier_ids)
+    ``within``: see ``inbox_documents_for``), the documents with their dossiers."""
+    documents = _page_query(actor, filters, order, cursor, firm_ids, within)
     rows = list(documents.select_related("dossier").only(*ROW_FIELDS, *DOSSIER_FIELDS)[: size + 1])
     next_cursor = None
     if len(rows) > size:
@@ -272,11 +273,11 @@ def queue_rows_for(
     cursor: str = "",
     size: int = 50,
     firm_ids: Collection[int] | None = None,
-    dossier_ids: Collection[int] | None = None,
+    within: AccountantDossiers | None = None,
 ) -> QueueRows:
     """``queue_page_for``'s page as ``QueueRow`` values: the same rows, in the same order,
     with the same next cursor."""
-    documents = _page_query(actor, filters, order, cursor, firm_ids, dossier_ids)
+    documents = _page_query(actor, filters, order, cursor, firm_ids, within)
     rows = [
         QueueRow._make(values)
         for values in documents.values_list("id", *ROW_FIELDS, "queue_key")[: size + 1]

@@ -2,10 +2,9 @@
 
 import re
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -172,16 +171,49 @@ def accountant_dossiers_for(*, actor: User) -> QuerySet[Dossier]:
     )
 
 
+class DossierRow(NamedTuple):
+    """What the inbox shows of a dossier (its filter, its rows)."""
+
+    id: int
+    public_id: uuid.UUID
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AccountantDossiers:
+    """An actor's dossiers as accountant, read once (``accountant_dossier_rows_for``), by code."""
+
+    actor_id: int
+    rows: tuple[DossierRow, ...]
+
+
+def accountant_dossier_rows_for(*, actor: User) -> AccountantDossiers:
+    """``accountant_dossiers_for`` as plain rows, in one query: a page that shows them (the
+    inbox's filter, each row's dossier) gives the same set to its documents' query."""
+    rows = (
+        accountant_dossiers_for(actor=actor)
+        .order_by("code")
+        .values_list("id", "public_id", "code", "name")
+    )
+    return AccountantDossiers(actor_id=actor.pk, rows=tuple(DossierRow(*row) for row in rows))
+
+
 def inbox_documents_for(
-    *, actor: User, filters: InboxFilters, dossier_ids: Collection[int] | None = None
+    *, actor: User, filters: InboxFilters, within: AccountantDossiers | None = None
 ) -> QuerySet[Document]:
     """The inbox's documents, filtered, unordered (the work queue orders them its way).
-    ``dossier_ids``: the actor's ``accountant_dossiers_for``, when the page has read them
-    already: a list of numbers costs PostgreSQL less planning than the same set as a subquery
-    whose tables each carry a row-level-security policy."""
-    dossiers: Any = (
-        accountant_dossiers_for(actor=actor).values("id") if dossier_ids is None else dossier_ids
-    )
+    ``within``: the actor's dossiers as the page has read them already; their ids go to the
+    query as a list of numbers, which PostgreSQL plans faster than the same set as a
+    subquery whose tables each carry a row-level-security policy. Another actor's set is
+    refused."""
+    dossiers: Any
+    if within is None:
+        dossiers = accountant_dossiers_for(actor=actor).values("id")
+    elif within.actor_id != actor.pk:
+        raise ValueError("the dossiers were read for another actor")
+    else:
+        dossiers = [row.id for row in within.rows]
     documents = Document.objects.filter(dossier__in=dossiers, sent_at__isnull=False).exclude(
         source=Source.SHARED
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,7 +34,10 @@ from connect.documents.queue import (
 )
 from connect.documents.reads import document_reads_record, reader_of
 from connect.documents.selectors import (
+    AccountantDossiers,
+    DossierRow,
     InboxFilters,
+    accountant_dossier_rows_for,
     accountant_dossiers_for,
 )
 from connect.documents.services.supplier_accounts import iban_changes_for
@@ -58,6 +61,7 @@ class QueueContext:
     """Where the accountant stands in the work queue: its filters and order, read from the
     query string that the inbox and each document's page carry along."""
 
+    actor: User
     form: InboxFilterForm
     dossiers: Any
     filters: InboxFilters
@@ -66,19 +70,9 @@ class QueueContext:
     query: str
 
     @cached_property
-    def dossier_rows(self) -> list["DossierRow"]:
+    def reach(self) -> AccountantDossiers:
         """The actor's dossiers as accountant, read once."""
-        rows = self.dossiers.select_related(None).values_list("id", "public_id", "code", "name")
-        return [DossierRow(*row) for row in rows]
-
-
-class DossierRow(NamedTuple):
-    """What the inbox shows of a dossier (its filter, its rows)."""
-
-    id: int
-    public_id: uuid.UUID
-    code: str
-    name: str
+        return accountant_dossier_rows_for(actor=self.actor)
 
 
 def queue_context(actor: User, params: QueryDict) -> QueueContext:
@@ -99,7 +93,12 @@ def queue_context(actor: User, params: QueryDict) -> QueueContext:
     if order.param != DEFAULT_SORT:
         kept["sort"] = order.param
     return QueueContext(
-        form=form, dossiers=dossiers, filters=filters, order=order, query=urlencode(kept)
+        actor=actor,
+        form=form,
+        dossiers=dossiers,
+        filters=filters,
+        order=order,
+        query=urlencode(kept),
     )
 
 
@@ -141,7 +140,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         order=queue.order,
         cursor=request.GET.get("cursor", ""),
         firm_ids=member_firm_ids(request),
-        dossier_ids=[row.id for row in queue.dossier_rows],
+        within=queue.reach,
     )
     pairs = [(k, str(v)) for k, v in QueryDict(queue.query).items()]
     next_url = None
@@ -164,14 +163,14 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     rows = inbox_rows(
         page.rows,
         queue.query,
-        dossiers={row.id: row for row in queue.dossier_rows},
+        dossiers={row.id: row for row in queue.reach.rows},
     )
     return render(
         request,
         "connect/inbox.html",
         {
             "form": queue.form,
-            "filters": inbox_filter_fields(queue.form, queue.dossier_rows),
+            "filters": inbox_filter_fields(queue.form, queue.reach.rows),
             "rows": rows,
             # One text: the rows are built by code (connect/documents/inbox_html.py).
             "rows_html": mark_safe("\n".join(row["html"] for row in rows)),  # noqa: S308
@@ -198,7 +197,9 @@ def row_texts() -> dict[str, str]:
     }
 
 
-def inbox_filter_fields(form: InboxFilterForm, dossiers: list[DossierRow]) -> list[dict[str, Any]]:
+def inbox_filter_fields(
+    form: InboxFilterForm, dossiers: Sequence[DossierRow]
+) -> list[dict[str, Any]]:
     """The filter form's fields as plain option lists: rendered by one small loop instead of
     Django's widget templates (the inbox is the accountant's busiest page)."""
     data = form.data if form.is_bound else {}

@@ -15,6 +15,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -68,3 +69,11 @@ def page_header(context: template.Context) -> SafeString:
     return mark_safe(  # noqa: S308 (the kept text is escaped HTML; both values are escaped)
         text.replace(_CSRF, escape(token)).replace(_NEXT, escape(next_path))
     )
+
+
+def _forget(**kwargs: Any) -> None:
+    _kept.clear()
+
+
+# A test that changes the URLs, templates or languages renders the header again.
+setting_changed.connect(_forget, dispatch_uid="portal_page_header")

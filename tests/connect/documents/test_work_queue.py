@@ -25,7 +25,11 @@ from connect.documents.queue import (
     queue_page_for,
     queue_rows_for,
 )
-from connect.documents.selectors import InboxFilters
+from connect.documents.selectors import (
+    InboxFilters,
+    accountant_dossier_rows_for,
+    inbox_documents_for,
+)
 from connect.documents.services.processing import document_process
 from connect.models import Document, DocumentRead, Processing
 from dossiers.models import Dossier
@@ -590,6 +594,20 @@ def test_every_order_pages_without_gaps_and_knows_each_documents_neighbours(
         )
         assert around.previous == (whole[n - 1] if n else None)
         assert around.next == (whole[n + 1] if n + 1 < len(whole) else None)
+
+
+def test_the_inbox_reads_the_dossiers_once_and_only_the_actors_own(
+    four: list[Document], dossier: Dossier, accountant: User, client_user: User
+) -> None:
+    reach = accountant_dossier_rows_for(actor=accountant)
+    assert [row.code for row in reach.rows] == [dossier.code]
+    within = inbox_documents_for(actor=accountant, filters=InboxFilters(), within=reach)
+    subquery = inbox_documents_for(actor=accountant, filters=InboxFilters())
+    assert sorted(d.pk for d in within) == sorted(d.pk for d in subquery) != []
+    # A client holds no dossier as accountant: none, and another actor's set is refused.
+    assert accountant_dossier_rows_for(actor=client_user).rows == ()
+    with pytest.raises(ValueError, match="another actor"):
+        inbox_documents_for(actor=client_user, filters=InboxFilters(), within=reach)
 
 
 @pytest.mark.parametrize("rows", [2, 120])
