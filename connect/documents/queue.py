@@ -39,7 +39,6 @@ from django.http import Http404
 from connect.documents.selectors import (
     AccountantDossiers,
     InboxFilters,
-    InboxPage,
     accountant_dossiers_for,
     inbox_documents_for,
 )
@@ -190,8 +189,6 @@ ROW_FIELDS = (
     "sent_at",
     "replaces_id",
 )
-#: What a row shows of its dossier.
-DOSSIER_FIELDS = ("dossier__public_id", "dossier__code", "dossier__name")
 
 
 def _page_query(
@@ -208,27 +205,6 @@ def _page_query(
     if position is not None:
         documents = documents.filter(_after(order, *position))
     return documents
-
-
-def queue_page_for(
-    *,
-    actor: User,
-    filters: InboxFilters,
-    order: QueueOrder,
-    cursor: str = "",
-    size: int = 50,
-    firm_ids: Collection[int] | None = None,
-    within: AccountantDossiers | None = None,
-) -> InboxPage:
-    """One page of the queue in the chosen order (``firm_ids``: see ``_in_firms``;
-    ``within``: see ``inbox_documents_for``), the documents with their dossiers."""
-    documents = _page_query(actor, filters, order, cursor, firm_ids, within)
-    rows = list(documents.select_related("dossier").only(*ROW_FIELDS, *DOSSIER_FIELDS)[: size + 1])
-    next_cursor = None
-    if len(rows) > size:
-        last = rows[size - 1]
-        next_cursor = _cursor_encode(order, last.queue_key, last.pk)  # type: ignore[attr-defined]
-    return InboxPage(documents=rows[:size], next_cursor=next_cursor)
 
 
 class QueueRow(NamedTuple):
@@ -275,8 +251,8 @@ def queue_rows_for(
     firm_ids: Collection[int] | None = None,
     within: AccountantDossiers | None = None,
 ) -> QueueRows:
-    """``queue_page_for``'s page as ``QueueRow`` values: the same rows, in the same order,
-    with the same next cursor."""
+    """One page of the queue in the chosen order, as ``QueueRow`` values (``firm_ids``: see
+    ``_in_firms``; ``within``: see ``inbox_documents_for``)."""
     documents = _page_query(actor, filters, order, cursor, firm_ids, within)
     rows = [
         QueueRow._make(values)

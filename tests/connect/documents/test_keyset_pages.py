@@ -22,7 +22,7 @@ from connect.documents.queue import (
     _ordered,
     queue_neighbours_for,
     queue_order,
-    queue_page_for,
+    queue_rows_for,
 )
 from connect.documents.reads import ReadFilters, document_read_page, document_reads_for
 from connect.documents.selectors import (
@@ -126,7 +126,7 @@ def test_every_order_of_the_work_queue_pages_and_steps_through_ties(
     assert sorted(whole) == sorted(d.pk for d in shared)
     seen, cursor = [], ""
     while True:
-        page = queue_page_for(
+        page = queue_rows_for(
             actor=accountant,
             filters=InboxFilters(),
             order=order,
@@ -134,7 +134,7 @@ def test_every_order_of_the_work_queue_pages_and_steps_through_ties(
             size=4,
             firm_ids=[firm.pk],
         )
-        seen += [d.pk for d in page.documents]
+        seen += [row.pk for row in page.rows]
         if not page.next_cursor:
             break
         cursor = page.next_cursor
@@ -300,13 +300,13 @@ def test_a_deep_inbox_page_starts_at_its_cursor_in_the_firms_index(
     accountant: User, firm: Firm, shared: list[Document]
 ) -> None:
     order = queue_order("-sent")
-    first = queue_page_for(
+    first = queue_rows_for(
         actor=accountant, filters=InboxFilters(), order=order, size=10, firm_ids=[firm.pk]
     )
     assert first.next_cursor
 
     def deep() -> None:
-        queue_page_for(
+        queue_rows_for(
             actor=accountant,
             filters=InboxFilters(),
             order=order,
@@ -330,9 +330,9 @@ def test_a_deep_page_of_one_dossier_starts_at_its_cursor_in_the_dossiers_index(
 ) -> None:
     order = queue_order("-sent")
     filters = InboxFilters(dossier=dossier)
-    first = queue_page_for(actor=accountant, filters=filters, order=order, size=4)
+    first = queue_rows_for(actor=accountant, filters=filters, order=order, size=4)
     sql = _page_sql(
-        lambda: queue_page_for(
+        lambda: queue_rows_for(
             actor=accountant,
             filters=filters,
             order=order,
