@@ -32,8 +32,7 @@ from core.pagination import (
     time_cursor_encode,
 )
 from dossiers.access import carry_connect_roles, in_connect_reach, is_firm_staff, with_connect_roles
-from dossiers.models import Dossier, DossierAccess, Firm, FirmLevel, FirmMembership, Role
-from dossiers.selectors import dossier_connect_list_for
+from dossiers.models import Dossier, Firm, FirmLevel, FirmMembership, Role
 from users.models import User
 
 #: A "new" document: ready for the desktop tool to retrieve, that is sent (or validated by the
@@ -163,11 +162,13 @@ class InboxPage:
 
 
 def accountant_dossiers_for(*, actor: User) -> QuerySet[Dossier]:
-    """Dossiers with Connect on where the actor is the accountant (connect.accountant)."""
-    return dossier_connect_list_for(actor=actor).filter(
-        id__in=DossierAccess.objects.filter(user=actor, role=Role.CONNECT_ACCOUNTANT).values(
-            "dossier_id"
-        )
+    """Dossiers with Connect on where the actor is the accountant (connect.accountant): the
+    Connect reach (``dossier_connect_list_for``) narrowed to that one role, in one subquery
+    of roles rather than two."""
+    return (
+        Dossier.objects.with_role(actor, (Role.CONNECT_ACCOUNTANT,))
+        .filter(connect_enabled=True)
+        .select_related("firm")
     )
 
 

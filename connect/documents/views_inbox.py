@@ -1,6 +1,7 @@
 """Connect for the accountant: the inbox across their dossiers, a work queue sorted by any column,
 worked in bulk or one document after the other (the rows, their filters, the bulk actions)."""
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.signals import setting_changed
 from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +19,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from connect.documents import services
@@ -49,6 +51,7 @@ from core.errors import ServiceError
 from core.forms import form_status
 from core.numbers import as_decimal, money
 from dossiers.members import request_memberships
+from dossiers.models import Dossier
 from users.models import User
 from users.types import AuthedRequest
 
@@ -63,7 +66,6 @@ class QueueContext:
 
     actor: User
     form: InboxFilterForm
-    dossiers: Any
     filters: InboxFilters
     order: QueueOrder
     #: The filters and the order (no cursor), to carry from page to page.
@@ -76,8 +78,12 @@ class QueueContext:
 
 
 def queue_context(actor: User, params: QueryDict) -> QueueContext:
-    dossiers = accountant_dossiers_for(actor=actor).order_by("code")
     kept = {k: str(v) for k, v in params.items() if k in InboxFilterForm.base_fields and v}
+    # The dossiers a chosen one is checked against; no filter given, nothing to check (the
+    # options shown are ``QueueContext.reach``).
+    dossiers = (
+        accountant_dossiers_for(actor=actor).order_by("code") if kept else Dossier.objects.none()
+    )
     form = InboxFilterForm(params if kept else None, dossiers=dossiers)
     filters = InboxFilters()
     if form.is_bound and form.is_valid():
@@ -95,7 +101,6 @@ def queue_context(actor: User, params: QueryDict) -> QueueContext:
     return QueueContext(
         actor=actor,
         form=form,
-        dossiers=dossiers,
         filters=filters,
         order=order,
         query=urlencode(kept),
@@ -274,6 +279,57 @@ def lowest_confidence(facts: dict[str, Any] | None) -> tuple[Decimal, str] | Non
     return min(found) if found else None
 
 
+@dataclass(frozen=True)
+class RowWords:
+    """The words and addresses every inbox row uses, in one language (``_row_words``)."""
+
+    categories: dict[str, str]
+    statuses: dict[str, str]
+    labels: dict[str, str]
+    #: What the processing mode still owes, shown beside the status.
+    pipeline: dict[str, str]
+    lowest: str
+    choose: str
+    links: str
+    mismatch: str
+    urls: tuple[str, str, str]
+    texts: RowTexts
+
+
+@functools.lru_cache(maxsize=16)
+def _row_words(language: str | None) -> RowWords:
+    """Translated once per language and process, not once per page: the words of the rows
+    (the template's blocktranslate would translate them again for every row) and the rows'
+    address prefixes. ``language`` is the active one (the key of the cache)."""
+    return RowWords(
+        categories={value: str(label) for value, label in Category.choices},
+        statuses={value: str(label) for value, label in Status.choices},
+        labels={key: str(label) for key, label in FACT_LABELS.items()},
+        pipeline={
+            Recognition.PENDING: str(Recognition.PENDING.label),
+            Recognition.REVIEW: str(Recognition.REVIEW.label),
+        },
+        lowest=_("lowest: %(fact)s %(value)d %%"),
+        choose=_("Choose %(name)s"),
+        links=_("Links of the dossier %(code)s"),
+        mismatch=_("mismatch: the client typed %(value)s"),
+        urls=(
+            _url_prefix("connect:document"),
+            _url_prefix("connect:thumbnail"),
+            _url_prefix("connect:dossier"),
+        ),
+        texts=RowTexts(row_texts()),
+    )
+
+
+def _forget_row_words(**kwargs: Any) -> None:
+    _row_words.cache_clear()
+
+
+# A test that changes the URLs or the languages builds them again.
+setting_changed.connect(_forget_row_words, dispatch_uid="connect_inbox_row_words")
+
+
 def inbox_rows(
     documents: Sequence[Document | QueueRow],
     query: str = "",
@@ -284,26 +340,22 @@ def inbox_rows(
     busiest page). ``dossiers``: the documents' dossiers by id, when they were read apart
     (else each document's own)."""
 
-    categories = {value: str(label) for value, label in Category.choices}
-    statuses = {value: str(label) for value, label in Status.choices}
-    labels = {key: str(label) for key, label in FACT_LABELS.items()}
-    # What the processing mode still owes, shown beside the status.
-    pipeline: dict[str, str] = {
-        Recognition.PENDING: str(Recognition.PENDING.label),
-        Recognition.REVIEW: str(Recognition.REVIEW.label),
-    }
-    lowest_text = _("lowest: %(fact)s %(value)d %%")
-    # The row's words that carry a value, translated once (the template's blocktranslate
-    # would translate them again for every row).
-    choose_text = _("Choose %(name)s")
-    links_text = _("Links of the dossier %(code)s")
-    mismatch_text = _("mismatch: the client typed %(value)s")
-    document_url = _url_prefix("connect:document")
-    thumbnail_url = _url_prefix("connect:thumbnail")
-    dossier_url = _url_prefix("connect:dossier")
+    words = _row_words(get_language())
+    categories, statuses, labels, pipeline = (
+        words.categories,
+        words.statuses,
+        words.labels,
+        words.pipeline,
+    )
+    lowest_text, choose_text, links_text, mismatch_text = (
+        words.lowest,
+        words.choose,
+        words.links,
+        words.mismatch,
+    )
+    document_url, thumbnail_url, dossier_url = words.urls
     suffix = f"?{query}" if query else ""
-
-    texts = RowTexts(row_texts())
+    texts = words.texts
     # Documents sent together share their time: each distinct one is formatted once.
     sent_texts: dict[Any, str] = {}
     iban_changes = iban_changes_for(documents)
