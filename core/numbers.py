@@ -34,9 +34,10 @@ def grouped(number: Decimal | int | float, places: int) -> str:
         try:
             value = Decimal(number)
             if value.is_finite() and len(value.as_tuple().digits) < MAX_DIGITS:
-                if abs(value) < (_CUTOFFS.get(places) or Decimal(1).scaleb(-places)):
-                    value = _ZERO
                 step = _STEPS.get(places) or Decimal(1).scaleb(-places)
+                # Django's cut-off below which a number shows as 0 ("0.1" for no decimals).
+                if abs(value) < (_TENTH if places == 0 else step):
+                    value = _ZERO
                 text = format(value.quantize(step, rounding=ROUND_DOWN), ",f")
                 thousand, decimal = separators
                 return text.replace(",", "\0").replace(".", decimal).replace("\0", thousand)
@@ -74,8 +75,7 @@ def _forget_separators(**kwargs: Any) -> None:
 
 
 setting_changed.connect(_forget_separators, dispatch_uid="core_numbers_separators")
-#: Django's cut-off below which a number shows as 0 ("0.1" for no decimals: its own rule).
-_CUTOFFS = {0: Decimal("0.1"), 1: Decimal("0.1"), 2: Decimal("0.01"), 3: Decimal("0.001")}
+_TENTH = Decimal("0.1")
 _STEPS = {0: Decimal(1), 1: Decimal("0.1"), 2: Decimal("0.01"), 3: Decimal("0.001")}
 
 

@@ -21,7 +21,7 @@ def _yield_to_pages(**kwargs: Any) -> None:
     privilege, so it works in a container as it does under `make load`)."""
     from django.conf import settings
 
-    niceness = max(0, min(19, int(getattr(settings, "WORKER_NICENESS", 0))))
+    niceness = max(0, min(19, settings.WORKER_NICENESS))
     current = os.nice(0)
     if niceness > current:
         os.nice(niceness - current)

@@ -21,6 +21,18 @@ class RowTexts:
         self.t = {key: escape(str(value)) for key, value in texts.items()}
 
 
+def options_html(options: list[tuple[str, str]], chosen: str) -> SafeString:
+    """A select's options as HTML, escaped, the chosen one marked: one join instead of a
+    template loop over every dossier of the accountant (the inbox's filter)."""
+    return mark_safe(  # noqa: S308 (every value and label is escaped here)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in options
+        )
+    )
+
+
 def _e(value: Any) -> str:
     return escape(str(value))
 

@@ -174,7 +174,6 @@ def _cursor_decode(order: QueueOrder, cursor: str) -> tuple[Any, int] | None:
 #: and the e-invoice's preview (the document's page shows those).
 ROW_FIELDS = (
     "public_id",
-    "firm_id",
     "dossier_id",
     "filename",
     "thumbnail_name",
@@ -214,7 +213,6 @@ class QueueRow(NamedTuple):
 
     id: int
     public_id: uuid.UUID
-    firm_id: int
     dossier_id: int
     filename: str
     thumbnail_name: str
@@ -289,8 +287,7 @@ def queue_neighbours_for(
         .values_list("queue_key", flat=True)
         .first()
     )
-    documents = _in_firms(inbox_documents_for(actor=actor, filters=filters), firm_ids)
-    documents = _ordered(documents, order)
+    documents = _page_query(actor, filters, order, "", firm_ids, None)
     # Both in one query: the first row after the document and the first before it, each
     # marked with its side.
     following = documents.filter(_after(order, key, document.pk)).annotate(

@@ -3,11 +3,11 @@ worked in bulk or one document after the other (the rows, their filters, the bul
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,16 +16,15 @@ from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connect.documents import services
 from connect.documents.forms import BookForm, InboxFilterForm
-from connect.documents.inbox_html import RowTexts, row_html
+from connect.documents.inbox_html import RowTexts, options_html, row_html
 from connect.documents.queue import (
     DEFAULT_SORT,
     QueueOrder,
@@ -214,8 +213,7 @@ def inbox_filter_fields(
         if name == "dossier":
             # Plain values: neither the dossiers as models nor their firms.
             options = [("", str(_("All")))] + [
-                (str(public_id), f"{code} · {dossier_name}")
-                for _, public_id, code, dossier_name in dossiers
+                (str(row.public_id), f"{row.code} · {row.name}") for row in dossiers
             ]
         elif hasattr(field, "choices"):
             options = [(str(value), str(label)) for value, label in field.choices]
@@ -231,18 +229,6 @@ def inbox_filter_fields(
             }
         )
     return fields
-
-
-def options_html(options: list[tuple[str, str]], chosen: str) -> SafeString:
-    """A select's options as HTML, escaped, the chosen one marked: one join instead of a
-    template loop over every dossier of the accountant."""
-    return mark_safe(  # noqa: S308 (every value and label is escaped here)
-        "".join(
-            f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
-            f"{escape(label)}</option>"
-            for value, label in options
-        )
-    )
 
 
 def _url_prefix(name: str) -> str:
@@ -331,31 +317,14 @@ setting_changed.connect(_forget_row_words, dispatch_uid="connect_inbox_row_words
 
 
 def inbox_rows(
-    documents: Sequence[Document | QueueRow],
-    query: str = "",
-    dossiers: dict[int, DossierRow] | None = None,
+    documents: Sequence[QueueRow], query: str, dossiers: Mapping[int, DossierRow]
 ) -> list[dict[str, Any]]:
     """What each inbox row shows, and the row as HTML (connect/documents/inbox_html.py), its
-    labels translated once per page rather than per row (the inbox is the accountant's
-    busiest page). ``dossiers``: the documents' dossiers by id, when they were read apart
-    (else each document's own)."""
-
+    words translated once per language (``_row_words``; the inbox is the accountant's
+    busiest page). ``dossiers``: the documents' dossiers by id, as the page read them."""
     words = _row_words(get_language())
-    categories, statuses, labels, pipeline = (
-        words.categories,
-        words.statuses,
-        words.labels,
-        words.pipeline,
-    )
-    lowest_text, choose_text, links_text, mismatch_text = (
-        words.lowest,
-        words.choose,
-        words.links,
-        words.mismatch,
-    )
     document_url, thumbnail_url, dossier_url = words.urls
     suffix = f"?{query}" if query else ""
-    texts = words.texts
     # Documents sent together share their time: each distinct one is formatted once.
     sent_texts: dict[Any, str] = {}
     iban_changes = iban_changes_for(documents)
@@ -370,15 +339,11 @@ def inbox_rows(
         public_id = str(document.public_id)
         of_dossier = dossier_texts.get(document.dossier_id)
         if of_dossier is None:
-            dossier: Any = (
-                dossiers[document.dossier_id]
-                if dossiers is not None
-                else cast(Document, document).dossier
-            )
+            dossier = dossiers[document.dossier_id]
             dossier_base = f"{dossier_url}{dossier.public_id}/"
             of_dossier = dossier_texts[document.dossier_id] = {
                 "dossier": dossier.code,
-                "links_text": links_text % {"code": dossier.code},
+                "links_text": words.links % {"code": dossier.code},
                 "dossier_name": dossier.name,
                 "dossier_filter": "?" + urlencode({"dossier": str(dossier.public_id)}),
                 "profile_url": f"{dossier_base}profile/",
@@ -402,8 +367,8 @@ def inbox_rows(
                 "confidence": confidence,
                 "doubtful": confidence is not None and confidence < DOUBTFUL,
                 "confidence_pct": round(confidence * 100) if confidence is not None else None,
-                "lowest_text": lowest_text
-                % {"fact": labels.get(lowest[1], lowest[1]), "value": round(lowest[0] * 100)}
+                "lowest_text": words.lowest
+                % {"fact": words.labels.get(lowest[1], lowest[1]), "value": round(lowest[0] * 100)}
                 if lowest and lowest[0] < DOUBTFUL
                 else "",
                 "total_text": money(total, facts.get("currency") or document.currency)
@@ -412,16 +377,16 @@ def inbox_rows(
                 "typed": document.amount,
                 "typed_currency": document.currency,
                 "mismatch": (mismatch := typed_differs(document.recognized, document.amount)),
-                "mismatch_text": mismatch_text
+                "mismatch_text": words.mismatch
                 % {"value": money(document.amount, document.currency)}
                 if mismatch
                 else "",
-                "choose_text": choose_text % {"name": document.filename},
+                "choose_text": words.choose % {"name": document.filename},
                 "date_text": day(facts.get("issue_date")) or "—",
                 **of_dossier,
-                "category": categories.get(document.category, document.category),
-                "status": statuses.get(document.status, document.status),
-                "pipeline": pipeline.get(document.recognition, "")
+                "category": words.categories.get(document.category, document.category),
+                "status": words.statuses.get(document.status, document.status),
+                "pipeline": words.pipeline.get(document.recognition, "")
                 if document.status in (Status.SENT, Status.VALIDATED)
                 else "",
                 "sent_at": document.sent_at,
@@ -432,7 +397,7 @@ def inbox_rows(
                 "replacement": document.replaces_id is not None,
             }
         )
-        rows[-1]["html"] = row_html(rows[-1], texts)
+        rows[-1]["html"] = row_html(rows[-1], words.texts)
     return rows
 
 

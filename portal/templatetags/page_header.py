@@ -32,10 +32,9 @@ _CSRF = f"csrf-{secrets.token_hex(16)}"
 _NEXT = f"next-{secrets.token_hex(16)}"
 
 
-def _values(context: template.Context) -> dict[str, Any]:
+def _values(context: template.Context, request: Any) -> dict[str, Any]:
     """What the header shows, from the page's context (``portal.context_processors.header``
     and the request)."""
-    request = context.get("request")
     user = getattr(request, "user", None) if request is not None else context.get("user")
     signed_in = bool(getattr(user, "is_authenticated", False))
     match = getattr(request, "resolver_match", None)
@@ -52,8 +51,8 @@ def _values(context: template.Context) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def page_header(context: template.Context) -> SafeString:
-    values = _values(context)
     request = context.get("request")
+    values = _values(context, request)
     token = context.get("csrf_token")
     token = str(token) if token else ""
     next_path = request.get_full_path() if request is not None else ""
