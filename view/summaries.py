@@ -53,7 +53,7 @@ Read = Callable[[int, Period], list[Group]]
 
 #: The report families and the read of their groups; the order in which a month is written.
 FAMILIES: dict[str, Read] = {
-    "purchases_sales": purchases_sales,  # type: ignore[dict-item]
+    "purchases_sales": purchases_sales,
     "suppliers": supplier_groups,
     "unpaid": unpaid_groups,
     "vat": vat_groups,

@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from connect.documents.selectors import left_the_desk
 from connect.models import Source, Status
 from dossiers.models import Dossier
 from view.period import Period
-from view.queries.common import moment
+from view.queries.common import dossier_pk, moment, prepared
 
 _HOUR = 3600
 #: Upper edges of the spans of a waiting-time histogram, in seconds; a last span holds the
@@ -84,23 +85,29 @@ def _month(moment: datetime) -> date:
     return timezone.localtime(moment).date().replace(day=1)
 
 
+def _query(dossier_id: int, period: Period) -> QuerySet[Any]:
+    start, end = period.moments()
+    return (
+        left_the_desk(dossier_id)
+        .annotate(when=moment())
+        .filter(when__gte=start, when__lt=end)
+        .values("when", "category", "source", "status", "sent_at", "retrieved_at", "booked_at")
+    )
+
+
+_READ = prepared(_query)
+
+
 def document_flow(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
     """The one read behind two reports: documents that left the desk (or were shared by the
     accountant) per month of sending, category and channel, each group with its waiting-time
     histograms. A document waits between sending and retrieval (or booking, for one booked
     without being retrieved) and between sending and booking; rejected and shared documents do
     not wait. ``*_waiting`` counts those not retrieved or booked yet."""
-    start, end = period.moments()
-    rows = (
-        left_the_desk(dossier)
-        .annotate(when=moment())
-        .filter(when__gte=start, when__lt=end)
-        .values_list("when", "category", "source", "status", "sent_at", "retrieved_at", "booked_at")
-    )
     groups: dict[tuple[date, str, str], dict[str, Any]] = {}
-    for when, category, source, status, sent_at, retrieved_at, booked_at in rows.iterator(
-        chunk_size=2000
-    ):
+    for row in _READ.rows(dossier_pk(dossier), period):
+        when, category, source, status = row["when"], row["category"], row["source"], row["status"]
+        sent_at, retrieved_at, booked_at = row["sent_at"], row["retrieved_at"], row["booked_at"]
         key = (_month(when), category, source)
         group = groups.get(key)
         if group is None:

@@ -9,6 +9,7 @@ from django.db.models import (
     DateField,
     F,
     Q,
+    QuerySet,
     Sum,
 )
 from django.db.models.functions import (
@@ -24,19 +25,19 @@ from view.queries.common import (
     SALES,
     as_date,
     as_money,
+    dossier_pk,
     fact_decimal,
     invoice_currency,
     money_invoices,
+    prepared,
     signed,
 )
 
 
-def purchases_sales(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
-    """Per month and currency: purchases (credit notes negative), sales, how many invoices
-    and how many of them have no amount."""
+def _query(dossier_id: int, period: Period) -> QuerySet[Any]:
     total = Coalesce(fact_decimal("total_incl_vat"), F("amount"), output_field=MONEY)
-    rows = (
-        money_invoices(dossier, period, PURCHASES + SALES)
+    return (
+        money_invoices(dossier_id, period, PURCHASES + SALES)
         .alias(total=total)
         .annotate(month=TruncMonth("day", output_field=DateField()), cur=invoice_currency())
         .values("month", "cur")
@@ -48,6 +49,14 @@ def purchases_sales(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
         )
         .order_by("month", "cur")
     )
+
+
+_READ = prepared(_query)
+
+
+def purchases_sales(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
+    """Per month and currency: purchases (credit notes negative), sales, how many invoices
+    and how many of them have no amount."""
     return [
         {
             "month": as_date(row["month"]),
@@ -57,5 +66,5 @@ def purchases_sales(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
             "invoices": row["invoices"],
             "without_amount": row["without_amount"],
         }
-        for row in rows
+        for row in _READ.rows(dossier_pk(dossier), period)
     ]

@@ -12,6 +12,7 @@ from django.db.models import (
     DateField,
     F,
     Q,
+    QuerySet,
     Sum,
     Value,
     When,
@@ -38,10 +39,12 @@ from view.queries.common import (
     as_date,
     as_money,
     as_sum,
+    dossier_pk,
     fact,
     fact_decimal,
     invoice_currency,
     money_invoices,
+    prepared,
     signed,
 )
 from view.suppliers import name_key, vat_key
@@ -88,12 +91,10 @@ def top_suppliers(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
     return top_suppliers_from(supplier_groups(dossier, period))
 
 
-def supplier_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
-    """Per month (of the invoice day) and (VAT number, name, currency) as read: the number of
-    invoices and their sum, not rounded (``top_suppliers_from`` merges them)."""
+def _query(dossier_id: int, period: Period) -> QuerySet[Any]:
     total = Coalesce(fact_decimal("total_incl_vat"), F("amount"), output_field=MONEY)
-    rows = (
-        money_invoices(dossier, period, PURCHASES)
+    return (
+        money_invoices(dossier_id, period, PURCHASES)
         .alias(total=total, name_confidence=_name_confidence())
         .annotate(
             vat_read=Trim(fact("supplier_vat")),
@@ -112,8 +113,17 @@ def supplier_groups(dossier: Dossier | int, period: Period) -> list[dict[str, An
         )
         .order_by()
     )
+
+
+_READ = prepared(_query)
+
+
+def supplier_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
+    """Per month (of the invoice day) and (VAT number, name, currency) as read: the number of
+    invoices and their sum, not rounded (``top_suppliers_from`` merges them)."""
     return [
-        {**row, "month": as_date(row["month"]), "amount": as_sum(row["amount"])} for row in rows
+        {**row, "month": as_date(row["month"]), "amount": as_sum(row["amount"])}
+        for row in _READ.rows(dossier_pk(dossier), period)
     ]
 
 

@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     DateField,
     F,
+    QuerySet,
     Sum,
 )
 from django.db.models.functions import (
@@ -30,10 +31,12 @@ from view.queries.common import (
     as_date,
     as_money,
     as_sum,
+    dossier_pk,
     fact_date,
     fact_decimal,
     invoice_currency,
     money_invoices,
+    prepared,
 )
 
 UNPAID_BUCKETS: tuple[tuple[str, str | Promise], ...] = (
@@ -51,17 +54,15 @@ def unpaid(dossier: Dossier, period: Period, today: date | None = None) -> list[
     return unpaid_from(unpaid_groups(dossier, period), today)
 
 
-def unpaid_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
-    """Per month (of the invoice day), due date and currency: the unpaid purchase invoices and
-    expenses, and their sum, not rounded (``unpaid_from`` puts them in buckets)."""
+def _query(dossier_id: int, period: Period) -> QuerySet[Any]:
     amount = Coalesce(
         fact_decimal("payable_amount"),
         fact_decimal("total_incl_vat"),
         F("amount"),
         output_field=MONEY,
     )
-    rows = (
-        money_invoices(dossier, period, PAYABLE)
+    return (
+        money_invoices(dossier_id, period, PAYABLE)
         .filter(paid=False)
         .alias(due=Coalesce(F("due_date"), fact_date("due_date"), output_field=DateField()))
         .annotate(
@@ -73,6 +74,14 @@ def unpaid_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]
         .annotate(invoices=Count("id"), amount=Sum(amount))
         .order_by()
     )
+
+
+_READ = prepared(_query)
+
+
+def unpaid_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
+    """Per month (of the invoice day), due date and currency: the unpaid purchase invoices and
+    expenses, and their sum, not rounded (``unpaid_from`` puts them in buckets)."""
     return [
         {
             "month": as_date(row["month"]),
@@ -81,7 +90,7 @@ def unpaid_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]
             "invoices": row["invoices"],
             "amount": as_sum(row["amount"]),
         }
-        for row in rows
+        for row in _READ.rows(dossier_pk(dossier), period)
     ]
 
 

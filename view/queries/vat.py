@@ -14,6 +14,7 @@ from django.db.models import (
     F,
     IntegerField,
     Q,
+    QuerySet,
     Value,
     When,
 )
@@ -33,9 +34,11 @@ from view.queries.common import (
     as_date,
     as_money,
     as_sum,
+    dossier_pk,
     fact_decimal,
     invoice_currency,
     money_invoices,
+    prepared,
 )
 
 
@@ -87,16 +90,10 @@ def vat(dossier: Dossier, period: Period) -> list[dict[str, Any]]:
     return vat_from(vat_groups(dossier, period))
 
 
-def vat_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
-    """Per quarter, currency, purchases (deductible) or sales (due) and rate: the taxable
-    amount and the VAT. An e-invoice (UBL, CII, or the XML a PDF carries) counts by the lines of
-    its VAT breakdown; another invoice (or an e-invoice without breakdown) by its totals
-    (``total_excl_vat``, ``total_vat``), with no rate. Credit notes count negative.
-
-    One query: the ORM scopes the invoices and computes their quarter, currency and sign; the
-    VAT lines (or one line made of the totals) are unnested and summed around it."""
-    inner = (
-        money_invoices(dossier, period, PURCHASES + SALES)
+def _inner(dossier_id: int, period: Period) -> QuerySet[Any]:
+    """The invoices of ``vat_groups`` with their month, currency, direction and sign."""
+    return (
+        money_invoices(dossier_id, period, PURCHASES + SALES)
         .alias(excl_vat=fact_decimal("total_excl_vat"), vat_total=fact_decimal("total_vat"))
         .filter(Q(is_ubl=True) | Q(vat_total__isnull=False))
         .annotate(
@@ -114,7 +111,20 @@ def vat_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
         )
         .values("month", "cur", "direction", "sign", "breakdown", "excl", "tax")
     )
-    inner_sql, params = inner.query.sql_with_params()
+
+
+_INNER = prepared(_inner)
+
+
+def vat_groups(dossier: Dossier | int, period: Period) -> list[dict[str, Any]]:
+    """Per quarter, currency, purchases (deductible) or sales (due) and rate: the taxable
+    amount and the VAT. An e-invoice (UBL, CII, or the XML a PDF carries) counts by the lines of
+    its VAT breakdown; another invoice (or an e-invoice without breakdown) by its totals
+    (``total_excl_vat``, ``total_vat``), with no rate. Credit notes count negative.
+
+    One query: the ORM scopes the invoices and computes their quarter, currency and sign; the
+    VAT lines (or one line made of the totals) are unnested and summed around it."""
+    inner_sql, params = _INNER.sql(dossier_pk(dossier), period)
     sql = _VAT_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"].format(
         inner=inner_sql,
         rate=_line_number("percent"),
