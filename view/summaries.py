@@ -40,6 +40,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncMonth
 
 from connect.models import Document, MonthSummary, Status
+from core.prepared import PreparedRead
 from view.period import Period, add_months
 from view.queries.common import as_date, as_sum, invoice_day, moment
 from view.queries.document_flow import document_flow
@@ -116,7 +117,10 @@ class Keeper:
 
     def keys(self, document_ids: Collection[int]) -> set[tuple[int, int, date]]:
         """(firm, dossier, month) of each document's invoice day and moment of sending."""
-        return _keys_of(Document.objects.filter(pk__in=list(document_ids)))
+        ids = list(document_ids)
+        if len(ids) == 1:
+            return _keys_from(_ONE_DOCUMENT.rows(ids[0]))
+        return _keys_of(Document.objects.filter(pk__in=ids))
 
     def refresh(self, keys: set[tuple[int, int, date]]) -> None:
         """Recompute the months of ``keys`` (in the caller's transaction)."""
@@ -138,23 +142,40 @@ class Keeper:
 KEEPER = Keeper()
 
 
-def _keys_of(documents: QuerySet[Document]) -> set[tuple[int, int, date]]:
-    """(firm, dossier, month) of the documents' invoice days and moments of sending, each
-    pair once. A draft or a withdrawn document counts nowhere, so it has no key."""
-    rows = (
+def _month_keys(documents: QuerySet[Document]) -> QuerySet[Any]:
+    """The documents' firm, dossier and the months of their invoice day and moment of
+    sending, each combination once. A draft or a withdrawn document counts nowhere: no row."""
+    return (
         documents.exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
         .annotate(
             money_month=TruncMonth(invoice_day(), output_field=DateField()),
             flow_month=TruncMonth(moment(), output_field=DateField()),
         )
-        .values_list("firm_id", "dossier_id", "money_month", "flow_month")
+        .values("firm_id", "dossier_id", "money_month", "flow_month")
         .distinct()
         .order_by()
     )
+
+
+#: The keys of one document (a write's usual case), asked before and after each write.
+_ONE_DOCUMENT = PreparedRead(
+    Document,
+    lambda pk: _month_keys(Document.objects.filter(pk=pk)),
+    lambda pk: (pk,),
+    ((2_000_000_011,), (2_000_000_012,), (2_000_000_013,)),
+)
+
+
+def _keys_of(documents: QuerySet[Document]) -> set[tuple[int, int, date]]:
+    """(firm, dossier, month) of the documents' invoice days and moments of sending."""
+    return _keys_from(list(_month_keys(documents)))
+
+
+def _keys_from(rows: list[dict[str, Any]]) -> set[tuple[int, int, date]]:
     return {
-        (firm_id, dossier_id, as_date(month))
-        for firm_id, dossier_id, *months in rows
-        for month in months
+        (row["firm_id"], row["dossier_id"], as_date(month))
+        for row in rows
+        for month in (row["money_month"], row["flow_month"])
         if month is not None
     }
 

@@ -43,7 +43,7 @@ POSTGRES = os.environ.get("LOAD_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 #: Empty: a private redis-server (or, without one, database 8 of the shared server).
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "")
 WORKERS = int(os.environ.get("LOAD_WORKERS", "3"))
-THREADS = int(os.environ.get("LOAD_THREADS", "2"))
+THREADS = int(os.environ.get("LOAD_THREADS", "8"))
 CONCURRENCY = int(os.environ.get("LOAD_WORKER_CONCURRENCY", "2"))
 DOCUMENTS = int(os.environ.get("LOAD_DOCUMENTS", "5000"))
 SETTLE_SECONDS = int(os.environ.get("LOAD_SETTLE_SECONDS", "180"))
@@ -59,6 +59,9 @@ USERS = {
     "LOAD_DESKTOPS": os.environ.get("LOAD_DESKTOPS", "2"),
 }
 FIRMS, ACCOUNTANTS_PER_FIRM, DOSSIERS_PER_ACCOUNTANT = 2, 2, 5
+#: Busy loops run beside the services while locust runs (0: none): another program on the
+#: machine that wants every core. They share one session, as one service would.
+HOG = int(os.environ.get("LOAD_HOG", "0"))
 
 
 def service_env(workdir: Path, port: int, redis_url: str) -> dict[str, str]:
@@ -253,6 +256,9 @@ def services_start(workdir: Path, env: dict[str, str], port: int) -> list[Any]:
             # Longer than any user's pause: an idle connection is not closed under its request.
             "--keep-alive=30",
             "--log-level=warning",
+            f"--access-logfile={workdir / 'access.log'}",
+            # The time gunicorn took for each request (ms), beside what locust waited.
+            "--access-logformat=%(m)s %(U)s %(s)s %(M)s",
         ],
         env,
         workdir / "gunicorn.log",
@@ -314,6 +320,56 @@ def cpu_seconds(session: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def hog_start(workdir: Path) -> subprocess.Popen[bytes]:
+    """``HOG`` busy loops in one session of their own (``LOAD_HOG``)."""
+    loop = f"{sys.executable} -c 'while True: pass'"
+    command = ["sh", "-c", " & ".join([loop] * HOG) + " & wait"]
+    return start(command, dict(os.environ), workdir / "hog.log")
+
+
+def hog_stop(hog: subprocess.Popen[bytes] | None) -> float:
+    """Stops the busy loops; returns the CPU seconds they had."""
+    if hog is None:
+        return 0.0
+    used = cpu_seconds(hog.pid)
+    stop(hog)
+    return used
+
+
+def server_times(workdir: Path) -> dict[str, list[int]]:
+    """The time gunicorn took for each request (ms, from its access log), per group of
+    ``locustfile.group``: what the portal spent, without the wait for a free thread or the
+    client's own."""
+    groups: dict[str, list[int]] = {}
+    path = workdir / "access.log"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        parts = line.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        method, url, _status, ms = parts
+        if url.startswith("/api/"):
+            name = "desktop API"
+        elif method == "POST" and url.endswith("/upload/"):
+            name = "uploads"
+        elif method == "POST" and url.startswith("/accounts/login/"):
+            name = "login"
+        else:
+            name = "pages"
+        groups.setdefault(name, []).append(int(ms))
+    return groups
+
+
+def server_report(workdir: Path) -> None:
+    times = server_times(workdir)
+    if not times:
+        return
+    print("as gunicorn timed them (ms, from the request read to the answer written):")
+    for name, values in sorted(times.items()):
+        values.sort()
+        p50, p95 = (values[min(len(values) - 1, int(q * len(values)))] for q in (0.5, 0.95))
+        print(f"  {name:<32}{len(values):>7}{p50:>16}{p95:>8}")
+
+
 def locust_run(workdir: Path, env: dict[str, str], port: int) -> None:
     users = sum(int(count) for count in USERS.values())
     command = [
@@ -338,7 +394,17 @@ def locust_run(workdir: Path, env: dict[str, str], port: int) -> None:
     }
     print(f"locust: {users} users ({', '.join(f'{k}={v}' for k, v in USERS.items())}), {SECONDS} s")
     with (workdir / "locust.log").open("wb") as out:
-        subprocess.run(command, cwd=ROOT, env=locust_env, stdout=out, stderr=subprocess.STDOUT)
+        # A session of its own: on Linux's autogroup scheduling, the client does not share
+        # its CPU with this script's terminal (or a hog started there): it stands for people
+        # on other machines, and waiting for a core itself would add to what it measures.
+        subprocess.run(
+            command,
+            cwd=ROOT,
+            env=locust_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     if not (workdir / "report.json").exists():
         print((workdir / "locust.log").read_text(errors="replace")[-3000:])
         raise RuntimeError("locust wrote no statistics")
@@ -471,19 +537,25 @@ def run(redis_url: str) -> None:
         )
         used = [cpu_seconds(process.pid) for process in processes]
         load_before = os.getloadavg()[0]
+        hog = hog_start(workdir) if HOG else None
         started = time.perf_counter()
-        locust_run(workdir, env, port)
+        try:
+            locust_run(workdir, env, port)
+        finally:
+            hog_cpu = hog_stop(hog)
         elapsed = time.perf_counter() - started
         used = [
             cpu_seconds(process.pid) - before
             for process, before in zip(processes, used, strict=True)
         ]
         failed, refused = report(workdir)
+        server_report(workdir)
         locust_cpu = sum(os.times()[2:4])
         print(
             f"CPU during the run ({elapsed:.0f} s, {os.cpu_count()} cores, load average "
             f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after): gunicorn {used[0]:.0f} s, "
             f"worker {used[1]:.0f} s, beat {used[2]:.0f} s, locust {locust_cpu:.0f} s"
+            + (f", {HOG} busy loops {hog_cpu:.0f} s" if HOG else "")
         )
         lost = verify(workdir)
         path = workdir / "uploads.jsonl"

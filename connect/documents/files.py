@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 import magic
 from django.conf import settings
+from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +96,24 @@ class Spooled:
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+    def as_file(self) -> "SpooledFile":
+        """The spooled bytes as a Django ``File`` that a storage may take rather than copy."""
+        return SpooledFile(self.path)
+
+
+class SpooledFile(File):
+    """A spooled file offered to a storage. Its temporary path lets ``FileSystemStorage`` move
+    it into place (a rename when the temporary directory, ``FILE_UPLOAD_TEMP_DIR``, is on the
+    media's disk) instead of writing the bytes a second time; S3 reads it as any file. Once
+    moved, ``Spooled.remove`` finds nothing to remove."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path.open("rb"), name=path.name)
+        self.path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self.path)
 
 
 def spool(chunks: Iterable[bytes], *, max_size: int) -> Spooled:

@@ -10,10 +10,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connect.models import Document
 from core.prepared import PreparedRead, _same
 from dossiers.models import Dossier
 from tests.factories import DossierFactory
 from tests.view.test_summaries import add, adds
+from view import summaries
 from view.period import Period
 from view.queries import document_flow, purchases_sales, top_suppliers, unpaid, vat
 
@@ -38,7 +40,8 @@ def same_params(a, b) -> bool:
 
 
 def test_views_reads_are_prepared_on_postgresql(db) -> None:
-    assert {name: read.prepared_on() for name, read in READS.items()} == dict.fromkeys(READS, True)
+    reads = {**READS, "keys of one document": summaries._ONE_DOCUMENT}
+    assert {name: read.prepared_on() for name, read in reads.items()} == dict.fromkeys(reads, True)
 
 
 @settings(
@@ -82,6 +85,9 @@ def test_the_prepared_rows_are_djangos(db, steps, period, zone) -> None:
             if name == "vat":
                 continue  # an inner read: its SQL is wrapped (the test above)
             assert read.rows(dossier.pk, period) == list(read.build(dossier.pk, period)), name
+    one = summaries._ONE_DOCUMENT
+    for pk in Document.objects.filter(dossier=dossier).values_list("pk", flat=True):
+        assert one.rows(pk) == list(one.build(pk))
 
 
 def _by_ids(ids: list[int]):

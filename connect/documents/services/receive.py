@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -107,8 +106,8 @@ def document_receive(
             return _duplicate(earlier, actor)
         target = storage_name_for(dossier, info.extension)
         try:
-            with spooled.path.open("rb") as handle:
-                stored = default_storage.save(target, File(handle))
+            with spooled.as_file() as content:
+                stored = default_storage.save(target, content)
         except STORAGE_ERRORS:
             logger.exception("storage refused a write for dossier %s", dossier.pk)
             with contextlib.suppress(*STORAGE_ERRORS):

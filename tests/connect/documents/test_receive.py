@@ -216,3 +216,38 @@ def test_script_words_inside_stream_data_are_not_mistaken_for_scripts(
     """Compressed image data may hold any bytes, "/JS" included: only dictionaries count."""
     data = samples.pdf_with_binary_stream(b"\x00\x9f/JS /JavaScript /OpenAction\xff" * 100)
     assert receive(dossier, client_user, "scan.pdf", data).document.page_count == 1
+
+
+def test_a_spooled_file_on_the_medias_disk_is_moved_into_place_not_written_again(
+    settings, tmp_path
+) -> None:
+    from connect.documents.files import spool
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)  # the same disk as MEDIA_ROOT (tmp_path)
+    data = samples.pdf(2)
+    spooled = spool([data], max_size=10 * 1024 * 1024)
+    inode = spooled.path.stat().st_ino
+    with spooled.as_file() as content:
+        stored = default_storage.save("documents/moved.pdf", content)
+    target = Path(default_storage.path(stored))
+    assert target.stat().st_ino == inode  # the same file, renamed
+    assert not spooled.path.exists()
+    assert target.read_bytes() == data
+    assert target.stat().st_mode & 0o777 == 0o644  # readable by the proxy, as a copy was
+    spooled.remove()  # nothing left to remove: no error
+
+
+def test_a_received_file_leaves_no_temporary_file_behind(
+    dossier: Dossier, client_user: User, settings, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(incoming)
+    data = samples.pdf(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = receive(dossier, client_user, "facture.pdf", data)
+    assert default_storage.open(result.document.storage_name).read() == data
+    assert list(incoming.iterdir()) == []
+    with pytest.raises(ServiceError):  # refused: nothing stored, nothing left either
+        receive(dossier, client_user, "facture.pdf", b"not a pdf")
+    assert list(incoming.iterdir()) == []
