@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils.functional import Promise
 
 from core.errors import ServiceError
+from core.prepared import PreparedRead
 from dossiers.models import (
     CONNECT_ROLES,
     Dossier,
@@ -149,17 +150,37 @@ def connect_roles_for(
         seen, roles = _seen_connect_roles(actor, dossier)
         if seen:
             return roles
-    row = (
-        connect_dossiers(actor)
-        .filter(pk=dossier.pk)
-        .annotate(**_connect_roles_annotations(actor, ""))
-        .values_list(SEEN_MEMBER, *_holds_names())
-        .first()
-    )
-    if row is None:
+    if not actor.is_active:
+        return None  # ``with_role``'s own rule, for an identity deactivated in this request
+    rows = _ROLES.rows(actor.pk, dossier.pk)
+    if not rows:
         return None
-    is_member, *holds = row
-    return _roles(is_member, holds)
+    return _roles(rows[0][SEEN_MEMBER], [rows[0][name] for name in _holds_names()])
+
+
+def _roles_query(actor_id: int, dossier_id: int) -> QuerySet[Any]:
+    """The actor's membership and Connect roles on the dossier, when it is in their reach."""
+    actor = User(pk=actor_id, is_active=True)  # only its key reaches the SQL
+    return (
+        connect_dossiers(actor)
+        .filter(pk=dossier_id)
+        .annotate(**_connect_roles_annotations(actor, ""))
+        .values(SEEN_MEMBER, *_holds_names())
+    )
+
+
+#: Asked by every service's guard (``require_connect_role``), several times a request: built
+#: and compiled once per process (``core.prepared``).
+_ROLES = PreparedRead(
+    Dossier,
+    _roles_query,
+    lambda actor_id, dossier_id: (actor_id, dossier_id),
+    (
+        (2_000_000_011, 2_000_000_021),
+        (2_000_000_012, 2_000_000_022),
+        (2_000_000_013, 2_000_000_023),
+    ),
+)
 
 
 def require_connect_role(

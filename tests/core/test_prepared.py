@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from connect.models import Document
 from core.prepared import PreparedRead, _same
+from dossiers import access
 from dossiers.models import Dossier
 from tests.factories import DossierFactory
 from tests.view.test_summaries import add, adds
@@ -40,7 +41,11 @@ def same_params(a, b) -> bool:
 
 
 def test_views_reads_are_prepared_on_postgresql(db) -> None:
-    reads = {**READS, "keys of one document": summaries._ONE_DOCUMENT}
+    reads = {
+        **READS,
+        "keys of one document": summaries._ONE_DOCUMENT,
+        "Connect roles": access._ROLES,
+    }
     assert {name: read.prepared_on() for name, read in reads.items()} == dict.fromkeys(reads, True)
 
 
