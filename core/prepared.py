@@ -149,7 +149,9 @@ class PreparedRead:
         return plan.sql, _params(plan.slots, tuple(self.derived(*args)))
 
     def rows(self, *args: Any) -> list[dict[str, Any]]:
-        """What iterating ``build(*args)`` gives: a dict per row."""
+        """What iterating ``build(*args)`` gives: a dict per row. The plan's compiler only
+        converts (its converters read no state of the connection it was made on), so the
+        threads of a process share it."""
         plan = self._plan()
         if plan is None:
             return list(self.build(*args))
