@@ -10,10 +10,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import magic
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -97,19 +99,29 @@ class Spooled:
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
 
-    def as_file(self) -> "SpooledFile":
-        """The spooled bytes as a Django ``File`` that a storage may take rather than copy."""
-        return SpooledFile(self.path)
+    def as_file(self) -> File:
+        """The spooled bytes as a Django ``File`` for the storage: one it may rename into
+        place when the spool and the media are on the same disk, otherwise a plain file that
+        it copies (a buffered write, which fails loudly when the disk fills: Django's
+        cross-disk move would not check its writes)."""
+        handle = self.path.open("rb")
+        location = getattr(default_storage, "location", None)
+        try:
+            same_disk = location is not None and (
+                self.path.stat().st_dev == Path(location).stat().st_dev
+            )
+        except OSError:  # the media directory does not exist yet: copy
+            same_disk = False
+        return SpooledFile(handle, self.path) if same_disk else File(handle, name=self.path.name)
 
 
 class SpooledFile(File):
-    """A spooled file offered to a storage. Its temporary path lets ``FileSystemStorage`` move
-    it into place (a rename when the temporary directory, ``FILE_UPLOAD_TEMP_DIR``, is on the
-    media's disk) instead of writing the bytes a second time; S3 reads it as any file. Once
-    moved, ``Spooled.remove`` finds nothing to remove."""
+    """A spooled file on the media's disk (``FILE_UPLOAD_TEMP_DIR`` there). Its temporary path
+    lets ``FileSystemStorage`` rename it into place instead of writing the bytes a second
+    time. Once moved, ``Spooled.remove`` finds nothing to remove."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path.open("rb"), name=path.name)
+    def __init__(self, handle: Any, path: Path) -> None:
+        super().__init__(handle, name=path.name)
         self.path = path
 
     def temporary_file_path(self) -> str:

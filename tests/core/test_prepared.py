@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db.models import Count
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from connect.models import Document
 from core.prepared import PreparedRead, _same
 from dossiers import access
 from dossiers.models import Dossier
-from tests.factories import DossierFactory
+from tests.factories import DossierFactory, MembershipFactory, UserFactory, grant
 from tests.view.test_summaries import add, adds
 from view import summaries
 from view.period import Period
@@ -63,6 +64,7 @@ def test_the_prepared_sql_is_djangos_for_any_arguments_and_zone(
 ) -> None:
     read = READS[name]
     with timezone.override(zone):
+        assert read.prepared_on()  # not Django compared with itself
         sql, params = read.sql(dossier_id, period)
         django_sql, django_params = read.build(dossier_id, period).query.sql_with_params()
     assert sql == django_sql
@@ -87,12 +89,50 @@ def test_the_prepared_rows_are_djangos(db, steps, period, zone) -> None:
         add(dossier, step)
     with timezone.override(zone):
         for name, read in READS.items():
-            if name == "vat":
-                continue  # an inner read: its SQL is wrapped (the test above)
+            assert read.prepared_on(), name
             assert read.rows(dossier.pk, period) == list(read.build(dossier.pk, period)), name
-    one = summaries._ONE_DOCUMENT
-    for pk in Document.objects.filter(dossier=dossier).values_list("pk", flat=True):
-        assert one.rows(pk) == list(one.build(pk))
+        one = summaries._ONE_DOCUMENT  # its months depend on the zone too
+        assert one.prepared_on()
+        for pk in Document.objects.filter(dossier=dossier).values_list("pk", flat=True):
+            assert one.rows(pk) == list(one.build(pk))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    actor_id=st.integers(min_value=1, max_value=2**31 - 1),
+    key=st.integers(min_value=1, max_value=2**31 - 1),
+    scoping=st.booleans(),
+    zone=st.sampled_from(ZONES),
+)
+def test_the_prepared_sql_of_the_roles_and_the_keys_is_djangos(
+    db, actor_id, key, scoping, zone
+) -> None:
+    with override_settings(PORTAL_APP_SCOPING=scoping), timezone.override(zone):
+        for read, args in ((access._ROLES, (actor_id, key)), (summaries._ONE_DOCUMENT, (key,))):
+            assert read.prepared_on()
+            sql, params = read.sql(*args)
+            django_sql, django_params = read.build(*args).query.sql_with_params()
+            assert sql == django_sql
+            assert same_params(params, tuple(django_params))
+
+
+@pytest.mark.parametrize("scoping", [True, False])
+def test_the_prepared_roles_are_djangos(db, scoping) -> None:
+    dossier = DossierFactory(connect_enabled=True)
+    other = DossierFactory(firm=dossier.firm, connect_enabled=True)
+    holder, stranger = UserFactory(), UserFactory()
+    MembershipFactory(user=holder, firm=dossier.firm)
+    grant(holder, dossier, "connect.accountant")
+    grant(holder, dossier, "connect.entrepreneur")
+    with override_settings(PORTAL_APP_SCOPING=scoping):
+        assert access._ROLES.prepared_on()
+        for actor in (holder, stranger):
+            for target in (dossier, other):
+                args = (actor.pk, target.pk)
+                assert access._ROLES.rows(*args) == list(access._ROLES.build(*args))
+        assert access._ROLES.rows(holder.pk, dossier.pk)  # the case that has a row
 
 
 def _by_ids(ids: list[int]):

@@ -168,15 +168,19 @@ def test_a_storage_failure_leaves_no_row_and_no_file(
 
 
 def test_a_failure_after_storing_removes_the_file(
-    dossier: Dossier, client_user: User, monkeypatch
+    dossier: Dossier, client_user: User, monkeypatch, settings, tmp_path
 ) -> None:
     def explode(*args, **kwargs):
         raise RuntimeError("database gone")
 
+    incoming = tmp_path / "incoming"  # the media's disk: the file is renamed into place
+    incoming.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(incoming)
     monkeypatch.setattr(Document.objects, "create", explode)
     with pytest.raises(RuntimeError):
         receive(dossier, client_user, "a.pdf", samples.pdf())
     assert stored_files() == []
+    assert list(incoming.iterdir()) == []
 
 
 def test_only_connect_users_of_the_dossier_may_send(
@@ -221,13 +225,16 @@ def test_script_words_inside_stream_data_are_not_mistaken_for_scripts(
 def test_a_spooled_file_on_the_medias_disk_is_moved_into_place_not_written_again(
     settings, tmp_path
 ) -> None:
-    from connect.documents.files import spool
+    from connect.documents.files import SpooledFile, spool
 
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)  # the same disk as MEDIA_ROOT (tmp_path)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    (tmp_path / "media").mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)  # the same disk as MEDIA_ROOT
     data = samples.pdf(2)
     spooled = spool([data], max_size=10 * 1024 * 1024)
     inode = spooled.path.stat().st_ino
     with spooled.as_file() as content:
+        assert isinstance(content, SpooledFile)
         stored = default_storage.save("documents/moved.pdf", content)
     target = Path(default_storage.path(stored))
     assert target.stat().st_ino == inode  # the same file, renamed
@@ -251,3 +258,21 @@ def test_a_received_file_leaves_no_temporary_file_behind(
     with pytest.raises(ServiceError):  # refused: nothing stored, nothing left either
         receive(dossier, client_user, "facture.pdf", b"not a pdf")
     assert list(incoming.iterdir()) == []
+
+
+def test_a_spooled_file_on_another_disk_is_copied_by_a_checked_write(settings, tmp_path) -> None:
+    from connect.documents.files import SpooledFile, spool
+
+    shm = Path("/dev/shm")  # noqa: S108 - a tmpfs: not the media's disk
+    if shm.stat().st_dev == Path(default_storage.location).parent.stat().st_dev:
+        pytest.skip("here the shared memory is on the media's disk")
+    settings.FILE_UPLOAD_TEMP_DIR = str(shm)
+    data = samples.pdf(1)
+    spooled = spool([data], max_size=10 * 1024 * 1024)
+    try:
+        with spooled.as_file() as content:
+            assert not isinstance(content, SpooledFile)  # no cross-disk "move"
+            stored = default_storage.save("documents/copied.pdf", content)
+        assert default_storage.open(stored).read() == data
+    finally:
+        spooled.remove()
