@@ -171,16 +171,7 @@ def _roles_query(actor_id: int, dossier_id: int) -> QuerySet[Any]:
 
 #: Asked by every service's guard (``require_connect_role``), several times a request: built
 #: and compiled once per process (``core.prepared``).
-_ROLES = PreparedRead(
-    Dossier,
-    _roles_query,
-    lambda actor_id, dossier_id: (actor_id, dossier_id),
-    (
-        (2_000_000_011, 2_000_000_021),
-        (2_000_000_012, 2_000_000_022),
-        (2_000_000_013, 2_000_000_023),
-    ),
-)
+_ROLES = PreparedRead.of_keys(Dossier, _roles_query, 2)
 
 
 def require_connect_role(

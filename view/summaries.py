@@ -158,11 +158,8 @@ def _month_keys(documents: QuerySet[Document]) -> QuerySet[Any]:
 
 
 #: The keys of one document (a write's usual case), asked before and after each write.
-_ONE_DOCUMENT = PreparedRead(
-    Document,
-    lambda pk: _month_keys(Document.objects.filter(pk=pk)),
-    lambda pk: (pk,),
-    ((2_000_000_011,), (2_000_000_012,), (2_000_000_013,)),
+_ONE_DOCUMENT = PreparedRead.of_keys(
+    Document, lambda pk: _month_keys(Document.objects.filter(pk=pk)), 1
 )
 
 

@@ -2,6 +2,7 @@
 against its name, then opened by the right parser (pypdf, Pillow, connect.einvoice) with limits.
 Every refusal is a translated ServiceError; nothing here writes anywhere but a temporary file."""
 
+import contextlib
 import hashlib
 import io
 import re
@@ -15,7 +16,7 @@ from typing import Any
 import magic
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -105,13 +106,10 @@ class Spooled:
         it copies (a buffered write, which fails loudly when the disk fills: Django's
         cross-disk move would not check its writes)."""
         handle = self.path.open("rb")
-        location = getattr(default_storage, "location", None)
-        try:
-            same_disk = location is not None and (
-                self.path.stat().st_dev == Path(location).stat().st_dev
-            )
-        except OSError:  # the media directory does not exist yet: copy
-            same_disk = False
+        same_disk = False  # S3 (or another storage) reads the file as it is
+        if isinstance(default_storage, FileSystemStorage):
+            with contextlib.suppress(OSError):  # no media directory yet: copy
+                same_disk = self.path.stat().st_dev == Path(default_storage.location).stat().st_dev
         return SpooledFile(handle, self.path) if same_disk else File(handle, name=self.path.name)
 
 
