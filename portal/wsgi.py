@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
 os.environ.setdefault("DB_DEFAULT_SCOPE", "none")
 
 application = get_wsgi_application()
+
+# The URLconf, catalogues and templates are loaded now, before the first request (warmup.py).
+from portal.warmup import warm_up  # noqa: E402 - needs the settings set up above
+
+warm_up()
