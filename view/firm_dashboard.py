@@ -11,12 +11,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import (
     Count,
     DateTimeField,
     Min,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -31,10 +32,12 @@ from connect.documents.selectors import NEW_DOCUMENT, accountant_dossiers_for
 from connect.models import ConnectProfile, CreditUse, Document, Recognition, Source, Status
 from core.lookups import get_or_404
 from core.models import AuditAction, AuditEvent
-from dossiers.models import Cartouche, Dossier, Firm, ProcessingMode, Role
+from dossiers.models import Dossier, Firm, ProcessingMode, Role
 from dossiers.selectors import dossier_staff_list_for, firm_staff_list_for
 from users.models import User
 from view.models import ReportSwitch
+
+M = TypeVar("M", bound=Model)
 
 #: "No upload for N days": the default and the accepted range.
 QUIET_DAYS_DEFAULT = 30
@@ -170,6 +173,13 @@ class FirmDashboard:
         return not self.dossiers and not self.credits
 
 
+def _partial(model: type[M], **values: Any) -> M:
+    """A ``model`` instance of the named fields read with others, as ``only()`` makes them: a
+    field not named is deferred (read if ever asked for)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(None, names, [values[name] for name in names])
+
+
 def _url_maker(name: str, kwarg: str) -> Callable[[uuid.UUID], str]:
     """The URL named ``name`` of any public id, reversed once (a page of 50 rows does not
     resolve the same pattern 50 times)."""
@@ -242,15 +252,19 @@ def _dossier_lists(actor: User, quiet_days: int, limit: int | None) -> _Lists:
     """The actor's dossiers (as accountant): the longest wait first, then those with nothing
     waiting by code; and those from which no document was received for ``quiet_days`` days,
     never heard of first, then the longest silence. Every dossier's code, last upload and
-    waiting counts are read in two queries; the dossiers shown (the first ``limit`` of each
-    list, all with None) and their oldest documents in two more."""
+    waiting counts are read in two queries, with what the rows show of them; the oldest
+    waiting documents of the dossiers shown (the first ``limit`` of each list, all with None)
+    in one more."""
     mine = accountant_dossiers_for(actor=actor)
-    facts = {
-        pk: (code, last)
-        for pk, code, last in mine.annotate(last_upload=_last_received()).values_list(
-            "id", "code", "last_upload"
-        )
-    }
+    # Every dossier's code and last upload, and what a row shows of it (read with them: the
+    # dossiers shown need no query of their own).
+    facts: dict[int, tuple[str, datetime]] = {}
+    shows: dict[int, tuple[Any, ...]] = {}
+    for pk, code, last, public_id, name, firm_id, firm_name in mine.annotate(
+        last_upload=_last_received()
+    ).values_list("id", "code", "last_upload", "public_id", "name", "firm_id", "firm__name"):
+        facts[pk] = (code, last)
+        shows[pk] = (public_id, name, firm_id, firm_name)
     if not facts:
         return _Lists(waiting=[], count=0, totals=_no_totals(), quiet=[], quiet_count=0)
     # The ids themselves, not a subquery: the index scans start at each dossier (a subquery
@@ -277,12 +291,17 @@ def _dossier_lists(actor: User, quiet_days: int, limit: int | None) -> _Lists:
         key=lambda pk: (facts[pk][1], facts[pk][0]),
     )
     shown, shown_quiet = (order, silent) if limit is None else (order[:limit], silent[:limit])
-    dossiers = (
-        mine.filter(pk__in={*shown, *shown_quiet})
-        .select_related("firm")
-        .only("public_id", "code", "name", "firm__name")
-        .in_bulk()
-    )
+    firms: dict[int, Firm] = {}
+    dossiers: dict[int, Dossier] = {}
+    for pk in {*shown, *shown_quiet}:
+        public_id, name, firm_id, firm_name = shows[pk]
+        if firm_id not in firms:
+            firms[firm_id] = _partial(Firm, id=firm_id, name=firm_name)
+        dossier = _partial(
+            Dossier, id=pk, public_id=public_id, code=facts[pk][0], name=name, firm_id=firm_id
+        )
+        dossier.firm = firms[firm_id]
+        dossiers[pk] = dossier
     inbox_url, document_url = _inbox_url_maker(), _url_maker("connect:document", "document_id")
     # The oldest waiting document of each dossier shown: among the few sent at those times.
     oldest: dict[int, OldestDocument] = {}
@@ -309,7 +328,6 @@ def _dossier_lists(actor: User, quiet_days: int, limit: int | None) -> _Lists:
             oldest=oldest.get(pk),
         )
         for pk in shown
-        if pk in dossiers
     ]
     quiet = [
         QuietDossier(
@@ -318,7 +336,6 @@ def _dossier_lists(actor: User, quiet_days: int, limit: int | None) -> _Lists:
             inbox_url=inbox_url(dossiers[pk]),
         )
         for pk in shown_quiet
-        if pk in dossiers
     ]
     return _Lists(
         waiting=rows, count=len(facts), totals=totals, quiet=quiet, quiet_count=len(silent)
@@ -338,14 +355,25 @@ def credit_months(today: date) -> list[date]:
 def _credits(actor: User) -> list[FirmCredits]:
     """Credits used per month and mode, and credits left, of the firms where the actor is
     staff."""
-    firms = list(firm_staff_list_for(actor=actor))
+    # The firms and their cartouches in one read (a firm without any has one row of NULLs).
+    firms: dict[int, Firm] = {}
+    cartouches: dict[int, list[tuple[str, int]]] = {}
+    for pk, public_id, name, mode, credits in (
+        firm_staff_list_for(actor=actor)
+        .values_list("id", "public_id", "name", "cartouches__mode", "cartouches__credits")
+        .order_by("name", "id")
+    ):
+        if pk not in firms:
+            firms[pk] = _partial(Firm, id=pk, public_id=public_id, name=name)
+        if mode is not None:
+            cartouches.setdefault(pk, []).append((mode, credits))
     if not firms:
         return []
     months = credit_months(timezone.localdate())
     start = timezone.make_aware(datetime.combine(months[-1], datetime.min.time()))
     used: dict[tuple[int, date, str], int] = {}
     for row in (
-        CreditUse.objects.filter(firm__in=firms, created_at__gte=start)
+        CreditUse.objects.filter(firm_id__in=list(firms), created_at__gte=start)
         .annotate(month=TruncMonth("created_at"))
         .values("firm_id", "month", "mode")
         .annotate(count=Count("id"))
@@ -354,19 +382,16 @@ def _credits(actor: User) -> list[FirmCredits]:
         month = row["month"]
         month = timezone.localtime(month).date() if isinstance(month, datetime) else month
         used[(row["firm_id"], month, row["mode"])] = row["count"]
-    cartouches: dict[int, list[Cartouche]] = {}
-    for cartouche in Cartouche.objects.filter(firm__in=firms):
-        cartouches.setdefault(cartouche.firm_id, []).append(cartouche)
     labels = dict(ProcessingMode.choices)
     order = {mode: i for i, mode in enumerate(ProcessingMode.values)}
     result = []
-    for firm in firms:
+    for firm in firms.values():
         # The modes that use credits: those the licence holds, and any used in the period.
         held = sorted(
-            (c for c in cartouches.get(firm.pk, []) if c.mode != ProcessingMode.TRANSPORT),
-            key=lambda c: order.get(c.mode, len(order)),
+            (c for c in cartouches.get(firm.pk, []) if c[0] != ProcessingMode.TRANSPORT),
+            key=lambda c: order.get(c[0], len(order)),
         )
-        modes = [c.mode for c in held]
+        modes = [mode for mode, _credits in held]
         modes += sorted({mode for (f, _m, mode) in used if f == firm.pk} - set(modes))
         table = []
         for month in months:
@@ -377,7 +402,7 @@ def _credits(actor: User) -> list[FirmCredits]:
                 firm=firm,
                 modes=[(mode, str(labels.get(mode, mode))) for mode in modes],
                 months=table,
-                remaining=[(str(labels.get(c.mode, c.mode)), c.credits) for c in held],
+                remaining=[(str(labels.get(mode, mode)), credits) for mode, credits in held],
                 total=sum(m.total for m in table),
             )
         )

@@ -227,6 +227,27 @@ def test_a_light_licence_has_no_credit_table(db: None, auth_client) -> None:
     assert "Credits used per month" not in response.content.decode()
 
 
+def test_each_firm_of_the_staff_gets_its_credits_even_one_without_cartouches(
+    db: None, auth_client
+) -> None:
+    held = FirmFactory(name="Zeta Fiduciaire")
+    bare = FirmFactory(name="Alpha Comptables")
+    Cartouche.objects.filter(firm=bare).delete()
+    Cartouche.objects.filter(firm=held, mode="premium").update(credits=12)
+    person = MembershipFactory(firm=held, level=FirmLevel.POWER_USER).user
+    MembershipFactory(firm=bare, user=person, level=FirmLevel.LICENCE_ADMIN)
+
+    response = auth_client(person).get(URL)
+
+    alpha, zeta = response.context["dashboard"].credits
+    assert (alpha.firm, zeta.firm) == (bare, held)  # by name
+    assert (alpha.modes, alpha.remaining, alpha.total) == ([], [], 0)
+    assert ("Premium", 12) in zeta.remaining
+    page = response.content.decode()
+    assert reverse("portal:credits", kwargs={"firm_id": bare.public_id}) in page
+    assert reverse("portal:credits", kwargs={"firm_id": held.public_id}) in page
+
+
 def test_staff_without_a_dossier_get_a_friendly_page(licence_admin: User, auth_client) -> None:
     response = auth_client(licence_admin).get(URL)
     assert response.status_code == HTTPStatus.OK
@@ -415,7 +436,9 @@ def test_the_number_of_queries_does_not_grow_with_dossiers_and_documents(
     every, listed = _count(client, all="1")
     assert listed == 40
     assert few == many == every
-    assert many <= 13  # session, user, scope, header, and the dashboard's seven aggregates
+    # Session, user, scope; the dossiers with what their rows show, the waiting counts, the
+    # oldest waiting documents; the firms with their cartouches, the credits used per month.
+    assert many <= 8
 
 
 # --- access ---------------------------------------------------------------------------------
