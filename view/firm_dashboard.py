@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import (
     Count,
     DateTimeField,
@@ -177,7 +178,7 @@ def _partial(model: type[M], **values: Any) -> M:
     """A ``model`` instance of the named fields read with others, as ``only()`` makes them: a
     field not named is deferred (read if ever asked for)."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(None, names, [values[name] for name in names])
+    return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
 
 def _url_maker(name: str, kwarg: str) -> Callable[[uuid.UUID], str]:
