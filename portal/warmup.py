@@ -12,24 +12,26 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.template import TemplateSyntaxError
+from django.template import TemplateSyntaxError, engines
 from django.template.loader import get_template
 from django.urls import get_resolver
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
+#: What the project's template folders hold besides templates (notes, images) is left alone.
+TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
 
 
 def _project_templates() -> list[str]:
-    """The names of the project's own templates (``templates/``); those of the packages they
-    extend or include are compiled with them."""
+    """The names of the project's own templates (each engine's ``DIRS``: ``templates/``);
+    those of the packages they extend or include are compiled with them."""
     names: list[str] = []
-    for engine in settings.TEMPLATES:
-        directories: list[str | Path] = list(engine.get("DIRS", []))  # type: ignore[call-overload]
-        for directory in directories:
-            folder = Path(directory)
+    for engine in engines.all():
+        for folder in map(Path, engine.dirs):
             names += sorted(
-                str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()
+                str(path.relative_to(folder))
+                for path in folder.rglob("*")
+                if path.is_file() and path.suffix in TEMPLATE_SUFFIXES
             )
     return names
 
@@ -44,8 +46,6 @@ def warm_up() -> list[str]:
             get_resolver().reverse_dict  # noqa: B018 - the reverse lookups, per language
     failed: list[str] = []
     for name in _project_templates():
-        if not name.endswith((".html", ".txt", ".xml")):
-            continue
         try:
             get_template(name)
         except (TemplateSyntaxError, UnicodeDecodeError):

@@ -9,18 +9,23 @@ Django's ``escape`` does) and numbers are localized as the template did. The mar
 templates/portal/view_firm.html had, cell for cell.
 """
 
-from html import escape
-from typing import Any
-
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
-from connect.documents.inbox_html import RowTexts
+from connect.documents.inbox_html import RowTexts, escaped
 from core.dates import day
-from view.firm_dashboard import DossierRow, QuietDossier
+from view.firm_dashboard import DossierRow, FirmDashboard, QuietDossier
+
+
+def rows_html(dashboard: FirmDashboard) -> tuple[SafeString, SafeString]:
+    """The rows of both lists (documents waiting, quiet dossiers), in the active language."""
+    texts = row_texts()
+    waiting = "".join(waiting_row_html(row, texts) for row in dashboard.dossiers)
+    quiet = "".join(quiet_row_html(row, texts) for row in dashboard.quiet)
+    return mark_safe(waiting), mark_safe(quiet)  # noqa: S308 - each row escapes its values
 
 
 def row_texts() -> RowTexts:
@@ -37,15 +42,12 @@ def row_texts() -> RowTexts:
     )
 
 
-def _e(value: Any) -> str:
-    return escape(str(value))
-
-
 def _dossier_cell(row: DossierRow | QuietDossier) -> str:
     dossier = row.dossier
+    name = f"{escaped(dossier.code)} · {escaped(dossier.name)}"
     return (
-        f'<th scope="row"><a href="{_e(row.inbox_url)}">{_e(dossier.code)} · {_e(dossier.name)}'
-        f'</a> <span class="muted">{_e(dossier.firm.name)}</span></th>'
+        f'<th scope="row"><a href="{escaped(row.inbox_url)}">{name}</a> '
+        f'<span class="muted">{escaped(dossier.firm.name)}</span></th>'
     )
 
 
@@ -53,15 +55,15 @@ def waiting_row_html(row: DossierRow, texts: RowTexts) -> SafeString:
     t = texts.t
     oldest = "—"
     if row.oldest is not None:
-        oldest = f'<a href="{_e(row.oldest.url)}">{_e(row.oldest.filename)}</a>'
+        oldest = f'<a href="{escaped(row.oldest.url)}">{escaped(row.oldest.filename)}</a>'
         if row.oldest.sent_at:
             since = gettext("sent %(since)s ago") % {"since": timesince(row.oldest.sent_at)}
-            oldest += f' <span class="muted">{_e(since)}</span>'
+            oldest += f' <span class="muted">{escaped(since)}</span>'
     return mark_safe(  # noqa: S308 - every value above is escaped
         f"<tr>{_dossier_cell(row)}"
-        f'<td data-label="{t["new"]}" class="num">{_e(localize(row.new))}</td>'
-        f'<td data-label="{t["to_validate"]}" class="num">{_e(localize(row.to_validate))}</td>'
-        f'<td data-label="{t["to_review"]}" class="num">{_e(localize(row.to_review))}</td>'
+        f'<td data-label="{t["new"]}" class="num">{escaped(localize(row.new))}</td>'
+        f'<td data-label="{t["to_validate"]}" class="num">{escaped(localize(row.to_validate))}</td>'
+        f'<td data-label="{t["to_review"]}" class="num">{escaped(localize(row.to_review))}</td>'
         f'<td data-label="{t["oldest"]}" class="view-firm-oldest">{oldest}</td></tr>'
     )
 
@@ -70,7 +72,7 @@ def quiet_row_html(row: QuietDossier, texts: RowTexts) -> SafeString:
     t = texts.t
     if row.last_upload:
         moment = timezone.localtime(row.last_upload).isoformat()
-        last = f'<time datetime="{_e(moment)}">{_e(day(row.last_upload))}</time>'
+        last = f'<time datetime="{escaped(moment)}">{escaped(day(row.last_upload))}</time>'
     else:
         last = t["never"]
     return mark_safe(  # noqa: S308 - every value above is escaped

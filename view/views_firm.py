@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -21,7 +20,7 @@ from view.firm_dashboard import (
     report_history,
     report_switches_off,
 )
-from view.firm_rows import quiet_row_html, row_texts, waiting_row_html
+from view.firm_rows import rows_html
 from view.forms_firm import FirmDashboardForm, ReportSwitchForm
 from view.reports import REPORTS
 from view.services import reports_switch
@@ -42,7 +41,7 @@ def view_firm(request: AuthedRequest) -> HttpResponse:
         raise Http404
     everything = request.GET.copy()
     everything["all"] = "1"
-    texts = row_texts()
+    waiting_rows, quiet_rows = rows_html(dashboard)  # built by code (view/firm_rows.py)
     return render(
         request,
         "portal/view_firm.html",
@@ -52,13 +51,8 @@ def view_firm(request: AuthedRequest) -> HttpResponse:
             "totals": dashboard.totals,
             "show_all": show_all,
             "all_query": everything.urlencode(),
-            # The rows as HTML, built by code (view/firm_rows.py).
-            "waiting_rows": mark_safe(  # noqa: S308 - each row escapes its values
-                "".join(waiting_row_html(row, texts) for row in dashboard.dossiers)
-            ),
-            "quiet_rows": mark_safe(  # noqa: S308 - each row escapes its values
-                "".join(quiet_row_html(row, texts) for row in dashboard.quiet)
-            ),
+            "waiting_rows": waiting_rows,
+            "quiet_rows": quiet_rows,
         },
         status=form_status(form),
     )

@@ -33,64 +33,65 @@ def options_html(options: list[tuple[str, str]], chosen: str) -> SafeString:
     )
 
 
-def _e(value: Any) -> str:
+def escaped(value: Any) -> str:
+    """A value as HTML text (what the template engine's autoescape makes of it)."""
     return escape(str(value))
 
 
 def row_html(row: dict[str, Any], texts: RowTexts) -> SafeString:
     t = texts.t
-    public_id = _e(row["public_id"])
-    url = _e(row["url"])
-    filename = _e(row["filename"])
+    public_id = escaped(row["public_id"])
+    url = escaped(row["url"])
+    filename = escaped(row["filename"])
     thumb = (
-        f'<a href="{url}" tabindex="-1" aria-hidden="true"><img src="{_e(row["thumbnail"])}" '
+        f'<a href="{url}" tabindex="-1" aria-hidden="true"><img src="{escaped(row["thumbnail"])}" '
         'alt="" width="48" loading="lazy"></a>'
         if row["thumbnail"]
         else ""
     )
-    supplier = _e(row["supplier"]) if row["supplier"] else ""
+    supplier = escaped(row["supplier"]) if row["supplier"] else ""
     main = f'<a href="{url}">{supplier or filename}</a>'
     if supplier:
         main += f'<span class="muted cut" title="{filename}">{filename}</span>'
-    main += f'<span class="muted">{_e(row["category"])}</span>'
+    main += f'<span class="muted">{escaped(row["category"])}</span>'
     if row["replacement"]:
         main += f'<span class="badge">{t["replacement"]}</span>'
     if row["iban_change"]:
         main += f'<span class="badge badge-warn">{t["iban_change"]}</span>'
     if row["sender_unverified"]:
         main += f' <span class="badge badge-warn">{t["sender_unverified"]}</span>'
-    total = _e(row["total_text"])
+    total = escaped(row["total_text"])
     if row["mismatch"]:
-        total += f'<span class="badge badge-warn">{_e(row["mismatch_text"])}</span>'
+        total += f'<span class="badge badge-warn">{escaped(row["mismatch_text"])}</span>'
     if row["confidence"] is not None:
         doubtful = ' class="doubtful"' if row["doubtful"] else ""
         confidence = f"<span{doubtful}>{row['confidence_pct']}&nbsp;%</span>"
         if row["lowest_text"]:
-            confidence += f'<span class="muted">{_e(row["lowest_text"])}</span>'
+            confidence += f'<span class="muted">{escaped(row["lowest_text"])}</span>'
     else:
         confidence = "—"
-    status = _e(row["status"])
+    status = escaped(row["status"])
     if row["pipeline"]:
-        status += f" · {_e(row['pipeline'])}"
+        status += f" · {escaped(row['pipeline'])}"
     return mark_safe(  # noqa: S308 - every value above is escaped
         "<tr>"
         f'<td class="queue-check"><input type="checkbox" name="documents" value="{public_id}" '
-        f'id="choose-{public_id}" aria-label="{_e(row["choose_text"])}"></td>'
+        f'id="choose-{public_id}" aria-label="{escaped(row["choose_text"])}"></td>'
         f'<td class="queue-thumb">{thumb}</td>'
         f'<td data-label="{t["supplier"]}" class="queue-main">{main}</td>'
-        f'<td data-label="{t["number"]}">{_e(row["number"] or "—")}</td>'
-        f'<td data-label="{t["date"]}">{_e(row["date_text"])}</td>'
+        f'<td data-label="{t["number"]}">{escaped(row["number"] or "—")}</td>'
+        f'<td data-label="{t["date"]}">{escaped(row["date_text"])}</td>'
         f'<td data-label="{t["total"]}" class="number"><div>{total}</div></td>'
         f'<td data-label="{t["confidence"]}"><div>{confidence}</div></td>'
-        f'<td data-label="{t["dossier"]}"><div><a href="{_e(row["dossier_filter"])}" '
-        f'title="{_e(row["dossier_name"])}">{_e(row["dossier"])}</a>\n'
+        f'<td data-label="{t["dossier"]}"><div><a href="{escaped(row["dossier_filter"])}" '
+        f'title="{escaped(row["dossier_name"])}">{escaped(row["dossier"])}</a>\n'
         '<details class="row-menu"><summary><span aria-hidden="true">⋯</span>'
-        f'<span class="visually-hidden">{_e(row["links_text"])}</span></summary>'
-        f'<ul><li><a href="{_e(row["profile_url"])}">{t["profile"]}</a></li>'
-        f'<li><a href="{_e(row["share_url"])}">{t["share"]}</a></li>'
-        f'<li><a href="{_e(row["binders_url"])}">{t["binders"]}</a></li></ul>'
+        f'<span class="visually-hidden">{escaped(row["links_text"])}</span></summary>'
+        f'<ul><li><a href="{escaped(row["profile_url"])}">{t["profile"]}</a></li>'
+        f'<li><a href="{escaped(row["share_url"])}">{t["share"]}</a></li>'
+        f'<li><a href="{escaped(row["binders_url"])}">{t["binders"]}</a></li></ul>'
         "</details></div></td>"
-        f'<td data-label="{t["sent"]}">{_e(row["sent_text"])}</td>'
+        f'<td data-label="{t["sent"]}">{escaped(row["sent_text"])}</td>'
         f'<td data-label="{t["status"]}">{status}</td>'
         "</tr>"
     )

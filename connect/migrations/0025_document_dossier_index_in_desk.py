@@ -10,9 +10,8 @@ from django.db import migrations, models
 COLUMN = "dossier_id"
 
 
-def _sql(schema_editor, statement: str) -> str:
-    concurrently = " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
-    return statement.replace(" INDEX", f" INDEX{concurrently}", 1)
+def _concurrently(schema_editor) -> str:
+    return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
 
 
 def drop_plain_index(apps, schema_editor) -> None:
@@ -23,7 +22,7 @@ def drop_plain_index(apps, schema_editor) -> None:
     )
     for name in names:
         schema_editor.execute(
-            _sql(schema_editor, f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+            f"DROP INDEX{_concurrently(schema_editor)} IF EXISTS {schema_editor.quote_name(name)}"
         )
 
 
@@ -32,11 +31,8 @@ def make_plain_index(apps, schema_editor) -> None:
     table = model._meta.db_table
     name = schema_editor._create_index_name(table, [COLUMN])
     schema_editor.execute(
-        _sql(
-            schema_editor,
-            f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} "
-            f"ON {schema_editor.quote_name(table)} ({schema_editor.quote_name(COLUMN)})",
-        )
+        f"CREATE INDEX{_concurrently(schema_editor)} IF NOT EXISTS {schema_editor.quote_name(name)} "
+        f"ON {schema_editor.quote_name(table)} ({schema_editor.quote_name(COLUMN)})"
     )
 
 
